@@ -1,0 +1,115 @@
+"""Who may call a route. The caller is resolved once per request by the route's `allow(...)`
+middleware and kept in the resolver's context; public routes never pay for the lookup.
+
+    @router.get("/api/sails", middlewares=[CREW])
+    def list_sails() -> ...:
+        who = caller(router)
+
+A guest's token reaches only its own sail and guest record: any route whose path names a
+`sail_id` or `guest_id` other than the token's is refused here, before the domain runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from api_dependencies import signing_keys, store
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+
+from quarterdeck.auth import Caller, authenticate
+from quarterdeck.config import get_settings
+from quarterdeck.errors import AuthenticationError, ForbiddenError
+
+SESSION_COOKIE = "qd_session"
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+Middleware = Callable[[Any, NextMiddleware], Response]
+
+
+def _cookie(event: Any, name: str) -> str | None:
+    for pair in event.cookies or []:
+        key, _, value = pair.partition("=")
+        if key.strip() == name:
+            return value.strip()
+    return None
+
+
+def _bearer(event: Any) -> str | None:
+    header = event.headers.get("authorization") or ""
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _refuse_cross_site(event: Any) -> None:
+    """A cookie session only acts on same-origin JSON requests (CSRF)."""
+    headers = event.headers
+    if event.http_method.upper() in _SAFE_METHODS:
+        return
+    content_type = (headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise ForbiddenError("Requests that change something must send JSON.", field="content-type")
+    fetch_site = (headers.get("sec-fetch-site") or "").lower()
+    if fetch_site and fetch_site not in {"same-origin", "none"}:
+        raise ForbiddenError("Cross-site requests are refused.")
+    origin = headers.get("origin")
+    if origin:
+        origin_host = urlsplit(origin).netloc.lower()
+        allowed = {urlsplit(get_settings().app_url).netloc.lower(), (headers.get("host") or "").lower()}
+        if origin_host not in allowed:
+            raise ForbiddenError("Cross-site requests are refused.")
+
+
+def resolve_caller(app: Any) -> Caller:
+    """Read and verify the session (Bearer header first, then the cookie), once per request."""
+    cached = app.context.get("caller")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    event = app.current_event
+    token = _bearer(event)
+    if token is None:
+        token = _cookie(event, SESSION_COOKIE)
+        if token is not None:
+            _refuse_cross_site(event)
+    if not token:
+        raise AuthenticationError("Please sign in.")
+    who = authenticate(store(), token, signing_keys())
+    app.append_context(caller=who)
+    return who
+
+
+def caller(router: Any) -> Caller:
+    """The caller resolved by the route's access middleware."""
+    who = router.context.get("caller")
+    if who is None:  # a route without an access middleware asked for a caller
+        raise AuthenticationError("Please sign in.")
+    return who  # type: ignore[no-any-return]
+
+
+def allow(*roles: str) -> Middleware:
+    """Middleware admitting only the given roles; guests only on their own sail and record."""
+    allowed = frozenset(roles)
+
+    def check(app: Any, next_middleware: NextMiddleware) -> Response:
+        who = resolve_caller(app)
+        if who.role not in allowed:
+            raise ForbiddenError("You are not allowed to do this.")
+        if who.is_guest:
+            params = app.context.get("_route_args") or {}
+            if "sail_id" in params and params["sail_id"] != who.sail_id:
+                raise ForbiddenError("This link is for another sail.")
+            if "guest_id" in params and params["guest_id"] != who.guest_id:
+                raise ForbiddenError("This link is for another guest.")
+        return next_middleware(app)
+
+    check.__name__ = f"allow_{'_'.join(sorted(allowed))}"
+    return check
+
+
+ADMIN = allow("admin")
+CREW = allow("admin", "crew")  # "C": crew or admin
+MEMBER = allow("admin", "crew", "guest")  # "C/G": signed in; guests limited to their own sail
+GUEST = allow("admin", "guest")  # "G": the guest's own token or an admin
+

@@ -1,0 +1,79 @@
+"""The one place domain errors become HTTP answers."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from api_responses import error_response
+
+from quarterdeck.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    QuarterdeckError,
+    RateLimitedError,
+    ServiceUnavailableError,
+)
+from quarterdeck.observability import logger
+
+STATUS_BY_ERROR: tuple[tuple[type[QuarterdeckError], int], ...] = (
+    (InvalidInputError, 422),
+    (AuthenticationError, 401),
+    (ForbiddenError, 403),
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (RateLimitedError, 429),
+    (ServiceUnavailableError, 503),
+    (ConfigurationError, 503),
+)
+
+
+def status_for(error: QuarterdeckError) -> int:
+    for family, status in STATUS_BY_ERROR:
+        if isinstance(error, family):
+            return status
+    return 500
+
+
+def _field_of(location: tuple[object, ...]) -> str | None:
+    """('body', 'crew_slots') -> 'crew_slots'; ('query', 'from') -> 'from'."""
+    names = [str(part) for part in location[1:] if not isinstance(part, int)]
+    return ".".join(names) or (str(location[0]) if location else None)
+
+
+def register_error_handlers(app: APIGatewayHttpResolver) -> None:
+    @app.exception_handler(QuarterdeckError)
+    def domain_error(error: QuarterdeckError) -> Response:
+        status = status_for(error)
+        if status >= 500:
+            logger.exception("dependency failure", extra={"code": error.code})
+        else:
+            logger.info("request refused", extra={"status": status, "code": error.code, "field": error.field})
+        return error_response(status, error.code, error.message, error.field)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(error: RequestValidationError) -> Response:
+        details = error.errors()
+        first = details[0] if details else {}
+        location = tuple(first.get("loc", ()))
+        field = _field_of(location)
+        if first.get("type") == "json_invalid":
+            message, field = "The request body is not valid JSON.", "body"
+        elif first.get("type") == "missing":
+            message = f"{field} is required."
+        else:
+            message = f"{field}: {first.get('msg', 'invalid value')}."
+        logger.info("request refused", extra={"status": 422, "field": field})
+        return error_response(422, "invalid_input", message, field)
+
+    @app.exception_handler(Exception)
+    def unexpected(error: Exception) -> Response:
+        logger.exception("unhandled error")
+        return error_response(500, "internal", "Something went wrong on our side. Please try again.")
+
+    @app.not_found
+    def no_route(error: Exception) -> Response:
+        return error_response(404, "no_route", "There is no such API route.")

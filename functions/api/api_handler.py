@@ -1,0 +1,39 @@
+"""ApiFunction: HTTP API events → one Powertools resolver with a Router per area."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from api_errors import register_error_handlers
+from api_routes import auth, health
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from quarterdeck.observability import logger, metrics
+
+app = APIGatewayHttpResolver(enable_validation=True)
+register_error_handlers(app)
+for area in (health, auth):
+    app.include_router(area.router)
+
+
+@lru_cache(maxsize=1)
+def openapi_json() -> str:
+    return app.get_openapi_json_schema(
+        title="Quarterdeck API",
+        version="1.0.0",
+        description="Ship Captain Crew, executive reports and the progress dashboard.",
+        security_schemes={
+            "session": APIKey(name="qd_session", **{"in": APIKeyIn.cookie}),
+            "bearer": HTTPBearer(bearerFormat="JWT"),
+        },
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,1 @@
+"""One Router per area; api_handler includes them all."""

@@ -1,0 +1,77 @@
+"""Sign-in with magic links, sign-out, and who am I."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from api_access import MEMBER, SESSION_COOKIE, caller
+from api_dependencies import mailer, signing_keys, store
+from api_responses import json_response
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from aws_lambda_powertools.shared.cookies import Cookie, SameSite
+from pydantic import BaseModel, Field
+
+from quarterdeck.config import get_settings
+from quarterdeck.sessions import end_session, redeem_code, request_login_link
+
+router = APIGatewayHttpRouter()
+
+
+class LoginLinkRequest(BaseModel):
+    email: str = Field(max_length=254)
+
+
+class MagicCodeRequest(BaseModel):
+    code: str = Field(min_length=1, max_length=200)
+
+
+def _session_cookie(token: str, max_age: int) -> Cookie:
+    return Cookie(
+        name=SESSION_COOKIE,
+        value=token,
+        path="/api",
+        secure=get_settings().cookie_secure,
+        http_only=True,
+        same_site=SameSite.STRICT_MODE,
+        max_age=max_age,
+    )
+
+
+@router.post("/api/auth/login-link", summary="Email a login link to a known person", tags=["auth"])
+def login_link(body: Annotated[LoginLinkRequest, Body()]) -> Response[Any]:
+    request_login_link(store(), mailer(), body.email)
+    return json_response(202, {"status": "sent if known", "message": "If that email is registered, a link is on its way."})
+
+
+@router.post("/api/auth/magic", summary="Consume a magic-link code and open a session", tags=["auth"])
+def magic(body: Annotated[MagicCodeRequest, Body()]) -> Response[Any]:
+    signed_in = redeem_code(store(), signing_keys(), body.code)
+    who, purpose = signed_in.caller, signed_in.grant.purpose
+    answer: dict[str, Any] = {
+        "token": signed_in.token,
+        "email": who.email,
+        "role": who.role,
+        "purpose": purpose.kind,
+    }
+    for name in ("sail_id", "slot", "guest_id"):
+        if getattr(purpose, name):
+            answer[name] = getattr(purpose, name)
+    max_age = get_settings().session_hours * 3600
+    return json_response(200, answer, cookies=[_session_cookie(signed_in.token, max_age)])
+
+
+@router.post("/api/auth/logout", summary="End this session", tags=["auth"], middlewares=[MEMBER])
+def logout() -> Response[Any]:
+    end_session(store(), caller(router))
+    return json_response(200, {"status": "signed out"}, cookies=[_session_cookie("", 0)])
+
+
+@router.get("/api/me", summary="Who am I", tags=["auth"], middlewares=[MEMBER])
+def me() -> dict[str, Any]:
+    who = caller(router)
+    answer: dict[str, Any] = {"email": who.email, "role": who.role}
+    if who.is_guest:
+        answer.update(sail_id=who.sail_id, guest_id=who.guest_id)
+    return answer

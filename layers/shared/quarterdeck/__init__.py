@@ -1,0 +1,1 @@
+"""Quarterdeck's shared package: the domain and its adapters, shipped in SharedLayer."""

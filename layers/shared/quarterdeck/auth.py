@@ -1,0 +1,300 @@
+"""Magic-link codes and session tokens.
+
+A code carries 256 random bits; only its SHA-256 is stored, with its purpose, owner and
+expiry. Consuming it is one conditional write, so a code works exactly once. Sessions are
+HS256 JWTs signed with a key from Secrets Manager (cached); the algorithm is pinned and
+every claim is required.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from quarterdeck.clock import Clock, epoch, iso, system_clock
+from quarterdeck.config import Settings, get_settings
+from quarterdeck.errors import AuthenticationError, CodeRejectedError, InvalidInputError
+from quarterdeck.people import get_person
+from quarterdeck.store import ConditionFailedError, Store, Write
+
+ROLES = ("admin", "crew", "guest")
+REQUIRED_CLAIMS = ["iss", "aud", "sub", "role", "iat", "exp", "jti"]
+
+
+# --- purposes ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Purpose:
+    """What a code is for: `login`, `claim <sail>/<slot>` or `waiver <sail>/<guest>`."""
+
+    kind: str
+    sail_id: str | None = None
+    slot: str | None = None
+    guest_id: str | None = None
+
+    def __str__(self) -> str:
+        if self.kind == "claim":
+            return f"claim {self.sail_id}/{self.slot}"
+        if self.kind == "waiver":
+            return f"waiver {self.sail_id}/{self.guest_id}"
+        return self.kind
+
+    @classmethod
+    def parse(cls, text: str) -> Purpose:
+        kind, _, rest = text.partition(" ")
+        first, _, second = rest.partition("/")
+        if kind == "claim":
+            return cls(kind, sail_id=first, slot=second)
+        if kind == "waiver":
+            return cls(kind, sail_id=first, guest_id=second)
+        return cls(kind)
+
+    @classmethod
+    def login(cls) -> Purpose:
+        return cls("login")
+
+    @classmethod
+    def claim(cls, sail_id: str, slot: str) -> Purpose:
+        return cls("claim", sail_id=sail_id, slot=slot)
+
+    @classmethod
+    def waiver(cls, sail_id: str, guest_id: str) -> Purpose:
+        return cls("waiver", sail_id=sail_id, guest_id=guest_id)
+
+
+@dataclass(frozen=True)
+class CodeGrant:
+    """What a consumed code proves: this email, for this purpose."""
+
+    email: str
+    purpose: Purpose
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def _code_key(code_hash: str) -> tuple[str, str]:
+    return f"CODE#{code_hash}", "META"
+
+
+def issue_code(
+    store: Store,
+    email: str,
+    purpose: Purpose,
+    valid_for: timedelta,
+    *,
+    replaces: str | None = None,
+    clock: Clock = system_clock,
+) -> str:
+    """Store a new one-time code and return it (the only time it exists in clear).
+
+    `replaces` names a link that has only one live code at a time (an invite for a slot,
+    a waiver link): issuing a new one revokes the previous in the same transaction.
+    """
+    code = secrets.token_urlsafe(32)
+    code_hash = hash_code(code)
+    now = clock()
+    pk, sk = _code_key(code_hash)
+    item = {
+        "pk": pk,
+        "sk": sk,
+        "type": "code",
+        "email": email.lower(),
+        "purpose": str(purpose),
+        "used": False,
+        "created_at": iso(now),
+        "expires_at": epoch(now + valid_for),
+    }
+    if not replaces:
+        store.put(item, condition="attribute_not_exists(pk)")
+        return code
+    pointer_pk, pointer_sk = f"CODEREF#{replaces}", "META"
+    previous = store.get(pointer_pk, pointer_sk)
+    writes = [
+        Write("Put", item=item, condition="attribute_not_exists(pk)"),
+        Write(
+            "Put",
+            item={
+                "pk": pointer_pk,
+                "sk": pointer_sk,
+                "type": "code_ref",
+                "code_hash": code_hash,
+                "expires_at": item["expires_at"],
+            },
+        ),
+    ]
+    if previous and previous.get("code_hash"):
+        writes.append(
+            Write(
+                "Update",
+                key=dict(zip(("pk", "sk"), _code_key(previous["code_hash"]), strict=True)),
+                update="SET used = :true, revoked = :true",
+                condition="attribute_exists(pk)",
+                values={":true": True},
+            )
+        )
+    store.transact(writes)
+    return code
+
+
+def consume_code(store: Store, code: str, *, clock: Clock = system_clock) -> CodeGrant:
+    """Use a code once. Raises CodeRejectedError saying why it is refused."""
+    if not code or len(code) > 200:
+        raise InvalidInputError("The code is missing or malformed.", field="code")
+    now = clock()
+    try:
+        item = store.update(
+            *_code_key(hash_code(code)),
+            "SET used = :true, used_at = :now_iso",
+            condition="attribute_exists(pk) AND used = :false AND expires_at > :now",
+            values={":true": True, ":false": False, ":now": epoch(now), ":now_iso": iso(now)},
+        )
+    except ConditionFailedError as lost:
+        current = lost.current
+        if not current:
+            raise CodeRejectedError("This link is not valid. Ask for a new one.", field="code") from None
+        if current.get("revoked"):
+            raise CodeRejectedError(
+                "This link was replaced by a newer one. Use the latest email.", field="code"
+            ) from None
+        if current.get("used"):
+            raise CodeRejectedError("This link has already been used. Ask for a new one.", field="code") from None
+        raise CodeRejectedError("This link has expired. Ask for a new one.", field="code") from None
+    return CodeGrant(email=item["email"], purpose=Purpose.parse(item["purpose"]))
+
+
+# --- session tokens --------------------------------------------------------------
+@dataclass(frozen=True)
+class SigningKeys:
+    """The current key signs; any listed key verifies (so a rotation does not log everyone out)."""
+
+    current_kid: str
+    keys: dict[str, str]
+
+    @classmethod
+    def from_secret(cls, secret: dict[str, Any]) -> SigningKeys:
+        kid, key = str(secret.get("kid", "")), str(secret.get("key", ""))
+        if not kid or len(key) < 32:
+            raise ValueError("signing secret must hold a kid and a key of at least 32 characters")
+        keys = {kid: key}
+        previous = secret.get("previous") or {}
+        if previous.get("kid") and previous.get("key"):
+            keys[str(previous["kid"])] = str(previous["key"])
+        return cls(current_kid=kid, keys=keys)
+
+
+def load_signing_keys(settings: Settings | None = None) -> SigningKeys:
+    """The key from Secrets Manager, cached by Powertools for five minutes."""
+    from aws_lambda_powertools.utilities import parameters
+
+    settings = settings or get_settings()
+    secret = parameters.get_secret(settings.signing_secret_id, transform="json", max_age=300)
+    return SigningKeys.from_secret(dict(secret))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The verified identity behind a request."""
+
+    email: str
+    role: str
+    jti: str
+    expires: int
+    sail_id: str | None = None
+    guest_id: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_guest(self) -> bool:
+        return self.role == "guest"
+
+
+def issue_token(
+    keys: SigningKeys,
+    email: str,
+    role: str,
+    *,
+    sail_id: str | None = None,
+    guest_id: str | None = None,
+    settings: Settings | None = None,
+    clock: Clock = system_clock,
+) -> tuple[str, Caller]:
+    import jwt
+
+    settings = settings or get_settings()
+    now: datetime = clock()
+    expires = now + timedelta(hours=settings.session_hours)
+    jti = uuid.uuid4().hex
+    claims: dict[str, Any] = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": email.lower(),
+        "role": role,
+        "iat": epoch(now),
+        "nbf": epoch(now),
+        "exp": epoch(expires),
+        "jti": jti,
+    }
+    if sail_id:
+        claims["sail_id"] = sail_id
+    if guest_id:
+        claims["guest_id"] = guest_id
+    token = jwt.encode(claims, keys.keys[keys.current_kid], algorithm="HS256", headers={"kid": keys.current_kid})
+    caller = Caller(email=email.lower(), role=role, jti=jti, expires=epoch(expires), sail_id=sail_id, guest_id=guest_id)
+    return token, caller
+
+
+def verify_token(token: str, keys: SigningKeys, *, settings: Settings | None = None) -> Caller:
+    """Check signature, algorithm, issuer, audience, times and claims; raise AuthenticationError."""
+    import jwt
+
+    settings = settings or get_settings()
+    try:
+        header = jwt.get_unverified_header(token)
+        key = keys.keys.get(str(header.get("kid", "")))
+        if header.get("alg") != "HS256" or key is None:
+            raise AuthenticationError("Your session is not valid. Please sign in again.")
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=["HS256"],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require": REQUIRED_CLAIMS},
+            leeway=30,
+        )
+    except jwt.ExpiredSignatureError:
+        raise AuthenticationError("Your session has expired. Please sign in again.") from None
+    except jwt.PyJWTError:
+        raise AuthenticationError("Your session is not valid. Please sign in again.") from None
+    role = claims.get("role")
+    if role not in ROLES or not isinstance(claims.get("sub"), str):
+        raise AuthenticationError("Your session is not valid. Please sign in again.")
+    if role == "guest" and not (claims.get("sail_id") and claims.get("guest_id")):
+        raise AuthenticationError("Your session is not valid. Please sign in again.")
+    return Caller(
+        email=claims["sub"],
+        role=role,
+        jti=str(claims["jti"]),
+        expires=int(claims["exp"]),
+        sail_id=claims.get("sail_id"),
+        guest_id=claims.get("guest_id"),
+    )
+
+
+def authenticate(store: Store, token: str, keys: SigningKeys, *, settings: Settings | None = None) -> Caller:
+    """A verified token whose person still exists and has not logged this session out."""
+    caller = verify_token(token, keys, settings=settings)
+    person = get_person(store, caller.email)
+    if person is None:
+        raise AuthenticationError("This account no longer exists.")
+    if caller.jti in (person.get("revoked") or {}):
+        raise AuthenticationError("You have signed out. Please sign in again.")
+    return caller

@@ -1,0 +1,97 @@
+"""One settings object, read from the environment once per process."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(sorted({part.strip().lower() for part in value.split(",") if part.strip()}))
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str = "local"
+    table_name: str = "quarterdeck"
+    signing_secret_id: str = "quarterdeck/jwt-signing-key"
+    data_bucket: str = ""
+    portfolio_key: str = "portfolio.toml"
+    sender_email: str = "no-reply@example.com"
+    archive_email: str = ""
+    owner_email: str = "owner@example.com"
+    admin_emails: tuple[str, ...] = ("admin@example.com",)
+    app_url: str = "http://127.0.0.1:3000"
+    cookie_secure: bool = True
+    ses_configuration_set: str = ""
+    # Auth
+    jwt_issuer: str = "quarterdeck"
+    jwt_audience: str = "quarterdeck-app"
+    session_hours: int = 12
+    login_link_minutes: int = 15
+    claim_link_hours: int = 72
+    login_links_per_hour: int = 5
+    # Sails: where and when (offsets are settings, not literals in the code)
+    timezone_name: str = "America/Los_Angeles"
+    latitude: float = 32.7157
+    longitude: float = -117.1611
+    departure_before_sunset_minutes: int = 30
+    return_after_sunset_minutes: int = 120
+    guest_capacity: int = 6
+    # Email pacing fallback when the account's quota cannot be read.
+    default_max_send_rate: float = 1.0
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone_name)
+
+    def is_admin(self, email: str) -> bool:
+        return email.strip().lower() in self.admin_emails
+
+
+def settings_from_env(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    defaults = Settings()
+
+    def text(name: str, default: str) -> str:
+        return env.get(name, "").strip() or default
+
+    def number(name: str, default: float) -> float:
+        raw = env.get(name, "").strip()
+        return float(raw) if raw else default
+
+    return Settings(
+        stage=text("STAGE", defaults.stage),
+        table_name=text("TABLE_NAME", defaults.table_name),
+        signing_secret_id=text("SIGNING_SECRET_ID", defaults.signing_secret_id),
+        data_bucket=text("DATA_BUCKET", defaults.data_bucket),
+        portfolio_key=text("PORTFOLIO_KEY", defaults.portfolio_key),
+        sender_email=text("SENDER_EMAIL", defaults.sender_email),
+        archive_email=text("ARCHIVE_EMAIL", defaults.archive_email),
+        owner_email=text("OWNER_EMAIL", defaults.owner_email),
+        admin_emails=_csv(env["ADMIN_EMAILS"]) if env.get("ADMIN_EMAILS", "").strip() else defaults.admin_emails,
+        app_url=text("APP_URL", defaults.app_url).rstrip("/"),
+        cookie_secure=_bool(env["COOKIE_SECURE"]) if "COOKIE_SECURE" in env else defaults.cookie_secure,
+        ses_configuration_set=text("SES_CONFIGURATION_SET", defaults.ses_configuration_set),
+        login_links_per_hour=int(number("LOGIN_LINKS_PER_HOUR", defaults.login_links_per_hour)),
+        session_hours=int(number("SESSION_HOURS", defaults.session_hours)),
+        guest_capacity=int(number("GUEST_CAPACITY", defaults.guest_capacity)),
+        departure_before_sunset_minutes=int(
+            number("DEPARTURE_BEFORE_SUNSET_MINUTES", defaults.departure_before_sunset_minutes)
+        ),
+        return_after_sunset_minutes=int(number("RETURN_AFTER_SUNSET_MINUTES", defaults.return_after_sunset_minutes)),
+        default_max_send_rate=number("DEFAULT_MAX_SEND_RATE", defaults.default_max_send_rate),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings; tests call `get_settings.cache_clear()` after changing the environment."""
+    return settings_from_env()

@@ -1,0 +1,70 @@
+"""Domain errors. The API maps each family to one status code in one place (functions/api/errors.py)."""
+
+from __future__ import annotations
+
+
+class QuarterdeckError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code:
+            self.code = code
+
+
+class InvalidInputError(QuarterdeckError):
+    """The caller sent something we cannot accept (400/422)."""
+
+    code = "invalid_input"
+
+
+class AuthenticationError(QuarterdeckError):
+    """No valid session or code (401)."""
+
+    code = "unauthenticated"
+
+
+class ForbiddenError(QuarterdeckError):
+    """Signed in, but not allowed to do this (403)."""
+
+    code = "forbidden"
+
+
+class NotFoundError(QuarterdeckError):
+    code = "not_found"
+
+
+class ConflictError(QuarterdeckError):
+    """The current state does not allow this change (409)."""
+
+    code = "conflict"
+
+
+class RateLimitedError(QuarterdeckError):
+    code = "rate_limited"
+
+
+class ServiceUnavailableError(QuarterdeckError):
+    """A dependency (DynamoDB, SES, ...) failed after retries (503)."""
+
+    code = "service_unavailable"
+
+
+class ConfigurationError(QuarterdeckError):
+    """The deployment is misconfigured (e.g. sender not verified)."""
+
+    code = "configuration"
+
+
+class CodeRejectedError(AuthenticationError):
+    """A magic-link code is unknown, used, expired or for another purpose."""
+
+    code = "code_rejected"
+
+
+class PersonNotFoundError(NotFoundError):
+    code = "person_not_found"

@@ -1,0 +1,208 @@
+"""Email: jinja2 templates rendered to text + HTML, sent through SES v2 as raw MIME.
+
+Raw MIME keeps both parts (moto keeps only the HTML part of a `Simple` message, and SES
+recommends Raw for full control). The sender paces itself under the account's
+MaxSendRate and retries throttling with exponential backoff and full jitter.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+from quarterdeck.clients import client
+from quarterdeck.config import Settings, get_settings
+from quarterdeck.errors import ConfigurationError, InvalidInputError, ServiceUnavailableError
+from quarterdeck.observability import logger
+
+TEMPLATE_DIR = Path(__file__).parent / "templates" / "email"
+_THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException", "LimitExceededException"}
+
+
+def _no_line_breaks(value: str, what: str) -> str:
+    if "\r" in value or "\n" in value:
+        raise InvalidInputError(f"The {what} cannot contain line breaks.", field=what)
+    return value
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    to: tuple[str, ...]
+    subject: str
+    text: str
+    html: str
+    bcc: tuple[str, ...] = ()
+    kind: str = "message"
+
+    def __post_init__(self) -> None:
+        _no_line_breaks(self.subject, "subject")
+        for address in (*self.to, *self.bcc):
+            _no_line_breaks(address, "email")
+        if not self.to:
+            raise InvalidInputError("An email needs at least one recipient.", field="email")
+
+
+@dataclass(frozen=True)
+class SentEmail:
+    message_id: str
+    email: OutgoingEmail
+    sent_at: float
+
+
+class MailSender(Protocol):
+    def send(self, email: OutgoingEmail) -> str:
+        """Send one message; return its message id."""
+        ...
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Any:
+    import jinja2  # deferred: only code that mails pays for jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_email(
+    kind: str, to: Sequence[str], context: Mapping[str, Any], *, bcc: Sequence[str] = ()
+) -> OutgoingEmail:
+    """Render `<kind>.txt` and `<kind>.html`; the text template sets `subject`."""
+    env = _environment()
+    text_module = env.get_template(f"{kind}.txt").make_module(dict(context))
+    html = env.get_template(f"{kind}.html").render(dict(context))
+    subject = " ".join(str(getattr(text_module, "subject", kind)).split())
+    return OutgoingEmail(to=tuple(to), bcc=tuple(bcc), subject=subject, text=str(text_module), html=html, kind=kind)
+
+
+def to_mime(email: OutgoingEmail, sender: str) -> bytes:
+    message = EmailMessage()
+    message["From"] = formataddr(("Quarterdeck", sender))
+    message["To"] = ", ".join(email.to)
+    message["Subject"] = email.subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "quarterdeck.local")
+    message.set_content(email.text)
+    message.add_alternative(email.html, subtype="html")
+    return message.as_bytes()
+
+
+class SendPacer:
+    """Spaces sends at least 1/rate seconds apart, across threads of one process."""
+
+    def __init__(
+        self,
+        rate_per_second: float,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.interval = 1.0 / rate_per_second if rate_per_second > 0 else 0.0
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait_turn(self) -> None:
+        with self._lock:
+            now = self._monotonic()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+        if slot > now:
+            self._sleep(slot - now)
+
+
+@dataclass
+class SesMailSender:
+    """The real sender. One instance per process keeps the pace across messages."""
+
+    settings: Settings = field(default_factory=get_settings)
+    max_attempts: int = 5
+    base_delay: float = 0.2
+    sleep: Callable[[float], None] = time.sleep
+    _pacer: SendPacer | None = None
+    _verified: bool = False
+
+    def max_send_rate(self) -> float:
+        """The account's MaxSendRate (SES v1 GetSendQuota: moto lacks v2 GetAccount)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            quota = client("ses").get_send_quota()
+            rate = float(quota.get("MaxSendRate") or 0)
+        except (ClientError, BotoCoreError):
+            logger.warning("could not read the SES send quota; using the default rate")
+            rate = 0
+        return rate if rate > 0 else self.settings.default_max_send_rate
+
+    def _check_sender(self) -> None:
+        """Refuse to send from an unverified identity (SES v1: moto's v2 identity never reports verified)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        if self._verified:
+            return
+        sender = self.settings.sender_email
+        identities = [sender, sender.rpartition("@")[2]]
+        try:
+            found = client("ses").get_identity_verification_attributes(Identities=identities)
+        except (ClientError, BotoCoreError) as error:
+            raise ServiceUnavailableError("Email could not be sent; please try again.") from error
+        attributes = found.get("VerificationAttributes", {})
+        if not any(attributes.get(i, {}).get("VerificationStatus") == "Success" for i in identities):
+            raise ConfigurationError(f"The sender {sender} is not verified in SES; verify it before sending.")
+        self._verified = True
+
+    @property
+    def pacer(self) -> SendPacer:
+        if self._pacer is None:
+            self._pacer = SendPacer(self.max_send_rate(), sleep=self.sleep)
+        return self._pacer
+
+    def send(self, email: OutgoingEmail) -> str:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        self._check_sender()
+        request: dict[str, Any] = {
+            "FromEmailAddress": self.settings.sender_email,
+            "Destination": {"ToAddresses": list(email.to), "BccAddresses": list(email.bcc)},
+            "Content": {"Raw": {"Data": to_mime(email, self.settings.sender_email)}},
+        }
+        if self.settings.ses_configuration_set:
+            request["ConfigurationSetName"] = self.settings.ses_configuration_set
+        for attempt in range(1, self.max_attempts + 1):
+            self.pacer.wait_turn()
+            try:
+                message_id = str(client("sesv2").send_email(**request)["MessageId"])
+                logger.info("email sent", extra={"kind": email.kind, "message_id": message_id})
+                return message_id
+            except ClientError as error:
+                code = error.response.get("Error", {}).get("Code", "")
+                if code == "MessageRejected":
+                    raise ConfigurationError(f"SES rejected the message: {error}") from error
+                retryable = code in _THROTTLED or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500
+                if not retryable or attempt == self.max_attempts:
+                    raise ServiceUnavailableError("Email could not be sent; please try again.") from error
+            except BotoCoreError as error:
+                if attempt == self.max_attempts:
+                    raise ServiceUnavailableError("Email could not be sent; please try again.") from error
+            delay = random.uniform(0, self.base_delay * 2 ** (attempt - 1))  # full jitter
+            logger.info("email throttled; retrying", extra={"attempt": attempt, "delay": round(delay, 3)})
+            self.sleep(delay)
+        raise ServiceUnavailableError("Email could not be sent; please try again.")
+
+
+@lru_cache(maxsize=1)
+def default_mail_sender() -> SesMailSender:
+    return SesMailSender()

@@ -1,0 +1,103 @@
+"""Sign-in: login links, redeeming magic codes, ending sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from quarterdeck.auth import Caller, CodeGrant, Purpose, SigningKeys, consume_code, issue_code, issue_token
+from quarterdeck.clock import Clock, epoch, system_clock
+from quarterdeck.config import Settings, get_settings
+from quarterdeck.mail import MailSender, render_email
+from quarterdeck.observability import logger
+from quarterdeck.people import ensure_person, get_person, revoke_session
+from quarterdeck.store import ConditionFailedError, Store
+from quarterdeck.validation import email_address
+
+
+@dataclass(frozen=True)
+class SignIn:
+    token: str
+    caller: Caller
+    grant: CodeGrant
+
+
+def magic_link(code: str, settings: Settings | None = None) -> str:
+    """The page a code opens; the page POSTs the code, so a prefetching scanner consumes nothing."""
+    settings = settings or get_settings()
+    return f"{settings.app_url}/#/magic?code={code}"
+
+
+def _within_rate(store: Store, email: str, settings: Settings, clock: Clock) -> bool:
+    """At most `login_links_per_hour` links per email per hour (one conditional counter)."""
+    now = clock()
+    hour = now.strftime("%Y%m%d%H")
+    try:
+        store.update(
+            f"RATE#login#{email}",
+            hour,
+            "ADD #count :one SET expires_at = :expires",
+            condition="attribute_not_exists(#count) OR #count < :limit",
+            names={"#count": "count"},
+            values={":one": 1, ":limit": settings.login_links_per_hour, ":expires": epoch(now + timedelta(hours=2))},
+        )
+        return True
+    except ConditionFailedError:
+        return False
+
+
+def request_login_link(
+    store: Store,
+    mailer: MailSender,
+    email: str,
+    *,
+    settings: Settings | None = None,
+    clock: Clock = system_clock,
+) -> None:
+    """Mail a login link to a known person. Unknown emails and rate-limited ones get nothing,
+    and the caller cannot tell the difference."""
+    settings = settings or get_settings()
+    address = email_address(email)
+    if not (settings.is_admin(address) or get_person(store, address)):
+        logger.info("login link asked for an unknown email")
+        return
+    if not _within_rate(store, address, settings, clock):
+        logger.info("login link rate limit reached")
+        return
+    code = issue_code(store, address, Purpose.login(), timedelta(minutes=settings.login_link_minutes), clock=clock)
+    mailer.send(
+        render_email("login", [address], {"link": magic_link(code, settings), "minutes": settings.login_link_minutes})
+    )
+
+
+def redeem_code(
+    store: Store,
+    keys: SigningKeys,
+    code: str,
+    *,
+    settings: Settings | None = None,
+    clock: Clock = system_clock,
+) -> SignIn:
+    """Consume a magic code once and open a session for its owner."""
+    settings = settings or get_settings()
+    grant = consume_code(store, code, clock=clock)
+    purpose = grant.purpose
+    if purpose.kind == "waiver":
+        role = "guest"
+    else:
+        role = "admin" if settings.is_admin(grant.email) else "crew"
+    ensure_person(store, grant.email, role, clock=clock)
+    token, caller = issue_token(
+        keys,
+        grant.email,
+        role,
+        sail_id=purpose.sail_id if role == "guest" else None,
+        guest_id=purpose.guest_id if role == "guest" else None,
+        settings=settings,
+        clock=clock,
+    )
+    return SignIn(token=token, caller=caller, grant=grant)
+
+
+def end_session(store: Store, caller: Caller, *, clock: Clock = system_clock) -> None:
+    revoke_session(store, caller.email, caller.jti, caller.expires, clock=clock)

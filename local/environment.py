@@ -1,0 +1,56 @@
+"""The environment the handlers see locally: the same variables template.yaml gives them in AWS."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PREFIX = "quarterdeck-local"
+REGION = "us-east-1"
+
+# Names the local stack gives the resources that CloudFormation would name in AWS.
+TABLE_NAME = f"{PREFIX}-table"
+SECRET_NAME = f"{PREFIX}/jwt-signing-key"
+DATA_BUCKET = f"{PREFIX}-data"
+FRONTEND_BUCKET = f"{PREFIX}-frontend"
+SENDER = "crew@queenofsandiego.example"
+ARCHIVE = "archive@queenofsandiego.example"
+OWNER = "owner@queenofsandiego.example"
+
+
+def local_environment(moto_url: str, app_url: str) -> dict[str, str]:
+    return {
+        "AWS_ENDPOINT_URL": moto_url,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "STAGE": "local",
+        "TABLE_NAME": TABLE_NAME,
+        "SIGNING_SECRET_ID": SECRET_NAME,
+        "DATA_BUCKET": DATA_BUCKET,
+        "PORTFOLIO_KEY": "portfolio.toml",
+        "SENDER_EMAIL": SENDER,
+        "ARCHIVE_EMAIL": ARCHIVE,
+        "OWNER_EMAIL": OWNER,
+        "ADMIN_EMAILS": os.environ.get("ADMIN_EMAILS", "admin@example.com"),
+        "APP_URL": app_url,
+        "COOKIE_SECURE": "false",  # the local stack is plain http on loopback
+        "POWERTOOLS_SERVICE_NAME": "quarterdeck",
+        "POWERTOOLS_METRICS_NAMESPACE": "Quarterdeck",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
+    }
+
+
+def apply_environment(moto_url: str, app_url: str) -> None:
+    """Point this process at the local stack and forget anything cached for another one."""
+    os.environ.update(local_environment(moto_url, app_url))
+    from quarterdeck.clients import reset_clients
+    from quarterdeck.config import get_settings
+
+    get_settings.cache_clear()
+    reset_clients()

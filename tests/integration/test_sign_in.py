@@ -1,0 +1,177 @@
+"""Sign-in through magic links against the local stack (moto server, template resources)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import jwt
+import requests
+
+from local.stack import LocalStack
+from tests.conftest import ApiClient, code_of, last_link_to, outbox
+
+
+def test_health_answers_ok(anonymous: ApiClient) -> None:
+    # When anyone asks for the health route
+    answer = anonymous.get("/api/health")
+    # Then it is up
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "ok"}
+
+
+def test_openapi_document_lists_the_routes(anonymous: ApiClient) -> None:
+    document = anonymous.get("/api/openapi.json").json()
+    assert document["openapi"].startswith("3.")
+    for path in ("/api/health", "/api/auth/login-link", "/api/auth/magic", "/api/auth/logout", "/api/me"):
+        assert path in document["paths"], path
+
+
+def test_login_link_signs_a_known_person_in_once(stack: LocalStack, anonymous: ApiClient) -> None:
+    # Given a known crew member asks for a login link
+    assert anonymous.post("/api/auth/login-link", {"email": "deckhand@example.com"}).status_code == 202
+    link = last_link_to(stack, "deckhand@example.com")
+    # When the link's code is posted
+    first = anonymous.post("/api/auth/magic", {"code": code_of(link)})
+    # Then a session opens, as a cookie and in the body
+    assert first.status_code == 200, first.text
+    assert first.json()["email"] == "deckhand@example.com"
+    assert first.json()["role"] == "crew"
+    cookie = first.headers["Set-Cookie"]
+    assert "qd_session=" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    me = ApiClient(stack.url)
+    me.token = first.json()["token"]
+    assert me.get("/api/me").json()["email"] == "deckhand@example.com"
+    # And the same link a second time is refused, saying why
+    again = anonymous.post("/api/auth/magic", {"code": code_of(link)})
+    assert again.status_code == 401
+    assert "already been used" in again.json()["error"]["message"]
+
+
+def test_unknown_email_gets_the_same_answer_and_no_mail(stack: LocalStack, anonymous: ApiClient) -> None:
+    before = len(outbox(stack))
+    known = anonymous.post("/api/auth/login-link", {"email": "captain@example.com"})
+    unknown = anonymous.post("/api/auth/login-link", {"email": "stranger@example.com"})
+    assert known.status_code == unknown.status_code == 202
+    assert known.json() == unknown.json()
+    sent = outbox(stack)[before:]
+    assert [m["to"] for m in sent] == [["captain@example.com"]]
+
+
+def test_login_links_are_rate_limited_per_email(stack: LocalStack, anonymous: ApiClient) -> None:
+    from quarterdeck.people import ensure_person
+    from quarterdeck.store import Store
+
+    # Given a person who asks for many links in one hour
+    ensure_person(Store(), "eager@example.com", "crew")
+    before = len(outbox(stack))
+    answers = [anonymous.post("/api/auth/login-link", {"email": "eager@example.com"}) for _ in range(8)]
+    # Then every answer looks the same, but only the allowed number of emails go out
+    assert {a.status_code for a in answers} == {202}
+    sent = [m for m in outbox(stack)[before:] if m["to"] == ["eager@example.com"]]
+    assert len(sent) == 5
+
+
+def test_malformed_email_is_refused_with_the_field(anonymous: ApiClient) -> None:
+    answer = anonymous.post("/api/auth/login-link", {"email": "not an email"})
+    assert answer.status_code == 422
+    assert answer.json()["error"]["field"] == "email"
+    missing = anonymous.post("/api/auth/login-link", {})
+    assert missing.status_code == 422
+    assert missing.json()["error"]["field"] == "email"
+
+
+def test_unknown_code_is_refused(anonymous: ApiClient) -> None:
+    answer = anonymous.post("/api/auth/magic", {"code": "x" * 43})
+    assert answer.status_code == 401
+    assert answer.json()["error"]["code"] == "code_rejected"
+
+
+def _forge(claims: dict[str, object], key: str, headers: dict[str, str] | None = None) -> str:
+    return jwt.encode(claims, key, algorithm="HS256", headers=headers or {"kid": "k1"})
+
+
+def _claims(email: str = "admin@example.com", **overrides: object) -> dict[str, object]:
+    now = int(time.time())
+    claims: dict[str, object] = {
+        "iss": "quarterdeck",
+        "aud": "quarterdeck-app",
+        "sub": email,
+        "role": "admin",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 600,
+        "jti": "forged",
+    }
+    claims.update(overrides)
+    return claims
+
+
+def _secret() -> dict[str, str]:
+    import boto3
+
+    from quarterdeck.config import get_settings
+
+    raw = boto3.client("secretsmanager").get_secret_value(SecretId=get_settings().signing_secret_id)
+    return dict(json.loads(raw["SecretString"]))
+
+
+def _status_with(stack: LocalStack, token: str) -> int:
+    return requests.get(f"{stack.url}/api/me", headers={"Authorization": f"Bearer {token}"}, timeout=10).status_code
+
+
+def test_the_real_key_signs_a_valid_token(stack: LocalStack, admin: ApiClient) -> None:
+    # A control for the attacks below: a token made with the real key and claims is accepted.
+    secret = _secret()
+    assert _status_with(stack, _forge(_claims(), secret["key"], {"kid": secret["kid"]})) == 200
+
+
+def test_bad_tokens_get_401(stack: LocalStack, admin: ApiClient) -> None:
+    secret = _secret()
+    key, kid = secret["key"], {"kid": secret["kid"]}
+    unsigned_header = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT","kid":"k1"}').rstrip(b"=").decode()
+    payload = base64.urlsafe_b64encode(json.dumps(_claims()).encode()).rstrip(b"=").decode()
+    valid = _forge(_claims(), key, kid)
+    head, body, signature = valid.split(".")
+    altered_body = base64.urlsafe_b64encode(json.dumps(_claims(role="admin", sub="crew@example.com")).encode())
+    attacks = {
+        "expired": _forge(_claims(iat=int(time.time()) - 7200, exp=int(time.time()) - 3600), key, kid),
+        "alg none": f"{unsigned_header}.{payload}.",
+        "wrong key": _forge(_claims(), "a-different-key-of-enough-length-0123456789", kid),
+        "altered": f"{head}.{altered_body.rstrip(b'=').decode()}.{signature}",
+        "wrong audience": _forge(_claims(aud="someone-else"), key, kid),
+        "wrong issuer": _forge(_claims(iss="someone-else"), key, kid),
+        "no jti": _forge({k: v for k, v in _claims().items() if k != "jti"}, key, kid),
+        "unknown kid": _forge(_claims(), key, {"kid": "k0"}),
+        "garbage": "not-a-token",
+    }
+    for name, token in attacks.items():
+        assert _status_with(stack, token) == 401, name
+
+
+def test_logout_ends_the_session(stack: LocalStack) -> None:
+    from tests.conftest import sign_in
+
+    session = sign_in(stack, "captain@example.com")
+    assert session.get("/api/me").status_code == 200
+    assert session.post("/api/auth/logout").status_code == 200
+    assert session.get("/api/me").status_code == 401
+
+
+def test_cookie_session_refuses_cross_site_writes(stack: LocalStack) -> None:
+    from tests.conftest import sign_in
+
+    session = sign_in(stack, "captain@example.com")
+    cookie = {"qd_session": session.token or ""}
+    # A form post from another site (no JSON) is refused
+    form = requests.post(f"{stack.url}/api/auth/logout", data="x=1", cookies=cookie, timeout=10,
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert form.status_code == 403
+    foreign = requests.post(f"{stack.url}/api/auth/logout", json={}, cookies=cookie, timeout=10,
+                            headers={"Origin": "https://evil.example"})
+    assert foreign.status_code == 403
+    # The same request from the app itself works
+    same = requests.post(f"{stack.url}/api/auth/logout", json={}, cookies=cookie, timeout=10,
+                         headers={"Origin": stack.url})
+    assert same.status_code == 200
