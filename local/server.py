@@ -112,7 +112,7 @@ def _outbox_page() -> bytes:
             f"<article><h2>{html.escape(message['subject'])}</h2>"
             f"<p>To {html.escape(', '.join(message['to']))}"
             f"{' · Bcc ' + html.escape(', '.join(message['bcc'])) if message['bcc'] else ''}"
-            f" · {html.escape(message['sent_at'] or '')} · <a href=\"/_local/outbox/{number}.html\">HTML part</a></p>"
+            f' · {html.escape(message["sent_at"] or "")} · <a href="/_local/outbox/{number}.html">HTML part</a></p>'
             f"<pre>{text}</pre></article>"
         )
     body = "".join(rows) or "<p>No mail sent yet.</p>"
@@ -138,7 +138,9 @@ class QuarterdeckRequestHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by default
         pass
 
-    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None, cookies: list[str] | None = None) -> None:
+    def _send(
+        self, status: int, body: bytes, headers: dict[str, str] | None = None, cookies: list[str] | None = None
+    ) -> None:
         self.send_response(status)
         for name, value in {**security_headers_cached(), **(headers or {})}.items():
             self.send_header(name, value)
@@ -156,11 +158,15 @@ class QuarterdeckRequestHandler(BaseHTTPRequestHandler):
     def _api(self) -> None:
         from api_handler import handler
 
-        event = http_api_event(self.command, self.path, dict(self.headers.items()), self._body(), self.client_address[0])
+        event = http_api_event(
+            self.command, self.path, dict(self.headers.items()), self._body(), self.client_address[0]
+        )
         result = handler(event, LambdaContext())
         body = result.get("body") or ""
         raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
-        headers = {k: (", ".join(v) if isinstance(v, list) else str(v)) for k, v in (result.get("headers") or {}).items()}
+        headers = {
+            k: (", ".join(v) if isinstance(v, list) else str(v)) for k, v in (result.get("headers") or {}).items()
+        }
         for name, values in (result.get("multiValueHeaders") or {}).items():
             headers[name] = ", ".join(values)
         self._send(int(result.get("statusCode", 200)), raw, headers, list(result.get("cookies") or []))
@@ -193,7 +199,10 @@ class QuarterdeckRequestHandler(BaseHTTPRequestHandler):
             self._send(
                 200,
                 sent[number]["html"].encode(),
-                {"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"},
+                {
+                    "Content-Type": "text/html; charset=utf-8",
+                    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+                },
             )
         elif self.command == "POST" and path.removeprefix("/_local/") in LOCAL_COMMANDS:
             name = path.removeprefix("/_local/")
@@ -241,7 +250,11 @@ def add_code_paths() -> None:
     """Make the layer and the API function importable, as Lambda would."""
     import sys
 
-    for path in (ROOT / "layers" / "shared", ROOT / "functions" / "api", ROOT / "functions" / "nudges", ROOT / "functions" / "reports"):
+    for path in (
+        ROOT / "layers" / "shared",
+        ROOT / "functions" / "api",
+        ROOT / "functions" / "nudges",
+        ROOT / "functions" / "reports",
+    ):
         if str(path) not in sys.path:
             sys.path.insert(0, str(path))
-

@@ -112,4 +112,3 @@ ADMIN = allow("admin")
 CREW = allow("admin", "crew")  # "C": crew or admin
 MEMBER = allow("admin", "crew", "guest")  # "C/G": signed in; guests limited to their own sail
 GUEST = allow("admin", "guest")  # "G": the guest's own token or an admin
-

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from api_responses import error_response
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from api_responses import error_response
 
 from quarterdeck.errors import (
     AuthenticationError,

@@ -27,7 +27,7 @@ def openapi_json() -> str:
         version="1.0.0",
         description="Ship Captain Crew, executive reports and the progress dashboard.",
         security_schemes={
-            "session": APIKey(name="qd_session", **{"in": APIKeyIn.cookie}),
+            "session": APIKey.model_validate({"name": "qd_session", "in": APIKeyIn.cookie}),
             "bearer": HTTPBearer(bearerFormat="JWT"),
         },
     )

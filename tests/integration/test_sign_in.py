@@ -133,7 +133,7 @@ def test_bad_tokens_get_401(stack: LocalStack, admin: ApiClient) -> None:
     unsigned_header = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT","kid":"k1"}').rstrip(b"=").decode()
     payload = base64.urlsafe_b64encode(json.dumps(_claims()).encode()).rstrip(b"=").decode()
     valid = _forge(_claims(), key, kid)
-    head, body, signature = valid.split(".")
+    head, _body, signature = valid.split(".")
     altered_body = base64.urlsafe_b64encode(json.dumps(_claims(role="admin", sub="crew@example.com")).encode())
     attacks = {
         "expired": _forge(_claims(iat=int(time.time()) - 7200, exp=int(time.time()) - 3600), key, kid),
@@ -165,13 +165,20 @@ def test_cookie_session_refuses_cross_site_writes(stack: LocalStack) -> None:
     session = sign_in(stack, "captain@example.com")
     cookie = {"qd_session": session.token or ""}
     # A form post from another site (no JSON) is refused
-    form = requests.post(f"{stack.url}/api/auth/logout", data="x=1", cookies=cookie, timeout=10,
-                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    form = requests.post(
+        f"{stack.url}/api/auth/logout",
+        data="x=1",
+        cookies=cookie,
+        timeout=10,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert form.status_code == 403
-    foreign = requests.post(f"{stack.url}/api/auth/logout", json={}, cookies=cookie, timeout=10,
-                            headers={"Origin": "https://evil.example"})
+    foreign = requests.post(
+        f"{stack.url}/api/auth/logout", json={}, cookies=cookie, timeout=10, headers={"Origin": "https://evil.example"}
+    )
     assert foreign.status_code == 403
     # The same request from the app itself works
-    same = requests.post(f"{stack.url}/api/auth/logout", json={}, cookies=cookie, timeout=10,
-                         headers={"Origin": stack.url})
+    same = requests.post(
+        f"{stack.url}/api/auth/logout", json={}, cookies=cookie, timeout=10, headers={"Origin": stack.url}
+    )
     assert same.status_code == 200

@@ -42,7 +42,9 @@ def _session_cookie(token: str, max_age: int) -> Cookie:
 @router.post("/api/auth/login-link", summary="Email a login link to a known person", tags=["auth"])
 def login_link(body: Annotated[LoginLinkRequest, Body()]) -> Response[Any]:
     request_login_link(store(), mailer(), body.email)
-    return json_response(202, {"status": "sent if known", "message": "If that email is registered, a link is on its way."})
+    return json_response(
+        202, {"status": "sent if known", "message": "If that email is registered, a link is on its way."}
+    )
 
 
 @router.post("/api/auth/magic", summary="Consume a magic-link code and open a session", tags=["auth"])

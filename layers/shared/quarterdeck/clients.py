@@ -5,7 +5,7 @@ Locally and in tests `AWS_ENDPOINT_URL` (read by boto3 itself) points every clie
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from botocore.config import Config
@@ -15,7 +15,7 @@ from botocore.config import Config
 _CONFIG = Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=3, read_timeout=10)
 
 
-@lru_cache(maxsize=None)
+@cache
 def client(service: str, region: str | None = None) -> Any:
     import boto3  # deferred: importing boto3 costs cold-start time the health route never needs
 

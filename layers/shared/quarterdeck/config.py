@@ -20,7 +20,7 @@ def _bool(value: str) -> bool:
 class Settings:
     stage: str = "local"
     table_name: str = "quarterdeck"
-    signing_secret_id: str = "quarterdeck/jwt-signing-key"
+    signing_secret_id: str = "quarterdeck/jwt-signing-key"  # noqa: S105 - a secret's name, not a secret
     data_bucket: str = ""
     portfolio_key: str = "portfolio.toml"
     sender_email: str = "no-reply@example.com"

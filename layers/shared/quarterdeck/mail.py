@@ -76,9 +76,7 @@ def _environment() -> Any:
     )
 
 
-def render_email(
-    kind: str, to: Sequence[str], context: Mapping[str, Any], *, bcc: Sequence[str] = ()
-) -> OutgoingEmail:
+def render_email(kind: str, to: Sequence[str], context: Mapping[str, Any], *, bcc: Sequence[str] = ()) -> OutgoingEmail:
     """Render `<kind>.txt` and `<kind>.html`; the text template sets `subject`."""
     env = _environment()
     text_module = env.get_template(f"{kind}.txt").make_module(dict(context))
@@ -191,7 +189,9 @@ class SesMailSender:
                 code = error.response.get("Error", {}).get("Code", "")
                 if code == "MessageRejected":
                     raise ConfigurationError(f"SES rejected the message: {error}") from error
-                retryable = code in _THROTTLED or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500
+                retryable = (
+                    code in _THROTTLED or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500
+                )
                 if not retryable or attempt == self.max_attempts:
                     raise ServiceUnavailableError("Email could not be sent; please try again.") from error
             except BotoCoreError as error:

@@ -82,10 +82,8 @@ def redeem_code(
     settings = settings or get_settings()
     grant = consume_code(store, code, clock=clock)
     purpose = grant.purpose
-    if purpose.kind == "waiver":
-        role = "guest"
-    else:
-        role = "admin" if settings.is_admin(grant.email) else "crew"
+    # A waiver link only ever opens a guest session, whoever owns the address.
+    role = "guest" if purpose.kind == "waiver" else ("admin" if settings.is_admin(grant.email) else "crew")
     ensure_person(store, grant.email, role, clock=clock)
     token, caller = issue_token(
         keys,

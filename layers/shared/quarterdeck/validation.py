@@ -22,9 +22,7 @@ def text_field(value: object, field: str, *, min_length: int = 1, max_length: in
     if len(text) < min_length:
         raise InvalidInputError(f"The {field.replace('_', ' ')} is required.", field=field)
     if len(text) > max_length:
-        raise InvalidInputError(
-            f"The {field.replace('_', ' ')} must be at most {max_length} characters.", field=field
-        )
+        raise InvalidInputError(f"The {field.replace('_', ' ')} must be at most {max_length} characters.", field=field)
     return text
 
 

@@ -1,0 +1,46 @@
+// The one API client. Every call is same-origin JSON; the session is an HttpOnly cookie.
+
+export class ApiError extends Error {
+  constructor(status, code, message, field) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+export async function api(method, path, body) {
+  const options = {
+    method,
+    credentials: 'same-origin',
+    headers: { Accept: 'application/json' },
+  };
+  if (method !== 'GET' && method !== 'HEAD') {
+    // Writes always carry JSON: the server refuses cookie-authenticated writes without it (CSRF).
+    options.headers['Content-Type'] = 'application/json';
+    options.body = JSON.stringify(body ?? {});
+  }
+  let response;
+  try {
+    response = await fetch(`/api${path}`, options);
+  } catch (networkError) {
+    throw new ApiError(0, 'offline', 'No connection. Check your signal and try again.');
+  }
+  const text = await response.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+  if (!response.ok) {
+    const error = (data && data.error) || {};
+    throw new ApiError(
+      response.status,
+      error.code || 'error',
+      error.message || `The server answered ${response.status}.`,
+      error.field,
+    );
+  }
+  return data;
+}
+
+export const get = (path) => api('GET', path);
+export const post = (path, body) => api('POST', path, body);
+export const patch = (path, body) => api('PATCH', path, body);

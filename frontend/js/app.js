@@ -1,0 +1,84 @@
+// Quarterdeck's single-page app: session, layout, and the hash routes to the views.
+import { html, render, useState, useEffect, useCallback } from './html.js';
+import { get, post } from './api.js';
+import { parseHash, match, go } from './router.js';
+import { SignIn } from './views/sign_in.js';
+import { Magic } from './views/magic.js';
+import { SailsList } from './views/sails_list.js';
+import { SailPage } from './views/sail_page.js';
+import { NewSail } from './views/new_sail.js';
+import { Waiver } from './views/waiver.js';
+import { TaskBoard } from './views/task_board.js';
+import { Reports } from './views/reports.js';
+
+const ROUTES = [
+  ['/', SignIn],
+  ['/signin', SignIn],
+  ['/magic', Magic],
+  ['/sails', SailsList],
+  ['/sails/:id', SailPage],
+  ['/new', NewSail],
+  ['/waiver', Waiver],
+  ['/board', TaskBoard],
+  ['/reports', Reports],
+];
+
+function Nav({ session, onSignOut }) {
+  if (!session) return null;
+  const admin = session.role === 'admin';
+  const crew = session.role !== 'guest';
+  return html`
+    <nav class="nav" aria-label="Main">
+      ${crew ? html`<a href="#/sails">Sails</a>` : null}
+      ${admin ? html`<a href="#/new">New sail</a>` : null}
+      ${admin ? html`<a href="#/board">Board</a>` : null}
+      ${admin ? html`<a href="#/reports">Reports</a>` : null}
+      <button type="button" class="link-button" onClick=${onSignOut}>Sign out</button>
+    </nav>`;
+}
+
+function App() {
+  const [route, setRoute] = useState(parseHash());
+  const [session, setSession] = useState(undefined); // undefined: still asking; null: signed out
+
+  const refreshSession = useCallback(async () => {
+    try {
+      setSession(await get('/me'));
+    } catch {
+      setSession(null);
+    }
+  }, []);
+
+  useEffect(() => {
+    refreshSession();
+    const onHash = () => setRoute(parseHash());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+
+  const signOut = async () => {
+    try { await post('/auth/logout'); } catch { /* the session may already be gone */ }
+    setSession(null);
+    go('#/signin');
+  };
+
+  const found = match(ROUTES, route.path);
+  let body;
+  if (session === undefined) {
+    body = html`<p class="loading">Loading…</p>`;
+  } else if (!found) {
+    body = html`<section><h1>Not found</h1><p>There is no page here. <a href="#/sails">Go to the sails</a>.</p></section>`;
+  } else {
+    const View = found.view;
+    body = html`<${View} params=${found.params} query=${route.query} session=${session} refreshSession=${refreshSession} />`;
+  }
+  return html`
+    <header class="top">
+      <a class="brand" href=${session ? '#/sails' : '#/signin'}>Quarterdeck</a>
+      ${session ? html`<span class="who">${session.email}</span>` : null}
+      <${Nav} session=${session} onSignOut=${signOut} />
+    </header>
+    <main id="main">${body}</main>`;
+}
+
+render(html`<${App} />`, document.getElementById('app'));
