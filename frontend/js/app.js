@@ -10,6 +10,7 @@ import { NewSail } from './views/new_sail.js';
 import { Waiver } from './views/waiver.js';
 import { TaskBoard } from './views/task_board.js';
 import { Reports } from './views/reports.js';
+import { Manifest } from './views/manifest.js';
 
 const ROUTES = [
   ['/', SignIn],
@@ -17,6 +18,7 @@ const ROUTES = [
   ['/magic', Magic],
   ['/sails', SailsList],
   ['/sails/:id', SailPage],
+  ['/sails/:id/manifest', Manifest],
   ['/new', NewSail],
   ['/waiver', Waiver],
   ['/board', TaskBoard],

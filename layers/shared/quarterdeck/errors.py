@@ -68,3 +68,27 @@ class CodeRejectedError(AuthenticationError):
 
 class PersonNotFoundError(NotFoundError):
     code = "person_not_found"
+
+
+class SailNotFoundError(NotFoundError):
+    code = "sail_not_found"
+
+
+class GuestNotFoundError(NotFoundError):
+    code = "guest_not_found"
+
+
+class TaskNotFoundError(NotFoundError):
+    code = "task_not_found"
+
+
+class RoleStateError(ConflictError):
+    """A role transition outside the state machine; the message names the current state."""
+
+    code = "role_state"
+
+
+class StaleVersionError(ConflictError):
+    """An update carried a version someone else has already changed."""
+
+    code = "stale_version"

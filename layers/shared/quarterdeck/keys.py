@@ -1,0 +1,60 @@
+"""Where each item lives in the one table (see docs/data-model.md). Keys are built here only."""
+
+from __future__ import annotations
+
+Key = tuple[str, str]
+
+
+def sail(sail_id: str) -> Key:
+    return f"SAIL#{sail_id}", "META"
+
+
+def sail_partition(sail_id: str) -> str:
+    return f"SAIL#{sail_id}"
+
+
+def role(sail_id: str, slot: str) -> Key:
+    return f"SAIL#{sail_id}", f"ROLE#{slot}"
+
+
+def role_holder(sail_id: str, email: str) -> Key:
+    """Marker that `email` holds a slot on this sail (one slot per person per sail)."""
+    return f"SAIL#{sail_id}", f"HOLDER#{email.lower()}"
+
+
+def guest(sail_id: str, guest_id: str) -> Key:
+    return f"SAIL#{sail_id}", f"GUEST#{guest_id}"
+
+
+def waiver(sail_id: str, guest_id: str) -> Key:
+    return f"SAIL#{sail_id}", f"WAIVER#{guest_id}"
+
+
+def checklist_item(sail_id: str, checklist: str, n: int) -> Key:
+    return f"SAIL#{sail_id}", f"CHECK#{checklist}#{n:02d}"
+
+
+def history_entry(sail_id: str, at_iso: str, entry_id: str) -> Key:
+    return f"SAIL#{sail_id}", f"HIST#{at_iso}#{entry_id}"
+
+
+def sails_month(yyyy_mm: str) -> str:
+    """GSI1 partition of the sails departing in a month."""
+    return f"SAILS#{yyyy_mm}"
+
+
+def task(task_id: str) -> Key:
+    return f"TASK#{task_id}", "META"
+
+
+def tasks_with_status(status: str) -> str:
+    """GSI1 partition of the tasks in one board column."""
+    return f"TASKS#{status}"
+
+
+def nudge_sent(sail_id: str, kind: str, recipient: str, window: str) -> Key:
+    return f"NUDGE#{sail_id}", f"{kind}#{recipient.lower()}#{window}"
+
+
+def report_run(kind: str, period: str) -> Key:
+    return f"REPORT#{kind}", f"RUN#{period}"
