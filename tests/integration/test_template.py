@@ -430,7 +430,7 @@ def test_csp_is_strict_and_allows_no_inline_code(template: dict[str, Any]) -> No
 
 
 def test_other_security_headers(template: dict[str, Any]) -> None:
-    """Given the headers policy, when a response leaves CloudFront, then HSTS, nosniff, DENY and a referrer policy apply."""
+    """Given the headers policy, when a response leaves CloudFront, then HSTS, nosniff, DENY, referrer policy apply."""
     headers = props(template, "SecurityHeadersPolicy")["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
     assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
     assert headers["StrictTransportSecurity"]["Override"] is True
