@@ -1,0 +1,370 @@
+"""Tasks: the cards of the progress dashboard (pending → in review → completed).
+
+A task is one item, `TASK#<id>`/`META`. GSI1 holds it under its column, `TASKS#<status>`, sorted
+by `<updated iso>#<id>`, so a column is one Query and the board is three: no Scan anywhere.
+Every change carries the version it read and is one conditional UpdateItem (a stale version
+is refused with `StaleVersionError`). Status changes are appended to the item's `history`
+(`{at, by, from, to}`) in that same write, so a move and its record never part.
+
+Reports create their action items through `create_task(..., source_key=...)`: the id is derived
+from the key and the put is conditional, so running a report twice adds no duplicate card.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from quarterdeck import keys
+from quarterdeck.clock import Clock, IdGenerator, iso, new_id, system_clock
+from quarterdeck.config import get_settings
+from quarterdeck.errors import InvalidInputError, StaleVersionError, TaskNotFoundError
+from quarterdeck.store import ConditionFailedError, Item, Store
+from quarterdeck.validation import calendar_date, text_field
+
+PENDING, IN_REVIEW, COMPLETED = "pending", "in_review", "completed"
+STATUSES: tuple[str, ...] = (PENDING, IN_REVIEW, COMPLETED)  # the board's columns, in order
+OPEN_STATUSES: tuple[str, ...] = (PENDING, IN_REVIEW)
+STATUS_LABELS = {PENDING: "Pending", IN_REVIEW: "In review", COMPLETED: "Completed"}
+
+# Suggestions the board offers; an owner may also be a person (any name or email).
+OWNER_ROLES: tuple[str, ...] = ("CEO", "CTO", "CFO", "CMO", "Accounting")
+ENTITIES: tuple[str, ...] = (
+    "JADA",
+    "Queen of San Diego",
+    "QuickDumpNow",
+    "Dangerous Centaur",
+    "3028 51st St",
+    "Expert Yacht Delivery",
+)
+
+EDITABLE: tuple[str, ...] = ("status", "title", "detail", "entity", "owner", "due")
+TITLE_MAX, DETAIL_MAX, ENTITY_MAX, OWNER_MAX = 200, 4000, 80, 120
+HISTORY_MAX = 200  # status changes kept on the item (the oldest are dropped beyond this)
+_SOURCE_FIELDS = ("kind", "period", "section", "link")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+# --- validation ----------------------------------------------------------------------------
+def _status(value: object, field: str = "status") -> str:
+    text = str(value or "").strip()
+    if text not in STATUSES:
+        raise InvalidInputError(f"The status must be one of: {', '.join(STATUSES)}.", field=field)
+    return text
+
+
+def _optional_text(value: object, field: str, max_length: int) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInputError(f"The {field} must be text.", field=field)
+    return text_field(value, field, min_length=0, max_length=max_length)
+
+
+def _title(value: object) -> str:
+    if value is not None and not isinstance(value, str):
+        raise InvalidInputError("The title must be text.", field="title")
+    return text_field(value, "title", max_length=TITLE_MAX)
+
+
+def _detail(value: object) -> str:
+    """Free text; line breaks are kept, trailing spaces are not."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInputError("The detail must be text.", field="detail")
+    text = "\n".join(line.rstrip() for line in value.strip().splitlines())
+    if len(text) > DETAIL_MAX:
+        raise InvalidInputError(f"The detail must be at most {DETAIL_MAX} characters.", field="detail")
+    return text
+
+
+def _due(value: object) -> str | None:
+    """`YYYY-MM-DD` (a San Diego date) or nothing."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str | date):
+        raise InvalidInputError("Enter the due date as YYYY-MM-DD.", field="due")
+    if isinstance(value, str) and not _ISO_DATE.match(value.strip()):
+        raise InvalidInputError("Enter the due date as YYYY-MM-DD.", field="due")
+    day = value if isinstance(value, date) else calendar_date(value.strip(), "due")
+    if not 2000 <= day.year <= 2100:
+        raise InvalidInputError("Enter a due date between 2000 and 2100.", field="due")
+    return day.isoformat()
+
+
+def _source(value: Mapping[str, Any] | None) -> dict[str, str] | None:
+    """Where a report-made task came from; None for a task someone added by hand."""
+    if value is None:
+        return None
+    source = {name: str(value.get(name) or "").strip() for name in _SOURCE_FIELDS}
+    if not source["kind"]:
+        raise InvalidInputError("A task's source needs the report kind.", field="source.kind")
+    if source["link"] and not source["link"].startswith("#/"):
+        # Only links into this app: never javascript:, never another site.
+        raise InvalidInputError("A source link must be a page of this app (#/...).", field="source.link")
+    for name, text in source.items():
+        if len(text) > 300:
+            raise InvalidInputError("That source field is too long.", field=f"source.{name}")
+    return {name: text for name, text in source.items() if text}
+
+
+def task_id_for(source_key: str) -> str:
+    """The id of the one task a report's action item may create (the same key, the same id)."""
+    return "r" + hashlib.sha256(source_key.encode("utf-8")).hexdigest()[:23]
+
+
+def _sort_key(updated_at: str, task_id: str) -> str:
+    return f"{updated_at}#{task_id}"
+
+
+def san_diego_today(clock: Clock = system_clock) -> date:
+    return clock().astimezone(get_settings().timezone).date()
+
+
+def _as_date(value: date | datetime | str) -> date:
+    if isinstance(value, datetime):
+        return value.astimezone(get_settings().timezone).date()
+    if isinstance(value, date):
+        return value
+    return calendar_date(value, "today")
+
+
+# --- views ---------------------------------------------------------------------------------
+def task_view(item: Item, today: date | None = None) -> dict[str, Any]:
+    """The task as the API and the reports see it."""
+    view: dict[str, Any] = {
+        "id": item["id"],
+        "title": item.get("title", ""),
+        "detail": item.get("detail", ""),
+        "entity": item.get("entity", ""),
+        "owner": item.get("owner", ""),
+        "status": item["status"],
+        "due": item.get("due"),
+        "source": item.get("source"),
+        "created_at": item.get("created_at"),
+        "created_by": item.get("created_by"),
+        "updated_at": item.get("updated_at"),
+        "version": int(item.get("version", 1)),
+        "history": [
+            {"at": h.get("at"), "by": h.get("by"), "from": h.get("from"), "to": h.get("to")}
+            for h in item.get("history") or []
+        ],
+    }
+    if today is not None:
+        view["overdue"] = is_overdue(item, today)
+    return view
+
+
+def is_overdue(item: Mapping[str, Any], today: date) -> bool:
+    """Open, with a due date before today (San Diego)."""
+    due = item.get("due")
+    return bool(due) and item.get("status") in OPEN_STATUSES and str(due) < today.isoformat()
+
+
+# --- writes --------------------------------------------------------------------------------
+def new_task_item(
+    actor: str,
+    *,
+    title: object,
+    detail: object = "",
+    entity: object = "",
+    owner: object = "",
+    due: object = None,
+    status: object = PENDING,
+    source: Mapping[str, Any] | None = None,
+    source_key: str | None = None,
+    clock: Clock = system_clock,
+    new_id: IdGenerator = new_id,
+) -> Item:
+    """A validated task item, not yet written (create_task writes it; seeding loads many)."""
+    clean_status = _status(status)
+    item_fields = {
+        "title": _title(title),
+        "detail": _detail(detail),
+        "entity": _optional_text(entity, "entity", ENTITY_MAX),
+        "owner": _optional_text(owner, "owner", OWNER_MAX),
+        "due": _due(due),
+        "source": _source(source),
+    }
+    if source_key is not None and not source_key.strip():
+        raise InvalidInputError("A source key must not be empty.", field="source_key")
+    task_id = task_id_for(source_key) if source_key else new_id()
+    now = iso(clock())
+    pk, sk = keys.task(task_id)
+    item: Item = {
+        "pk": pk,
+        "sk": sk,
+        "gsi1pk": keys.tasks_with_status(clean_status),
+        "gsi1sk": _sort_key(now, task_id),
+        "type": "task",
+        "id": task_id,
+        **item_fields,
+        "status": clean_status,
+        "created_at": now,
+        "created_by": actor,
+        "updated_at": now,
+        "version": 1,
+        "history": [{"at": now, "by": actor, "to": clean_status}],
+    }
+    if source_key:
+        item["source_key"] = source_key
+    return item
+
+
+def create_task(
+    store: Store,
+    actor: str,
+    *,
+    title: object,
+    detail: object = "",
+    entity: object = "",
+    owner: object = "",
+    due: object = None,
+    source: Mapping[str, Any] | None = None,
+    source_key: str | None = None,
+    clock: Clock = system_clock,
+    new_id: IdGenerator = new_id,
+) -> dict[str, Any]:
+    """Add a pending task. With `source_key`, at most one task per key: a repeat returns the first."""
+    item = new_task_item(
+        actor,
+        title=title,
+        detail=detail,
+        entity=entity,
+        owner=owner,
+        due=due,
+        source=source,
+        source_key=source_key,
+        clock=clock,
+        new_id=new_id,
+    )
+    try:
+        store.put(item, condition="attribute_not_exists(pk)")
+    except ConditionFailedError as lost:
+        existing = lost.current or store.get(item["pk"], item["sk"], consistent=True)
+        if existing is None:  # pragma: no cover - only if the winner was deleted in between
+            raise
+        return task_view(existing, san_diego_today(clock))
+    return task_view(item, san_diego_today(clock))
+
+
+def update_task(
+    store: Store,
+    actor: str,
+    task_id: str,
+    *,
+    version: int,
+    changes: Mapping[str, Any],
+    clock: Clock = system_clock,
+) -> dict[str, Any]:
+    """Edit or move a task, if it is still at `version`; otherwise StaleVersionError (409).
+
+    `changes` holds any of status, title, detail, entity, owner, due (None or "" clears due).
+    Any status may follow any other: moves go forward along the board and may go back.
+    """
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise InvalidInputError(f"{unknown[0]} cannot be changed.", field=unknown[0])
+    if not changes:
+        raise InvalidInputError("Send at least one field to change.", field="body")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise InvalidInputError("The version must be the task's version number.", field="version")
+    cleaners = {
+        "title": _title,
+        "detail": _detail,
+        "entity": lambda v: _optional_text(v, "entity", ENTITY_MAX),
+        "owner": lambda v: _optional_text(v, "owner", OWNER_MAX),
+        "due": _due,
+        "status": _status,
+    }
+    clean = {name: cleaners[name](value) for name, value in changes.items()}
+
+    pk, sk = keys.task(task_id)
+    current = store.get(pk, sk, consistent=True)
+    if current is None:
+        raise TaskNotFoundError("There is no such task.", field="id")
+    if int(current.get("version", 1)) != version:
+        raise _stale(current)
+
+    now = iso(clock())
+    names: dict[str, str] = {"#version": "version", "#updated_at": "updated_at", "#gsi1sk": "gsi1sk"}
+    values: dict[str, Any] = {":expected": version, ":next": version + 1, ":now": now}
+    values[":sort"] = _sort_key(now, task_id)
+    sets = ["#version = :next", "#updated_at = :now", "#gsi1sk = :sort"]
+    removes: list[str] = []
+    for name, value in clean.items():
+        names[f"#{name}"] = name
+        if name == "due" and value is None:
+            removes.append("#due")
+            continue
+        values[f":{name}"] = value
+        sets.append(f"#{name} = :{name}")
+    new_status = clean.get("status")
+    if new_status is not None and new_status != current["status"]:
+        names["#gsi1pk"], names["#history"] = "gsi1pk", "history"
+        values[":column"] = keys.tasks_with_status(new_status)
+        entry = {"at": now, "by": actor, "from": current["status"], "to": new_status}
+        history = [*(current.get("history") or []), entry][-HISTORY_MAX:]
+        values[":history"] = history
+        sets += ["#gsi1pk = :column", "#history = :history"]
+    update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    try:
+        item = store.update(
+            pk,
+            sk,
+            update,
+            condition="attribute_exists(pk) AND #version = :expected",
+            names=names,
+            values=values,
+        )
+    except ConditionFailedError as lost:
+        if lost.current is None:
+            raise TaskNotFoundError("There is no such task.", field="id") from None
+        raise _stale(lost.current) from None
+    return task_view(item, san_diego_today(clock))
+
+
+def _stale(current: Mapping[str, Any]) -> StaleVersionError:
+    now_at = int(current.get("version", 1))
+    return StaleVersionError(
+        f"Someone else changed this task first (it is now at version {now_at}). Reload it and try again.",
+        field="version",
+    )
+
+
+# --- reads ---------------------------------------------------------------------------------
+def get_task(store: Store, task_id: str, *, clock: Clock = system_clock) -> dict[str, Any]:
+    item = store.get(*keys.task(task_id))
+    if item is None or item.get("type") != "task":
+        raise TaskNotFoundError("There is no such task.", field="id")
+    return task_view(item, san_diego_today(clock))
+
+
+def list_tasks(
+    store: Store, status: str, *, limit: int | None = None, clock: Clock = system_clock
+) -> list[dict[str, Any]]:
+    """One column, most recently changed first: one Query of that column's GSI1 partition."""
+    column = _status(status)
+    today = san_diego_today(clock)
+    items = store.query(keys.tasks_with_status(column), index="gsi1", forward=False, limit=limit)
+    return [task_view(item, today) for item in items]
+
+
+def list_board(store: Store, *, clock: Clock = system_clock) -> dict[str, list[dict[str, Any]]]:
+    """The three columns: three Queries, one per status."""
+    return {status: list_tasks(store, status, clock=clock) for status in STATUSES}
+
+
+def task_counts(store: Store, today: date | datetime | str) -> dict[str, int]:
+    """For the reports: open tasks (pending + in review) and how many are past their due date."""
+    day = _as_date(today)
+    counts = {"open": 0, "overdue": 0}
+    for status in OPEN_STATUSES:
+        for item in store.iter_query(keys.tasks_with_status(status), index="gsi1"):
+            counts["open"] += 1
+            counts["overdue"] += is_overdue(item, day)
+    return counts
