@@ -335,6 +335,9 @@ def test_samconfig_has_the_three_environments() -> None:
         assert deploy["resolve_s3"] is True
         assert "CAPABILITY_IAM" in deploy["capabilities"]
         assert f"Stage={env}" in deploy["parameter_overrides"]
+        # Only prod emails people on a schedule.
+        expected_state = "ENABLED" if env == "prod" else "DISABLED"
+        assert f"SchedulesState={expected_state}" in deploy["parameter_overrides"]
 
 
 # ------------------------------------------------------------------ front door (issue 9)
