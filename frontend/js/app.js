@@ -11,6 +11,7 @@ import { Waiver } from './views/waiver.js';
 import { TaskBoard } from './views/task_board.js';
 import { Reports } from './views/reports.js';
 import { Manifest } from './views/manifest.js';
+import { Unsubscribe } from './views/unsubscribe.js';
 
 const ROUTES = [
   ['/', SignIn],
@@ -23,6 +24,7 @@ const ROUTES = [
   ['/waiver', Waiver],
   ['/board', TaskBoard],
   ['/reports', Reports],
+  ['/unsubscribe', Unsubscribe],
 ];
 
 function Nav({ session, onSignOut }) {

@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from api_errors import register_error_handlers
-from api_routes import auth, calendar, guests, health, reports, roles, sails, tasks
+from api_routes import auth, calendar, guests, health, nudges, reports, roles, sails, tasks
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
 from aws_lambda_powertools.logging import correlation_paths
@@ -16,7 +16,7 @@ from quarterdeck.observability import logger, metrics
 
 app = APIGatewayHttpResolver(enable_validation=True)
 register_error_handlers(app)
-for area in (health, auth, sails, roles, guests, calendar, tasks, reports):
+for area in (health, auth, sails, roles, guests, calendar, tasks, reports, nudges):
     app.include_router(area.router)
 
 

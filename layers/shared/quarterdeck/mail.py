@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from functools import lru_cache
@@ -63,17 +64,32 @@ class MailSender(Protocol):
         ...
 
 
+def local_time(value: str) -> str:
+    """'2026-06-21T19:29:32-07:00' -> '7:29 PM' (times are stored in San Diego time)."""
+    moment = datetime.fromisoformat(value)
+    return moment.strftime("%I:%M %p").lstrip("0")
+
+
+def long_date(value: str) -> str:
+    """'2026-06-21' -> 'Sunday, June 21, 2026'."""
+    day = date.fromisoformat(value[:10])
+    return f"{day.strftime('%A, %B')} {day.day}, {day.year}"
+
+
 @lru_cache(maxsize=1)
 def _environment() -> Any:
     import jinja2  # deferred: only code that mails pays for jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["local_time"] = local_time
+    env.filters["long_date"] = long_date
+    return env
 
 
 def render_email(kind: str, to: Sequence[str], context: Mapping[str, Any], *, bcc: Sequence[str] = ()) -> OutgoingEmail:

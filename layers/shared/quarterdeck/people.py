@@ -19,7 +19,7 @@ def get_person(store: Store, email: str) -> Item | None:
 
 
 def ensure_person(store: Store, email: str, role: Role, *, clock: Clock = system_clock) -> Item:
-    """Create the person on first use; an existing record is left as it is."""
+    """Create the person on first use; an existing record keeps its role unless it was a guest's."""
     pk, sk = person_key(email)
     item: Item = {
         "pk": pk,
@@ -34,7 +34,11 @@ def ensure_person(store: Store, email: str, role: Role, *, clock: Clock = system
         store.put(item, condition="attribute_not_exists(pk)")
         return item
     except ConditionFailedError as lost:
-        return lost.current or get_person(store, email) or item
+        current = lost.current or get_person(store, email) or item
+    if role != "guest" and current.get("role") == "guest":
+        # A guest who is later invited as crew (or made admin) gets that role.
+        return store.update(pk, sk, "SET #role = :role", names={"#role": "role"}, values={":role": role})
+    return current
 
 
 def revoke_session(store: Store, email: str, jti: str, expires: int, *, clock: Clock = system_clock) -> None:

@@ -1,0 +1,30 @@
+"""NudgeFunction: the hourly schedule's event → one nudge run.
+
+The event may carry `{"at": "<ISO time>"}` (the local stack's `make nudge AT=...`) to run as
+of another time; the schedule's own events carry nothing and run as of now.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from quarterdeck.auth import load_signing_keys
+from quarterdeck.clock import system_clock
+from quarterdeck.mail import default_mail_sender
+from quarterdeck.nudges import run_nudges
+from quarterdeck.observability import logger, metrics
+from quarterdeck.store import Store
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    at = (event or {}).get("at")
+    clock = (lambda: datetime.fromisoformat(at)) if at else system_clock
+    summary = run_nudges(Store(), default_mail_sender(), load_signing_keys, clock=clock)
+    for kind, count in summary.sent.items():
+        metrics.add_metric(name=f"NudgesSent_{kind}", unit="Count", value=count)
+    return summary.as_dict()

@@ -1,0 +1,333 @@
+"""Nudges: reminder emails to people who still owe something, each sent at most once.
+
+The hourly run finds the upcoming sails through GSI1 (its reads grow with the sails of the
+next week, never with the table), works out which nudges are due now, and for each one
+first claims `NUDGE#<sail>/<kind>#<recipient>#<window>` with a conditional write, then
+sends. A re-run, a retry or an overlapping run finds the claim and sends nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from quarterdeck import keys
+from quarterdeck.auth import Purpose, SigningKeys, issue_code
+from quarterdeck.clock import Clock, epoch, iso, system_clock
+from quarterdeck.config import Settings, get_settings
+from quarterdeck.errors import QuarterdeckError
+from quarterdeck.mail import MailSender, render_email
+from quarterdeck.observability import logger
+from quarterdeck.people import person_key
+from quarterdeck.sessions import magic_link
+from quarterdeck.store import ConditionFailedError, Item, Store
+from quarterdeck.unsubscribe import email_of_unsubscribe_token, unsubscribe_token
+
+UNFILLED_ROLES = "unfilled_roles"
+WAIVER_PENDING = "waiver_pending"
+CHECKLIST_OPEN = "checklist_open"
+DAY_OF = "day_of"
+KINDS = (UNFILLED_ROLES, WAIVER_PENDING, CHECKLIST_OPEN, DAY_OF)
+# Urgent nudges go out whatever the hour; the others wait for the end of quiet hours.
+URGENT = frozenset({CHECKLIST_OPEN, DAY_OF})
+
+UNFILLED_DAYS = (7, 3, 1)
+WAIVER_DAYS = (3, 1)
+CHECKLIST_LEAD = timedelta(hours=2)
+DAY_OF_HOUR = 8
+QUIET_FROM_HOUR, QUIET_UNTIL_HOUR = 21, 8
+LOOKAHEAD_DAYS = 7
+STALE_CLAIM = timedelta(minutes=15)
+CLAIM_LIFETIME = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """One email due to one person: `window` makes it once-only (d7, d3, d1, t-2h, day)."""
+
+    kind: str
+    window: str
+    recipient: str
+    sail_id: str
+    details: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass
+class NudgeSummary:
+    at: str
+    sails: int = 0
+    sent: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    failed: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "at": self.at,
+            "sails": self.sails,
+            "sent": dict(self.sent),
+            "skipped": dict(self.skipped),
+            "failed": list(self.failed),
+        }
+
+
+@dataclass(frozen=True)
+class SailSnapshot:
+    """A sail and everything on it, from one Query of its partition."""
+
+    meta: Item
+    roles: list[Item]
+    guests: list[Item]
+    checks: list[Item]
+
+    @classmethod
+    def from_items(cls, items: Iterable[Item]) -> SailSnapshot:
+        by_type: dict[str, list[Item]] = {}
+        meta: Item = {}
+        for item in items:
+            if item.get("sk") == "META":
+                meta = item
+            else:
+                by_type.setdefault(str(item.get("type")), []).append(item)
+        return cls(
+            meta=meta,
+            roles=sorted(by_type.get("role", []), key=lambda r: str(r.get("slot"))),
+            guests=by_type.get("guest", []),
+            checks=by_type.get("check", []),
+        )
+
+    @property
+    def sail_id(self) -> str:
+        return str(self.meta["id"])
+
+    def departure(self) -> datetime:
+        return datetime.fromisoformat(str(self.meta["departure"]))
+
+
+def is_quiet(local_now: datetime) -> bool:
+    return local_now.hour >= QUIET_FROM_HOUR or local_now.hour < QUIET_UNTIL_HOUR
+
+
+def due_nudges(sail: SailSnapshot, local_now: datetime, admins: Iterable[str]) -> list[Nudge]:
+    """Which nudges this sail owes right now (before quiet hours and once-only are applied)."""
+    if sail.meta.get("status", "scheduled") != "scheduled":
+        return []
+    sail_date = date.fromisoformat(str(sail.meta["date"]))
+    days_until = (sail_date - local_now.date()).days
+    departure = sail.departure()
+    if local_now >= departure:
+        return []
+    sail_id = sail.sail_id
+    admins = sorted(admins)
+    due: list[Nudge] = []
+
+    open_slots = [str(r["slot"]) for r in sail.roles if r.get("state") == "open"]
+    if open_slots and days_until in UNFILLED_DAYS:
+        holders = {str(r.get("holder", "")).lower() for r in sail.roles if r.get("holder")}
+        invited = sorted(
+            {email.lower() for r in sail.roles for email in (r.get("invited") or {})} - holders - set(admins)
+        )
+        for person in [*admins, *invited]:
+            due.append(
+                Nudge(
+                    UNFILLED_ROLES,
+                    f"d{days_until}",
+                    person,
+                    sail_id,
+                    {"open_slots": open_slots, "invited": person in invited, "days": days_until},
+                )
+            )
+
+    if days_until in WAIVER_DAYS:
+        for guest in sail.guests:
+            if guest.get("status") == "on_hold" and guest.get("email"):
+                due.append(
+                    Nudge(
+                        WAIVER_PENDING,
+                        f"d{days_until}",
+                        str(guest["email"]).lower(),
+                        sail_id,
+                        {"guest_id": guest["id"], "name": guest.get("name", ""), "days": days_until},
+                    )
+                )
+
+    departure_checks = [c for c in sail.checks if c.get("list") == "departure"]
+    open_checks = [str(c.get("label", "")) for c in departure_checks if not c.get("done")]
+    if open_checks and departure - CHECKLIST_LEAD <= local_now:
+        captain = next(
+            (str(r["holder"]).lower() for r in sail.roles if r.get("slot") == "captain" and r.get("holder")), None
+        )
+        for person in sorted({*admins, *([captain] if captain else [])}):
+            due.append(Nudge(CHECKLIST_OPEN, "t-2h", person, sail_id, {"open_items": open_checks}))
+
+    if days_until == 0 and local_now.hour >= DAY_OF_HOUR:
+        crew = {
+            str(r["holder"]).lower()
+            for r in sail.roles
+            if r.get("holder") and r.get("state") in ("claimed", "designated")
+        }
+        guests = {str(g["email"]).lower() for g in sail.guests if g.get("status") == "confirmed" and g.get("email")}
+        for person in sorted(crew | guests):
+            due.append(Nudge(DAY_OF, "day", person, sail_id, {"guest": person in guests}))
+    return due
+
+
+def upcoming_sails(store: Store, today: date, days: int = LOOKAHEAD_DAYS) -> list[Item]:
+    """Sails departing from `today` to `today + days` (local dates), via GSI1 month partitions."""
+    last = today + timedelta(days=days)
+    months = sorted({today.strftime("%Y-%m"), last.strftime("%Y-%m")})
+    found: list[Item] = []
+    for month in months:
+        found.extend(
+            store.query(keys.sails_month(month), index="gsi1", sk_between=(today.isoformat(), f"{last.isoformat()}~"))
+        )
+    return found
+
+
+def _claim(store: Store, nudge: Nudge, now: datetime) -> bool:
+    """Claim the right to send this nudge; False if it was sent (or is being sent) already."""
+    pk, sk = keys.nudge_sent(nudge.sail_id, nudge.kind, nudge.recipient, nudge.window)
+    try:
+        store.put(
+            {
+                "pk": pk,
+                "sk": sk,
+                "type": "nudge",
+                "status": "claimed",
+                "claimed_at": iso(now),
+                "expires_at": epoch(now + CLAIM_LIFETIME),
+            },
+            # A claim left by a run that died before sending is taken over after a while.
+            condition="attribute_not_exists(pk) OR (#status = :claimed AND claimed_at < :stale)",
+            names={"#status": "status"},
+            values={":claimed": "claimed", ":stale": iso(now - STALE_CLAIM)},
+        )
+        return True
+    except ConditionFailedError:
+        return False
+
+
+def _mark(store: Store, nudge: Nudge, message_id: str | None) -> None:
+    pk, sk = keys.nudge_sent(nudge.sail_id, nudge.kind, nudge.recipient, nudge.window)
+    if message_id is None:  # the send failed: free the claim so the next run tries again
+        store.delete(pk, sk, condition="attribute_exists(pk)")
+        return
+    store.update(
+        pk,
+        sk,
+        "SET #status = :sent, message_id = :id",
+        names={"#status": "status"},
+        values={":sent": "sent", ":id": message_id},
+    )
+
+
+def _render(
+    nudge: Nudge, sail: SailSnapshot, store: Store, keys_for_links: SigningKeys, settings: Settings, now: datetime
+) -> Any:
+    meta = sail.meta
+    token = unsubscribe_token(keys_for_links, nudge.recipient)
+    context: dict[str, Any] = {
+        "sail": {k: meta.get(k) for k in ("id", "title", "date", "departure", "return", "sunset")},
+        "sail_url": f"{settings.app_url}/#/sails/{sail.sail_id}",
+        "unsubscribe_url": f"{settings.app_url}/#/unsubscribe?token={token}",
+        **nudge.details,
+    }
+    if nudge.kind == UNFILLED_ROLES and nudge.details.get("invited"):
+        context["claim_links"] = {
+            slot: magic_link(
+                issue_code(
+                    store,
+                    nudge.recipient,
+                    Purpose.claim(sail.sail_id, slot),
+                    timedelta(hours=settings.claim_link_hours),
+                    clock=lambda: now,
+                ),
+                settings,
+            )
+            for slot in nudge.details["open_slots"]
+        }
+    if nudge.kind == WAIVER_PENDING:
+        guest_id = str(nudge.details["guest_id"])
+        until = datetime.fromisoformat(str(meta["return"]))
+        code = issue_code(
+            store,
+            nudge.recipient,
+            Purpose.waiver(sail.sail_id, guest_id),
+            max(until - now, timedelta(hours=1)),
+            replaces=f"waiver:{sail.sail_id}:{guest_id}",
+            clock=lambda: now,
+        )
+        context["waiver_link"] = magic_link(code, settings)
+    return render_email(f"nudge_{nudge.kind}", [nudge.recipient], context)
+
+
+def run_nudges(
+    store: Store,
+    mailer: MailSender,
+    signing_keys: Callable[[], SigningKeys],
+    *,
+    settings: Settings | None = None,
+    clock: Clock = system_clock,
+) -> NudgeSummary:
+    """One run: send every nudge that is due now and not sent before. Returns the summary."""
+    settings = settings or get_settings()
+    now = clock()
+    local_now = now.astimezone(settings.timezone)
+    summary = NudgeSummary(at=iso(local_now))
+    admins = settings.admin_emails
+    for meta in upcoming_sails(store, local_now.date()):
+        summary.sails += 1
+        sail = SailSnapshot.from_items(store.query(keys.sail_partition(str(meta["id"]))))
+        if not sail.meta:
+            continue
+        due = due_nudges(sail, local_now, admins)
+        if not due:
+            continue
+        people = {p["email"]: p for p in store.batch_get([person_key(e) for e in {n.recipient for n in due}])}
+        for nudge in due:
+            if people.get(nudge.recipient, {}).get("nudges") is False:
+                summary.skipped[f"{nudge.kind}:unsubscribed"] += 1
+            elif nudge.kind not in URGENT and is_quiet(local_now):
+                summary.skipped[f"{nudge.kind}:quiet_hours"] += 1
+            elif not _claim(store, nudge, now):
+                summary.skipped[f"{nudge.kind}:already_sent"] += 1
+            else:
+                try:
+                    message_id = mailer.send(_render(nudge, sail, store, signing_keys(), settings, now))
+                except QuarterdeckError as error:
+                    _mark(store, nudge, None)
+                    summary.failed.append(f"{nudge.kind} {nudge.sail_id} {nudge.recipient}: {error.message}")
+                    logger.exception("nudge failed", extra={"kind": nudge.kind, "sail_id": nudge.sail_id})
+                    continue
+                _mark(store, nudge, message_id)
+                summary.sent[nudge.kind] += 1
+    logger.info("nudge run finished", extra=summary.as_dict())
+    return summary
+
+
+def unsubscribe(store: Store, keys_for_links: SigningKeys, token: str, *, clock: Clock = system_clock) -> str:
+    """Honour an unsubscribe link: that person gets no more nudges. Returns the email."""
+    email = email_of_unsubscribe_token(keys_for_links, token)
+    set_nudges(store, email, False, clock=clock)
+    return email
+
+
+def set_nudges(store: Store, email: str, enabled: bool, *, clock: Clock = system_clock) -> None:
+    """Turn a person's nudges on or off (creating the record of someone we only mailed)."""
+    pk, sk = person_key(email)
+    store.update(
+        pk,
+        sk,
+        "SET nudges = :enabled, #type = if_not_exists(#type, :person), email = :email, "
+        "created_at = if_not_exists(created_at, :now), #role = if_not_exists(#role, :guest)",
+        names={"#type": "type", "#role": "role"},
+        values={
+            ":enabled": enabled,
+            ":person": "person",
+            ":email": email.lower(),
+            ":now": iso(clock()),
+            ":guest": "guest",
+        },
+    )
