@@ -1,7 +1,144 @@
-"""Routes of the sails area (filled in by its issue)."""
+"""Sails: list, create, read, edit, cancel; their checklists; the sunset preview."""
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
+from api_access import ADMIN, CREW, MEMBER, caller
+from api_dependencies import mailer, store
+from api_responses import json_response
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from pydantic import BaseModel, Field
+
+from quarterdeck import checklists, sails
+from quarterdeck.sun import sail_times
+from quarterdeck.validation import calendar_date
 
 router = APIGatewayHttpRouter()
+
+# Bodies are typed loosely on purpose: the domain checks every value and names the field.
+Scalar = str | int | float | bool | None
+
+
+class NewSailRequest(BaseModel):
+    date: Scalar = None
+    title: Scalar = None
+    crew_slots: Scalar = 2
+    notes: Scalar = ""
+
+
+class SailChangesRequest(BaseModel):
+    date: Scalar = None
+    title: Scalar = None
+    crew_slots: Scalar = None
+    notes: Scalar = None
+    version: int | None = None
+
+
+class CancelRequest(BaseModel):
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class TickRequest(BaseModel):
+    done: bool
+
+
+class ChecklistLabelRequest(BaseModel):
+    label: Scalar = None
+
+
+@router.get("/api/sails", summary="Sails in a date range, by departure", tags=["sails"], middlewares=[CREW])
+def list_sails(
+    start: Annotated[str | None, Query(alias="from")] = None,
+    end: Annotated[str | None, Query(alias="to")] = None,
+) -> dict[str, Any]:
+    span = sails.date_range(start, end)
+    return {
+        "from": span.start.isoformat(),
+        "to": span.end.isoformat(),
+        "sails": sails.list_sails(store(), span.start, span.end),
+    }
+
+
+@router.post("/api/sails", summary="Create a sail", tags=["sails"], middlewares=[ADMIN])
+def create_sail(body: Annotated[NewSailRequest, Body()]) -> Response[Any]:
+    created = sails.create_sail(
+        store(),
+        caller(router).email,
+        date=body.date,
+        title=body.title,
+        crew_slots=body.crew_slots,
+        notes=body.notes,
+    )
+    return json_response(201, created)
+
+
+@router.get("/api/sun", summary="Sunset and sail times for a date (preview)", tags=["sails"], middlewares=[CREW])
+def sun_preview(day: Annotated[str, Query(alias="date")]) -> dict[str, Any]:
+    return sail_times(calendar_date(day)).as_dict()
+
+
+@router.get(
+    "/api/sails/<sail_id>", summary="A sail with roles, checklists, guests", tags=["sails"], middlewares=[MEMBER]
+)
+def get_sail(sail_id: str) -> dict[str, Any]:
+    return sails.get_sail(store(), sail_id, caller(router))
+
+
+@router.patch(
+    "/api/sails/<sail_id>", summary="Edit a sail (a new date recomputes the times)", tags=["sails"], middlewares=[ADMIN]
+)
+def edit_sail(sail_id: str, body: Annotated[SailChangesRequest, Body()]) -> dict[str, Any]:
+    changes = {name: getattr(body, name) for name in body.model_fields_set if name != "version"}
+    return sails.update_sail(store(), caller(router).email, sail_id, changes, version=body.version, mailer=mailer())
+
+
+@router.post(
+    "/api/sails/<sail_id>/cancel", summary="Cancel a sail and tell its people", tags=["sails"], middlewares=[ADMIN]
+)
+def cancel_sail(sail_id: str, body: Annotated[CancelRequest, Body()]) -> dict[str, Any]:
+    return sails.cancel_sail(store(), caller(router).email, sail_id, reason=body.reason or "", mailer=mailer())
+
+
+@router.post(
+    "/api/sails/<sail_id>/checklists/<checklist>/items/<n>",
+    summary="Tick or untick a checklist item",
+    tags=["checklists"],
+    middlewares=[CREW],
+)
+def tick_item(sail_id: str, checklist: str, n: str, body: Annotated[TickRequest, Body()]) -> dict[str, Any]:
+    return checklists.set_item_done(store(), caller(router).email, sail_id, checklist, n, body.done)
+
+
+@router.post(
+    "/api/sails/<sail_id>/checklists/<checklist>/items",
+    summary="Add an item to a sail's checklist",
+    tags=["checklists"],
+    middlewares=[ADMIN],
+)
+def add_item(sail_id: str, checklist: str, body: Annotated[ChecklistLabelRequest, Body()]) -> Response[Any]:
+    added = checklists.add_item(store(), caller(router).email, sail_id, checklist, body.label)
+    return json_response(201, added)
+
+
+@router.patch(
+    "/api/sails/<sail_id>/checklists/<checklist>/items/<n>",
+    summary="Rename a checklist item",
+    tags=["checklists"],
+    middlewares=[ADMIN],
+)
+def rename_item(sail_id: str, checklist: str, n: str, body: Annotated[ChecklistLabelRequest, Body()]) -> dict[str, Any]:
+    return checklists.rename_item(store(), caller(router).email, sail_id, checklist, n, body.label)
+
+
+@router.delete(
+    "/api/sails/<sail_id>/checklists/<checklist>/items/<n>",
+    summary="Remove a checklist item",
+    tags=["checklists"],
+    middlewares=[ADMIN],
+)
+def remove_item(sail_id: str, checklist: str, n: str) -> dict[str, Any]:
+    checklists.remove_item(store(), caller(router).email, sail_id, checklist, n)
+    return {"status": "removed"}

@@ -1,0 +1,551 @@
+"""Sails: create, list, read, edit and cancel the evenings on the water.
+
+A sail and everything on it (role slots, guests, waivers, checklist items, history) share
+one partition, `SAIL#<id>`, so the sail page is one Query (`load_sail`). The sail's own
+record (`META`) carries its times, computed from the San Diego sunset for its date when it
+is created and again whenever its date changes, and its GSI1 keys (`SAILS#<yyyy-mm>` /
+`<departure iso>#<id>`) so sails are listed by date through the index, month by month,
+never by Scan.
+
+META is only ever changed with UpdateItem on named attributes and a `version` check (never
+a whole-item Put): other areas keep their own fields there (`guest_count`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from quarterdeck import keys
+from quarterdeck.checklists import SailCancelledError, checklists_view, new_checklist_items
+from quarterdeck.clock import Clock, IdGenerator, iso, system_clock
+from quarterdeck.clock import new_id as default_new_id
+from quarterdeck.config import Settings, get_settings
+from quarterdeck.errors import (
+    InvalidInputError,
+    RoleStateError,
+    SailNotFoundError,
+    StaleVersionError,
+)
+from quarterdeck.history import history_view, history_write
+from quarterdeck.observability import logger
+from quarterdeck.store import Item, Store, TransactionCanceledError, Write
+from quarterdeck.sun import SailTimes, local_today, sail_times
+from quarterdeck.validation import calendar_date, text_field
+
+if TYPE_CHECKING:
+    from quarterdeck.auth import Caller
+    from quarterdeck.mail import MailSender
+
+STATUSES = ("scheduled", "cancelled")
+MAX_CREW_SLOTS = 8
+TITLE_MAX = 120
+NOTES_MAX = 2000
+MAX_RANGE_DAYS = 400  # a list request spans at most ~13 month partitions
+GSI = "gsi1"
+
+# What a sail's META answers with (the API shape); role and guest fields passed through.
+SAIL_FIELDS = (
+    "id",
+    "date",
+    "title",
+    "notes",
+    "status",
+    "sunset",
+    "departure",
+    "return",
+    "civil_dusk",
+    "golden_hour_start",
+    "crew_slots",
+    "guest_count",
+    "version",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "cancelled_at",
+    "cancelled_by",
+    "cancel_reason",
+)
+ROLE_FIELDS = ("slot", "state", "holder", "claimed_at", "designated_at")
+GUEST_FIELDS = ("id", "name", "email", "party_size", "status", "added_at", "signed_at")
+
+
+# --- validation -------------------------------------------------------------------
+def sail_date(value: object, *, now: datetime, settings: Settings, field: str = "date") -> date:
+    """A real calendar date, not before today in the sails' zone."""
+    if value is None or value == "":
+        raise InvalidInputError("The date is required.", field=field)
+    day = calendar_date(value, field)
+    if day < local_today(now, settings):
+        raise InvalidInputError("The date is in the past. Pick today or a later day.", field=field)
+    return day
+
+
+def sail_title(value: object) -> str:
+    if value is not None and not isinstance(value, str):
+        raise InvalidInputError("The title is text.", field="title")
+    return text_field(value, "title", min_length=1, max_length=TITLE_MAX)
+
+
+def sail_notes(value: object) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInputError("The notes are text.", field="notes")
+    text = value.strip()
+    if len(text) > NOTES_MAX:
+        raise InvalidInputError(f"The notes must be at most {NOTES_MAX} characters.", field="notes")
+    return text
+
+
+def crew_slot_count(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise InvalidInputError(f"Crew slots is a whole number from 0 to {MAX_CREW_SLOTS}.", field="crew_slots")
+    try:
+        number = int(value)
+    except ValueError:
+        raise InvalidInputError(
+            f"Crew slots is a whole number from 0 to {MAX_CREW_SLOTS}.", field="crew_slots"
+        ) from None
+    if not 0 <= number <= MAX_CREW_SLOTS:
+        raise InvalidInputError(f"Crew slots is a whole number from 0 to {MAX_CREW_SLOTS}.", field="crew_slots")
+    return number
+
+
+def slot_names(crew_slots: int) -> list[str]:
+    return ["captain", *(f"crew-{n}" for n in range(1, crew_slots + 1))]
+
+
+def _slot_order(slot: str) -> tuple[int, int]:
+    if slot == "captain":
+        return (0, 0)
+    _, _, number = slot.partition("-")
+    return (1, int(number)) if number.isdigit() else (2, 0)
+
+
+# --- records ----------------------------------------------------------------------
+def _timing_fields(sail_id: str, times: SailTimes) -> dict[str, Any]:
+    fields: dict[str, Any] = dict(times.as_fields())
+    fields["date"] = times.date.isoformat()
+    fields["gsi1pk"] = keys.sails_month(times.date.isoformat()[:7])
+    fields["gsi1sk"] = f"{fields['departure']}#{sail_id}"
+    return fields
+
+
+def role_record(sail_id: str, slot: str) -> Item:
+    pk, sk = keys.role(sail_id, slot)
+    return {"pk": pk, "sk": sk, "type": "role", "slot": slot, "state": "open"}
+
+
+def sail_summary(meta: Mapping[str, Any], settings: Settings | None = None) -> dict[str, Any]:
+    """The sail's own fields as the API answers them (no keys)."""
+    settings = settings or get_settings()
+    view = {name: meta[name] for name in SAIL_FIELDS if name in meta}
+    view.setdefault("notes", "")
+    view.setdefault("guest_count", 0)
+    view["guest_capacity"] = int(meta.get("guest_capacity") or settings.guest_capacity)
+    return view
+
+
+# --- create -----------------------------------------------------------------------
+def create_sail(
+    store: Store,
+    actor_email: str,
+    *,
+    date: object,
+    title: object,
+    crew_slots: object = 2,
+    notes: object = "",
+    clock: Clock = system_clock,
+    new_id: IdGenerator = default_new_id,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """Validate, compute the times, and write the sail with its role slots, checklists and
+    first history entry in ONE transaction. Returns the sail's summary."""
+    settings = settings or get_settings()
+    now = clock()
+    day = sail_date(date, now=now, settings=settings)
+    clean_title = sail_title(title)
+    slots = crew_slot_count(crew_slots)
+    clean_notes = sail_notes(notes)
+    times = sail_times(day, settings=settings)
+    sail_id = new_id()
+    pk, sk = keys.sail(sail_id)
+    meta: Item = {
+        "pk": pk,
+        "sk": sk,
+        "type": "sail",
+        "id": sail_id,
+        "title": clean_title,
+        "notes": clean_notes,
+        "status": "scheduled",
+        "crew_slots": slots,
+        "guest_count": 0,
+        "created_by": actor_email,
+        "created_at": iso(now),
+        "updated_at": iso(now),
+        "version": 1,
+        **_timing_fields(sail_id, times),
+    }
+    writes = [Write("Put", item=meta, condition="attribute_not_exists(pk)")]
+    writes += [Write("Put", item=role_record(sail_id, slot)) for slot in slot_names(slots)]
+    writes += [Write("Put", item=item) for item in new_checklist_items(sail_id)]
+    writes.append(
+        history_write(
+            sail_id,
+            actor_email,
+            "sail_created",
+            {"date": meta["date"], "title": clean_title, "crew_slots": slots},
+            clock=clock,
+        )
+    )
+    store.transact(writes)
+    logger.info("sail created", extra={"sail_id": sail_id, "date": meta["date"]})
+    return sail_summary(meta, settings)
+
+
+# --- read -------------------------------------------------------------------------
+def get_sail_meta(store: Store, sail_id: str, *, consistent: bool = False) -> Item:
+    """The sail's own record (one GetItem). Raises SailNotFoundError."""
+    if not sail_id or len(sail_id) > 64:
+        raise SailNotFoundError("There is no such sail.")
+    item = store.get(*keys.sail(sail_id), consistent=consistent)
+    if not item or item.get("type") != "sail":
+        raise SailNotFoundError("There is no such sail.")
+    return item
+
+
+def load_sail(store: Store, sail_id: str) -> list[Item]:
+    """The sail and everything on it: ONE Query on its partition. Raises SailNotFoundError."""
+    if not sail_id or len(sail_id) > 64:
+        raise SailNotFoundError("There is no such sail.")
+    items = store.query(keys.sail_partition(sail_id))
+    if not any(i.get("sk") == "META" and i.get("type") == "sail" for i in items):
+        raise SailNotFoundError("There is no such sail.")
+    return items
+
+
+def _role_view(item: Item, *, show_holder: bool, is_admin: bool) -> dict[str, Any]:
+    view = {name: item[name] for name in ROLE_FIELDS if name in item}
+    if not show_holder:
+        view.pop("holder", None)
+    if is_admin and item.get("invited"):
+        view["invited"] = item["invited"]
+    return view
+
+
+def _guest_view(item: Item) -> dict[str, Any]:
+    return {name: item[name] for name in GUEST_FIELDS if name in item}
+
+
+def sail_view(items: Iterable[Item], caller: Caller | None, settings: Settings | None = None) -> dict[str, Any]:
+    """The GET /api/sails/{id} answer, shaped for who is asking.
+
+    A guest sees the sail, its roles without holders' emails, the checklists, and only its
+    own guest record; history is for admins only.
+    """
+    items = list(items)
+    meta = next(i for i in items if i.get("sk") == "META")
+    is_admin = bool(caller and caller.is_admin)
+    is_guest = bool(caller and caller.is_guest)
+    view = sail_summary(meta, settings)
+    roles = sorted((i for i in items if i.get("type") == "role"), key=lambda i: _slot_order(str(i.get("slot", ""))))
+    view["roles"] = [_role_view(r, show_holder=not is_guest, is_admin=is_admin) for r in roles]
+    view["checklists"] = checklists_view(items)
+    guests = sorted((i for i in items if i.get("type") == "guest"), key=lambda i: str(i.get("added_at", "")))
+    if is_guest:
+        guests = [g for g in guests if caller is not None and g.get("id") == caller.guest_id]
+    view["guests"] = [_guest_view(g) for g in guests]
+    if is_admin:
+        entries = sorted((i for i in items if i.get("type") == "history"), key=lambda i: str(i["sk"]))
+        view["history"] = [history_view(e) for e in entries]
+    return view
+
+
+def get_sail(store: Store, sail_id: str, caller: Caller | None, settings: Settings | None = None) -> dict[str, Any]:
+    return sail_view(load_sail(store, sail_id), caller, settings)
+
+
+# --- list -------------------------------------------------------------------------
+def _months(start: date, end: date) -> list[str]:
+    months, year, month = [], start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+@dataclass(frozen=True)
+class DateRange:
+    start: date
+    end: date
+
+
+def date_range(
+    start: object,
+    end: object,
+    *,
+    clock: Clock = system_clock,
+    settings: Settings | None = None,
+    default_days: int = 180,
+) -> DateRange:
+    """`from`/`to` of a list request; `from` defaults to today, `to` to `default_days` later."""
+    settings = settings or get_settings()
+    first = calendar_date(start, "from") if start else local_today(clock(), settings)
+    last = calendar_date(end, "to") if end else first + timedelta(days=default_days)
+    if last < first:
+        raise InvalidInputError("'to' is before 'from'.", field="to")
+    if (last - first).days > MAX_RANGE_DAYS:
+        raise InvalidInputError(f"A range spans at most {MAX_RANGE_DAYS} days.", field="to")
+    return DateRange(first, last)
+
+
+def list_sails(store: Store, start: date, end: date, *, settings: Settings | None = None) -> list[dict[str, Any]]:
+    """Sails whose date is in [start, end], by departure: one GSI1 Query per month partition."""
+    settings = settings or get_settings()
+    found: list[Item] = []
+    # gsi1sk starts with the departure's local ISO date, so a BETWEEN on it selects by date.
+    bounds = (start.isoformat(), f"{end.isoformat()}~")
+    for month in _months(start, end):
+        found.extend(store.query(keys.sails_month(month), sk_between=bounds, index=GSI))
+    found.sort(key=lambda item: (str(item.get("departure", "")), str(item.get("id", ""))))
+    return [sail_summary(item, settings) for item in found if item.get("type") == "sail"]
+
+
+# --- edit -------------------------------------------------------------------------
+EDITABLE = ("title", "date", "notes", "crew_slots")
+
+
+def update_sail(
+    store: Store,
+    actor_email: str,
+    sail_id: str,
+    changes: Mapping[str, Any],
+    *,
+    version: int | None = None,
+    mailer: MailSender | None = None,
+    clock: Clock = system_clock,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """Edit a scheduled sail (admin). A new date recomputes the times and the GSI1 keys and
+    tells the people on the sail. `version`, when given, must be the sail's current one."""
+    settings = settings or get_settings()
+    now = clock()
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise InvalidInputError(f"{unknown[0]} cannot be changed.", field=unknown[0])
+    items = load_sail(store, sail_id)
+    meta = next(i for i in items if i.get("sk") == "META")
+    if meta.get("status") != "scheduled":
+        raise SailCancelledError("This sail is cancelled; it cannot be edited.")
+    expected = int(meta.get("version", 1)) if version is None else int(version)
+    if expected != int(meta.get("version", 1)):
+        raise StaleVersionError("Someone else changed this sail meanwhile. Reload it and try again.", field="version")
+
+    sets: dict[str, Any] = {}
+    detail: dict[str, Any] = {}
+    extra: list[Write] = []
+    if "title" in changes:
+        sets["title"] = sail_title(changes["title"])
+    if "notes" in changes:
+        sets["notes"] = sail_notes(changes["notes"])
+    new_date: date | None = None
+    if "date" in changes:
+        day = sail_date(changes["date"], now=now, settings=settings)
+        if day.isoformat() != meta.get("date"):
+            new_date = day
+            sets.update(_timing_fields(sail_id, sail_times(day, settings=settings)))
+    if "crew_slots" in changes:
+        slots = crew_slot_count(changes["crew_slots"])
+        current = int(meta.get("crew_slots", 0))
+        if slots != current:
+            sets["crew_slots"] = slots
+            extra += _slot_changes(items, sail_id, current, slots)
+    sets = {name: value for name, value in sets.items() if meta.get(name) != value}
+    if not sets:
+        return sail_summary(meta, settings)
+    for name in ("title", "date", "notes", "crew_slots"):
+        if name in sets:
+            detail[name] = {"from": meta.get(name), "to": sets[name]}
+
+    names = {f"#{name}": name for name in sets}
+    values = {f":{name}": value for name, value in sets.items()}
+    assignments = ", ".join(f"#{name} = :{name}" for name in sets)
+    names.update({"#version": "version", "#status": "status", "#updated_at": "updated_at"})
+    values.update({":expected": expected, ":one": 1, ":scheduled": "scheduled", ":now": iso(now)})
+    update = Write(
+        "Update",
+        key=dict(zip(("pk", "sk"), keys.sail(sail_id), strict=True)),
+        update=f"SET {assignments}, #updated_at = :now, #version = #version + :one",
+        condition="attribute_exists(pk) AND #version = :expected AND #status = :scheduled",
+        names=names,
+        values=values,
+    )
+    action = "sail_rescheduled" if new_date else "sail_edited"
+    writes = [update, *extra, history_write(sail_id, actor_email, action, detail, clock=clock)]
+    try:
+        store.transact(writes)
+    except TransactionCanceledError as lost:
+        reasons = lost.reasons
+        if reasons and reasons[0] == "ConditionalCheckFailed":
+            latest = store.get(*keys.sail(sail_id), consistent=True)
+            if latest and latest.get("status") != "scheduled":
+                raise SailCancelledError("This sail is cancelled; it cannot be edited.") from None
+            raise StaleVersionError(
+                "Someone else changed this sail meanwhile. Reload it and try again.", field="version"
+            ) from None
+        raise RoleStateError(
+            "A crew slot being removed was taken meanwhile. Release it first, then try again.", field="crew_slots"
+        ) from None
+    updated = get_sail_meta(store, sail_id, consistent=True)
+    if new_date:
+        _tell_people(
+            mailer,
+            "sail_rescheduled",
+            items,
+            {"sail": _mail_sail(updated), "previous": _mail_sail(meta)},
+            settings,
+        )
+    return sail_summary(updated, settings)
+
+
+def _slot_changes(items: list[Item], sail_id: str, current: int, wanted: int) -> list[Write]:
+    """Role slots to add (open) or to remove (only if nobody holds them)."""
+    if wanted > current:
+        return [Write("Put", item=role_record(sail_id, f"crew-{n}")) for n in range(current + 1, wanted + 1)]
+    roles = {str(i.get("slot")): i for i in items if i.get("type") == "role"}
+    writes = []
+    for n in range(wanted + 1, current + 1):
+        slot = f"crew-{n}"
+        role = roles.get(slot)
+        if role and (role.get("state") != "open" or role.get("holder")):
+            raise RoleStateError(
+                f"{slot} is {role.get('state')} by {role.get('holder', 'someone')}; release it before removing it.",
+                field="crew_slots",
+            )
+        pk, sk = keys.role(sail_id, slot)
+        writes.append(
+            Write(
+                "Delete",
+                key={"pk": pk, "sk": sk},
+                condition="attribute_not_exists(pk) OR (#state = :open AND attribute_not_exists(holder))",
+                names={"#state": "state"},
+                values={":open": "open"},
+            )
+        )
+    return writes
+
+
+# --- cancel -----------------------------------------------------------------------
+def cancel_sail(
+    store: Store,
+    actor_email: str,
+    sail_id: str,
+    *,
+    reason: object = "",
+    mailer: MailSender | None = None,
+    clock: Clock = system_clock,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """Cancel a scheduled sail (admin) and tell everyone on it by email: role holders and
+    guests. The sail stays listed, marked cancelled. Returns its summary with `notified`."""
+    settings = settings or get_settings()
+    now = clock()
+    why = sail_notes(reason)[:500]
+    items = load_sail(store, sail_id)
+    meta = next(i for i in items if i.get("sk") == "META")
+    if meta.get("status") == "cancelled":
+        raise SailCancelledError("This sail is already cancelled.")
+    values: dict[str, Any] = {
+        ":cancelled": "cancelled",
+        ":scheduled": "scheduled",
+        ":now": iso(now),
+        ":who": actor_email,
+        ":one": 1,
+    }
+    assignments = "#status = :cancelled, cancelled_at = :now, cancelled_by = :who, #updated_at = :now"
+    if why:
+        assignments += ", cancel_reason = :why"
+        values[":why"] = why
+    writes = [
+        Write(
+            "Update",
+            key=dict(zip(("pk", "sk"), keys.sail(sail_id), strict=True)),
+            update=f"SET {assignments}, #version = #version + :one",
+            condition="attribute_exists(pk) AND #status = :scheduled",
+            names={"#status": "status", "#updated_at": "updated_at", "#version": "version"},
+            values=values,
+        ),
+        history_write(sail_id, actor_email, "sail_cancelled", {"reason": why} if why else None, clock=clock),
+    ]
+    try:
+        store.transact(writes)
+    except TransactionCanceledError:
+        raise SailCancelledError("This sail is already cancelled.") from None
+    updated = get_sail_meta(store, sail_id, consistent=True)
+    notified = _tell_people(mailer, "sail_cancelled", items, {"sail": _mail_sail(updated), "reason": why}, settings)
+    summary = sail_summary(updated, settings)
+    summary["notified"] = len(notified)
+    return summary
+
+
+# --- telling people ---------------------------------------------------------------
+def people_on(items: Iterable[Item]) -> list[tuple[str, str]]:
+    """(email, kind) of everyone on a sail: role holders ("crew") then guests ("guest")."""
+    seen: dict[str, str] = {}
+    for item in items:
+        if item.get("type") == "role" and item.get("holder"):
+            seen.setdefault(str(item["holder"]).lower(), "crew")
+    for item in items:
+        if item.get("type") == "guest" and item.get("email"):
+            seen.setdefault(str(item["email"]).lower(), "guest")
+    return list(seen.items())
+
+
+def _human_time(iso_text: str, settings: Settings) -> str:
+    moment = datetime.fromisoformat(iso_text).astimezone(settings.timezone)
+    hour = moment.hour % 12 or 12
+    return f"{hour}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
+
+
+def _human_date(iso_date: str) -> str:
+    day = date.fromisoformat(iso_date)
+    return f"{day.strftime('%A')}, {day.strftime('%B')} {day.day}, {day.year}"
+
+
+def _mail_sail(meta: Mapping[str, Any], settings: Settings | None = None) -> dict[str, Any]:
+    settings = settings or get_settings()
+    return {
+        "id": meta["id"],
+        "title": meta["title"],
+        "date": _human_date(str(meta["date"])),
+        "departure": _human_time(str(meta["departure"]), settings),
+        "return": _human_time(str(meta["return"]), settings),
+        "sunset": _human_time(str(meta["sunset"]), settings),
+        "link": f"{settings.app_url}/#/sails/{meta['id']}",
+    }
+
+
+def _tell_people(
+    mailer: MailSender | None,
+    kind: str,
+    items: Iterable[Item],
+    context: dict[str, Any],
+    settings: Settings,
+) -> list[str]:
+    """One message per person (nobody sees the others' addresses). A failed send is logged
+    and does not undo the change that was already made."""
+    from quarterdeck.errors import QuarterdeckError
+    from quarterdeck.mail import default_mail_sender, render_email
+
+    sender = mailer or default_mail_sender()
+    told = []
+    for email, who in people_on(items):
+        try:
+            sender.send(render_email(kind, [email], {**context, "is_guest": who == "guest"}))
+            told.append(email)
+        except QuarterdeckError:
+            logger.exception("could not tell a person about a sail change", extra={"kind": kind})
+    return told
