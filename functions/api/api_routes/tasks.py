@@ -1,7 +1,71 @@
-"""Routes of the tasks area (filled in by its issue)."""
+"""The progress dashboard's cards: list a column (or the board), add a task, edit or move one."""
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
+from api_access import ADMIN, caller
+from api_dependencies import store
+from api_responses import json_response
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from quarterdeck.tasks import create_task, get_task, list_board, list_tasks, san_diego_today, update_task
 
 router = APIGatewayHttpRouter()
+
+
+class NewTask(BaseModel):
+    """A task someone adds by hand (reports add theirs through the domain, with their source)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(default="", max_length=1000)
+    detail: str = Field(default="", max_length=10000)
+    entity: str = Field(default="", max_length=1000)
+    owner: str = Field(default="", max_length=1000)
+    due: str | None = Field(default=None, max_length=40, description="YYYY-MM-DD (San Diego)")
+
+
+class TaskChange(BaseModel):
+    """An edit or a move; `version` is the version the change was made from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=1)
+    status: str | None = Field(default=None, description="pending | in_review | completed")
+    title: str | None = Field(default=None, max_length=1000)
+    detail: str | None = Field(default=None, max_length=10000)
+    entity: str | None = Field(default=None, max_length=1000)
+    owner: str | None = Field(default=None, max_length=1000)
+    due: str | None = Field(default=None, max_length=40, description="YYYY-MM-DD; null or empty clears it")
+
+
+@router.get("/api/tasks", summary="The board's columns, or one column", tags=["tasks"], middlewares=[ADMIN])
+def tasks_by_status(status: Annotated[str | None, Query(max_length=40)] = None) -> dict[str, Any]:
+    today = san_diego_today().isoformat()
+    if status is None:
+        return {"today": today, "columns": list_board(store())}
+    return {"today": today, "columns": {status: list_tasks(store(), status)}}
+
+
+@router.post("/api/tasks", summary="Add a task to the pending column", tags=["tasks"], middlewares=[ADMIN])
+def add_task(body: Annotated[NewTask, Body()]) -> Response[Any]:
+    task = create_task(store(), caller(router).email, **body.model_dump())
+    return json_response(201, task)
+
+
+@router.get("/api/tasks/<task_id>", summary="One task with its history", tags=["tasks"], middlewares=[ADMIN])
+def one_task(task_id: str) -> dict[str, Any]:
+    return get_task(store(), task_id)
+
+
+@router.patch("/api/tasks/<task_id>", summary="Edit or move a task (409 if stale)", tags=["tasks"], middlewares=[ADMIN])
+def change_task(task_id: str, body: Annotated[TaskChange, Body()]) -> dict[str, Any]:
+    changes = body.model_dump(exclude_unset=True)
+    version = changes.pop("version")
+    if changes.get("status", "") is None:
+        changes.pop("status")  # a null status means "not moving"
+    return update_task(store(), caller(router).email, task_id, version=version, changes=changes)
