@@ -229,25 +229,43 @@ def test_no_wildcard_resource_except_justified(template: dict[str, Any]) -> None
 
 
 def test_each_function_policy_only_touches_its_own_resources(template: dict[str, Any]) -> None:
-    """Given the functions' jobs, when their statements are read, then only the API deletes, Nudge never uses S3."""
+    """Given the functions' jobs, when their statements are read, then reports never delete, nudges never use S3."""
     by_function: dict[str, set[str]] = {name: set() for name in FUNCTIONS}
     for name, statement in policy_statements(template):
         if name in by_function:
             by_function[name] |= {str(a) for a in as_list(statement.get("Action", []))}
     assert "dynamodb:DeleteItem" in by_function["ApiFunction"]
-    assert "dynamodb:DeleteItem" not in by_function["NudgeFunction"]
     assert "dynamodb:DeleteItem" not in by_function["ReportFunction"]
     assert not any(a.startswith("s3:") for a in by_function["NudgeFunction"])
     assert not any(a.startswith("s3:Put") for a in by_function["ReportFunction"])
     assert "secretsmanager:GetSecretValue" in by_function["ApiFunction"]
+    assert "secretsmanager:GetSecretValue" in by_function["NudgeFunction"]  # unsubscribe links
+    assert "secretsmanager:GetSecretValue" not in by_function["ReportFunction"]
     for name in FUNCTIONS:
         assert {"ses:SendEmail", "ses:SendRawEmail"} <= by_function[name], name
+
+
+def test_nudges_delete_only_their_own_markers(template: dict[str, Any]) -> None:
+    """Given a failed nudge send, when the claim is freed, then only NUDGE# partitions can be deleted."""
+    deletes = [
+        st
+        for name, st in policy_statements(template)
+        if name == "NudgeFunction" and "dynamodb:DeleteItem" in as_list(st["Action"])
+    ]
+    assert len(deletes) == 1
+    (statement,) = deletes
+    assert as_list(statement["Action"]) == ["dynamodb:DeleteItem"]
+    leading = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+    assert as_list(leading) == ["NUDGE#*"]
 
 
 def test_table_statements_name_the_table_and_its_index(template: dict[str, Any]) -> None:
     """Given a DynamoDB statement, when its resources are read, then they are the table ARN and gsi1 only."""
     for name, statement in policy_statements(template):
         if any(str(a).startswith("dynamodb:") for a in as_list(statement.get("Action", []))):
+            if statement.get("Sid") == "FreeNudgeClaims":
+                assert statement["Resource"] == {"Fn::GetAtt": ["Table", "Arn"]}
+                continue
             resources_ = as_list(statement["Resource"])
             assert {"Fn::GetAtt": ["Table", "Arn"]} in resources_, name
             assert {"Fn::Sub": "${Table.Arn}/index/gsi1"} in resources_, name
