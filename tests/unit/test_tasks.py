@@ -1,0 +1,323 @@
+"""The tasks domain with an in-memory Store and a fixed clock: no AWS, no HTTP."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from quarterdeck import tasks
+from quarterdeck.errors import InvalidInputError, StaleVersionError, TaskNotFoundError
+from quarterdeck.store import ConditionFailedError, Item
+
+SOURCE = {
+    "kind": "cfo",
+    "period": "2026-W48",
+    "section": "break-even",
+    "link": "#/reports?kind=cfo&period=2026-W48#break-even",
+}
+
+
+class FakeStore:
+    """Just enough of quarterdeck.store.Store for the tasks module: items by key, GSI1 by partition."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], Item] = {}
+        self.queries: list[str] = []
+
+    def get(self, pk: str, sk: str, *, consistent: bool = False) -> Item | None:
+        found = self.items.get((pk, sk))
+        return copy.deepcopy(found) if found else None
+
+    def put(self, item: Item, *, condition: str | None = None, **_: Any) -> None:
+        key = (item["pk"], item["sk"])
+        assert condition in (None, "attribute_not_exists(pk)")
+        if condition and key in self.items:
+            raise ConditionFailedError(copy.deepcopy(self.items[key]))
+        self.items[key] = copy.deepcopy(item)
+
+    def update(
+        self,
+        pk: str,
+        sk: str,
+        update: str,
+        *,
+        condition: str | None = None,
+        names: dict[str, str] | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> Item:
+        names, values = names or {}, values or {}
+        current = self.items.get((pk, sk))
+        assert condition == "attribute_exists(pk) AND #version = :expected"
+        if current is None or current.get(names["#version"]) != values[":expected"]:
+            raise ConditionFailedError(copy.deepcopy(current) if current else None)
+        set_part, _, remove_part = update.removeprefix("SET ").partition(" REMOVE ")
+        for assignment in set_part.split(", "):
+            name, value = assignment.split(" = ")
+            current[names[name]] = copy.deepcopy(values[value])
+        for name in filter(None, remove_part.split(", ")):
+            current.pop(names[name], None)
+        return copy.deepcopy(current)
+
+    def iter_query(self, pk: str, *, index: str | None = None, forward: bool = True, **_: Any) -> Iterator[Item]:
+        assert index == "gsi1"
+        self.queries.append(pk)
+        found = sorted((i for i in self.items.values() if i.get("gsi1pk") == pk), key=lambda i: i["gsi1sk"])
+        yield from (copy.deepcopy(i) for i in (found if forward else reversed(found)))
+
+    def query(self, pk: str, *, limit: int | None = None, **kwargs: Any) -> list[Item]:
+        return list(self.iter_query(pk, **kwargs))[:limit]
+
+
+class Clock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def tick(self, minutes: int = 1) -> None:
+        self.now += timedelta(minutes=minutes)
+
+
+@pytest.fixture
+def store() -> FakeStore:
+    return FakeStore()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    # 2026-11-24 03:00 UTC is still the 23rd in San Diego
+    return Clock(datetime(2026, 11, 24, 3, 0, tzinfo=UTC))
+
+
+def ids() -> Iterator[str]:
+    n = 0
+    while True:
+        n += 1
+        yield f"t{n:03d}"
+
+
+@pytest.fixture
+def new_id() -> Any:
+    counter = ids()
+    return lambda: next(counter)
+
+
+def make(store: FakeStore, clock: Clock, new_id: Any, **fields: Any) -> dict[str, Any]:
+    return tasks.create_task(store, "owner@example.com", clock=clock, new_id=new_id, **{"title": "Do it", **fields})
+
+
+# --- creating ------------------------------------------------------------------------------
+def test_a_task_is_created_pending_in_its_column(store: FakeStore, clock: Clock, new_id: Any) -> None:
+    task = make(store, clock, new_id, title="  Call   the marina ", entity="Queen of San Diego", owner="CEO")
+    assert task["id"] == "t001"
+    assert task["title"] == "Call the marina"
+    assert (task["status"], task["version"], task["source"]) == ("pending", 1, None)
+    assert task["created_at"] == task["updated_at"] == "2026-11-24T03:00:00+00:00"
+    item = store.items[("TASK#t001", "META")]
+    assert item["gsi1pk"] == "TASKS#pending"
+    assert item["gsi1sk"] == "2026-11-24T03:00:00+00:00#t001"
+    assert item["history"] == [{"at": "2026-11-24T03:00:00+00:00", "by": "owner@example.com", "to": "pending"}]
+
+
+def test_a_report_task_is_created_once_per_source_key(store: FakeStore, clock: Clock, new_id: Any) -> None:
+    # Given a report that created a task for its break-even item
+    first = make(store, clock, new_id, title="Book 6 charters", source=SOURCE, source_key="cfo/2026-W48/break-even")
+    # When the same report runs again (with a reworded title)
+    clock.tick(60)
+    again = make(store, clock, new_id, title="Book six charters", source=SOURCE, source_key="cfo/2026-W48/break-even")
+    # Then there is still one task, the first one, with its source
+    assert again == first
+    assert len(store.items) == 1
+    assert first["id"] == tasks.task_id_for("cfo/2026-W48/break-even")
+    assert first["source"] == SOURCE
+    # And another key makes another task
+    other = make(store, clock, new_id, title="Cut burn", source=SOURCE, source_key="cfo/2026-W48/burn")
+    assert other["id"] != first["id"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"title": ""}, "title"),
+        ({"title": " \n\t "}, "title"),
+        ({"title": None}, "title"),
+        ({"title": 42}, "title"),
+        ({"title": "x" * 201}, "title"),
+        ({"detail": "x" * 4001}, "detail"),
+        ({"entity": "x" * 81}, "entity"),
+        ({"owner": ["CFO"]}, "owner"),
+        ({"due": "2026-02-29"}, "due"),
+        ({"due": "2026-11-5"}, "due"),
+        ({"due": "2026-W48-1"}, "due"),
+        ({"due": "2101-01-01"}, "due"),
+        ({"due": 20261123}, "due"),
+        ({"source": {"period": "2026-W48"}}, "source.kind"),
+        ({"source": {"kind": "cfo", "link": "javascript:alert(1)"}}, "source.link"),
+        ({"source": {"kind": "cfo", "link": "https://evil.example/"}}, "source.link"),
+        ({"source_key": "  "}, "source_key"),
+    ],
+)
+def test_bad_input_is_refused_naming_the_field(
+    store: FakeStore, clock: Clock, new_id: Any, fields: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(InvalidInputError) as refused:
+        make(store, clock, new_id, **fields)
+    assert refused.value.field == field
+    assert store.items == {}
+
+
+def test_an_unknown_status_is_refused() -> None:
+    with pytest.raises(InvalidInputError) as refused:
+        tasks.new_task_item("a@example.com", title="x", status="done")
+    assert refused.value.field == "status"
+
+
+def test_due_dates_accept_a_date_and_empty_means_none(store: FakeStore, clock: Clock, new_id: Any) -> None:
+    assert make(store, clock, new_id, due=date(2026, 12, 1))["due"] == "2026-12-01"
+    assert make(store, clock, new_id, due="")["due"] is None
+    assert make(store, clock, new_id, due=" 2026-12-02 ")["due"] == "2026-12-02"
+
+
+# --- changing ------------------------------------------------------------------------------
+def test_a_move_changes_column_and_records_who_and_when(store: FakeStore, clock: Clock, new_id: Any) -> None:
+    task = make(store, clock, new_id)
+    clock.tick(5)
+    moved = tasks.update_task(
+        store, "cfo@example.com", task["id"], version=1, changes={"status": "in_review"}, clock=clock
+    )
+    assert (moved["status"], moved["version"]) == ("in_review", 2)
+    assert moved["history"][-1] == {
+        "at": "2026-11-24T03:05:00+00:00",
+        "by": "cfo@example.com",
+        "from": "pending",
+        "to": "in_review",
+    }
+    item = store.items[("TASK#t001", "META")]
+    assert item["gsi1pk"] == "TASKS#in_review"
+    assert item["gsi1sk"] == "2026-11-24T03:05:00+00:00#t001"
+
+
+def test_moves_may_skip_ahead_and_go_back(store: FakeStore, clock: Clock, new_id: Any) -> None:
+    task = make(store, clock, new_id)
+    done = tasks.update_task(store, "a@x.com", task["id"], version=1, changes={"status": "completed"}, clock=clock)
+    back = tasks.update_task(store, "a@x.com", task["id"], version=2, changes={"status": "pending"}, clock=clock)
+    assert (done["status"], back["status"]) == ("completed", "pending")
+    assert [(h.get("from"), h["to"]) for h in back["history"]] == [
+        (None, "pending"),
+        ("pending", "completed"),
+        ("completed", "pending"),
+    ]
+
+
+def test_a_stale_version_is_refused_and_nothing_changes(store: FakeStore, clock: Clock, new_id: Any) -> None:
+    # Given two people read the task at version 1 and the first saves a move
+    task = make(store, clock, new_id)
+    tasks.update_task(store, "a@x.com", task["id"], version=1, changes={"status": "in_review"}, clock=clock)
+    before = copy.deepcopy(store.items)
+    # When the second saves an edit from version 1
+    with pytest.raises(StaleVersionError) as refused:
+        tasks.update_task(store, "b@x.com", task["id"], version=1, changes={"title": "Mine"}, clock=clock)
+    # Then it is refused, saying what version the task is at now, and nothing was written
+    assert "version 2" in refused.value.message
+    assert refused.value.field == "version"
+    assert store.items == before
+
+
+def test_a_change_that_loses_the_race_after_reading_is_stale(store: FakeStore, clock: Clock, new_id: Any) -> None:
+    """The read saw version 1, but someone wrote before our conditional update landed."""
+    task = make(store, clock, new_id)
+    real_get = store.get
+
+    def get_then_lose(pk: str, sk: str, **kwargs: Any) -> Item | None:
+        seen = real_get(pk, sk, **kwargs)
+        store.items[(pk, sk)]["version"] = 2  # the other writer lands in between
+        return seen
+
+    store.get = get_then_lose
+    with pytest.raises(StaleVersionError):
+        tasks.update_task(store, "b@x.com", task["id"], version=1, changes={"status": "completed"}, clock=clock)
+
+
+def test_edits_are_not_history_and_due_can_be_cleared(store: FakeStore, clock: Clock, new_id: Any) -> None:
+    task = make(store, clock, new_id, due="2026-12-01", owner="CFO")
+    edited = tasks.update_task(
+        store, "a@x.com", task["id"], version=1, changes={"due": None, "owner": "", "title": "New"}, clock=clock
+    )
+    assert (edited["due"], edited["owner"], edited["title"], len(edited["history"])) == (None, "", "New", 1)
+    assert "due" not in store.items[("TASK#t001", "META")]
+    same_status = tasks.update_task(store, "a@x.com", task["id"], version=2, changes={"status": "pending"})
+    assert len(same_status["history"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "version", "field"),
+    [
+        ({"status": "archived"}, 1, "status"),
+        ({"title": ""}, 1, "title"),
+        ({"due": "31/12/2026"}, 1, "due"),
+        ({"created_by": "me"}, 1, "created_by"),
+        ({}, 1, "body"),
+        ({"title": "ok"}, 0, "version"),
+        ({"title": "ok"}, True, "version"),
+    ],
+)
+def test_bad_changes_are_refused_naming_the_field(
+    store: FakeStore, clock: Clock, new_id: Any, changes: dict[str, Any], version: Any, field: str
+) -> None:
+    task = make(store, clock, new_id)
+    before = copy.deepcopy(store.items)
+    with pytest.raises(InvalidInputError) as refused:
+        tasks.update_task(store, "a@x.com", task["id"], version=version, changes=changes)
+    assert refused.value.field == field
+    assert store.items == before
+
+
+def test_changing_a_missing_task_is_not_found(store: FakeStore) -> None:
+    with pytest.raises(TaskNotFoundError):
+        tasks.update_task(store, "a@x.com", "nope", version=1, changes={"status": "completed"})
+    with pytest.raises(TaskNotFoundError):
+        tasks.get_task(store, "nope")
+
+
+# --- reading -------------------------------------------------------------------------------
+def test_a_column_lists_only_its_tasks_most_recent_first(store: FakeStore, clock: Clock, new_id: Any) -> None:
+    first = make(store, clock, new_id)
+    clock.tick()
+    second = make(store, clock, new_id)
+    clock.tick()
+    moved = make(store, clock, new_id)
+    tasks.update_task(store, "a@x.com", moved["id"], version=1, changes={"status": "completed"}, clock=clock)
+    assert [t["id"] for t in tasks.list_tasks(store, "pending", clock=clock)] == [second["id"], first["id"]]
+    assert [t["id"] for t in tasks.list_tasks(store, "completed", clock=clock)] == [moved["id"]]
+    assert store.queries[-1] == "TASKS#completed"
+    board = tasks.list_board(store, clock=clock)
+    assert {s: len(c) for s, c in board.items()} == {"pending": 2, "in_review": 0, "completed": 1}
+    with pytest.raises(InvalidInputError):
+        tasks.list_tasks(store, "everything")
+
+
+def test_counts_for_reports_are_open_and_overdue_in_san_diego(store: FakeStore, clock: Clock, new_id: Any) -> None:
+    # Given: one task due yesterday, one due today, one without a date, one late but completed
+    make(store, clock, new_id, due="2026-11-22")
+    make(store, clock, new_id, due="2026-11-23")
+    make(store, clock, new_id)
+    done = make(store, clock, new_id, due="2026-11-01")
+    tasks.update_task(store, "a@x.com", done["id"], version=1, changes={"status": "completed"}, clock=clock)
+    # Then on the 23rd (San Diego) three are open and one is overdue
+    assert tasks.task_counts(store, "2026-11-23") == {"open": 3, "overdue": 1}
+    assert tasks.task_counts(store, clock()) == {"open": 3, "overdue": 1}
+    assert tasks.task_counts(store, date(2026, 11, 24)) == {"open": 3, "overdue": 2}
+    # And only the two open columns were read
+    assert set(store.queries) == {"TASKS#pending", "TASKS#in_review"}
+
+
+def test_overdue_uses_the_san_diego_date(store: FakeStore, clock: Clock, new_id: Any) -> None:
+    # 03:00 UTC on the 24th is the evening of the 23rd in San Diego: due the 23rd is not late yet
+    task = make(store, clock, new_id, due="2026-11-23")
+    assert task["overdue"] is False
+    assert tasks.san_diego_today(clock) == date(2026, 11, 23)
