@@ -1,0 +1,253 @@
+"""Private iCalendar feeds: each person's sails as an RFC 5545 calendar at a secret URL.
+
+The URL carries `<email, base64url>.<secret>`; only the secret's SHA-256 is kept on the
+person (`calendar_token`), so the feed is found with one GetItem (no Scan, no extra key) and
+a new URL replaces the old one. Revoking removes the hash: the old URL answers 404.
+
+What a feed holds: an admin gets every sail; a crew member the sails they hold a role on
+(the `HOLDER#<email>` markers, fetched in one BatchGetItem for the sails in the window); a
+guest the sail their guest link was for. Events run from departure to return; a cancelled
+sail stays in the feed with STATUS:CANCELLED so calendars remove or strike it.
+
+The text is written by hand (it is a small, well-specified format): CRLF line ends, lines
+folded at 75 octets, TEXT values escaped, times in UTC.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from quarterdeck import keys
+from quarterdeck.clock import Clock, iso, system_clock
+from quarterdeck.config import Settings, get_settings
+from quarterdeck.errors import NotFoundError
+from quarterdeck.people import get_person, person_key
+from quarterdeck.sails import get_sail_meta, list_sails
+from quarterdeck.store import ConditionFailedError, Store
+from quarterdeck.sun import local_today
+
+PAST_DAYS = 31  # a feed shows last month's sails too, so the calendar keeps its history
+FUTURE_DAYS = 365
+PRODID = "-//Queen of San Diego//Quarterdeck sails//EN"
+
+
+class CalendarFeedNotFoundError(NotFoundError):
+    code = "calendar_not_found"
+
+
+# --- tokens -----------------------------------------------------------------------
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _encode_email(email: str) -> str:
+    return base64.urlsafe_b64encode(email.lower().encode()).decode().rstrip("=")
+
+
+def _decode_email(text: str) -> str:
+    padded = text + "=" * (-len(text) % 4)
+    return base64.urlsafe_b64decode(padded.encode()).decode()
+
+
+def feed_url(email: str, secret: str, settings: Settings | None = None) -> str:
+    settings = settings or get_settings()
+    return f"{settings.app_url}/api/calendar/{_encode_email(email)}.{secret}.ics"
+
+
+def issue_calendar_token(
+    store: Store,
+    email: str,
+    *,
+    guest_sail_id: str | None = None,
+    clock: Clock = system_clock,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """A new private feed URL for this person; any previous URL stops working."""
+    secret = secrets.token_urlsafe(32)
+    now = iso(clock())
+    update = "SET calendar_token = :hash, calendar_token_at = :now"
+    values: dict[str, Any] = {":hash": _hash(secret), ":now": now}
+    if guest_sail_id:
+        update += ", calendar_sail_id = :sail"
+        values[":sail"] = guest_sail_id
+    try:
+        store.update(*person_key(email), update, condition="attribute_exists(pk)", values=values)
+    except ConditionFailedError:
+        raise CalendarFeedNotFoundError("There is no such person.") from None
+    return {"url": feed_url(email, secret, settings), "created_at": now, "active": True}
+
+
+def calendar_token_status(store: Store, email: str) -> dict[str, Any]:
+    person = get_person(store, email) or {}
+    if not person.get("calendar_token"):
+        return {"active": False}
+    return {"active": True, "created_at": person.get("calendar_token_at")}
+
+
+def revoke_calendar_token(store: Store, email: str) -> None:
+    """The person's feed URL stops working (404) at once."""
+    try:
+        store.update(
+            *person_key(email),
+            "REMOVE calendar_token, calendar_token_at, calendar_sail_id",
+            condition="attribute_exists(pk)",
+        )
+    except ConditionFailedError:
+        raise CalendarFeedNotFoundError("There is no such person.") from None
+
+
+def _owner_of(feed: str, store: Store) -> dict[str, Any]:
+    """The person a feed file name (`<email b64>.<secret>.ics`) belongs to, or 404."""
+    missing = CalendarFeedNotFoundError("There is no such calendar. Ask for a new link.")
+    name = feed[: -len(".ics")] if feed.endswith(".ics") else feed
+    encoded, _, secret = name.partition(".")
+    if not encoded or not secret or len(name) > 600:
+        raise missing
+    try:
+        email = _decode_email(encoded)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise missing from None
+    if "@" not in email:
+        raise missing
+    person = get_person(store, email)
+    stored = str((person or {}).get("calendar_token") or "")
+    if not person or not stored or not hmac.compare_digest(stored, _hash(secret)):
+        raise missing
+    return person
+
+
+# --- which sails ------------------------------------------------------------------
+def sails_for(
+    store: Store, person: Mapping[str, Any], *, clock: Clock = system_clock, settings: Settings | None = None
+) -> list[tuple[dict[str, Any], str | None]]:
+    """(sail summary, slot or None) of the sails this person's feed shows."""
+    settings = settings or get_settings()
+    email = str(person["email"]).lower()
+    if person.get("role") == "guest" and not settings.is_admin(email):
+        sail_id = person.get("calendar_sail_id")
+        if not sail_id:
+            return []
+        from quarterdeck.errors import SailNotFoundError
+        from quarterdeck.sails import sail_summary
+
+        try:
+            return [(sail_summary(get_sail_meta(store, str(sail_id)), settings), None)]
+        except SailNotFoundError:
+            return []
+    today = local_today(clock(), settings)
+    window = list_sails(
+        store, today - timedelta(days=PAST_DAYS), today + timedelta(days=FUTURE_DAYS), settings=settings
+    )
+    if settings.is_admin(email):
+        return [(sail, None) for sail in window]
+    markers = store.batch_get([keys.role_holder(sail["id"], email) for sail in window])
+    slots = {str(m["pk"]).removeprefix(keys.sail_partition("")): m.get("slot") for m in markers}
+    return [(sail, slots[sail["id"]]) for sail in window if sail["id"] in slots]
+
+
+def calendar_for_feed(store: Store, feed: str, *, clock: Clock = system_clock, settings: Settings | None = None) -> str:
+    """The iCalendar text behind a feed URL. Unknown or revoked token: CalendarFeedNotFoundError."""
+    settings = settings or get_settings()
+    person = _owner_of(feed, store)
+    return build_calendar(sails_for(store, person, clock=clock, settings=settings), clock=clock, settings=settings)
+
+
+# --- RFC 5545 text ----------------------------------------------------------------
+def escape_text(value: str) -> str:
+    """TEXT value escaping (RFC 5545 3.3.11)."""
+    return (
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
+
+
+def fold(line: str) -> str:
+    """Fold a content line at 75 octets, never inside a UTF-8 sequence (RFC 5545 3.1)."""
+    out: list[str] = []
+    current, size, limit = "", 0, 75
+    for char in line:
+        width = len(char.encode())
+        if size + width > limit:
+            out.append(current)
+            current, size, limit = " ", 1, 75
+        current += char
+        size += width
+    out.append(current)
+    return "\r\n".join(out)
+
+
+def _utc(iso_text: str) -> str:
+    return datetime.fromisoformat(iso_text).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _local_clock(iso_text: str, settings: Settings) -> str:
+    moment = datetime.fromisoformat(iso_text).astimezone(settings.timezone)
+    return f"{moment.hour % 12 or 12}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
+
+
+def _event(sail: Mapping[str, Any], slot: str | None, stamp: str, settings: Settings) -> list[str]:
+    cancelled = sail.get("status") == "cancelled"
+    summary = f"{'Cancelled: ' if cancelled else ''}{sail['title']}{f' ({slot})' if slot else ''}"
+    description = [
+        f"Sunset {_local_clock(sail['sunset'], settings)}.",
+        f"Departure {_local_clock(sail['departure'], settings)}, back {_local_clock(sail['return'], settings)}.",
+    ]
+    if slot:
+        description.append(f"Your role: {slot}.")
+    if cancelled:
+        description.append("This sail is cancelled.")
+    link = f"{settings.app_url}/#/sails/{sail['id']}"
+    description.append(link)
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:sail-{sail['id']}@quarterdeck",
+        f"DTSTAMP:{stamp}",
+        f"DTSTART:{_utc(sail['departure'])}",
+        f"DTEND:{_utc(sail['return'])}",
+        f"SUMMARY:{escape_text(summary)}",
+        f"DESCRIPTION:{escape_text(chr(10).join(description))}",
+        f"LOCATION:{escape_text('San Diego Bay')}",
+        f"GEO:{settings.latitude:.4f};{settings.longitude:.4f}",
+        f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}",
+        f"SEQUENCE:{int(sail.get('version') or 1)}",
+        f"URL:{link}",
+    ]
+    if sail.get("updated_at"):
+        lines.append(f"LAST-MODIFIED:{_utc(str(sail['updated_at']))}")
+    lines.append("END:VEVENT")
+    return lines
+
+
+def build_calendar(
+    entries: Iterable[tuple[Mapping[str, Any], str | None]],
+    *,
+    name: str = "Queen of San Diego sails",
+    clock: Clock = system_clock,
+    settings: Settings | None = None,
+) -> str:
+    settings = settings or get_settings()
+    stamp = clock().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{escape_text(name)}",
+        f"X-WR-TIMEZONE:{settings.timezone_name}",
+    ]
+    for sail, slot in entries:
+        lines.extend(_event(sail, slot, stamp, settings))
+    lines.append("END:VCALENDAR")
+    return "".join(fold(line) + "\r\n" for line in lines)
