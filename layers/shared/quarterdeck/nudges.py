@@ -22,6 +22,7 @@ from quarterdeck.errors import QuarterdeckError
 from quarterdeck.mail import MailSender, render_email
 from quarterdeck.observability import logger
 from quarterdeck.people import person_key
+from quarterdeck.sails import load_sail
 from quarterdeck.sessions import magic_link
 from quarterdeck.store import ConditionFailedError, Item, Store
 from quarterdeck.unsubscribe import email_of_unsubscribe_token, unsubscribe_token
@@ -279,9 +280,7 @@ def run_nudges(
     admins = settings.admin_emails
     for meta in upcoming_sails(store, local_now.date()):
         summary.sails += 1
-        sail = SailSnapshot.from_items(store.query(keys.sail_partition(str(meta["id"]))))
-        if not sail.meta:
-            continue
+        sail = SailSnapshot.from_items(load_sail(store, str(meta["id"])))
         due = due_nudges(sail, local_now, admins)
         if not due:
             continue
