@@ -21,31 +21,33 @@ from local.environment import ROOT
 from local.provision import load_template
 
 FRONTEND = ROOT / "frontend"
-DEFAULT_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-    "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
-
-
 def security_headers() -> dict[str, str]:
-    """The response headers CloudFront adds (read from template.yaml's headers policy when it has one)."""
-    headers = {
-        "Content-Security-Policy": DEFAULT_CSP,
-        "Strict-Transport-Security": "max-age=63072000; includeSubDomains; preload",
-        "X-Content-Type-Options": "nosniff",
-        "X-Frame-Options": "DENY",
-        "Referrer-Policy": "strict-origin-when-cross-origin",
-    }
+    """The response headers CloudFront adds, read from template.yaml's ResponseHeadersPolicy,
+    so the local stack serves exactly what production serves."""
     for resource in load_template().get("Resources", {}).values():
-        if resource.get("Type") != "AWS::CloudFront::ResponseHeadersPolicy":
-            continue
-        config = resource["Properties"]["ResponseHeadersPolicyConfig"].get("SecurityHeadersConfig", {})
-        csp = config.get("ContentSecurityPolicy", {}).get("ContentSecurityPolicy")
-        if isinstance(csp, str):
-            headers["Content-Security-Policy"] = csp
-        referrer = config.get("ReferrerPolicy", {}).get("ReferrerPolicy")
-        if isinstance(referrer, str):
-            headers["Referrer-Policy"] = referrer
+        if resource.get("Type") == "AWS::CloudFront::ResponseHeadersPolicy":
+            return headers_of_policy(resource["Properties"]["ResponseHeadersPolicyConfig"])
+    raise RuntimeError("template.yaml has no AWS::CloudFront::ResponseHeadersPolicy")
+
+
+def headers_of_policy(config: dict[str, Any]) -> dict[str, str]:
+    security = config.get("SecurityHeadersConfig", {})
+    headers: dict[str, str] = {}
+    if csp := security.get("ContentSecurityPolicy"):
+        headers["Content-Security-Policy"] = " ".join(str(csp["ContentSecurityPolicy"]).split())
+    if hsts := security.get("StrictTransportSecurity"):
+        value = f"max-age={hsts['AccessControlMaxAgeSec']}"
+        value += "; includeSubDomains" if hsts.get("IncludeSubdomains") else ""
+        value += "; preload" if hsts.get("Preload") else ""
+        headers["Strict-Transport-Security"] = value
+    if "ContentTypeOptions" in security:
+        headers["X-Content-Type-Options"] = "nosniff"
+    if frame := security.get("FrameOptions"):
+        headers["X-Frame-Options"] = str(frame["FrameOption"])
+    if referrer := security.get("ReferrerPolicy"):
+        headers["Referrer-Policy"] = str(referrer["ReferrerPolicy"])
+    for item in config.get("CustomHeadersConfig", {}).get("Items", []):
+        headers[str(item["Header"])] = str(item["Value"])
     return headers
 
 

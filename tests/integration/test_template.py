@@ -35,7 +35,7 @@ REPORT_KINDS = {
 
 # Actions that IAM accepts only with Resource "*" (no resource-level permissions).
 # Anything else with "*" as its resource fails test_no_wildcard_resource_except_justified.
-ACTIONS_WITHOUT_RESOURCE_LEVEL = {"ses:GetSendQuota"}
+ACTIONS_WITHOUT_RESOURCE_LEVEL = {"ses:GetSendQuota", "ses:GetIdentityVerificationAttributes"}
 
 FUNCTIONS = ("ApiFunction", "NudgeFunction", "ReportFunction")
 
