@@ -1,0 +1,548 @@
+"""Crew roles, the domain alone: invite, claim, release, designate against in-memory fakes.
+
+The fake store speaks the small part of DynamoDB's expression language the domain uses
+(SET/REMOVE, `=`/`<>`/`<`/`>`, `attribute_(not_)exists`, AND) and is all-or-nothing in
+`transact`, like the real one. The fake mailer records what would have been sent.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from quarterdeck import crew, keys, sails
+from quarterdeck.auth import Caller, CodeRejectedError, Purpose, consume_code
+from quarterdeck.config import Settings
+from quarterdeck.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    RoleStateError,
+    SailNotFoundError,
+    ServiceUnavailableError,
+)
+from quarterdeck.mail import OutgoingEmail, render_email
+from quarterdeck.store import ConditionFailedError, Item, TransactionCanceledError, Write
+
+# --- fakes ----------------------------------------------------------------------------
+_TERM = re.compile(r"^(\S+)\s*(=|<>|<|>)\s*(\S+)$")
+
+
+class FakeStore:
+    """The Store interface over a dict, evaluating the conditions the domain writes."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], Item] = {}
+        self.before_transact: Callable[[], object] | None = None
+
+    # reads
+    def get(self, pk: str, sk: str, *, consistent: bool = False) -> Item | None:
+        found = self.items.get((pk, sk))
+        return copy.deepcopy(found) if found else None
+
+    def batch_get(self, wanted: Sequence[tuple[str, str]]) -> list[Item]:
+        return [copy.deepcopy(self.items[k]) for k in wanted if k in self.items]
+
+    def query(self, pk: str, *, sk_prefix: str | None = None, **_: Any) -> list[Item]:
+        return [
+            copy.deepcopy(item)
+            for (p, s), item in sorted(self.items.items())
+            if p == pk and (sk_prefix is None or s.startswith(sk_prefix))
+        ]
+
+    # expression evaluation
+    @staticmethod
+    def _name(token: str, names: dict[str, str]) -> str:
+        return names.get(token, token)
+
+    def _holds(self, item: Item | None, condition: str | None, names: dict[str, str], values: dict[str, Any]) -> bool:
+        if not condition:
+            return True
+        for term in (t.strip() for t in condition.split(" AND ")):
+            if match := re.fullmatch(r"attribute_(not_)?exists\((\S+)\)", term):
+                present = item is not None and self._name(match.group(2), names) in item
+                if present == bool(match.group(1)):
+                    return False
+                continue
+            match = _TERM.match(term)
+            assert match, f"fake store cannot read {term!r}"
+            left = (item or {}).get(self._name(match.group(1), names))
+            right = values[match.group(3)]
+            op = match.group(2)
+            ok = {
+                "=": left == right,
+                "<>": left != right,
+                "<": left is not None and left < right,
+                ">": left is not None and left > right,
+            }[op]
+            if not ok:
+                return False
+        return True
+
+    def _apply(self, item: Item, update: str, names: dict[str, str], values: dict[str, Any]) -> Item:
+        item = copy.deepcopy(item)
+        for clause in re.split(r"\s+(?=(?:SET|REMOVE)\s)", update.strip()):
+            verb, _, rest = clause.partition(" ")
+            for part in (p.strip() for p in rest.split(",")):
+                if verb == "SET":
+                    target, _, value = part.partition("=")
+                    item[self._name(target.strip(), names)] = copy.deepcopy(values[value.strip()])
+                elif verb == "REMOVE":
+                    item.pop(self._name(part, names), None)
+                else:
+                    raise AssertionError(f"fake store cannot {verb}")
+        return item
+
+    # writes
+    def put(self, item: Item, *, condition: str | None = None, names: Any = None, values: Any = None) -> None:
+        key = (item["pk"], item["sk"])
+        current = self.items.get(key)
+        if not self._holds(current, condition, names or {}, values or {}):
+            raise ConditionFailedError(copy.deepcopy(current))
+        self.items[key] = copy.deepcopy(item)
+
+    def update(
+        self, pk: str, sk: str, update: str, *, condition: str | None = None, names: Any = None, values: Any = None
+    ) -> Item:
+        current = self.items.get((pk, sk))
+        if not self._holds(current, condition, names or {}, values or {}):
+            raise ConditionFailedError(copy.deepcopy(current))
+        self.items[(pk, sk)] = self._apply(current or {"pk": pk, "sk": sk}, update, names or {}, values or {})
+        return copy.deepcopy(self.items[(pk, sk)])
+
+    def delete(self, pk: str, sk: str, *, condition: str | None = None) -> None:
+        self.items.pop((pk, sk), None)
+
+    def transact(self, writes: Sequence[Write]) -> None:
+        if self.before_transact:
+            hook, self.before_transact = self.before_transact, None
+            hook()
+        reasons = []
+        for write in writes:
+            key = (write.item["pk"], write.item["sk"]) if write.item else (write.key["pk"], write.key["sk"])  # type: ignore[index]
+            ok = self._holds(self.items.get(key), write.condition, write.names, write.values)
+            reasons.append("None" if ok else "ConditionalCheckFailed")
+        if any(r != "None" for r in reasons):
+            raise TransactionCanceledError(reasons)
+        for write in writes:
+            if write.kind == "Put":
+                assert write.item is not None
+                self.items[(write.item["pk"], write.item["sk"])] = copy.deepcopy(write.item)
+            elif write.kind == "Update":
+                assert write.key is not None and write.update is not None
+                key = (write.key["pk"], write.key["sk"])
+                self.items[key] = self._apply(
+                    self.items.get(key, dict(write.key)), write.update, write.names, write.values
+                )
+            elif write.kind == "Delete":
+                assert write.key is not None
+                self.items.pop((write.key["pk"], write.key["sk"]), None)
+
+
+class FakeMailer:
+    def __init__(self, *, failing: bool = False) -> None:
+        self.sent: list[OutgoingEmail] = []
+        self.failing = failing
+
+    def send(self, email: OutgoingEmail) -> str:
+        if self.failing:
+            raise ServiceUnavailableError("Email could not be sent; please try again.")
+        self.sent.append(email)
+        return f"message-{len(self.sent)}"
+
+    def to(self, address: str) -> list[OutgoingEmail]:
+        return [m for m in self.sent if address in m.to]
+
+
+NOW = datetime(2026, 6, 1, 19, 0, tzinfo=UTC)
+SETTINGS = Settings(admin_emails=("admin@example.com", "owner@example.com"), app_url="https://qd.example")
+ADMIN = Caller(email="admin@example.com", role="admin", jti="a", expires=0)
+ANN = Caller(email="ann@example.com", role="crew", jti="b", expires=0)
+BOB = Caller(email="bob@example.com", role="crew", jti="c", expires=0)
+
+
+def clock() -> datetime:
+    return NOW
+
+
+@pytest.fixture
+def store() -> FakeStore:
+    return FakeStore()
+
+
+@pytest.fixture
+def mailer() -> FakeMailer:
+    return FakeMailer()
+
+
+@pytest.fixture
+def sail_id(store: FakeStore) -> str:
+    """A sail on 2026-06-21 with captain, crew-1 and crew-2 open, made by the sails domain itself."""
+    created = sails.create_sail(
+        store,  # type: ignore[arg-type]
+        "admin@example.com",
+        date="2026-06-21",
+        title="Solstice sunset",
+        crew_slots=2,
+        clock=clock,
+        new_id=lambda: "sail1",
+        settings=SETTINGS,
+    )
+    return str(created["id"])
+
+
+def role(store: FakeStore, sail_id: str, slot: str) -> Item:
+    found = store.get(*keys.role(sail_id, slot))
+    assert found is not None
+    return found
+
+
+def history(store: FakeStore, sail_id: str) -> list[tuple[str, str, Any]]:
+    """(actor, action, detail) of the sail's history entries (one clock tick: order is not kept)."""
+    entries = store.query(keys.sail_partition(sail_id), sk_prefix="HIST#")
+    return [(h["actor"], h["action"], h.get("detail")) for h in entries]
+
+
+def claim(store: FakeStore, mailer: FakeMailer, who: Caller, sail_id: str, slot: str) -> dict[str, Any]:
+    return crew.claim_role(store, mailer, who, sail_id, slot, settings=SETTINGS, clock=clock)  # type: ignore[arg-type]
+
+
+def release(store: FakeStore, mailer: FakeMailer, who: Caller, sail_id: str, slot: str) -> dict[str, Any]:
+    return crew.release_role(store, mailer, who, sail_id, slot, settings=SETTINGS, clock=clock)  # type: ignore[arg-type]
+
+
+def designate(store: FakeStore, mailer: FakeMailer, sail_id: str, slot: str, email: str) -> dict[str, Any]:
+    return crew.designate_role(store, mailer, ADMIN, sail_id, slot, email, settings=SETTINGS, clock=clock)  # type: ignore[arg-type]
+
+
+def invite(store: FakeStore, mailer: FakeMailer, sail_id: str, slot: str, email: str) -> dict[str, Any]:
+    return crew.invite_to_role(store, mailer, ADMIN, sail_id, slot, email, settings=SETTINGS, clock=clock)  # type: ignore[arg-type]
+
+
+# --- claim ----------------------------------------------------------------------------
+def test_claiming_an_open_slot_makes_the_caller_its_holder(store: FakeStore, mailer: FakeMailer, sail_id: str) -> None:
+    # When Ann claims crew-1
+    answer = claim(store, mailer, ANN, sail_id, "crew-1")
+    # Then the slot is claimed by her, with the time, and she holds exactly that slot
+    assert answer == {"slot": "crew-1", "state": "claimed", "holder": "ann@example.com", "claimed_at": NOW.isoformat()}
+    assert role(store, sail_id, "crew-1")["holder"] == "ann@example.com"
+    marker = store.get(*keys.role_holder(sail_id, "ann@example.com"))
+    assert marker is not None and marker["slot"] == "crew-1"
+    # And the sail's history says so
+    assert ("ann@example.com", "role_claimed", {"slot": "crew-1"}) in history(store, sail_id)
+
+
+def test_a_claim_confirms_to_the_claimer_and_tells_the_admins(
+    store: FakeStore, mailer: FakeMailer, sail_id: str
+) -> None:
+    claim(store, mailer, ANN, sail_id, "crew-1")
+    # Then Ann gets a confirmation with the sail's date and times
+    (confirmation,) = mailer.to("ann@example.com")
+    assert confirmation.kind == "role_claimed"
+    assert "Crew 1" in confirmation.subject and "June 21" in confirmation.subject
+    assert "Sunday, June 21, 2026" in confirmation.text and "PM" in confirmation.text
+    assert "Crew 1" in confirmation.html and "<html" in confirmation.html
+    # And both admins get one notice naming her
+    (notice,) = [m for m in mailer.sent if m.kind == "role_claimed_admin"]
+    assert set(notice.to) == {"admin@example.com", "owner@example.com"}
+    assert "ann@example.com" in notice.subject and "ann@example.com" in notice.text
+
+
+def test_a_held_slot_cannot_be_claimed_and_the_answer_names_its_state(
+    store: FakeStore, mailer: FakeMailer, sail_id: str
+) -> None:
+    claim(store, mailer, ANN, sail_id, "crew-1")
+    with pytest.raises(RoleStateError) as refused:
+        claim(store, mailer, BOB, sail_id, "crew-1")
+    assert "claimed" in refused.value.message and "ann@example.com" in refused.value.message
+    assert store.get(*keys.role_holder(sail_id, "bob@example.com")) is None
+
+
+def test_a_person_holds_at_most_one_slot_per_sail(store: FakeStore, mailer: FakeMailer, sail_id: str) -> None:
+    claim(store, mailer, ANN, sail_id, "crew-1")
+    # When Ann tries to take a second slot on the same sail
+    with pytest.raises(RoleStateError) as refused:
+        claim(store, mailer, ANN, sail_id, "crew-2")
+    # Then she is told which one she holds, and crew-2 stays open
+    assert "already holds crew-1" in refused.value.message
+    assert role(store, sail_id, "crew-2")["state"] == "open"
+    assert "holder" not in role(store, sail_id, "crew-2")
+
+
+def test_a_claim_that_loses_the_race_is_told_who_won(store: FakeStore, mailer: FakeMailer, sail_id: str) -> None:
+    # Given Bob's claim lands between Ann's read and Ann's write
+    store.before_transact = lambda: claim(store, FakeMailer(), BOB, sail_id, "crew-1")
+    # When Ann's write runs, its condition fails
+    with pytest.raises(RoleStateError) as refused:
+        claim(store, mailer, ANN, sail_id, "crew-1")
+    # Then she hears the slot's current state and holder, and nothing of hers was written
+    assert "crew-1 is claimed, held by bob@example.com" in refused.value.message
+    assert store.get(*keys.role_holder(sail_id, "ann@example.com")) is None
+    assert mailer.sent == []
+
+
+def test_roles_of_a_cancelled_or_departed_sail_do_not_change(
+    store: FakeStore, mailer: FakeMailer, sail_id: str
+) -> None:
+    store.update(*keys.sail(sail_id), "SET #status = :c", names={"#status": "status"}, values={":c": "cancelled"})
+    with pytest.raises(ConflictError) as cancelled:
+        claim(store, mailer, ANN, sail_id, "crew-1")
+    assert cancelled.value.code == "sail_cancelled"
+
+    store.update(*keys.sail(sail_id), "SET #status = :s", names={"#status": "status"}, values={":s": "scheduled"})
+    late = NOW + timedelta(days=30)
+    with pytest.raises(ConflictError) as departed:
+        crew.claim_role(store, mailer, ANN, sail_id, "crew-1", settings=SETTINGS, clock=lambda: late)  # type: ignore[arg-type]
+    assert departed.value.code == "sail_departed"
+    assert role(store, sail_id, "crew-1")["state"] == "open"
+
+
+def test_a_sail_cancelled_between_read_and_write_is_refused(store: FakeStore, mailer: FakeMailer, sail_id: str) -> None:
+    store.before_transact = lambda: store.update(
+        *keys.sail(sail_id), "SET #status = :c", names={"#status": "status"}, values={":c": "cancelled"}
+    )
+    with pytest.raises(ConflictError) as refused:
+        claim(store, mailer, ANN, sail_id, "crew-1")
+    assert refused.value.code == "sail_cancelled"
+    assert role(store, sail_id, "crew-1")["state"] == "open"
+
+
+@pytest.mark.parametrize("slot", ["crew-9", "../META", "CAPTAIN", "crew-0", "x" * 300])
+def test_an_unknown_slot_is_not_found(store: FakeStore, mailer: FakeMailer, sail_id: str, slot: str) -> None:
+    with pytest.raises(NotFoundError) as missing:
+        claim(store, mailer, ANN, sail_id, slot)
+    assert missing.value.code == "role_not_found"
+
+
+def test_an_unknown_sail_is_not_found(store: FakeStore, mailer: FakeMailer) -> None:
+    with pytest.raises(SailNotFoundError):
+        claim(store, mailer, ANN, "nosuchsail", "crew-1")
+
+
+def test_a_mail_failure_does_not_undo_or_fail_a_claim(store: FakeStore, sail_id: str) -> None:
+    answer = claim(store, FakeMailer(failing=True), ANN, sail_id, "crew-1")
+    assert answer["state"] == "claimed"
+    assert role(store, sail_id, "crew-1")["holder"] == "ann@example.com"
+
+
+# --- release --------------------------------------------------------------------------
+def test_the_holder_releases_a_slot_and_the_admins_hear_of_it(
+    store: FakeStore, mailer: FakeMailer, sail_id: str
+) -> None:
+    claim(store, mailer, ANN, sail_id, "crew-1")
+    mailer.sent.clear()
+    answer = release(store, mailer, ANN, sail_id, "crew-1")
+    # Then the slot is open, without holder, and Ann may claim another slot
+    assert answer == {"slot": "crew-1", "state": "open"}
+    assert store.get(*keys.role_holder(sail_id, "ann@example.com")) is None
+    claim(store, FakeMailer(), ANN, sail_id, "crew-2")
+    # And the admins (not Ann) got a notice
+    assert [(m.kind, set(m.to)) for m in mailer.sent] == [("role_released", {"admin@example.com", "owner@example.com"})]
+    assert "ann@example.com released Crew 1" in mailer.sent[0].text
+    assert ("ann@example.com", "role_released", {"slot": "crew-1", "holder": "ann@example.com"}) in history(
+        store, sail_id
+    )
+
+
+def test_an_admin_releases_anyone_and_the_person_is_told(store: FakeStore, mailer: FakeMailer, sail_id: str) -> None:
+    claim(store, mailer, ANN, sail_id, "captain")
+    mailer.sent.clear()
+    release(store, mailer, ADMIN, sail_id, "captain")
+    assert role(store, sail_id, "captain")["state"] == "open"
+    (to_ann,) = mailer.to("ann@example.com")
+    assert "released you from Captain" in to_ann.text and "admin@example.com" in to_ann.text
+    (to_admins,) = [m for m in mailer.sent if m.to == ("owner@example.com",)]
+    assert "admin@example.com released ann@example.com from Captain" in to_admins.text
+
+
+def test_crew_cannot_release_a_slot_they_do_not_hold(store: FakeStore, mailer: FakeMailer, sail_id: str) -> None:
+    claim(store, mailer, ANN, sail_id, "crew-1")
+    with pytest.raises(ForbiddenError):
+        release(store, mailer, BOB, sail_id, "crew-1")
+    assert role(store, sail_id, "crew-1")["holder"] == "ann@example.com"
+
+
+def test_releasing_an_open_slot_names_its_state(store: FakeStore, mailer: FakeMailer, sail_id: str) -> None:
+    with pytest.raises(RoleStateError) as refused:
+        release(store, mailer, ADMIN, sail_id, "crew-2")
+    assert "crew-2 is open" in refused.value.message
+
+
+def test_a_release_racing_another_release_is_told_the_new_state(
+    store: FakeStore, mailer: FakeMailer, sail_id: str
+) -> None:
+    claim(store, mailer, ANN, sail_id, "crew-1")
+    store.before_transact = lambda: release(store, FakeMailer(), ANN, sail_id, "crew-1")
+    with pytest.raises(RoleStateError) as refused:
+        release(store, mailer, ADMIN, sail_id, "crew-1")
+    assert "crew-1 is open" in refused.value.message
+
+
+# --- designate ------------------------------------------------------------------------
+def test_designating_the_claimed_holder_confirms_them(store: FakeStore, mailer: FakeMailer, sail_id: str) -> None:
+    claim(store, mailer, ANN, sail_id, "crew-1")
+    mailer.sent.clear()
+    answer = designate(store, mailer, sail_id, "crew-1", "ANN@example.com")
+    assert answer["state"] == "designated" and answer["holder"] == "ann@example.com"
+    assert answer["claimed_at"] == answer["designated_at"] == NOW.isoformat()
+    (notice,) = mailer.to("ann@example.com")
+    assert notice.kind == "role_designated" and "confirmed you as Crew 1" in notice.text
+
+
+def test_designating_an_open_slot_assigns_anyone_directly(store: FakeStore, mailer: FakeMailer, sail_id: str) -> None:
+    answer = designate(store, mailer, sail_id, "captain", "skipper@example.com")
+    assert answer["state"] == "designated" and answer["holder"] == "skipper@example.com"
+    assert "claimed_at" not in answer
+    # The new holder gets the marker (one slot per sail), a person record, and an email
+    assert store.get(*keys.role_holder(sail_id, "skipper@example.com")) == {
+        "pk": f"SAIL#{sail_id}",
+        "sk": "HOLDER#skipper@example.com",
+        "type": "holder",
+        "slot": "captain",
+        "email": "skipper@example.com",
+        "since": NOW.isoformat(),
+    }
+    assert store.get("PERSON#skipper@example.com", "META") is not None
+    (notice,) = mailer.to("skipper@example.com")
+    assert "put you down as Captain" in notice.text
+    # And they cannot be given a second slot on the same sail
+    with pytest.raises(RoleStateError) as refused:
+        designate(store, mailer, sail_id, "crew-1", "skipper@example.com")
+    assert "already holds captain" in refused.value.message
+    assert role(store, sail_id, "crew-1")["state"] == "open"
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("bob@example.com", "crew-1 is claimed, held by ann@example.com"), ("ann@example.com", "already designated")],
+)
+def test_designate_outside_the_state_machine_names_the_state(
+    store: FakeStore, mailer: FakeMailer, sail_id: str, who: str, expected: str
+) -> None:
+    claim(store, mailer, ANN, sail_id, "crew-1")
+    if who == "ann@example.com":
+        designate(store, mailer, sail_id, "crew-1", who)
+    with pytest.raises(RoleStateError) as refused:
+        designate(store, mailer, sail_id, "crew-1", who)
+    assert expected in refused.value.message
+
+
+def test_claiming_a_designated_slot_names_its_state(store: FakeStore, mailer: FakeMailer, sail_id: str) -> None:
+    designate(store, mailer, sail_id, "captain", "skipper@example.com")
+    with pytest.raises(RoleStateError) as refused:
+        claim(store, mailer, ANN, sail_id, "captain")
+    assert "captain is designated, held by skipper@example.com" in refused.value.message
+
+
+@pytest.mark.parametrize("bad", ["", "not an email", "a@b", "x@example.com\r\nBcc: evil@example.com"])
+def test_designate_and_invite_refuse_a_bad_email_naming_the_field(
+    store: FakeStore, mailer: FakeMailer, sail_id: str, bad: str
+) -> None:
+    for action in (designate, invite):
+        with pytest.raises(InvalidInputError) as refused:
+            action(store, mailer, sail_id, "crew-1", bad)
+        assert refused.value.field == "email"
+    assert mailer.sent == []
+
+
+# --- invite ---------------------------------------------------------------------------
+def test_an_invite_mails_a_one_time_claim_link_for_the_slot(store: FakeStore, mailer: FakeMailer, sail_id: str) -> None:
+    answer = invite(store, mailer, sail_id, "crew-1", "Crew@Example.com")
+    # Then the slot records whom it was offered to, and so does the history
+    assert answer["invited"] == {"crew@example.com": NOW.isoformat()}
+    assert ("admin@example.com", "role_invited", {"slot": "crew-1", "email": "crew@example.com"}) in history(
+        store, sail_id
+    )
+    # And one email carries the sail's date, times and the magic link
+    (message,) = mailer.sent
+    assert message.kind == "role_invite" and message.to == ("crew@example.com",)
+    assert "Crew 1" in message.subject and "June 21" in message.subject
+    assert "Departure:" in message.text and "72 hours" in message.text
+    link = re.search(r"https://qd\.example/#/magic\?code=([\w-]+)", message.text)
+    assert link is not None and link.group(0) in message.html
+    # And the code signs in for exactly that sail and slot, once
+    grant = consume_code(store, link.group(1), clock=clock)  # type: ignore[arg-type]
+    assert grant.email == "crew@example.com" and grant.purpose == Purpose.claim(sail_id, "crew-1")
+    with pytest.raises(CodeRejectedError, match="already been used"):
+        consume_code(store, link.group(1), clock=clock)  # type: ignore[arg-type]
+
+
+def test_a_resent_invite_makes_the_first_link_fail(store: FakeStore, mailer: FakeMailer, sail_id: str) -> None:
+    invite(store, mailer, sail_id, "crew-1", "crew@example.com")
+    invite(store, mailer, sail_id, "crew-1", "crew@example.com")
+    first, second = (re.search(r"code=([\w-]+)", m.text).group(1) for m in mailer.sent)  # type: ignore[union-attr]
+    with pytest.raises(CodeRejectedError, match="replaced by a newer one"):
+        consume_code(store, first, clock=clock)  # type: ignore[arg-type]
+    assert consume_code(store, second, clock=clock).purpose.slot == "crew-1"  # type: ignore[arg-type]
+
+
+def test_an_invite_link_expires_after_72_hours(store: FakeStore, mailer: FakeMailer, sail_id: str) -> None:
+    invite(store, mailer, sail_id, "crew-1", "crew@example.com")
+    code = re.search(r"code=([\w-]+)", mailer.sent[0].text).group(1)  # type: ignore[union-attr]
+    with pytest.raises(CodeRejectedError, match="expired"):
+        consume_code(store, code, clock=lambda: NOW + timedelta(hours=72, seconds=1))  # type: ignore[arg-type]
+
+
+def test_only_an_open_slot_can_be_offered(store: FakeStore, mailer: FakeMailer, sail_id: str) -> None:
+    claim(store, mailer, ANN, sail_id, "crew-1")
+    mailer.sent.clear()
+    with pytest.raises(RoleStateError) as refused:
+        invite(store, mailer, sail_id, "crew-1", "crew@example.com")
+    assert "crew-1 is claimed" in refused.value.message
+    assert mailer.sent == []
+
+
+def test_a_failed_invite_email_is_reported(store: FakeStore, sail_id: str) -> None:
+    # The invite is the whole point of the call: the admin must know it did not go out
+    with pytest.raises(ServiceUnavailableError):
+        crew.invite_to_role(
+            store,  # type: ignore[arg-type]
+            FakeMailer(failing=True),
+            ADMIN,
+            sail_id,
+            "crew-1",
+            "crew@example.com",
+            settings=SETTINGS,
+            clock=clock,
+        )
+
+
+# --- views and templates --------------------------------------------------------------
+def test_only_admins_see_whom_a_slot_was_offered_to() -> None:
+    item = {"slot": "crew-1", "state": "open", "invited": {"a@example.com": "2026-06-01T19:00:00+00:00"}}
+    assert "invited" not in crew.role_view(item)
+    assert crew.role_view(item, for_admin=True)["invited"] == {"a@example.com": "2026-06-01T19:00:00+00:00"}
+
+
+@pytest.mark.parametrize(
+    "kind", ["role_invite", "role_claimed", "role_claimed_admin", "role_released", "role_designated"]
+)
+def test_every_role_email_has_a_subject_text_and_escaped_html(kind: str) -> None:
+    meta = {
+        "id": "s1",
+        "title": "<b>Sunset</b> & friends",
+        "date": "2026-06-21",
+        "departure": "2026-06-21T19:29:00-07:00",
+        "return": "2026-06-21T22:59:00-07:00",
+    }
+    context = {
+        **crew.sail_context(meta, "crew-2", SETTINGS),
+        "link": "https://qd.example/#/magic?code=abc",
+        "hours": 72,
+        "holder": "ann@example.com",
+        "actor": "admin@example.com",
+        "by_holder": False,
+        "to_holder": False,
+        "confirmed": True,
+    }
+    assert context["departure_text"] == "7:29 PM" and context["date_text"] == "Sunday, June 21, 2026"
+    message = render_email(kind, ["ann@example.com"], context)
+    assert message.subject and "\n" not in message.subject and "{{" not in message.subject
+    assert "Crew 2" in message.text and "<b>Sunset</b> & friends" in message.text
+    assert "&lt;b&gt;Sunset&lt;/b&gt; &amp; friends" in message.html and "<b>Sunset</b>" not in message.html
