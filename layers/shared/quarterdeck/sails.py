@@ -254,6 +254,12 @@ def sail_view(items: Iterable[Item], caller: Caller | None, settings: Settings |
     roles = sorted((i for i in items if i.get("type") == "role"), key=lambda i: _slot_order(str(i.get("slot", ""))))
     view["roles"] = [_role_view(r, show_holder=not is_guest, is_admin=is_admin) for r in roles]
     view["checklists"] = checklists_view(items)
+    if is_guest:  # a guest sees no one else's address: not who ticked, created or cancelled
+        for checklist in view["checklists"].values():
+            for entry in checklist["items"]:
+                entry.pop("done_by", None)
+        view.pop("created_by", None)
+        view.pop("cancelled_by", None)
     guests = sorted((i for i in items if i.get("type") == "guest"), key=lambda i: str(i.get("added_at", "")))
     if is_guest:
         guests = [g for g in guests if caller is not None and g.get("id") == caller.guest_id]

@@ -1,0 +1,240 @@
+"""Sails domain without a database: validation, how a sail is shown to each caller, checklists."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from quarterdeck import keys
+from quarterdeck.auth import Caller
+from quarterdeck.checklists import checklists_view, new_checklist_items, templates
+from quarterdeck.config import Settings
+from quarterdeck.errors import InvalidInputError
+from quarterdeck.sails import (
+    _months,
+    crew_slot_count,
+    date_range,
+    people_on,
+    sail_date,
+    sail_title,
+    sail_view,
+    slot_names,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+SETTINGS = Settings()
+# 2026-11-23 at 06:30 UTC is still 22 November in San Diego (22:30 PST).
+NOW = datetime(2026, 11, 23, 6, 30, tzinfo=UTC)
+
+ADMIN = Caller(email="admin@example.com", role="admin", jti="a", expires=0)
+CREW = Caller(email="crew@example.com", role="crew", jti="c", expires=0)
+GUEST = Caller(email="gina@example.com", role="guest", jti="g", expires=0, sail_id="s1", guest_id="g1")
+
+
+def _field_of(call: Any) -> str | None:
+    with pytest.raises(InvalidInputError) as refused:
+        call()
+    return refused.value.field
+
+
+@pytest.mark.parametrize("value", ["", None, "2026-02-30", "21/06/2026", "tomorrow", "2026-13-01"])
+def test_a_sail_date_must_be_a_real_date(value: object) -> None:
+    assert _field_of(lambda: sail_date(value, now=NOW, settings=SETTINGS)) == "date"
+
+
+def test_a_sail_date_is_not_in_the_past_in_san_diego() -> None:
+    # Given it is late on 22 November in San Diego (already the 23rd in UTC)
+    # Then the 22nd is still allowed (today) and the 21st is in the past
+    assert sail_date("2026-11-22", now=NOW, settings=SETTINGS) == date(2026, 11, 22)
+    assert _field_of(lambda: sail_date("2026-11-21", now=NOW, settings=SETTINGS)) == "date"
+
+
+@pytest.mark.parametrize("value", ["", "   ", None, "x" * 121, 42])
+def test_a_title_has_1_to_120_characters(value: object) -> None:
+    assert _field_of(lambda: sail_title(value)) == "title"
+
+
+def test_a_title_of_120_characters_is_fine() -> None:
+    assert sail_title("  Sunset   sail ") == "Sunset sail"
+    assert len(sail_title("x" * 120)) == 120
+
+
+@pytest.mark.parametrize("value", [-1, 9, "nine", 2.5, True, None])
+def test_crew_slots_are_0_to_8(value: object) -> None:
+    assert _field_of(lambda: crew_slot_count(value)) == "crew_slots"
+
+
+def test_slots_are_captain_then_numbered_crew() -> None:
+    assert crew_slot_count("3") == 3
+    assert slot_names(0) == ["captain"]
+    assert slot_names(3) == ["captain", "crew-1", "crew-2", "crew-3"]
+
+
+def test_a_range_covers_each_month_partition_once() -> None:
+    assert _months(date(2026, 11, 20), date(2027, 2, 1)) == ["2026-11", "2026-12", "2027-01", "2027-02"]
+    span = date_range("2026-12-01", None, clock=lambda: NOW, settings=SETTINGS)
+    assert span.start == date(2026, 12, 1) and span.end > span.start
+    assert date_range(None, None, clock=lambda: NOW, settings=SETTINGS).start == date(2026, 11, 22)
+    assert _field_of(lambda: date_range("2026-12-01", "2026-11-01", clock=lambda: NOW)) == "to"
+    assert _field_of(lambda: date_range("someday", None, clock=lambda: NOW)) == "from"
+    assert _field_of(lambda: date_range("2026-01-01", "2028-01-01", clock=lambda: NOW)) == "to"
+
+
+def _sail_items() -> list[dict[str, Any]]:
+    pk, sk = keys.sail("s1")
+    items: list[dict[str, Any]] = [
+        {
+            "pk": pk,
+            "sk": sk,
+            "type": "sail",
+            "id": "s1",
+            "date": "2026-12-21",
+            "title": "Solstice",
+            "status": "scheduled",
+            "sunset": "2026-12-21T16:46:33-08:00",
+            "departure": "2026-12-21T16:16:33-08:00",
+            "return": "2026-12-21T18:46:33-08:00",
+            "civil_dusk": "2026-12-21T17:14:22-08:00",
+            "golden_hour_start": "2026-12-21T16:09:57-08:00",
+            "crew_slots": 2,
+            "guest_count": 2,
+            "version": 3,
+            "gsi1pk": "SAILS#2026-12",
+            "some_other_areas_field": "x",
+        },
+        {"pk": pk, "sk": "ROLE#crew-2", "type": "role", "slot": "crew-2", "state": "open"},
+        {
+            "pk": pk,
+            "sk": "ROLE#crew-1",
+            "type": "role",
+            "slot": "crew-1",
+            "state": "claimed",
+            "holder": "crew@example.com",
+            "claimed_at": "2026-11-01T10:00:00+00:00",
+            "invited": {"x@example.com": "t"},
+        },
+        {
+            "pk": pk,
+            "sk": "ROLE#captain",
+            "type": "role",
+            "slot": "captain",
+            "state": "designated",
+            "holder": "cap@example.com",
+            "designated_at": "2026-11-01T11:00:00+00:00",
+        },
+        {"pk": pk, "sk": "HOLDER#crew@example.com", "type": "holder", "slot": "crew-1"},
+        {
+            "pk": pk,
+            "sk": "GUEST#g1",
+            "type": "guest",
+            "id": "g1",
+            "name": "Gina",
+            "email": "gina@example.com",
+            "party_size": 2,
+            "status": "on_hold",
+            "added_at": "2026-11-02T00:00:00+00:00",
+            "phone": "555",
+        },
+        {
+            "pk": pk,
+            "sk": "GUEST#g2",
+            "type": "guest",
+            "id": "g2",
+            "name": "Gus",
+            "email": "gus@example.com",
+            "party_size": 1,
+            "status": "confirmed",
+            "added_at": "2026-11-03T00:00:00+00:00",
+            "signed_at": "2026-11-04T00:00:00+00:00",
+        },
+        {"pk": pk, "sk": "WAIVER#g2", "type": "waiver", "guest_id": "g2", "ip": "10.0.0.1"},
+        {
+            "pk": pk,
+            "sk": "HIST#2026-11-01T00:00:00+00:00#a",
+            "type": "history",
+            "at": "2026-11-01T00:00:00+00:00",
+            "actor": "admin@example.com",
+            "action": "sail_created",
+        },
+        *new_checklist_items("s1"),
+    ]
+    items[-1]["done"] = True
+    items[-1]["done_by"] = "crew@example.com"
+    items[-1]["done_at"] = "2026-12-21T19:00:00-08:00"
+    return items
+
+
+def test_an_admin_sees_everything_in_order_with_history() -> None:
+    view = sail_view(_sail_items(), ADMIN, SETTINGS)
+    assert view["id"] == "s1" and view["status"] == "scheduled" and view["guest_capacity"] == 6
+    assert "pk" not in view and "gsi1pk" not in view and "some_other_areas_field" not in view
+    assert [r["slot"] for r in view["roles"]] == ["captain", "crew-1", "crew-2"]
+    assert view["roles"][1] == {
+        "slot": "crew-1",
+        "state": "claimed",
+        "holder": "crew@example.com",
+        "claimed_at": "2026-11-01T10:00:00+00:00",
+        "invited": {"x@example.com": "t"},
+    }
+    assert [g["id"] for g in view["guests"]] == ["g1", "g2"]
+    assert "phone" not in view["guests"][0]
+    assert [h["action"] for h in view["history"]] == ["sail_created"]
+    departure, back = view["checklists"]["departure"], view["checklists"]["return"]
+    assert departure["total"] == len(templates()["departure"]["items"]) and departure["done"] == 0
+    assert back["done"] == 1 and back["items"][-1]["done_by"] == "crew@example.com"
+    assert [i["n"] for i in departure["items"]] == list(range(1, departure["total"] + 1))
+
+
+def test_crew_sees_roles_and_guests_but_no_history() -> None:
+    view = sail_view(_sail_items(), CREW, SETTINGS)
+    assert "history" not in view
+    assert view["roles"][0]["holder"] == "cap@example.com"
+    assert "invited" not in view["roles"][1]
+    assert len(view["guests"]) == 2
+
+
+def test_a_guest_sees_only_itself_and_no_one_elses_email() -> None:
+    view = sail_view(_sail_items(), GUEST, SETTINGS)
+    assert [g["id"] for g in view["guests"]] == ["g1"]
+    assert "history" not in view
+    assert all("holder" not in role for role in view["roles"])
+    assert "crew@example.com" not in repr(view) and "gus@example.com" not in repr(view)
+
+
+def test_everyone_on_a_sail_is_told_once() -> None:
+    items = _sail_items()
+    items.append({"sk": "GUEST#g3", "type": "guest", "id": "g3", "email": "CREW@example.com"})
+    assert people_on(items) == [
+        ("crew@example.com", "crew"),
+        ("cap@example.com", "crew"),
+        ("gina@example.com", "guest"),
+        ("gus@example.com", "guest"),
+    ]
+
+
+def test_checklist_templates_are_data_in_the_layer() -> None:
+    found = templates()
+    assert set(found) == {"departure", "return"}
+    departure = " ".join(found["departure"]["items"]).lower()
+    for words in ("life jackets", "fuel", "water", "small-craft", "vhf", "float plan", "briefing"):
+        assert words in departure
+    back = " ".join(found["return"]["items"]).lower()
+    for words in ("lines", "fenders", "shore power", "trash", "log", "damage"):
+        assert words in back
+    items = new_checklist_items("s9")
+    assert {i["sk"] for i in items} >= {"CHECK#departure#01", "CHECK#return#05"}
+    assert all(i["done"] is False and i["pk"] == "SAIL#s9" for i in items)
+    shaped = checklists_view(items)
+    assert shaped["departure"]["title"] == "Before departure"
+
+
+def test_no_code_path_scans_the_table() -> None:
+    # No request path may issue a DynamoDB Scan: the word does not appear as a call anywhere we ship.
+    pattern = re.compile(r"""\.scan\(|["']scan["']|\bScan\b\s*\(""")
+    for folder in ("layers/shared/quarterdeck", "functions"):
+        for source in (ROOT / folder).rglob("*.py"):
+            assert not pattern.search(source.read_text()), source
