@@ -1,0 +1,54 @@
+"""`make nudge` and `make report`: run the scheduled functions against the running local stack.
+
+The stack that `make dev` started keeps moto's server on MOTO_PORT (5055) and the web
+server on PORT (3000); these commands point this process at them and invoke the same
+handlers the schedules invoke in AWS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import warnings
+from typing import Any
+
+from local.environment import apply_environment
+from local.server import LambdaContext, add_code_paths
+
+
+def run_nudges(at: str | None = None) -> dict[str, Any]:
+    """Invoke NudgeFunction's handler, as of `at` (ISO time) or now."""
+    from nudge_handler import handler
+
+    result: dict[str, Any] = handler({"at": at} if at else {}, LambdaContext())
+    return result
+
+
+def _connect() -> None:
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    add_code_paths()
+    moto_url = f"http://127.0.0.1:{os.environ.get('MOTO_PORT', '5055')}"
+    apply_environment(moto_url, f"http://127.0.0.1:{os.environ.get('PORT', '3000')}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local.commands", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    nudge = commands.add_parser("nudge", help="run the nudges once")
+    nudge.add_argument("--at", help="run as of this ISO time, e.g. 2026-06-21T08:05:00-07:00")
+    report = commands.add_parser("report", help="dispatch reports (options as `python -m quarterdeck.reports`)")
+    report.add_argument("rest", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    _connect()
+    if args.command == "nudge":
+        print(json.dumps(run_nudges(args.at), indent=2))
+        return 0
+    from quarterdeck.reports.__main__ import main as reports_main
+
+    return int(reports_main(args.rest))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
