@@ -45,7 +45,7 @@ lint: setup
 	$(VENV)/bin/mypy layers/shared/quarterdeck functions local
 
 ## test: lint, IaC checks, and every test suite (unit, integration, e2e in Chromium, slow ones too)
-test: setup chromium lint iac-lint
+test: setup chromium lint iac-lint build
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 ## test-fast: the same without the slow suites
