@@ -1,7 +1,107 @@
-"""Routes of the guests area (filled in by its issue)."""
+"""Guests and waivers: admins add guests and resend waiver links; a guest reads and signs its
+own waiver; crew read the manifest for check-in at the dock."""
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
+from api_access import ADMIN, CREW, GUEST, caller
+from api_dependencies import mailer, store
+from api_responses import json_response
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from pydantic import BaseModel
+
+from quarterdeck import guests
+from quarterdeck.documents import default_document_store
 
 router = APIGatewayHttpRouter()
+
+# Bodies are typed loosely on purpose: the domain checks every value and names the field.
+Scalar = str | int | float | bool | None
+
+
+class NewGuestRequest(BaseModel):
+    name: Scalar = None
+    email: Scalar = None
+    party_size: Scalar = 1
+    phone: Scalar = None
+
+
+class SignatureRequest(BaseModel):
+    full_name: Scalar = None
+    accept: Scalar = False
+    minor: bool = False
+    guardian_name: Scalar = None
+
+
+@router.post(
+    "/api/sails/<sail_id>/guests",
+    summary="Add a guest (on hold) and email the waiver link",
+    tags=["guests"],
+    middlewares=[ADMIN],
+)
+def add_guest(sail_id: str, body: Annotated[NewGuestRequest, Body()]) -> Response[Any]:
+    answer = guests.add_guest(store(), mailer(), caller(router).email, sail_id, **body.model_dump())
+    return json_response(201, answer)
+
+
+@router.get(
+    "/api/sails/<sail_id>/guests",
+    summary="The sail's guest manifest (status, party size, signed time)",
+    tags=["guests"],
+    middlewares=[CREW],
+)
+def manifest(sail_id: str) -> dict[str, Any]:
+    return guests.list_guests(store(), sail_id, contact=caller(router).is_admin)
+
+
+@router.post(
+    "/api/sails/<sail_id>/guests/<guest_id>/resend",
+    summary="Email a fresh waiver link to a guest who has not signed",
+    tags=["guests"],
+    middlewares=[ADMIN],
+)
+def resend(sail_id: str, guest_id: str) -> dict[str, Any]:
+    return guests.resend_waiver_link(store(), mailer(), caller(router).email, sail_id, guest_id)
+
+
+@router.get(
+    "/api/sails/<sail_id>/guests/<guest_id>",
+    summary="One guest with its sail's date and times and its signature",
+    tags=["guests"],
+    middlewares=[GUEST],
+)
+def guest_record(sail_id: str, guest_id: str) -> dict[str, Any]:
+    return guests.get_guest_record(store(), sail_id, guest_id)
+
+
+@router.get("/api/waiver", summary="The current waiver text, version and SHA-256", tags=["guests"], middlewares=[GUEST])
+def current_waiver() -> dict[str, Any]:
+    return guests.waiver_view(guests.load_waiver())
+
+
+@router.post(
+    "/api/sails/<sail_id>/guests/<guest_id>/waiver",
+    summary="The guest signs its waiver (201); signing again answers 200 'already signed'",
+    tags=["guests"],
+    middlewares=[GUEST],
+)
+def sign(sail_id: str, guest_id: str, body: Annotated[SignatureRequest, Body()]) -> Response[Any]:
+    http = router.current_event.request_context.http
+    answer = guests.sign_waiver(
+        store(),
+        mailer(),
+        default_document_store(),
+        caller(router),
+        sail_id,
+        guest_id,
+        full_name=body.full_name,
+        accept=body.accept,
+        minor=body.minor,
+        guardian_name=body.guardian_name,
+        ip=http.source_ip or "",
+        user_agent=http.user_agent or router.current_event.headers.get("user-agent") or "",
+    )
+    return json_response(200 if answer["status"] == "already signed" else 201, answer)

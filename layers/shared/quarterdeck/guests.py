@@ -1,0 +1,755 @@
+"""Guests and their liability waivers: a guest is `on_hold` until they sign, then `confirmed`.
+
+- Adding a guest is one transaction: the guest item, the sail's `guest_count` raised by the
+  party size under the condition that it stays within capacity (so the capacity holds under
+  any race), and a history entry. The waiver link is mailed afterwards; if that fails the
+  guest is still added and the admin can resend the link.
+- Signing is one transaction: the WAIVER# item (written only if absent, so signing twice is
+  a no-op), the guest becoming `confirmed`, and a history entry. The signed copy then goes
+  to the data bucket (never overwritten) and to the guest by email. Those two effects are
+  flagged on the WAIVER# item as they complete, so a failure leaves a record that says what
+  is still owed, and posting the signature again (or `complete_waiver_copies`) finishes it.
+- The waiver text is versioned: `templates/waiver/index.json` names the current version and
+  the SHA-256 of every published version's file. A published file edited in place no longer
+  matches its hash and is refused: changing the text means publishing a new version.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from quarterdeck import keys
+from quarterdeck.auth import Caller, Purpose, issue_code
+from quarterdeck.clock import Clock, epoch, iso, system_clock
+from quarterdeck.config import Settings, get_settings
+from quarterdeck.documents import DocumentStore
+from quarterdeck.errors import (
+    ConfigurationError,
+    ConflictError,
+    ForbiddenError,
+    GuestNotFoundError,
+    InvalidInputError,
+    SailNotFoundError,
+    ServiceUnavailableError,
+)
+from quarterdeck.history import history_write
+from quarterdeck.mail import MailSender, render_email
+from quarterdeck.observability import logger
+from quarterdeck.sails import get_sail_meta
+from quarterdeck.sessions import magic_link
+from quarterdeck.store import ConditionFailedError, Item, Store, TransactionCanceledError, Write
+from quarterdeck.validation import email_address, text_field
+
+ON_HOLD = "on_hold"
+CONFIRMED = "confirmed"
+WAIVER_DIR = Path(__file__).parent / "templates" / "waiver"
+# How long one request may own the after-signing effects (store + email the copy) before a
+# retry may take over: long enough for S3 and SES with their retries, short enough to retry soon.
+COPY_LEASE_SECONDS = 90
+_PHONE_CHARS = set("0123456789+-(). ")
+
+
+# --- the waiver text ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Waiver:
+    version: str
+    text: str
+    sha256: str
+
+
+def _index(directory: Path) -> dict[str, Any]:
+    try:
+        return dict(json.loads((directory / "index.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError) as error:
+        raise ConfigurationError("The waiver index is missing or unreadable.") from error
+
+
+@lru_cache(maxsize=32)
+def _read_version(path: Path, version: str, expected_sha256: str) -> Waiver:
+    raw = path.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != expected_sha256:
+        # A signature records (version, hash): editing a published text in place would make
+        # old signatures point at words nobody signed. Publish a new version instead.
+        raise ConfigurationError(f"Waiver {version} was edited after publication; publish a new version instead.")
+    return Waiver(version=version, text=raw.decode("utf-8"), sha256=digest)
+
+
+def load_waiver(version: str | None = None, *, directory: Path = WAIVER_DIR) -> Waiver:
+    """A published waiver version (the current one by default), checked against its recorded hash.
+    The small index is read each time, so publishing a version needs no restart to take effect."""
+    index = _index(directory)
+    version = version or str(index.get("current", ""))
+    entry = (index.get("versions") or {}).get(version)
+    if not entry or not entry.get("file") or not entry.get("sha256"):
+        raise ConfigurationError(f"Waiver version {version!r} is not published.")
+    return _read_version(directory / str(entry["file"]), version, str(entry["sha256"]))
+
+
+def waiver_view(waiver: Waiver) -> dict[str, Any]:
+    return {"version": waiver.version, "sha256": waiver.sha256, "text": waiver.text}
+
+
+# --- shapes -----------------------------------------------------------------------------
+def guest_id_for(sail_id: str, email: str) -> str:
+    """A guest's id on a sail follows from their email: adding the same person twice collides
+    on the guest item's key, which the add transaction refuses, even under races."""
+    digest = hashlib.sha256(f"{sail_id}\n{email.lower()}".encode()).digest()
+    return base64.b32encode(digest[:10]).decode().lower()
+
+
+def guest_view(item: Item, *, contact: bool = True) -> dict[str, Any]:
+    """A guest as the API shows it; `contact` adds email and phone (admins and the guest itself)."""
+    fields = ["id", "name", "party_size", "status", "added_at", "signed_at"]
+    if contact:
+        fields += ["email", "phone"]
+    return {name: item[name] for name in fields if item.get(name) is not None}
+
+
+def signature_view(item: Item) -> dict[str, Any]:
+    fields = (
+        "full_name",
+        "minor",
+        "guardian_name",
+        "version",
+        "text_sha256",
+        "signed_at",
+        "copy_stored",
+        "copy_emailed",
+    )
+    return {name: item[name] for name in fields if item.get(name) is not None}
+
+
+def sail_timing(meta: Item) -> dict[str, Any]:
+    fields = ("id", "title", "date", "sunset", "departure", "return", "status")
+    return {name: meta[name] for name in fields if meta.get(name) is not None}
+
+
+def capacity_of(meta: Item, settings: Settings) -> int:
+    return int(meta.get("guest_capacity") or settings.guest_capacity)
+
+
+def _local_time(iso_text: str | None, settings: Settings) -> str:
+    if not iso_text:
+        return "—"
+    moment = datetime.fromisoformat(iso_text).astimezone(settings.timezone)
+    return f"{moment.hour % 12 or 12}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
+
+
+def _local_stamp(iso_text: str, settings: Settings) -> str:
+    """`Saturday, June 20, 2026 at 7:29 PM`, in the sail's time zone."""
+    moment = datetime.fromisoformat(iso_text).astimezone(settings.timezone)
+    return f"{_long_date(moment.date().isoformat())} at {_local_time(iso_text, settings)}"
+
+
+def _long_date(date_text: str | None) -> str:
+    if not date_text:
+        return "—"
+    day = date.fromisoformat(date_text)
+    return f"{day:%A}, {day:%B} {day.day}, {day.year}"
+
+
+def _sail_context(meta: Item, settings: Settings) -> dict[str, Any]:
+    return {
+        "title": meta.get("title", "Sail"),
+        "date": _long_date(meta.get("date")),
+        "departure": _local_time(meta.get("departure"), settings),
+        "return": _local_time(meta.get("return"), settings),
+    }
+
+
+# --- reads ------------------------------------------------------------------------------
+def _guest(store: Store, sail_id: str, guest_id: str) -> Item:
+    guest = store.get(*keys.guest(sail_id, guest_id)) if guest_id and len(guest_id) <= 64 else None
+    if not guest:
+        raise GuestNotFoundError("There is no such guest on this sail.")
+    return guest
+
+
+def _return_time(meta: Item, settings: Settings, now: datetime) -> datetime:
+    if meta.get("return"):
+        return datetime.fromisoformat(str(meta["return"]))
+    return now + timedelta(hours=settings.claim_link_hours)
+
+
+def _refuse_closed(meta: Item, now: datetime, settings: Settings) -> None:
+    if meta.get("status") == "cancelled":
+        raise ConflictError("This sail was cancelled.", code="sail_cancelled")
+    if _return_time(meta, settings, now) <= now:
+        raise ConflictError("This sail has already returned.", code="sail_returned")
+
+
+def _sail_guest_waiver(store: Store, sail_id: str, guest_id: str) -> tuple[Item, Item, Item | None]:
+    """The sail's META, the guest and its signature (one BatchGetItem); raises if either is missing."""
+    if not sail_id or len(sail_id) > 64:
+        raise SailNotFoundError("There is no such sail.")
+    if not guest_id or len(guest_id) > 64:
+        raise GuestNotFoundError("There is no such guest on this sail.")
+    wanted = [keys.sail(sail_id), keys.guest(sail_id, guest_id), keys.waiver(sail_id, guest_id)]
+    found = {(item["pk"], item["sk"]): item for item in store.batch_get(wanted)}
+    meta, guest = found.get(wanted[0]), found.get(wanted[1])
+    if not meta or meta.get("type") != "sail":
+        raise SailNotFoundError("There is no such sail.")
+    if not guest:
+        raise GuestNotFoundError("There is no such guest on this sail.")
+    return meta, guest, found.get(wanted[2])
+
+
+def get_guest_record(store: Store, sail_id: str, guest_id: str) -> dict[str, Any]:
+    """One guest with its sail's date and times and its signature, if any (one BatchGetItem)."""
+    meta, guest, signature = _sail_guest_waiver(store, sail_id, guest_id)
+    return {
+        "sail": sail_timing(meta),
+        "guest": guest_view(guest),
+        "signature": signature_view(signature) if signature else None,
+    }
+
+
+def list_guests(store: Store, sail_id: str, *, contact: bool, settings: Settings | None = None) -> dict[str, Any]:
+    """The sail's manifest: its timing, capacity, and every guest by the time they were added."""
+    settings = settings or get_settings()
+    meta = get_sail_meta(store, sail_id)
+    pk, _ = keys.guest(sail_id, "")
+    guests = sorted(store.query(pk, sk_prefix="GUEST#"), key=lambda g: (g.get("added_at", ""), g.get("name", "")))
+    return {
+        "sail": sail_timing(meta),
+        "guest_capacity": capacity_of(meta, settings),
+        "guest_count": int(meta.get("guest_count") or 0),
+        "guests": [guest_view(g, contact=contact) for g in guests],
+    }
+
+
+# --- adding a guest ------------------------------------------------------------------------
+def _party_size(value: object, capacity: int) -> int:
+    try:
+        size = int(str(value if value is not None else 1))
+    except ValueError:
+        raise InvalidInputError("The party size must be a whole number.", field="party_size") from None
+    if size < 1:
+        raise InvalidInputError("The party size must be at least 1.", field="party_size")
+    if size > capacity:
+        raise InvalidInputError(f"A sail takes at most {capacity} guests.", field="party_size")
+    return size
+
+
+def _phone(value: object) -> str | None:
+    text = " ".join(str(value or "").split())
+    if not text:
+        return None
+    digits = sum(ch.isdigit() for ch in text)
+    if len(text) > 30 or not set(text) <= _PHONE_CHARS or digits < 7:
+        raise InvalidInputError("Enter a phone number with digits, spaces, +, - or parentheses.", field="phone")
+    return text
+
+
+def send_waiver_link(
+    store: Store,
+    mailer: MailSender,
+    meta: Item,
+    guest: Item,
+    *,
+    settings: Settings | None = None,
+    clock: Clock = system_clock,
+) -> str:
+    """Issue the guest's waiver code (valid until the sail returns; replaces any earlier link)
+    and email it. Returns the message id."""
+    settings = settings or get_settings()
+    now = clock()
+    _refuse_closed(meta, now, settings)
+    sail_id, guest_id = str(meta["id"]), str(guest["id"])
+    code = issue_code(
+        store,
+        str(guest["email"]),
+        Purpose.waiver(sail_id, guest_id),
+        _return_time(meta, settings, now) - now,
+        replaces=f"waiver:{sail_id}:{guest_id}",
+        clock=clock,
+    )
+    message = render_email(
+        "waiver_request",
+        [str(guest["email"])],
+        {"name": guest.get("name", ""), "sail": _sail_context(meta, settings), "link": magic_link(code, settings)},
+    )
+    return mailer.send(message)
+
+
+def add_guest(
+    store: Store,
+    mailer: MailSender,
+    actor_email: str,
+    sail_id: str,
+    *,
+    name: object,
+    email: object,
+    party_size: object = 1,
+    phone: object = None,
+    settings: Settings | None = None,
+    clock: Clock = system_clock,
+) -> dict[str, Any]:
+    """Put a guest on a sail, `on_hold`, within the sail's capacity; then email the waiver link.
+
+    Returns `{guest, waiver_link_sent, message}`. If the link cannot be sent the guest stays
+    added (the admin is told and can resend)."""
+    settings = settings or get_settings()
+    clean_name = text_field(name, "name")
+    address = email_address(email)
+    clean_phone = _phone(phone)
+    meta = get_sail_meta(store, sail_id)
+    capacity = capacity_of(meta, settings)
+    size = _party_size(party_size, capacity)
+    now = clock()
+    _refuse_closed(meta, now, settings)
+    guest_id = guest_id_for(sail_id, address)
+    pk, sk = keys.guest(sail_id, guest_id)
+    guest: Item = {
+        "pk": pk,
+        "sk": sk,
+        "type": "guest",
+        "id": guest_id,
+        "name": clean_name,
+        "email": address,
+        "party_size": size,
+        "status": ON_HOLD,
+        "added_at": iso(now),
+        "added_by": actor_email,
+    }
+    if clean_phone:
+        guest["phone"] = clean_phone
+    meta_pk, meta_sk = keys.sail(sail_id)
+    writes = [
+        Write("Put", item=guest, condition="attribute_not_exists(pk)"),
+        Write(
+            "Update",
+            key={"pk": meta_pk, "sk": meta_sk},
+            update="SET guest_count = if_not_exists(guest_count, :zero) + :size",
+            # No arithmetic in conditions: `count + size <= capacity` is `count <= capacity - size`.
+            condition=(
+                "attribute_exists(pk) AND #status <> :cancelled"
+                " AND (attribute_not_exists(guest_count) OR guest_count <= :room)"
+            ),
+            names={"#status": "status"},
+            values={":zero": 0, ":size": size, ":room": capacity - size, ":cancelled": "cancelled"},
+        ),
+        history_write(
+            sail_id,
+            actor_email,
+            "guest_added",
+            {"guest_id": guest_id, "name": clean_name, "party_size": size},
+            clock=clock,
+        ),
+    ]
+    try:
+        store.transact(writes)
+    except TransactionCanceledError as lost:
+        if lost.reasons[:1] == ["ConditionalCheckFailed"]:
+            raise ConflictError(
+                f"{address} is already a guest on this sail.", field="email", code="guest_exists"
+            ) from None
+        current = store.get(meta_pk, meta_sk, consistent=True)
+        if not current:
+            raise SailNotFoundError("There is no such sail.") from None
+        if current.get("status") == "cancelled":
+            raise ConflictError("This sail was cancelled.", code="sail_cancelled") from None
+        room = max(capacity - int(current.get("guest_count") or 0), 0)
+        raise ConflictError(
+            f"This sail takes {capacity} guests and has room for {room} more.",
+            field="party_size",
+            code="sail_full",
+        ) from None
+    answer: dict[str, Any] = {"guest": guest_view(guest), "waiver_link_sent": True}
+    try:
+        send_waiver_link(store, mailer, meta, guest, settings=settings, clock=clock)
+        answer["message"] = f"{clean_name} is on hold until they sign the waiver; the link is on its way."
+    except (ServiceUnavailableError, ConfigurationError):
+        logger.exception("waiver link not sent", extra={"sail_id": sail_id, "guest_id": guest_id})
+        answer["waiver_link_sent"] = False
+        answer["message"] = f"{clean_name} was added, but the waiver email could not be sent. Use “Resend waiver link”."
+    return answer
+
+
+def resend_waiver_link(
+    store: Store,
+    mailer: MailSender,
+    actor_email: str,
+    sail_id: str,
+    guest_id: str,
+    *,
+    settings: Settings | None = None,
+    clock: Clock = system_clock,
+) -> dict[str, Any]:
+    """Mail a fresh waiver link to a guest who has not signed; the previous link stops working."""
+    settings = settings or get_settings()
+    meta = get_sail_meta(store, sail_id)
+    guest = _guest(store, sail_id, guest_id)
+    if guest.get("status") == CONFIRMED:
+        raise ConflictError(f"{guest.get('name', 'This guest')} has already signed the waiver.", code="already_signed")
+    send_waiver_link(store, mailer, meta, guest, settings=settings, clock=clock)
+    store.transact([history_write(sail_id, actor_email, "waiver_link_sent", {"guest_id": guest_id}, clock=clock)])
+    return {
+        "guest": guest_view(guest),
+        "waiver_link_sent": True,
+        "message": f"A new waiver link is on its way to {guest['email']}.",
+    }
+
+
+# --- signing -------------------------------------------------------------------------------
+def waiver_object_key(sail_id: str, guest_id: str, version: str, signed_at: str) -> str:
+    stamp = datetime.fromisoformat(signed_at).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"waivers/{sail_id}/{guest_id}/{version}-{stamp}.txt"
+
+
+def signed_copy(signature: Item, waiver: Waiver, guest: Item, meta: Item, settings: Settings) -> str:
+    """The signed document: the exact waiver text, then who signed it, when, where from, and
+    the text's version and hash. Built only from stored fields, so a retry builds the same bytes."""
+    sail = _sail_context(meta, settings)
+    lines = [
+        waiver.text.rstrip("\n"),
+        "",
+        "-" * 72,
+        "SIGNATURE",
+        f"Signed by (typed full name): {signature['full_name']}",
+    ]
+    if signature.get("minor"):
+        lines.append(f"Signed for a minor by parent or guardian: {signature.get('guardian_name', '')}")
+    lines += [
+        f"Guest: {guest.get('name', '')} <{guest.get('email', '')}>, party of {guest.get('party_size', 1)}",
+        f"Sail: {sail['title']}, {sail['date']}, departs {sail['departure']}, returns {sail['return']}",
+        f"Sail id / guest id: {meta.get('id', '')} / {guest.get('id', '')}",
+        f"Signed at: {signature['signed_at']}",
+        f"Session email: {signature.get('signer_email', '')}",
+        f"IP address: {signature.get('ip', '')}",
+        f"User agent: {signature.get('user_agent', '')}",
+        f"Waiver version: {signature['version']}",
+        f"SHA-256 of the waiver text: {signature['text_sha256']}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _validate_signature(
+    full_name: object, accept: object, minor: object, guardian_name: object
+) -> tuple[str, str | None]:
+    if not " ".join(str(full_name or "").split()):
+        raise InvalidInputError("Type your full name to sign.", field="full_name")
+    name = text_field(full_name, "full_name", max_length=120)
+    if accept is not True:
+        raise InvalidInputError("Tick “I have read and accept the waiver” to sign.", field="accept")
+    guardian = None
+    if minor is True:
+        if not " ".join(str(guardian_name or "").split()):
+            raise InvalidInputError("A minor's waiver needs the parent or guardian's full name.", field="guardian_name")
+        guardian = text_field(guardian_name, "guardian_name", max_length=120)
+    return name, guardian
+
+
+def sign_waiver(
+    store: Store,
+    mailer: MailSender,
+    documents: DocumentStore,
+    signer: Caller,
+    sail_id: str,
+    guest_id: str,
+    *,
+    full_name: object,
+    accept: object,
+    minor: object = False,
+    guardian_name: object = None,
+    ip: str = "",
+    user_agent: str = "",
+    settings: Settings | None = None,
+    clock: Clock = system_clock,
+    waiver_dir: Path = WAIVER_DIR,
+) -> dict[str, Any]:
+    """The guest signs their own waiver. Returns `{status: signed | already signed, message,
+    guest, signature, copy_stored, copy_emailed}`."""
+    settings = settings or get_settings()
+    if not (signer.is_guest and signer.sail_id == sail_id and signer.guest_id == guest_id):
+        raise ForbiddenError("Only the guest this waiver is for can sign it, from their own waiver link.")
+    name, guardian = _validate_signature(full_name, accept, minor, guardian_name)
+    meta, guest, existing = _sail_guest_waiver(store, sail_id, guest_id)
+    if existing:
+        return _finish(
+            store,
+            mailer,
+            documents,
+            existing,
+            guest,
+            meta,
+            already=True,
+            settings=settings,
+            clock=clock,
+            waiver_dir=waiver_dir,
+        )
+    now = clock()
+    if meta.get("status") == "cancelled":
+        raise ConflictError("This sail was cancelled.", code="sail_cancelled")
+    waiver = load_waiver(directory=waiver_dir)
+    signed_at = iso(now)
+    pk, sk = keys.waiver(sail_id, guest_id)
+    record: Item = {
+        "pk": pk,
+        "sk": sk,
+        "type": "waiver",
+        "sail_id": sail_id,
+        "guest_id": guest_id,
+        "full_name": name,
+        "minor": minor is True,
+        "guardian_name": guardian,
+        "version": waiver.version,
+        "text_sha256": waiver.sha256,
+        "signed_at": signed_at,
+        "ip": ip[:64],
+        "user_agent": user_agent[:512],
+        "signer_email": signer.email,
+        "object_key": waiver_object_key(sail_id, guest_id, waiver.version, signed_at),
+        "copy_stored": False,
+        "copy_emailed": False,
+        # This request owns the copy effects for a while; a concurrent double-submit does not repeat them.
+        "copy_lease_until": epoch(now) + COPY_LEASE_SECONDS,
+    }
+    guest_pk, guest_sk = keys.guest(sail_id, guest_id)
+    meta_pk, meta_sk = keys.sail(sail_id)
+    writes = [
+        Write("Put", item=record, condition="attribute_not_exists(pk)"),
+        Write(
+            "Update",
+            key={"pk": guest_pk, "sk": guest_sk},
+            update="SET #status = :confirmed, signed_at = :at",
+            condition="attribute_exists(pk) AND #status = :on_hold",
+            names={"#status": "status"},
+            values={":confirmed": CONFIRMED, ":on_hold": ON_HOLD, ":at": signed_at},
+        ),
+        Write(
+            "ConditionCheck",
+            key={"pk": meta_pk, "sk": meta_sk},
+            condition="attribute_exists(pk) AND #status <> :cancelled",
+            names={"#status": "status"},
+            values={":cancelled": "cancelled"},
+        ),
+        history_write(
+            sail_id,
+            signer.email,
+            "waiver_signed",
+            {"guest_id": guest_id, "version": waiver.version, "text_sha256": waiver.sha256},
+            clock=clock,
+        ),
+    ]
+    try:
+        store.transact(writes)
+    except TransactionCanceledError:
+        current = store.get(pk, sk, consistent=True)
+        if current:  # someone (a double submit) signed first
+            guest = store.get(guest_pk, guest_sk, consistent=True) or guest
+            return _finish(
+                store,
+                mailer,
+                documents,
+                current,
+                guest,
+                meta,
+                already=True,
+                settings=settings,
+                clock=clock,
+                waiver_dir=waiver_dir,
+            )
+        if not store.get(guest_pk, guest_sk, consistent=True):
+            raise GuestNotFoundError("There is no such guest on this sail.") from None
+        raise ConflictError("This sail was cancelled.", code="sail_cancelled") from None
+    guest = {**guest, "status": CONFIRMED, "signed_at": signed_at}
+    return _finish(
+        store,
+        mailer,
+        documents,
+        record,
+        guest,
+        meta,
+        already=False,
+        settings=settings,
+        clock=clock,
+        leased=True,
+        waiver_dir=waiver_dir,
+    )
+
+
+def _take_lease(store: Store, record: Item, clock: Clock) -> bool:
+    """Own the copy effects of a signature for COPY_LEASE_SECONDS (one conditional write)."""
+    now = epoch(clock())
+    try:
+        store.update(
+            *keys.waiver(str(record["sail_id"]), str(record["guest_id"])),
+            "SET copy_lease_until = :until",
+            condition="attribute_exists(pk) AND (attribute_not_exists(copy_lease_until) OR copy_lease_until < :now)",
+            values={":until": now + COPY_LEASE_SECONDS, ":now": now},
+        )
+        return True
+    except ConditionFailedError:
+        return False
+
+
+def _finish(
+    store: Store,
+    mailer: MailSender,
+    documents: DocumentStore,
+    record: Item,
+    guest: Item,
+    meta: Item,
+    *,
+    already: bool,
+    settings: Settings,
+    clock: Clock,
+    leased: bool = False,
+    waiver_dir: Path = WAIVER_DIR,
+) -> dict[str, Any]:
+    """Store and email the signed copy if that is still owed, then say how things stand."""
+    stored, emailed = bool(record.get("copy_stored")), bool(record.get("copy_emailed"))
+    in_flight = False
+    if not (stored and emailed):
+        if leased or _take_lease(store, record, clock):
+            stored, emailed = _deliver_copy(
+                store, mailer, documents, record, guest, meta, settings=settings, clock=clock, waiver_dir=waiver_dir
+            )
+        else:
+            in_flight = True  # another request is storing and emailing the copy right now
+    signed = _local_stamp(str(record["signed_at"]), settings)
+    if already:
+        message = f"Already signed ({signed}): you are confirmed for this sail."
+    else:
+        message = "Thank you: your waiver is signed and you are confirmed for this sail."
+    if in_flight:
+        message += " Your copy is on its way by email."
+    elif not (stored and emailed):
+        message += " Your copy could not be stored or emailed yet; sign again later to retry, or ask the crew."
+    return {
+        "status": "already signed" if already else "signed",
+        "message": message,
+        "guest": guest_view(guest),
+        "signature": {**signature_view(record), "copy_stored": stored, "copy_emailed": emailed},
+        "copy_stored": stored,
+        "copy_emailed": emailed,
+    }
+
+
+def _deliver_copy(
+    store: Store,
+    mailer: MailSender,
+    documents: DocumentStore,
+    record: Item,
+    guest: Item,
+    meta: Item,
+    *,
+    settings: Settings,
+    clock: Clock,
+    waiver_dir: Path,
+) -> tuple[bool, bool]:
+    """Store then email the signed copy, whatever is still owed; done or failed, let go of the
+    lease so a retry may start at once."""
+    pk, sk = keys.waiver(str(record["sail_id"]), str(record["guest_id"]))
+    try:
+        return _store_and_email_copy(
+            store, mailer, documents, record, guest, meta, settings=settings, clock=clock, waiver_dir=waiver_dir
+        )
+    finally:
+        try:
+            store.update(pk, sk, "REMOVE copy_lease_until", condition="attribute_exists(pk)")
+        except (ServiceUnavailableError, ConditionFailedError):
+            logger.warning("copy lease left to expire", extra={"key": record.get("object_key")})
+
+
+def _store_and_email_copy(
+    store: Store,
+    mailer: MailSender,
+    documents: DocumentStore,
+    record: Item,
+    guest: Item,
+    meta: Item,
+    *,
+    settings: Settings,
+    clock: Clock,
+    waiver_dir: Path,
+) -> tuple[bool, bool]:
+    """Put the signed copy in the bucket (never overwriting), then email it; flag each on the record."""
+    pk, sk = keys.waiver(str(record["sail_id"]), str(record["guest_id"]))
+    stored, emailed = bool(record.get("copy_stored")), bool(record.get("copy_emailed"))
+    try:
+        waiver = load_waiver(str(record["version"]), directory=waiver_dir)
+        if waiver.sha256 != record["text_sha256"]:
+            raise ConfigurationError(f"Waiver {waiver.version} no longer matches the hash this signature recorded.")
+        text = signed_copy(record, waiver, guest, meta, settings)
+    except ConfigurationError:
+        logger.exception("signed copy cannot be built", extra={"key": record.get("object_key")})
+        return stored, emailed
+    if not stored:
+        try:
+            documents.put_new(
+                str(record["object_key"]),
+                text.encode("utf-8"),
+                metadata={"waiver-version": str(record["version"]), "waiver-sha256": str(record["text_sha256"])},
+            )
+            store.update(
+                pk, sk, "SET copy_stored = :true, copy_stored_at = :at", values={":true": True, ":at": iso(clock())}
+            )
+            stored = True
+        except (ServiceUnavailableError, ConfigurationError):
+            logger.exception("signed copy not stored", extra={"key": record.get("object_key")})
+    if not emailed:
+        try:
+            message = render_email(
+                "waiver_signed",
+                [str(guest["email"])],
+                {
+                    "name": guest.get("name", ""),
+                    "sail": _sail_context(meta, settings),
+                    "signed_at": _local_stamp(str(record["signed_at"]), settings),
+                    "version": record["version"],
+                    "sha256": record["text_sha256"],
+                    "copy": text,
+                },
+            )
+            message_id = mailer.send(message)
+            store.update(
+                pk,
+                sk,
+                "SET copy_emailed = :true, copy_message_id = :id",
+                values={":true": True, ":id": message_id or "-"},
+            )
+            emailed = True
+        except (ServiceUnavailableError, ConfigurationError):
+            logger.exception("signed copy not emailed", extra={"key": record.get("object_key")})
+    return stored, emailed
+
+
+def complete_waiver_copies(
+    store: Store,
+    mailer: MailSender,
+    documents: DocumentStore,
+    sail_id: str,
+    guest_id: str,
+    *,
+    settings: Settings | None = None,
+    clock: Clock = system_clock,
+    waiver_dir: Path = WAIVER_DIR,
+) -> dict[str, Any] | None:
+    """Finish a signature whose copy was not stored or emailed (for a retry job); None if unsigned."""
+    settings = settings or get_settings()
+    record = store.get(*keys.waiver(sail_id, guest_id), consistent=True)
+    if not record:
+        return None
+    return _finish(
+        store,
+        mailer,
+        documents,
+        record,
+        _guest(store, sail_id, guest_id),
+        get_sail_meta(store, sail_id),
+        already=True,
+        settings=settings,
+        clock=clock,
+        waiver_dir=waiver_dir,
+    )
