@@ -119,10 +119,10 @@ def _transact(store: Store, writes: list[Write], what: str) -> None:
         store.transact(writes)
     except TransactionCanceledError as lost:
         reasons = lost.reasons
-        if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
-            raise SailCancelledError("This sail is cancelled (or gone); its checklists are closed.") from None
         if reasons and reasons[0] == "ConditionalCheckFailed":
             raise ChecklistItemNotFoundError(f"There is no {what} on this sail.") from None
+        if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+            raise SailCancelledError("This sail is cancelled; its checklists are closed.") from None
         raise ConflictError("The checklist changed at the same time; please try again.") from None
 
 
