@@ -21,6 +21,8 @@ from local.environment import ROOT
 from local.provision import load_template
 
 FRONTEND = ROOT / "frontend"
+
+
 def security_headers() -> dict[str, str]:
     """The response headers CloudFront adds, read from template.yaml's ResponseHeadersPolicy,
     so the local stack serves exactly what production serves."""
