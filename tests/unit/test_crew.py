@@ -40,6 +40,10 @@ class FakeStore:
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], Item] = {}
         self.before_transact: Callable[[], object] | None = None
+        # "conflict": the next transaction is cancelled by DynamoDB (TransactionConflict, which
+        # the store reports as unavailable); "ambiguous": it commits but the answer is lost.
+        self.fail_next: str | None = None
+        self.transactions = 0
 
     # reads
     def get(self, pk: str, sk: str, *, consistent: bool = False) -> Item | None:
@@ -120,9 +124,13 @@ class FakeStore:
         self.items.pop((pk, sk), None)
 
     def transact(self, writes: Sequence[Write]) -> None:
+        self.transactions += 1
         if self.before_transact:
             hook, self.before_transact = self.before_transact, None
             hook()
+        failure, self.fail_next = self.fail_next, None
+        if failure == "conflict":
+            raise ServiceUnavailableError("The database is busy; please try again.")
         reasons = []
         for write in writes:
             key = (write.item["pk"], write.item["sk"]) if write.item else (write.key["pk"], write.key["sk"])  # type: ignore[index]
@@ -143,6 +151,8 @@ class FakeStore:
             elif write.kind == "Delete":
                 assert write.key is not None
                 self.items.pop((write.key["pk"], write.key["sk"]), None)
+        if failure == "ambiguous":
+            raise ServiceUnavailableError("The database is busy; please try again.")
 
 
 class FakeMailer:
@@ -284,6 +294,56 @@ def test_a_claim_that_loses_the_race_is_told_who_won(store: FakeStore, mailer: F
     # Then she hears the slot's current state and holder, and nothing of hers was written
     assert "crew-1 is claimed, held by bob@example.com" in refused.value.message
     assert store.get(*keys.role_holder(sail_id, "ann@example.com")) is None
+    assert mailer.sent == []
+
+
+def test_a_claim_that_collides_with_another_transaction_is_tried_again(
+    store: FakeStore, mailer: FakeMailer, sail_id: str
+) -> None:
+    # Given DynamoDB cancels Ann's transaction for a conflict, and the slot is still open
+    store.fail_next = "conflict"
+    before = store.transactions
+    # Then her claim is tried again and succeeds, with one confirmation
+    assert claim(store, mailer, ANN, sail_id, "crew-1")["holder"] == "ann@example.com"
+    assert store.transactions - before == 2
+    assert [m.kind for m in mailer.to("ann@example.com")] == ["role_claimed"]
+
+
+def test_a_collision_with_the_winning_claim_answers_409_naming_the_winner(
+    store: FakeStore, mailer: FakeMailer, sail_id: str
+) -> None:
+    # Given Bob's claim commits while Ann's collides with it
+    def bob_wins() -> None:
+        claim(store, FakeMailer(), BOB, sail_id, "crew-1")
+        store.fail_next = "conflict"
+
+    store.before_transact = bob_wins
+    with pytest.raises(RoleStateError) as refused:
+        claim(store, mailer, ANN, sail_id, "crew-1")
+    assert "crew-1 is claimed, held by bob@example.com" in refused.value.message
+
+
+def test_a_claim_whose_answer_was_lost_but_landed_counts_once(
+    store: FakeStore, mailer: FakeMailer, sail_id: str
+) -> None:
+    store.fail_next = "ambiguous"
+    before = store.transactions
+    assert claim(store, mailer, ANN, sail_id, "crew-1")["state"] == "claimed"
+    assert store.transactions - before == 1
+    assert role(store, sail_id, "crew-1")["holder"] == "ann@example.com"
+
+
+def test_a_database_that_stays_unavailable_is_reported(store: FakeStore, mailer: FakeMailer, sail_id: str) -> None:
+    original = store.transact
+
+    def always_busy(writes: Sequence[Write]) -> None:
+        store.fail_next = "conflict"
+        original(writes)
+
+    store.transact = always_busy  # type: ignore[method-assign]
+    with pytest.raises(ServiceUnavailableError):
+        claim(store, mailer, ANN, sail_id, "crew-1")
+    assert role(store, sail_id, "crew-1")["state"] == "open"
     assert mailer.sent == []
 
 

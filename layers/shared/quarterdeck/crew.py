@@ -13,8 +13,10 @@ Notifications go out after the change is committed. A failing mail server does n
 
 from __future__ import annotations
 
+import random
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -201,6 +203,37 @@ def _already_holding(store: Store, sail_id: str, email: str) -> RoleStateError:
     )
 
 
+def _commit(
+    store: Store,
+    sail_id: str,
+    slot: str,
+    writes: Sequence[Write],
+    *,
+    unchanged: Callable[[Item], bool],
+    landed: Callable[[Item], bool] = lambda _: False,
+    attempts: int = 3,
+) -> None:
+    """Run a slot's transaction. DynamoDB cancels a transaction that collides with another
+    one on the same item (`TransactionConflict`), which the store reports as unavailable:
+    while the slot is still as we read it, try again after a short random pause; once it has
+    moved on, answer as a lost condition (the caller names the new state). A failure after
+    which our own change is found in place (`landed`) counts as done."""
+    for attempt in range(1, attempts + 1):
+        try:
+            store.transact(writes)
+            return
+        except ServiceUnavailableError:
+            current = _reload_role(store, sail_id, slot)
+            if landed(current):
+                return
+            if not unchanged(current):
+                raise TransactionCanceledError(["ConditionalCheckFailed"]) from None
+            if attempt == attempts:
+                raise
+            logger.info("role transaction collided; trying again", extra={"slot": slot, "attempt": attempt})
+            time.sleep(random.uniform(0, 0.05 * 2**attempt))  # full jitter
+
+
 # --- invite -------------------------------------------------------------------------
 def invite_to_role(
     store: Store,
@@ -224,14 +257,19 @@ def invite_to_role(
         raise RoleStateError(f"{describe(role)}; only an open slot can be offered. Release it first.")
     invited = {**(role.get("invited") or {}), address: iso(now)}
     try:
-        store.transact(
+        _commit(
+            store,
+            sail_id,
+            slot,
             [
                 _role_update(
                     sail_id, slot, "SET invited = :invited", "#state = :open", {":invited": invited, ":open": OPEN}
                 ),
                 _sail_is_scheduled(sail_id),
                 history_write(sail_id, actor.email, "role_invited", {"slot": slot, "email": address}, clock=clock),
-            ]
+            ],
+            unchanged=lambda current: current.get("state", OPEN) == OPEN,
+            landed=lambda current: (current.get("invited") or {}).get(address) == invited[address],
         )
     except TransactionCanceledError as lost:
         if lost.reasons and lost.reasons[0] != "None":
@@ -280,7 +318,10 @@ def claim_role(
         raise RoleStateError(f"{describe(role)}; it can only be claimed when open.")
     email, at = actor.email.lower(), iso(now)
     try:
-        store.transact(
+        _commit(
+            store,
+            sail_id,
+            slot,
             [
                 _role_update(
                     sail_id,
@@ -292,7 +333,9 @@ def claim_role(
                 _holder_marker(sail_id, slot, email, at),
                 _sail_is_scheduled(sail_id),
                 history_write(sail_id, email, "role_claimed", {"slot": slot}, clock=clock),
-            ]
+            ],
+            unchanged=lambda current: current.get("state", OPEN) == OPEN,
+            landed=lambda current: current.get("holder") == email and current.get("claimed_at") == at,
         )
     except TransactionCanceledError as lost:
         reasons = lost.reasons + ["None"] * 3
@@ -334,7 +377,10 @@ def release_role(
         require_upcoming(meta, clock(), settings)
     marker_pk, marker_sk = keys.role_holder(sail_id, holder)
     try:
-        store.transact(
+        _commit(
+            store,
+            sail_id,
+            slot,
             [
                 _role_update(
                     sail_id,
@@ -345,7 +391,8 @@ def release_role(
                 ),
                 Write("Delete", key={"pk": marker_pk, "sk": marker_sk}),
                 history_write(sail_id, actor.email, "role_released", {"slot": slot, "holder": holder}, clock=clock),
-            ]
+            ],
+            unchanged=lambda current: current.get("state") == state and current.get("holder") == holder,
         )
     except TransactionCanceledError:
         raise RoleStateError(f"{describe(_reload_role(store, sail_id, slot))}; it changed meanwhile.") from None
@@ -415,7 +462,14 @@ def designate_role(
         history_write(sail_id, actor.email, "role_designated", {"slot": slot, "holder": address}, clock=clock),
     ]
     try:
-        store.transact(writes)
+        _commit(
+            store,
+            sail_id,
+            slot,
+            writes,
+            unchanged=lambda current: current.get("state", OPEN) == state and current.get("holder") == holder,
+            landed=lambda current: current.get("holder") == address and current.get("designated_at") == at,
+        )
     except TransactionCanceledError as lost:
         if lost.reasons and lost.reasons[0] != "None":
             raise RoleStateError(f"{describe(_reload_role(store, sail_id, slot))}; it changed meanwhile.") from None
