@@ -1,0 +1,164 @@
+// A task opened from its card: what it is, where it came from, its history, and an edit form.
+import { html, useState, useEffect, useRef } from '../html.js';
+import { get, patch } from '../api.js';
+import { ErrorNotice } from '../components.js';
+import {
+  STATUSES, STATUS_LABELS, ENTITIES, OWNER_ROLES, DueText, SourceText,
+} from './task_card.js';
+
+// "Nov 23, 2026, 3:22 AM" in San Diego time.
+const momentFormat = new Intl.DateTimeFormat('en-US', {
+  dateStyle: 'medium', timeStyle: 'short', timeZone: 'America/Los_Angeles',
+});
+const formatMoment = (iso) => (iso ? momentFormat.format(new Date(iso)) : '—');
+
+function formOf(task) {
+  return {
+    title: task.title || '',
+    detail: task.detail || '',
+    entity: task.entity || '',
+    owner: task.owner || '',
+    due: task.due || '',
+    status: task.status,
+  };
+}
+
+// A labelled control whose API error (error.field === name) shows beneath it; ids are this form's own.
+function EditField({ label, name, error, children }) {
+  const id = `task-edit-${name}`;
+  const message = error && error.field === name ? error.message : null;
+  return html`
+    <div class=${`field${message ? ' field-invalid' : ''}`}>
+      <label for=${id}>${label}</label>
+      ${children({ id, invalid: Boolean(message), describedBy: message ? `${id}-error` : undefined })}
+      ${message ? html`<p class="field-error" id=${`${id}-error`} role="alert">${message}</p>` : null}
+    </div>`;
+}
+
+function History({ entries }) {
+  if (!entries || !entries.length) return html`<p>No moves yet.</p>`;
+  return html`
+    <ol class="task-history">
+      ${[...entries].reverse().map((entry) => html`
+        <li key=${`${entry.at}-${entry.to}`}>
+          <strong>${entry.from ? `${STATUS_LABELS[entry.from] || entry.from} → ${STATUS_LABELS[entry.to] || entry.to}` : `Created in ${STATUS_LABELS[entry.to] || entry.to}`}</strong>
+          <span> by ${entry.by || 'someone'}, </span>
+          <time datetime=${entry.at}>${formatMoment(entry.at)}</time>
+        </li>`)}
+    </ol>`;
+}
+
+export function TaskDetail({ task, today, onClose, onSaved }) {
+  const dialog = useRef(null);
+  const [form, setForm] = useState(formOf(task));
+  const [base, setBase] = useState(task); // the version this form was read from
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const [saved, setSaved] = useState(false);
+
+  useEffect(() => {
+    const element = dialog.current;
+    if (element && !element.open) element.showModal();
+    return () => { if (element && element.open) element.close(); };
+  }, []);
+
+  const set = (name) => (event) => { setForm({ ...form, [name]: event.target.value }); setSaved(false); };
+
+  const save = async (event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    const changes = {};
+    for (const [name, value] of Object.entries(form)) {
+      if (value !== (base[name] ?? '')) changes[name] = name === 'due' && value === '' ? null : value;
+    }
+    if (!Object.keys(changes).length) {
+      setBusy(false);
+      setSaved(true);
+      return;
+    }
+    try {
+      const updated = await patch(`/tasks/${encodeURIComponent(task.id)}`, { version: base.version, ...changes });
+      setBase(updated);
+      setForm(formOf(updated));
+      setSaved(true);
+      onSaved(updated);
+    } catch (failure) {
+      setError(failure);
+      if (failure.status === 409) {
+        // Someone else changed it first: show what it is now; the person decides again.
+        try {
+          const current = await get(`/tasks/${encodeURIComponent(task.id)}`);
+          setBase(current);
+          setForm(formOf(current));
+          onSaved(current);
+        } catch { /* the error above already tells them */ }
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const shown = base;
+  return html`
+    <dialog ref=${dialog} class="task-dialog" aria-labelledby="task-detail-title" onClose=${onClose}>
+      <div class="task-dialog-head">
+        <h2 id="task-detail-title">${shown.title}</h2>
+        <button type="button" class="task-dialog-close" onClick=${() => dialog.current.close()}>Close</button>
+      </div>
+      <p class="task-meta">
+        <span class="badge">${STATUS_LABELS[shown.status] || shown.status}</span>
+        ${shown.entity ? html`<span class="badge task-entity"><span class="visually-hidden">Entity: </span>${shown.entity}</span>` : null}
+        ${shown.owner ? html`<span class="task-owner">Owner: ${shown.owner}</span>` : null}
+        <${DueText} task=${shown} today=${today} />
+      </p>
+      ${shown.detail ? html`<p class="task-detail-text">${shown.detail}</p>` : null}
+      <p class="task-meta">Source: <${SourceText} source=${shown.source} /></p>
+      <p class="task-meta">Added by ${shown.created_by || 'someone'}, ${formatMoment(shown.created_at)} · version ${shown.version}</p>
+
+      <h3>History</h3>
+      <${History} entries=${shown.history} />
+
+      <h3>Edit</h3>
+      <form onSubmit=${save} noValidate>
+        <${EditField} label="Title" name="title" error=${error}>
+          ${({ id, invalid, describedBy }) => html`<input id=${id} required maxlength="200" value=${form.title}
+            aria-invalid=${invalid} aria-describedby=${describedBy} onInput=${set('title')} />`}
+        <//>
+        <${EditField} label="Column" name="status" error=${error}>
+          ${({ id, invalid, describedBy }) => html`<select id=${id} value=${form.status}
+            aria-invalid=${invalid} aria-describedby=${describedBy} onChange=${set('status')}>
+            ${STATUSES.map((s) => html`<option key=${s} value=${s}>${STATUS_LABELS[s]}</option>`)}
+          </select>`}
+        <//>
+        <${EditField} label="Entity" name="entity" error=${error}>
+          ${({ id, invalid, describedBy }) => html`<input id=${id} list="task-entities" maxlength="80" value=${form.entity}
+            aria-invalid=${invalid} aria-describedby=${describedBy} onInput=${set('entity')} />`}
+        <//>
+        <${EditField} label="Owner" name="owner" error=${error}>
+          ${({ id, invalid, describedBy }) => html`<input id=${id} list="task-owners" maxlength="120" value=${form.owner}
+            aria-invalid=${invalid} aria-describedby=${describedBy} onInput=${set('owner')} />`}
+        <//>
+        <${EditField} label="Due date" name="due" error=${error}>
+          ${({ id, invalid, describedBy }) => html`<input id=${id} type="date" value=${form.due}
+            aria-invalid=${invalid} aria-describedby=${describedBy} onInput=${set('due')} />`}
+        <//>
+        <${EditField} label="Detail" name="detail" error=${error}>
+          ${({ id, invalid, describedBy }) => html`<textarea id=${id} maxlength="4000" value=${form.detail}
+            aria-invalid=${invalid} aria-describedby=${describedBy} onInput=${set('detail')}></textarea>`}
+        <//>
+        <${ErrorNotice} error=${error && (!error.field || error.status === 409) ? error : null} />
+        ${saved ? html`<p class="notice" role="status">Saved.</p>` : null}
+        <div class="actions">
+          <button type="submit" class="primary" disabled=${busy}>${busy ? 'Saving…' : 'Save changes'}</button>
+        </div>
+      </form>
+    </dialog>`;
+}
+
+// Suggestions for the entity and owner inputs (any other text is fine too).
+export function TaskSuggestions() {
+  return html`
+    <datalist id="task-entities">${ENTITIES.map((e) => html`<option key=${e} value=${e} />`)}</datalist>
+    <datalist id="task-owners">${OWNER_ROLES.map((o) => html`<option key=${o} value=${o} />`)}</datalist>`;
+}
