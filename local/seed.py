@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from local.seed_tasks import seed_tasks
 from quarterdeck.config import get_settings
 from quarterdeck.people import ensure_person
 from quarterdeck.store import Store
@@ -15,3 +16,4 @@ def seed_demo_data(store: Store | None = None) -> None:
         ensure_person(store, admin, "admin")
     for email in DEMO_CREW:
         ensure_person(store, email, "crew")
+    seed_tasks(store)

@@ -299,3 +299,19 @@ def test_listing_a_column_of_1000_tasks_reads_only_that_columns_items(
     assert reads.count == reads.scanned == len(listed)
     assert len(listed) < total_in_table - 800
     assert all(q.get("IndexName") == "gsi1" for q in reads.queries)
+
+
+# --- demo data ----------------------------------------------------------------------------
+def test_the_demo_cards_are_seeded_once_even_when_seeding_again(admin: ApiClient) -> None:
+    from local.seed_tasks import demo_tasks, seed_tasks
+
+    # Given the stack was seeded at start; when the seed runs again
+    seed_tasks(Store())
+    # Then each demo card is on the board exactly once, in its intended column
+    board = admin.get("/api/tasks").json()["columns"]
+    by_title: dict[str, list[str]] = {}
+    for status, tasks in board.items():
+        for task in tasks:
+            by_title.setdefault(task["title"], []).append(status)
+    for spec in demo_tasks("any"):
+        assert by_title.get(spec["title"]) == [spec["status"]], spec["title"]
