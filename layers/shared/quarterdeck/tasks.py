@@ -8,6 +8,10 @@ is refused with `StaleVersionError`). Status changes are appended to the item's 
 
 Reports create their action items through `create_task(..., source_key=...)`: the id is derived
 from the key and the put is conditional, so running a report twice adds no duplicate card.
+
+Item fields: `type=task, id, title, detail, entity, owner, status (pending|in_review|completed),
+due? (YYYY-MM-DD, San Diego), source? {kind, period, section?, link? ("#/...")}, source_key?,
+created_at, created_by, updated_at, version, history [{at, by, from?, to}]`.
 """
 
 from __future__ import annotations
