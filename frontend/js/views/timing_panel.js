@@ -1,0 +1,70 @@
+// When to be at the dock: sunset, departure, return, civil dusk; a live countdown on the day.
+import { html, useEffect, useState } from '../html.js';
+import { formatTime } from '../components.js';
+
+const dayFormat = new Intl.DateTimeFormat('en-CA', {
+  year: 'numeric', month: '2-digit', day: '2-digit', timeZone: 'America/Los_Angeles',
+});
+
+// Today's date in San Diego as YYYY-MM-DD, whatever the phone's zone.
+export const sanDiegoToday = (now = new Date()) => dayFormat.format(now);
+
+function duration(ms) {
+  const minutes = Math.max(0, Math.round(ms / 60000));
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  if (hours === 0) return `${rest} min`;
+  return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
+}
+
+// What the countdown says at `now` for a sail on its day; null on other days.
+export function countdownText(sail, now = new Date()) {
+  if (!sail || !sail.departure || sail.status === 'cancelled') return null;
+  if (sanDiegoToday(now) !== sail.date) return null;
+  const departure = new Date(sail.departure).getTime();
+  const back = new Date(sail.return).getTime();
+  const t = now.getTime();
+  if (t < departure) return `Departure in ${duration(departure - t)}`;
+  if (t < back) return `Under way: back at the dock in ${duration(back - t)}`;
+  return 'This sail is back at the dock.';
+}
+
+function Countdown({ sail }) {
+  const [now, setNow] = useState(() => new Date());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(new Date()), 30000);
+    return () => clearInterval(timer);
+  }, []);
+  const text = countdownText(sail, now);
+  if (!text) return null;
+  return html`<p class="countdown" role="timer" aria-live="off">${text}</p>`;
+}
+
+// `times` has sunset, departure, return, civil_dusk (and golden_hour_start): a sail or a preview.
+export function TimingPanel({ times, heading = 'Timing', live = true }) {
+  if (!times) return null;
+  return html`
+    <section class="card timing-panel" aria-labelledby="timing-heading">
+      <h2 id="timing-heading">${heading}</h2>
+      ${live ? html`<${Countdown} sail=${times} />` : null}
+      <dl class="timing-list">
+        <div class="timing-row timing-key">
+          <dt>Departure</dt><dd data-testid="departure">${formatTime(times.departure)}</dd>
+        </div>
+        <div class="timing-row">
+          <dt>Sunset</dt><dd data-testid="sunset">${formatTime(times.sunset)}</dd>
+        </div>
+        <div class="timing-row">
+          <dt>Civil dusk</dt><dd>${formatTime(times.civil_dusk)}</dd>
+        </div>
+        <div class="timing-row timing-key">
+          <dt>Return</dt><dd data-testid="return">${formatTime(times.return)}</dd>
+        </div>
+        ${times.golden_hour_start ? html`
+          <div class="timing-row">
+            <dt>Golden hour from</dt><dd>${formatTime(times.golden_hour_start)}</dd>
+          </div>` : null}
+      </dl>
+      <p class="hint">San Diego time. Be at the dock for departure; times follow the sunset of the day.</p>
+    </section>`;
+}

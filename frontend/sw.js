@@ -1,0 +1,125 @@
+// Quarterdeck's service worker: the sail page and its checklists stay readable at the dock
+// without a connection once they have been loaded.
+//
+// Network first, always: with a connection nothing is ever served stale. What was fetched is
+// kept, and without a connection the last copy answers instead. Only the app's own files and
+// the reads a crew member needs at the dock are kept (who am I, the sails list, a sail);
+// API answers served from the cache carry `offline_copy: {saved_at}` so the page can say so.
+// Signing out empties the kept answers.
+
+const SHELL_CACHE = 'qd-shell-v1';
+const DATA_CACHE = 'qd-data-v1';
+const KEPT_API = [/^\/api\/me$/, /^\/api\/sails$/, /^\/api\/sails\/[^/]+$/];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(['/', '/css/app.css', '/js/app.js'])));
+  self.skipWaiting();
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    const keep = new Set([SHELL_CACHE, DATA_CACHE]);
+    for (const name of await caches.keys()) {
+      if (!keep.has(name)) await caches.delete(name);
+    }
+    await self.clients.claim();
+  })());
+});
+
+const isKeptApi = (url) => KEPT_API.some((pattern) => pattern.test(url.pathname));
+const isShell = (url) => !url.pathname.startsWith('/api/') && !url.pathname.startsWith('/_local/');
+
+async function keepAnswer(request, response) {
+  // Store a copy stamped with when it was saved.
+  const body = await response.clone().arrayBuffer();
+  const headers = new Headers(response.headers);
+  headers.set('X-Saved-At', new Date().toISOString());
+  const cache = await caches.open(DATA_CACHE);
+  await cache.put(request, new Response(body, { status: response.status, headers }));
+}
+
+async function offlineCopy(request) {
+  const cache = await caches.open(DATA_CACHE);
+  const kept = await cache.match(request);
+  if (!kept) return null;
+  const savedAt = kept.headers.get('X-Saved-At');
+  try {
+    const data = await kept.clone().json();
+    if (data && typeof data === 'object' && !Array.isArray(data)) data.offline_copy = { saved_at: savedAt };
+    return new Response(JSON.stringify(data), {
+      status: 200,
+      headers: { 'Content-Type': 'application/json', 'X-Offline-Copy': savedAt || 'unknown' },
+    });
+  } catch {
+    return kept;
+  }
+}
+
+async function networkFirstApi(request) {
+  try {
+    const response = await fetch(request);
+    if (response.ok) await keepAnswer(request, response);
+    else if (response.status === 401 || response.status === 403 || response.status === 404) {
+      await (await caches.open(DATA_CACHE)).delete(request);
+    }
+    return response;
+  } catch (offline) {
+    const copy = await offlineCopy(request);
+    if (copy) return copy;
+    throw offline;
+  }
+}
+
+async function networkFirstShell(request) {
+  const cache = await caches.open(SHELL_CACHE);
+  try {
+    const response = await fetch(request);
+    if (response.ok) await cache.put(request, response.clone());
+    return response;
+  } catch (offline) {
+    const kept = (await cache.match(request, { ignoreSearch: true }))
+      || (request.mode === 'navigate' ? await cache.match('/') : undefined);
+    if (kept) return kept;
+    throw offline;
+  }
+}
+
+self.addEventListener('fetch', (event) => {
+  const { request } = event;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.method === 'POST' && url.pathname === '/api/auth/logout') {
+    event.respondWith((async () => {
+      await caches.delete(DATA_CACHE);
+      return fetch(request);
+    })());
+    return;
+  }
+  if (request.method !== 'GET') return;
+  if (isKeptApi(url)) event.respondWith(networkFirstApi(request));
+  else if (isShell(url)) event.respondWith(networkFirstShell(request));
+});
+
+// The page that registers the worker sends the URLs it has already loaded (modules, styles,
+// its API reads), so they are kept even though they were fetched before the worker ran.
+self.addEventListener('message', (event) => {
+  const message = event.data || {};
+  if (message.type !== 'keep' || !Array.isArray(message.urls)) return;
+  event.waitUntil((async () => {
+    for (const raw of message.urls.slice(0, 200)) {
+      let url;
+      try { url = new URL(raw, self.location.origin); } catch { continue; }
+      if (url.origin !== self.location.origin) continue;
+      const request = new Request(url.href, { credentials: 'same-origin' });
+      try {
+        if (isKeptApi(url)) {
+          const response = await fetch(request);
+          if (response.ok) await keepAnswer(request, response);
+        } else if (isShell(url)) {
+          const response = await fetch(request);
+          if (response.ok) await (await caches.open(SHELL_CACHE)).put(request, response);
+        }
+      } catch { /* offline already: nothing more to keep */ }
+    }
+  })());
+});

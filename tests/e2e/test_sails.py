@@ -1,0 +1,219 @@
+"""Sails in real Chromium: create with a live timing preview, the timing panel, the checklist
+modal, field errors next to their fields, the month calendar, and the page without a connection."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from local.stack import LocalStack
+from quarterdeck.sun import sail_times
+from tests.conftest import ApiClient, sign_in
+from tests.e2e.conftest import assert_accessible
+
+pytestmark = pytest.mark.e2e
+LA = ZoneInfo("America/Los_Angeles")
+
+
+def today() -> datetime:
+    return datetime.now(LA)
+
+
+def day_ahead(days: int) -> str:
+    return (today().date() + timedelta(days=days)).isoformat()
+
+
+def clock_text(iso: str) -> str:
+    moment = datetime.fromisoformat(iso).astimezone(LA)
+    return f"{moment.hour % 12 or 12}:{moment.minute:02d}"
+
+
+def hold_session(page: Page, stack: LocalStack, email: str) -> ApiClient:
+    """Give the page `email`'s session cookie (redeemed through the real magic route)."""
+    session = sign_in(stack, email)
+    assert session.token
+    page.context.add_cookies(
+        [
+            {
+                "name": "qd_session",
+                "value": session.token,
+                "domain": "127.0.0.1",
+                "path": "/api",
+                "httpOnly": True,
+                "sameSite": "Strict",
+            }
+        ]
+    )
+    return session
+
+
+def api_sail(admin: ApiClient, **fields: Any) -> dict[str, Any]:
+    body = {"date": day_ahead(20), "title": f"E2E {uuid.uuid4().hex[:6]}", "crew_slots": 2, **fields}
+    answer = admin.post("/api/sails", body)
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
+def test_an_admin_creates_a_sail_sees_its_timing_and_ticks_a_checklist(page: Page, stack: LocalStack) -> None:
+    admin = hold_session(page, stack, "admin@example.com")
+    date = day_ahead(33)
+    expected = sail_times(datetime.fromisoformat(date).date()).as_dict()
+    title = f"Browser sail {uuid.uuid4().hex[:6]}"
+    # Given the admin on the new-sail form
+    page.goto(f"{stack.url}/#/new")
+    page.get_by_label("Date").fill(date)
+    # Then the timing preview shows that evening's sunset and departure as the date is picked
+    preview = page.locator(".timing-panel")
+    expect(preview.get_by_test_id("sunset")).to_have_text(re.compile(clock_text(expected["sunset"])))
+    expect(preview.get_by_test_id("departure")).to_have_text(re.compile(clock_text(expected["departure"])))
+    assert_accessible(page)
+    # When the admin names the sail and creates it
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Crew slots (besides the captain)").fill("3")
+    page.get_by_role("button", name="Create sail").click()
+    # Then the sail page opens with its timing panel
+    expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
+    panel = page.locator(".timing-panel")
+    expect(panel.get_by_test_id("sunset")).to_have_text(re.compile(clock_text(expected["sunset"])))
+    expect(panel.get_by_test_id("departure")).to_have_text(re.compile(clock_text(expected["departure"])))
+    expect(panel.get_by_test_id("return")).to_have_text(re.compile(clock_text(expected["return"])))
+    sail_url = page.url
+    sail_id = sail_url.rsplit("/", 1)[1]
+    assert admin.get(f"/api/sails/{sail_id}").json()["crew_slots"] == 3
+    assert_accessible(page)
+    # When the admin opens the departure checklist and ticks the first item
+    page.get_by_role("button", name=re.compile("Before departure")).click()
+    dialog = page.get_by_role("dialog", name="Before departure")
+    expect(dialog).to_be_visible()
+    first = dialog.get_by_role("checkbox").first
+    expect(first).not_to_be_checked()
+    first.check()
+    # Then it shows who ticked it, and the progress moves
+    expect(dialog.get_by_text("Ticked by admin@example.com")).to_be_visible()
+    expect(dialog.get_by_text("1 of 6 done")).to_be_visible()
+    assert_accessible(page)
+    dialog.get_by_role("button", name="Close checklist").click()
+    expect(page.get_by_role("button", name=re.compile("Before departure.*1 of 6 done"))).to_be_visible()
+    # And after a reload it is still ticked
+    page.reload()
+    page.get_by_role("button", name=re.compile("Before departure")).click()
+    dialog = page.get_by_role("dialog", name="Before departure")
+    expect(dialog.get_by_role("checkbox").first).to_be_checked()
+    expect(dialog.get_by_text("Ticked by admin@example.com")).to_be_visible()
+    # And the history on the page says so
+    dialog.get_by_role("button", name="Close checklist").click()
+    history = page.locator(".history-list")
+    expect(history).to_contain_text("checklist ticked")
+    expect(history).to_contain_text("sail created")
+
+
+def test_invalid_inputs_show_next_to_their_fields(page: Page, stack: LocalStack) -> None:
+    hold_session(page, stack, "admin@example.com")
+    page.goto(f"{stack.url}/#/new")
+    create = page.get_by_role("button", name="Create sail")
+    # A date in the past
+    page.get_by_label("Date").fill((today().date() - timedelta(days=2)).isoformat())
+    page.get_by_label("Title").fill("Too late")
+    create.click()
+    expect(page.locator("#field-date-error")).to_contain_text("in the past")
+    expect(page.get_by_label("Date")).to_have_attribute("aria-invalid", "true")
+    # A missing title
+    page.get_by_label("Date").fill(day_ahead(40))
+    page.get_by_label("Title").fill("")
+    create.click()
+    expect(page.locator("#field-title-error")).to_contain_text("required")
+    expect(page.locator("#field-date-error")).to_have_count(0)
+    # Too many crew slots
+    page.get_by_label("Title").fill("Crowded")
+    page.get_by_label("Crew slots (besides the captain)").fill("9")
+    create.click()
+    expect(page.locator("#field-crew_slots-error")).to_contain_text("0 to 8")
+    assert_accessible(page)
+
+
+def test_an_admin_edits_the_date_and_the_error_shows_at_the_field(page: Page, stack: LocalStack) -> None:
+    admin = hold_session(page, stack, "admin@example.com")
+    sail = api_sail(admin, date=day_ahead(25))
+    page.goto(f"{stack.url}/#/sails/{sail['id']}")
+    page.get_by_role("button", name="Edit sail").click()
+    page.get_by_label("Title").fill("")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator("#field-title-error")).to_contain_text("required")
+    # A new date recomputes the times
+    new_date = day_ahead(26)
+    expected = sail_times(datetime.fromisoformat(new_date).date()).as_dict()
+    page.get_by_label("Title").fill("Moved sail")
+    page.get_by_label("Date").fill(new_date)
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("heading", name="Moved sail", level=1)).to_be_visible()
+    expect(page.locator(".timing-panel").first.get_by_test_id("sunset")).to_have_text(
+        re.compile(clock_text(expected["sunset"]))
+    )
+    assert admin.get(f"/api/sails/{sail['id']}").json()["date"] == new_date
+
+
+def test_the_list_shows_upcoming_sails_and_a_month_calendar(page: Page, stack: LocalStack) -> None:
+    admin = hold_session(page, stack, "admin@example.com")
+    # Given a sail this month (or early next) and a cancelled one
+    soon_day = today().date() + timedelta(days=1)
+    soon = api_sail(admin, date=soon_day.isoformat(), title=f"Soon {uuid.uuid4().hex[:4]}")
+    gone = api_sail(admin, date=day_ahead(2), title=f"Gone {uuid.uuid4().hex[:4]}")
+    assert admin.post(f"/api/sails/{gone['id']}/cancel", {}).status_code == 200
+    # When the list opens
+    page.goto(f"{stack.url}/#/sails")
+    # Then both are listed, the cancelled one marked so
+    cards = page.locator(".sail-card")
+    expect(cards.filter(has_text=soon["title"])).to_be_visible()
+    expect(cards.filter(has_text=gone["title"])).to_contain_text("Cancelled")
+    # And the month calendar marks the date that has a sail
+    if soon_day.month != today().month:
+        page.get_by_role("button", name="Next month").click()
+    day_link = page.locator(".month-grid a", has_text=re.compile(rf"^{soon_day.day}$"))
+    expect(day_link.first).to_have_attribute("aria-label", re.compile(re.escape(soon["title"])))
+    assert_accessible(page)
+    day_link.first.click()
+    expect(page).to_have_url(re.compile(r"#/sails/"))
+
+
+def test_the_sail_page_without_a_connection(page: Page, stack: LocalStack) -> None:
+    admin = hold_session(page, stack, "admin@example.com")
+    crew = hold_session(page, stack, "crew@example.com")
+    sail = api_sail(admin, title=f"Offline {uuid.uuid4().hex[:4]}")
+    # Given crew has opened the sail page once (the service worker keeps it)
+    page.goto(f"{stack.url}/#/sails/{sail['id']}")
+    expect(page.get_by_role("heading", name=sail["title"], level=1)).to_be_visible()
+    page.wait_for_function("navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready")
+    page.evaluate("navigator.serviceWorker.ready")
+    page.wait_for_timeout(500)  # let it keep what the page loaded
+    page.reload()
+    expect(page.get_by_role("heading", name=sail["title"], level=1)).to_be_visible()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    # When the connection drops and the page is opened again
+    page.context.set_offline(True)
+    page.reload()
+    # Then the sail is still readable, and the page says it is an offline copy
+    expect(page.get_by_role("heading", name=sail["title"], level=1)).to_be_visible()
+    expect(page.get_by_text("No connection.")).to_be_visible()
+    expect(page.locator(".timing-panel").get_by_test_id("departure")).to_have_text(
+        re.compile(clock_text(sail["departure"]))
+    )
+    # When crew ticks an item offline, the page says plainly it was not sent
+    page.get_by_role("button", name=re.compile("Before departure")).click()
+    dialog = page.get_by_role("dialog", name="Before departure")
+    dialog.get_by_role("checkbox").nth(1).check()
+    expect(dialog.get_by_text("not been sent")).to_be_visible()
+    expect(dialog.get_by_text("Not sent yet")).to_be_visible()
+    assert crew.get(f"/api/sails/{sail['id']}").json()["checklists"]["departure"]["done"] == 0
+    dialog.get_by_role("button", name="Close checklist").click()
+    # When the connection returns, the tick is sent
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.get_by_role("button", name=re.compile("Before departure.*1 of 6 done"))).to_be_visible()
+    item = crew.get(f"/api/sails/{sail['id']}").json()["checklists"]["departure"]["items"][1]
+    assert item["done"] is True and item["done_by"] == "crew@example.com"
