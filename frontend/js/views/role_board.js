@@ -86,7 +86,7 @@ function RoleSlot({ role, sail, session, highlighted, busy, error, act, holdsAno
         <span class=${`badge ${STATE_BADGE[state] || ''}`}>${STATE_TEXT[state] || state}</span>
       </div>
       <p class="role-holder">
-        ${role.holder ? html`${mine ? 'You' : role.holder}${mine ? html` <span class="visually-hidden">(${role.holder})</span>` : null}` : 'Nobody yet'}
+        ${role.holder ? html`${mine ? 'You' : role.holder}${mine ? html` <span class="visually-hidden">(${role.holder})</span>` : null}` : state === 'open' ? 'Nobody yet' : 'Taken'}
       </p>
       ${isAdmin && invited.length ? html`
         <p class="role-invited hint">Invited: ${invited.map(([email]) => email).join(', ')}</p>` : null}
