@@ -1,0 +1,184 @@
+"""1. Cold start: import the handler module and serve its first event, in fresh processes.
+
+Each sample is a new Python process with the layer and the function's directory on
+PYTHONPATH (as Lambda lays them out under /opt/python and /var/task) and the environment
+pointing at the bench's moto server. The baseline process imports boto3 and creates one
+DynamoDB client. Samples of every kind are interleaved round by round, so a noisy moment
+on this shared machine hits all kinds alike; the ratio is of medians.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.common import Section, info, judged, median, ms, ratio
+
+CHILD = Path(__file__).with_name("cold_child.py")
+
+
+@dataclass
+class Kind:
+    label: str
+    function: str  # template logical id ("" for the baseline)
+    module: str  # handler module ("baseline" for the baseline)
+    code_dir: str  # functions/<dir>
+    event: Path | None
+    bar: float | None  # max ratio to the baseline; None = information only
+
+
+def _filled_sail_page_event(ctx: Any, directory: Path) -> Path | None:
+    template = ctx.root / "events" / "api_sail_page.json"
+    if not template.exists():
+        return None
+    text = template.read_text(encoding="utf-8")
+    text = text.replace("SAIL_ID", ctx.seeded.page_sail).replace("TOKEN", ctx.seeded.tokens["crew"])
+    target = directory / "api_sail_page.json"
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+def kinds(ctx: Any, directory: Path) -> list[Kind]:
+    events = ctx.root / "events"
+    report_events = sorted(events.glob("report*.json"))
+    return [
+        Kind("baseline: import boto3 + one DynamoDB client", "", "baseline", "", None, None),
+        Kind("ApiFunction, GET /api/health", "ApiFunction", "api_handler", "api", events / "api_health.json", None),
+        Kind(
+            "ApiFunction, GET /api/sails/{id} (crew)",
+            "ApiFunction",
+            "api_handler",
+            "api",
+            _filled_sail_page_event(ctx, directory),
+            1.5,
+        ),
+        Kind(
+            "NudgeFunction, hourly run", "NudgeFunction", "nudge_handler", "nudges", events / "nudge_hourly.json", 1.4
+        ),
+        Kind(
+            "ReportFunction, first report event",
+            "ReportFunction",
+            "report_handler",
+            "reports",
+            report_events[0] if report_events else None,
+            1.4,
+        ),
+    ]
+
+
+def child_environment(ctx: Any, kind: Kind, scratch: Path) -> dict[str, str]:
+    from local.environment import local_environment
+
+    paths = [str(ctx.root / "layers" / "shared")]
+    if kind.code_dir:
+        paths.append(str(ctx.root / "functions" / kind.code_dir))
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(scratch),
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": os.pathsep.join(paths),
+        # No developer config or credentials: the child sees only what the stack gives it.
+        "AWS_CONFIG_FILE": str(scratch / "no-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(scratch / "no-credentials"),
+        **local_environment(ctx.moto_url, ctx.app_url),
+    }
+    return env
+
+
+def sample(kind: Kind, env: dict[str, str]) -> dict[str, Any]:
+    command = [sys.executable, str(CHILD), kind.module]
+    if kind.event is not None:
+        command.append(str(kind.event))
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+    wall = time.perf_counter() - started
+    for line in reversed(done.stdout.splitlines()):
+        if line.startswith("BENCH_RESULT "):
+            result: dict[str, Any] = json.loads(line.removeprefix("BENCH_RESULT "))
+            result["wall_s"] = wall
+            return result
+    raise RuntimeError(f"{kind.label}: no result (exit {done.returncode}):\n{done.stderr[-3000:]}")
+
+
+def available(ctx: Any, kind: Kind) -> str | None:
+    """Why this kind cannot be measured yet, or None."""
+    if kind.module == "baseline":
+        return None
+    handler = ctx.root / "functions" / kind.code_dir / f"{kind.module}.py"
+    if not handler.exists():
+        return f"functions/{kind.code_dir}/{kind.module}.py does not exist yet"
+    if kind.event is None or not kind.event.exists():
+        return "no sample event in events/ for it"
+    return None
+
+
+def run(ctx: Any) -> Section:
+    section = Section("1. Cold start (median of fresh processes, ÷ baseline)")
+    runs = max(15, int(ctx.args.cold_runs))
+    with tempfile.TemporaryDirectory(prefix="bench-cold-") as scratch_name:
+        scratch = Path(scratch_name)
+        all_kinds = kinds(ctx, scratch)
+        missing = {k.label: available(ctx, k) for k in all_kinds}
+        measured = [k for k in all_kinds if missing[k.label] is None]
+        envs = {k.label: child_environment(ctx, k, scratch) for k in measured}
+        samples: dict[str, list[dict[str, Any]]] = {k.label: [] for k in measured}
+        failures: dict[str, str] = {}
+        for k in measured:  # one untimed round: file cache, bytecode caches
+            try:
+                sample(k, envs[k.label])
+            except RuntimeError as error:
+                failures[k.label] = str(error)
+        for _ in range(runs):
+            for k in measured:
+                if k.label not in failures:
+                    samples[k.label].append(sample(k, envs[k.label]))
+
+    base = median([s["total_s"] for s in samples[all_kinds[0].label]])
+    section.data["runs"] = runs
+    section.data["baseline_median_s"] = base
+    section.add(info(all_kinds[0].label, ms(base), f"{runs} processes", base))
+    for k in all_kinds[1:]:
+        bar = f"≤ {k.bar:.1f}x" if k.bar else ""
+        if missing[k.label] or k.label in failures:
+            why = missing[k.label] or failures[k.label].splitlines()[0]
+            section.data[k.label] = {"missing": why}
+            if k.bar:
+                section.add(judged(k.label, None, "missing", bar, None, why))
+            else:
+                section.add(info(k.label, "missing", why))
+            continue
+        got = samples[k.label]
+        total = median([s["total_s"] for s in got])
+        imported = median([s["import_s"] for s in got])
+        first = median([s["first_s"] for s in got])
+        value = total / base
+        statuses = sorted({s["status"] for s in got})
+        loaded = got[-1]["loaded"]
+        section.data[k.label] = {
+            "median_total_s": total,
+            "median_import_s": imported,
+            "median_first_event_s": first,
+            "median_wall_s": median([s["wall_s"] for s in got]),
+            "ratio": value,
+            "statuses": statuses,
+            "loaded_after_first_event": loaded,
+            "samples_total_s": [round(s["total_s"], 4) for s in got],
+        }
+        measured_text = f"{ratio(value)} ({ms(total)}: import {ms(imported)} + first {ms(first)})"
+        note = f"answered {','.join(statuses)}; loaded: {', '.join(loaded) or 'none of the heavy modules'}"
+        if k.bar:
+            section.add(judged(k.label, value, measured_text, bar, value <= k.bar, note))
+        else:
+            section.add(info(k.label, measured_text, note, value))
+    section.notes.append(
+        "Locally the layer has bytecode caches; in Lambda /opt is read-only and the layer ships no .pyc "
+        "(pip --no-compile), so each cold start there also compiles the layer's modules."
+    )
+    return section

@@ -1,0 +1,158 @@
+"""The bench's own local stack (moto + resources from template.yaml) and the data it seeds.
+
+Everything is created through the domain functions, as the app would create it; emails sent
+while seeding go to a null mailer so SES pacing does not slow the seeding down.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from local.environment import ROOT
+
+ADMIN = "admin@example.com"
+CREW = "crew@example.com"
+CAPTAIN = "captain@example.com"
+BENCH_DAYS_AHEAD = 30  # seeded sails are beyond the nudges' 7-day look-ahead
+
+
+class NullMailer:
+    """A MailSender that sends nothing (seeding, and the parts of a stage not being measured)."""
+
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
+        self._ids = itertools.count(1)
+
+    def send(self, email: Any) -> str:
+        self.sent.append(email)
+        return f"null-{next(self._ids)}"
+
+
+@dataclass
+class Seeded:
+    """Ids of what was seeded, for building requests."""
+
+    page_sail: str = ""
+    claim_sail: str = ""
+    spare_sails: list[str] = field(default_factory=list)
+    guest_id: str = ""
+    guest_email: str = ""
+    task_ids: list[str] = field(default_factory=list)
+    tokens: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Context:
+    stack: Any
+    moto_url: str
+    app_url: str
+    seeded: Seeded
+    args: Any
+    root = ROOT
+
+    def store(self) -> Any:
+        from quarterdeck.store import Store
+
+        return Store()
+
+    def signing_keys(self) -> Any:
+        from quarterdeck.auth import load_signing_keys
+
+        return load_signing_keys()
+
+    def token(self, email: str, role: str, *, sail_id: str | None = None, guest_id: str | None = None) -> str:
+        from quarterdeck.auth import issue_token
+
+        token, _ = issue_token(self.signing_keys(), email, role, sail_id=sail_id, guest_id=guest_id)
+        return str(token)
+
+
+def set_send_rate(rate: float) -> None:
+    """Set moto's SES MaxSendRate (moto runs in this process) and forget the cached sender,
+    whose pacer read the old rate."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    from quarterdeck.mail import default_mail_sender
+
+    for region in ("us-east-1",):
+        setattr(ses_backends[DEFAULT_ACCOUNT_ID][region], "max_send_rate", rate)  # noqa: B010
+    default_mail_sender.cache_clear()
+
+
+def future_day(days: int) -> date:
+    return (datetime.now(UTC) + timedelta(days=days)).date()
+
+
+def start(args: Any) -> Context:
+    """Start moto and the resources, seed people, sails, guests and tasks; return the context."""
+    import warnings
+
+    from local.stack import start_stack
+
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    stack = start_stack(seed=True)
+    ctx = Context(stack=stack, moto_url=stack.moto_url, app_url=stack.url, seeded=Seeded(), args=args)
+    set_send_rate(10_000)  # seeding and round trips are not about pacing (bench.pacing is)
+    seed(ctx)
+    return ctx
+
+
+def seed(ctx: Context) -> None:
+    from quarterdeck import crew, sails, tasks
+    from quarterdeck.auth import Caller
+    from quarterdeck.people import ensure_person
+
+    store = ctx.store()
+    mailer = NullMailer()
+    seeded = ctx.seeded
+    for email, role in ((ADMIN, "admin"), (CREW, "crew"), (CAPTAIN, "crew")):
+        ensure_person(store, email, role)
+
+    def new_sail(days: int, title: str, crew_slots: int = 2) -> str:
+        created = sails.create_sail(store, ADMIN, date=future_day(days).isoformat(), title=title, crew_slots=crew_slots)
+        return str(created["id"])
+
+    seeded.page_sail = new_sail(BENCH_DAYS_AHEAD, "Bench: the sail page", crew_slots=3)
+    seeded.claim_sail = new_sail(BENCH_DAYS_AHEAD + 1, "Bench: claims", crew_slots=3)
+    seeded.spare_sails = [new_sail(BENCH_DAYS_AHEAD + 2 + n, f"Bench: spare {n}") for n in range(3)]
+
+    # The sail page shows a realistic sail: a captain, a claimed crew slot, guests, a ticked item.
+    captain = Caller(email=CAPTAIN, role="crew", jti="seed", expires=0)
+    crew_member = Caller(email=CREW, role="crew", jti="seed", expires=0)
+    crew.claim_role(store, mailer, captain, seeded.page_sail, "captain")
+    crew.claim_role(store, mailer, crew_member, seeded.page_sail, "crew-1")
+    try:
+        from quarterdeck import guests
+
+        for n in range(4):
+            answer = guests.add_guest(
+                store, mailer, ADMIN, seeded.page_sail, name=f"Bench Guest {n}", email=f"guest{n}@example.com"
+            )
+            if n == 0:
+                seeded.guest_id = str(answer["guest"]["id"])
+                seeded.guest_email = str(answer["guest"]["email"])
+        ensure_person(store, seeded.guest_email, "guest")
+    except Exception as error:  # the guests area is still landing: say so, measure the rest
+        seeded.problems.append(f"guests not seeded: {type(error).__name__}: {error}")
+    from quarterdeck import checklists
+
+    checklists.set_item_done(store, CAPTAIN, seeded.page_sail, "departure", "1", True)
+
+    for n in range(12):
+        task = tasks.create_task(store, ADMIN, title=f"Bench task {n}", entity="Queen of San Diego", owner="CTO")
+        seeded.task_ids.append(str(task["id"]))
+    for task_id in seeded.task_ids[:4]:
+        tasks.update_task(store, ADMIN, task_id, version=1, changes={"status": "in_review"})
+    for task_id in seeded.task_ids[4:6]:
+        tasks.update_task(store, ADMIN, task_id, version=1, changes={"status": "completed"})
+
+    seeded.tokens = {"admin": ctx.token(ADMIN, "admin"), "crew": ctx.token(CREW, "crew")}
+    if seeded.guest_id:
+        seeded.tokens["guest"] = ctx.token(
+            seeded.guest_email, "guest", sail_id=seeded.page_sail, guest_id=seeded.guest_id
+        )
