@@ -405,3 +405,13 @@ def test_sun_preview_for_the_new_sail_form(crew: ApiClient, anonymous: ApiClient
     assert answer.json()["sunset"].startswith("2026-12-21T16:4") and answer.json()["departure"]
     assert crew.get("/api/sun?date=2026-12-32").json()["error"]["field"] == "date"
     assert anonymous.get("/api/sun?date=2026-12-21").status_code == 401
+
+
+def test_the_local_stack_seeds_demo_sails(crew: ApiClient) -> None:
+    # The demo data a developer sees on `make dev`: upcoming sails, one of them cancelled
+    listed = {s["title"]: s for s in crew.get("/api/sails").json()["sails"]}
+    assert listed["Sunset sail"]["status"] == "scheduled"
+    assert listed["Anniversary charter"]["status"] == "cancelled"
+    page = crew.get(f"/api/sails/{listed['Sunset sail']['id']}").json()
+    assert page["roles"][0] == {**page["roles"][0], "slot": "captain", "holder": "captain@example.com"}
+    assert page["checklists"]["departure"]["done"] == 2
