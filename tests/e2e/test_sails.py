@@ -217,3 +217,25 @@ def test_the_sail_page_without_a_connection(page: Page, stack: LocalStack) -> No
     expect(page.get_by_role("button", name=re.compile("Before departure.*1 of 6 done"))).to_be_visible()
     item = crew.get(f"/api/sails/{sail['id']}").json()["checklists"]["departure"]["items"][1]
     assert item["done"] is True and item["done_by"] == "crew@example.com"
+
+
+def test_the_timing_panel_counts_down_on_the_day(page: Page, stack: LocalStack) -> None:
+    admin = hold_session(page, stack, "admin@example.com")
+    sail = api_sail(admin, date=day_ahead(10))
+    departure = datetime.fromisoformat(sail["departure"])
+    # Given it is the sail's day, an hour and a half before departure (the phone's clock)
+    page.clock.install(time=departure - timedelta(minutes=90))
+    page.goto(f"{stack.url}/#/sails/{sail['id']}")
+    # Then the timing panel counts down to departure
+    expect(page.get_by_role("timer")).to_have_text("Departure in 1 h 30 min")
+    # And half an hour after departure it counts down to the return (two and a half hours later)
+    page.clock.run_for(2 * 60 * 60 * 1000)
+    expect(page.get_by_role("timer")).to_have_text("Under way: back at the dock in 2 h")
+
+
+def test_no_countdown_on_other_days(page: Page, stack: LocalStack) -> None:
+    admin = hold_session(page, stack, "admin@example.com")
+    sail = api_sail(admin, date=day_ahead(11))
+    page.goto(f"{stack.url}/#/sails/{sail['id']}")
+    expect(page.locator(".timing-panel").get_by_test_id("departure")).to_be_visible()
+    expect(page.get_by_role("timer")).to_have_count(0)
