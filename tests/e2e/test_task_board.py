@@ -91,7 +91,7 @@ def test_create_a_task_drag_it_to_review_and_it_stays_after_reload(stack: LocalS
     task_id = new_card.get_attribute("data-task-id")
     assert task_id
     # When they drag it onto the "In review" column
-    new_card.drag_to(column(page, "in_review"))
+    new_card.drag_to(column(page, "in_review").get_by_role("heading"))
     # Then it is drawn there, and the move is announced once it is saved
     expect(column(page, "in_review").locator("li.task-card", has_text=title)).to_be_visible()
     expect(column(page, "pending").locator("li.task-card", has_text=title)).to_have_count(0)

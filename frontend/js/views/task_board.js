@@ -225,7 +225,7 @@ export function TaskBoard({ query = {}, session }) {
         <${Filter} label="Filter by entity" name="entity" value=${entity} options=${entities} onChange=${setFilter} />
         <${Filter} label="Filter by owner" name="owner" value=${owner} options=${owners} onChange=${setFilter} />
       </div>
-      <p class="hint" id="board-help">Drag a card to another column, or focus it and press the left or right arrow key.</p>
+      <p class="hint" id="board-help">Move a card by dragging it to another column, or focus it and press the left or right arrow key. On a phone, open the card and choose its column.</p>
       <p class="visually-hidden" role="status" aria-live="polite">${announcement}</p>
       <${ErrorNotice} error=${loadError || error} />
       ${tasks === null && !loadError ? html`<p class="loading">Loading the board…</p>` : null}

@@ -39,8 +39,8 @@ function History({ entries }) {
   if (!entries || !entries.length) return html`<p>No moves yet.</p>`;
   return html`
     <ol class="task-history">
-      ${[...entries].reverse().map((entry) => html`
-        <li key=${`${entry.at}-${entry.to}`}>
+      ${[...entries].reverse().map((entry, i) => html`
+        <li key=${i}>
           <strong>${entry.from ? `${STATUS_LABELS[entry.from] || entry.from} → ${STATUS_LABELS[entry.to] || entry.to}` : `Created in ${STATUS_LABELS[entry.to] || entry.to}`}</strong>
           <span> by ${entry.by || 'someone'}, </span>
           <time datetime=${entry.at}>${formatMoment(entry.at)}</time>
