@@ -53,6 +53,9 @@ def headers_of_policy(config: dict[str, Any]) -> dict[str, str]:
     return headers
 
 
+_ONE_EVENT_AT_A_TIME = threading.Lock()
+
+
 class LambdaContext:
     function_name = "ApiFunction"
     memory_limit_in_mb = 512
