@@ -526,3 +526,32 @@ def test_a_published_text_edited_in_place_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError) as refused:
         guests.load_waiver(directory=directory)
     assert "publish a new version" in refused.value.message
+
+
+def test_a_request_holding_a_stale_record_does_not_mail_the_copy_again(
+    store: FakeStore,
+    mailer: FakeMailer,
+    documents: FakeDocuments,
+    clock: FixedClock,
+    sail: dict[str, Any],
+    guest_id: str,
+) -> None:
+    # Given a second click read the signature before the first click finished its copy
+    sign(store, mailer, documents, clock, sail["id"], guest_id)
+    stale = {**store.items[keys.waiver(sail["id"], guest_id)], "copy_stored": False, "copy_emailed": False}
+    stale.pop("copy_lease_until", None)
+    # When it goes on with that stale record after the first click is done
+    guest = store.items[keys.guest(sail["id"], guest_id)]
+    answer = guests._finish(
+        store,  # type: ignore[arg-type]
+        mailer,
+        documents,
+        stale,
+        guest,
+        store.items[keys.sail(sail["id"])],
+        already=True,
+        settings=SETTINGS,
+        clock=clock,
+    )
+    # Then it sends nothing more and reports the copy as done
+    assert len(mailer.sent) == 1 and answer["copy_stored"] and answer["copy_emailed"]

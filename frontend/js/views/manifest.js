@@ -1,4 +1,55 @@
-// Placeholder until its issue lands.
-export function Manifest() {
-  return null;
+// The printable guest manifest for check-in at the dock (#/sails/:id/manifest):
+// name, party size, waiver signed yes/no, and a box to tick on the dock.
+import { html, useEffect, useState } from '../html.js';
+import { get } from '../api.js';
+import { ErrorNotice, formatDate, formatTime } from '../components.js';
+
+export function Manifest({ params, session }) {
+  const [data, setData] = useState(null);
+  const [error, setError] = useState(null);
+
+  useEffect(() => {
+    if (!session || session.role === 'guest') return;
+    get(`/sails/${encodeURIComponent(params.id)}/guests`).then(setData).catch(setError);
+  }, [params.id, session]);
+
+  if (!session || session.role === 'guest') {
+    return html`<section class="card"><h1>Guest manifest</h1><p>Only the crew can see the manifest. <a href="#/signin">Sign in</a>.</p></section>`;
+  }
+  if (error) return html`<section class="card"><h1>Guest manifest</h1><${ErrorNotice} error=${error} /></section>`;
+  if (!data) return html`<p class="loading">Loading the manifest…</p>`;
+
+  const { sail, guests } = data;
+  const people = guests.reduce((sum, g) => sum + (g.party_size || 1), 0);
+  const signed = guests.filter((g) => g.status === 'confirmed');
+  const onHold = guests.length - signed.length;
+  return html`
+    <section class="card manifest-page">
+      <p class="no-print"><a href=${`#/sails/${encodeURIComponent(sail.id)}`}>← Back to the sail</a></p>
+      <h1>Guest manifest</h1>
+      <p class="manifest-sail"><strong>${sail.title}</strong> · ${formatDate(sail.date)} ·
+        departs ${formatTime(sail.departure)} · back ${formatTime(sail.return)}
+        ${sail.status === 'cancelled' ? html` · <strong>CANCELLED</strong>` : null}</p>
+      <p class="manifest-totals">${people} ${people === 1 ? 'person' : 'people'} in ${guests.length}
+        ${guests.length === 1 ? 'party' : 'parties'} (capacity ${data.guest_capacity}) ·
+        ${signed.length} signed${onHold ? html` · <strong>${onHold} on hold: no boarding until signed</strong>` : null}</p>
+      <table class="manifest-table">
+        <caption class="visually-hidden">Guests of ${sail.title}</caption>
+        <thead>
+          <tr><th scope="col">Name</th><th scope="col">Party</th><th scope="col">Waiver signed</th><th scope="col">Aboard</th></tr>
+        </thead>
+        <tbody>
+          ${guests.length ? guests.map((g) => html`
+            <tr key=${g.id} class=${g.status === 'confirmed' ? 'manifest-signed' : 'manifest-hold'}>
+              <td>${g.name}</td>
+              <td>${g.party_size || 1}</td>
+              <td>${g.status === 'confirmed' ? 'Yes' : html`<strong>No (on hold)</strong>`}</td>
+              <td><span class="manifest-box" aria-hidden="true"></span></td>
+            </tr>`) : html`<tr><td colspan="4">No guests on this sail.</td></tr>`}
+        </tbody>
+      </table>
+      <div class="actions no-print">
+        <button type="button" class="primary" onClick=${() => window.print()}>Print</button>
+      </div>
+    </section>`;
 }

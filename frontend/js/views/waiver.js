@@ -1,6 +1,161 @@
-// Placeholder until its issue lands: the waiver view.
-import { html } from '../html.js';
+// The guest's waiver page (#/waiver?sail=..&guest=..): the sail's date and times, the waiver
+// text, and the signature form. The guest is on hold until they sign; then confirmed.
+import { html, useEffect, useState } from '../html.js';
+import { get, post } from '../api.js';
+import { ErrorNotice, Field, Notice, formatDate, formatTime } from '../components.js';
 
-export function Waiver() {
-  return html`<section class="card"><h1>Waiver</h1><p>This page is not built yet.</p></section>`;
+const signedFormat = new Intl.DateTimeFormat('en-US', {
+  weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit',
+  timeZone: 'America/Los_Angeles',
+});
+export const formatSigned = (iso) => (iso ? signedFormat.format(new Date(iso)) : '—');
+
+export function GuestStatus({ status }) {
+  return status === 'confirmed'
+    ? html`<span class="badge badge-ok">Confirmed</span>`
+    : html`<span class="badge badge-warn">On hold</span>`;
+}
+
+function SailTimes({ sail }) {
+  return html`
+    <dl class="waiver-times">
+      <div><dt>Date</dt><dd>${formatDate(sail.date)}</dd></div>
+      <div><dt>Departs</dt><dd>${formatTime(sail.departure)}</dd></div>
+      <div><dt>Back at the dock</dt><dd>${formatTime(sail.return)}</dd></div>
+    </dl>`;
+}
+
+function CheckField({ name, label, checked, onChange, error }) {
+  const id = `field-${name}`;
+  const fieldError = error && error.field === name ? error.message : null;
+  return html`
+    <div class=${`field check-field${fieldError ? ' field-invalid' : ''}`}>
+      <input id=${id} type="checkbox" checked=${checked} aria-invalid=${fieldError ? 'true' : 'false'}
+        aria-describedby=${fieldError ? `${id}-error` : undefined}
+        onChange=${(event) => onChange(event.target.checked)} />
+      <label for=${id}>${label}</label>
+      ${fieldError ? html`<p class="field-error" id=${`${id}-error`} role="alert">${fieldError}</p>` : null}
+    </div>`;
+}
+
+function SignatureForm({ sailId, guestId, onSigned }) {
+  const [form, setForm] = useState({ full_name: '', accept: false, minor: false, guardian_name: '' });
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const body = { full_name: form.full_name, accept: form.accept, minor: form.minor };
+      if (form.minor) body.guardian_name = form.guardian_name;
+      const answer = await post(
+        `/sails/${encodeURIComponent(sailId)}/guests/${encodeURIComponent(guestId)}/waiver`, body,
+      );
+      onSigned(answer);
+    } catch (failure) {
+      setError(failure);
+      if (failure.field) {
+        const input = document.getElementById(`field-${failure.field}`);
+        if (input) input.focus();
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return html`
+    <form class="waiver-form" onSubmit=${submit} noValidate>
+      <h2>Sign</h2>
+      <${Field} label="Your full name" name="full_name" error=${error}
+        hint=${form.minor ? 'The name of the person under 18 who is sailing.' : 'Typing your name is your signature.'}>
+        ${({ id, invalid, describedBy }) => html`
+          <input id=${id} type="text" autocomplete="name" required value=${form.full_name}
+            aria-invalid=${invalid ? 'true' : 'false'} aria-describedby=${describedBy}
+            onInput=${(e) => setForm({ ...form, full_name: e.target.value })} />`}
+      <//>
+      <${CheckField} name="minor" label="I am signing for someone under 18" checked=${form.minor} error=${error}
+        onChange=${(minor) => setForm({ ...form, minor })} />
+      ${form.minor ? html`
+        <${Field} label="Parent or guardian's full name" name="guardian_name" error=${error}>
+          ${({ id, invalid, describedBy }) => html`
+            <input id=${id} type="text" autocomplete="name" value=${form.guardian_name}
+              aria-invalid=${invalid ? 'true' : 'false'} aria-describedby=${describedBy}
+              onInput=${(e) => setForm({ ...form, guardian_name: e.target.value })} />`}
+        <//>` : null}
+      <${CheckField} name="accept" label="I have read and accept the waiver" checked=${form.accept} error=${error}
+        onChange=${(accept) => setForm({ ...form, accept })} />
+      <${ErrorNotice} error=${error && !error.field ? error : null} />
+      <button type="submit" class="primary" disabled=${busy}>${busy ? 'Signing…' : 'Sign the waiver'}</button>
+    </form>`;
+}
+
+export function Waiver({ query, session }) {
+  const sailId = query.sail;
+  const guestId = query.guest || (session && session.guest_id);
+  const [record, setRecord] = useState(null);
+  const [waiver, setWaiver] = useState(null);
+  const [error, setError] = useState(null);
+  const [done, setDone] = useState(null);
+
+  const load = async () => {
+    try {
+      const [mine, text] = await Promise.all([
+        get(`/sails/${encodeURIComponent(sailId)}/guests/${encodeURIComponent(guestId)}`),
+        get('/waiver'),
+      ]);
+      setRecord(mine);
+      setWaiver(text);
+    } catch (failure) {
+      setError(failure);
+    }
+  };
+
+  useEffect(() => {
+    if (session && sailId && guestId) load();
+  }, [session, sailId, guestId]);
+
+  if (!session) {
+    return html`
+      <section class="card narrow">
+        <h1>Liability waiver</h1>
+        <p>Open the waiver link from your email to sign. If the link was already used or has expired,
+          ask the crew to send you a new one.</p>
+      </section>`;
+  }
+  if (!sailId || !guestId) {
+    return html`<section class="card narrow"><h1>Liability waiver</h1>
+      <p>This address is missing the sail or the guest. Open the link from your email again.</p></section>`;
+  }
+  if (error) {
+    return html`<section class="card narrow"><h1>Liability waiver</h1><${ErrorNotice} error=${error} /></section>`;
+  }
+  if (!record || !waiver) return html`<p class="loading">Loading your waiver…</p>`;
+
+  const { sail, guest, signature } = record;
+  const signed = guest.status === 'confirmed';
+  const onSigned = (answer) => {
+    setDone(answer);
+    load();
+  };
+  return html`
+    <section class="card waiver-page">
+      <h1>Liability waiver</h1>
+      <p class="waiver-who"><strong>${guest.name}</strong>, ${sail.title}${' '}<${GuestStatus} status=${guest.status} /></p>
+      ${sail.status === 'cancelled' ? html`<p class="notice notice-error" role="alert">This sail was cancelled.</p>` : null}
+      <${SailTimes} sail=${sail} />
+      ${done ? html`<${Notice}>${done.message}<//>` : null}
+      ${signed
+        ? html`<p class="notice waiver-signed" role="status">
+            Signed ${formatSigned(guest.signed_at)}${signature ? ` by ${signature.full_name} (waiver ${signature.version})` : ''}.
+            Your place is confirmed. A copy was sent to your email.</p>`
+        : html`<p class="notice waiver-hold">Your place is <strong>on hold</strong> until you sign this waiver.</p>`}
+      <h2>Waiver ${waiver.version}</h2>
+      <div class="waiver-text" role="region" aria-label="Waiver text" tabindex="0">${waiver.text}</div>
+      <p class="hint waiver-hash">SHA-256 of this text: <code>${waiver.sha256}</code></p>
+      ${signed ? null : session.role === 'guest'
+        ? html`<${SignatureForm} sailId=${sailId} guestId=${guestId} onSigned=${onSigned} />`
+        : html`<p class="notice">Only the guest can sign their waiver, from the link in their email.</p>`}
+    </section>`;
 }

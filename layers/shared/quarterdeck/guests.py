@@ -578,19 +578,25 @@ def sign_waiver(
     )
 
 
-def _take_lease(store: Store, record: Item, clock: Clock) -> bool:
-    """Own the copy effects of a signature for COPY_LEASE_SECONDS (one conditional write)."""
+def _take_lease(store: Store, record: Item, clock: Clock) -> tuple[bool, Item]:
+    """Own the copy effects of a signature for COPY_LEASE_SECONDS (one conditional write), only
+    while something is still owed. Returns (taken, the record as it is now): a record read
+    before another request finished must not send the copy again."""
     now = epoch(clock())
+    key = keys.waiver(str(record["sail_id"]), str(record["guest_id"]))
     try:
-        store.update(
-            *keys.waiver(str(record["sail_id"]), str(record["guest_id"])),
+        fresh = store.update(
+            *key,
             "SET copy_lease_until = :until",
-            condition="attribute_exists(pk) AND (attribute_not_exists(copy_lease_until) OR copy_lease_until < :now)",
-            values={":until": now + COPY_LEASE_SECONDS, ":now": now},
+            condition=(
+                "attribute_exists(pk) AND (copy_stored = :false OR copy_emailed = :false)"
+                " AND (attribute_not_exists(copy_lease_until) OR copy_lease_until < :now)"
+            ),
+            values={":until": now + COPY_LEASE_SECONDS, ":now": now, ":false": False},
         )
-        return True
-    except ConditionFailedError:
-        return False
+        return True, fresh
+    except ConditionFailedError as lost:
+        return False, lost.current or store.get(*key, consistent=True) or record
 
 
 def _finish(
@@ -611,11 +617,13 @@ def _finish(
     stored, emailed = bool(record.get("copy_stored")), bool(record.get("copy_emailed"))
     in_flight = False
     if not (stored and emailed):
-        if leased or _take_lease(store, record, clock):
+        taken, record = (True, record) if leased else _take_lease(store, record, clock)
+        stored, emailed = bool(record.get("copy_stored")), bool(record.get("copy_emailed"))
+        if taken:
             stored, emailed = _deliver_copy(
                 store, mailer, documents, record, guest, meta, settings=settings, clock=clock, waiver_dir=waiver_dir
             )
-        else:
+        elif not (stored and emailed):
             in_flight = True  # another request is storing and emailing the copy right now
     signed = _local_stamp(str(record["signed_at"]), settings)
     if already:
