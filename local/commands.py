@@ -50,5 +50,18 @@ def main(argv: list[str] | None = None) -> int:
     return int(reports_main(args.rest))
 
 
+def run_reports_locally(**options: str) -> dict[str, Any]:
+    """The outbox page's "Send reports now" button: every report (or `only`), in the stack's process."""
+    from quarterdeck.reports.dispatch import run_reports
+
+    only = options.get("only")
+    summary = run_reports(
+        [only] if only else None,
+        period=options.get("period") or None,
+        force=options.get("force", "").lower() in ("1", "true", "yes"),
+    )
+    return summary.as_dict()
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from local.seed_reports import seed_portfolio
 from local.seed_tasks import seed_tasks
 from quarterdeck import keys
 from quarterdeck.clock import iso, system_clock
@@ -23,6 +24,7 @@ def seed_demo_data(store: Store | None = None) -> None:
         ensure_person(store, email, "crew")
     seed_tasks(store)
     seed_sails(store)
+    seed_portfolio()
 
 
 # --- sails: a few upcoming evenings, some roles taken, a tick or two, one cancelled ---------

@@ -265,3 +265,13 @@ def add_code_paths() -> None:
     ):
         if str(path) not in sys.path:
             sys.path.insert(0, str(path))
+
+
+def _send_reports_now(**options: str) -> Any:
+    """The outbox page's "Send reports now" button (reports issue)."""
+    from local.commands import run_reports_locally
+
+    return run_reports_locally(**options)
+
+
+LOCAL_COMMANDS["reports"] = _send_reports_now

@@ -1,7 +1,51 @@
-"""Routes of the reports area (filled in by its issue)."""
+"""Routes of the reports area (admin only): list the kinds and their last runs, preview any
+report rendered, send one now. The domain (quarterdeck.reports) loads on first use, so the
+API's cold start does not pay for jinja2 or the strategies."""
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
+from api_access import ADMIN
+from api_dependencies import mailer, store
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from pydantic import BaseModel, ConfigDict, Field
 
 router = APIGatewayHttpRouter()
+
+PERIOD = r"^\d{4}-(W\d{2}|\d{2})$"
+
+
+class PreviewBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    period: str | None = Field(default=None, max_length=8, pattern=PERIOD)
+
+
+class SendBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    force: bool = False
+    period: str | None = Field(default=None, max_length=8, pattern=PERIOD)
+
+
+@router.get("/api/reports", middlewares=[ADMIN], summary="Report kinds with their last run", tags=["reports"])
+def list_report_kinds() -> dict[str, Any]:
+    from quarterdeck.reports.dispatch import list_reports
+
+    return {"reports": list_reports(store())}
+
+
+@router.post(
+    "/api/reports/<kind>/preview", middlewares=[ADMIN], summary="Render a report without sending", tags=["reports"]
+)
+def preview(kind: str, body: Annotated[PreviewBody, Body()]) -> dict[str, Any]:
+    from quarterdeck.reports.dispatch import preview_report
+
+    return preview_report(kind, store(), period=body.period)
+
+
+@router.post("/api/reports/<kind>/send", middlewares=[ADMIN], summary="Send a report now", tags=["reports"])
+def send_now(kind: str, body: Annotated[SendBody, Body()]) -> dict[str, Any]:
+    from quarterdeck.reports.dispatch import send_report_now
+
+    return send_report_now(kind, store(), mailer(), force=body.force, period=body.period)

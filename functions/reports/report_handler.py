@@ -1,0 +1,40 @@
+"""ReportFunction: a schedule's event → one report run.
+
+    {"kind": "cfo"}                      one kind, for its current period (the schedules)
+    {"kinds": ["ceo", "cto"]}            several kinds
+    {}                                   every kind
+    {"kind": "cfo", "period": "2026-W48", "force": true}   a deliberate re-send
+
+Each report is sent once per period, so the scheduler's retries and Lambda's own are safe.
+When a report failed, the handler raises after the others ran: Lambda retries the event
+(the sent ones are skipped) and, after its retries, the event goes to the dead-letter queue.
+Heavy modules (jinja2, pydantic, the strategies) load inside the handler, not at import.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from quarterdeck.observability import logger, metrics
+
+
+class ReportRunFailedError(RuntimeError):
+    """At least one report failed; the message lists which and why."""
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    from quarterdeck.reports.dispatch import run_reports, summary_lines
+
+    event = event or {}
+    kinds = event.get("kinds") or ([event["kind"]] if event.get("kind") else None)
+    summary = run_reports(kinds, period=event.get("period"), force=bool(event.get("force", False)))
+    counts = summary.counts()
+    for status in ("sent", "skipped", "failed"):
+        metrics.add_metric(name=f"Reports_{status}", unit="Count", value=counts[status])
+    if not summary.ok:
+        raise ReportRunFailedError("; ".join(summary_lines(summary.failed)))
+    return summary.as_dict()

@@ -1,0 +1,378 @@
+"""Dispatch: build each report, send it once per (kind, period), file its action items.
+
+One message per report, To the owner, BCC the archive address, from the verified sender
+(checked before the first send). A failure of one report does not stop the others; the run
+ends with a summary of what was sent, skipped and failed (with reasons).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from quarterdeck.clock import Clock, new_id, system_clock
+from quarterdeck.config import Settings, get_settings
+from quarterdeck.errors import ConfigurationError, ConflictError, QuarterdeckError
+from quarterdeck.mail import MailSender
+from quarterdeck.observability import logger
+from quarterdeck.reports import KINDS
+from quarterdeck.reports.kinds import ReportKindNotFoundError, Source, build_report
+from quarterdeck.reports.model import Report
+from quarterdeck.reports.periods import Period, parse_period, previous_month, week_of
+from quarterdeck.reports.portfolio import Portfolio, load_portfolio
+from quarterdeck.reports.render import render_report
+from quarterdeck.reports.runs import RunNotClaimed, claim_run, last_run, mark_failed, mark_sent
+from quarterdeck.store import Store
+
+SENT, SKIPPED, FAILED, RENDERED = "sent", "skipped", "failed", "rendered"
+
+
+class ReportAlreadySentError(ConflictError):
+    code = "report_already_sent"
+
+
+@dataclass
+class Outcome:
+    kind: str
+    period: str
+    status: str
+    message_id: str | None = None
+    reason: str = ""
+    seconds: float = 0.0
+    tasks: int = 0
+    subject: str = ""
+    error: Exception | None = field(default=None, repr=False, compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "period": self.period,
+            "status": self.status,
+            "message_id": self.message_id,
+            "reason": self.reason,
+            "seconds": round(self.seconds, 3),
+            "tasks": self.tasks,
+            "subject": self.subject,
+        }
+
+
+@dataclass
+class Summary:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def of(self, status: str) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return self.of(FAILED)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def counts(self) -> dict[str, int]:
+        return {status: len(self.of(status)) for status in (SENT, SKIPPED, FAILED, RENDERED)}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "counts": self.counts(), "reports": [o.as_dict() for o in self.outcomes]}
+
+    def table(self) -> str:
+        rows = [("kind", "period", "status", "detail")]
+        for o in self.outcomes:
+            detail = f"MessageId {o.message_id}" if o.message_id else o.reason
+            rows.append((o.kind, o.period, o.status, detail))
+        widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        lines = [f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}".rstrip() for r in rows]
+        lines.insert(1, "-" * max(len(line) for line in lines))
+        counts = self.counts()
+        total = len(self.outcomes)
+        parts = [f"{counts[s]} {s}" for s in (SENT, SKIPPED, FAILED, RENDERED) if counts[s] or s != RENDERED]
+        lines.append(f"{total} report{'s' if total != 1 else ''}: " + ", ".join(parts))
+        return "\n".join(lines)
+
+
+def default_period(kind: str, today: date) -> Period:
+    """Weekly kinds: the week of `today`. Rental (sent on the 1st): the month that just ended."""
+    return previous_month(today) if KINDS[kind].cadence == "monthly" else week_of(today)
+
+
+def selected_kinds(only: Iterable[str] | None) -> list[str]:
+    if not only:
+        return list(KINDS)
+    chosen: list[str] = []
+    for name in only:
+        for part in str(name).split(","):
+            kind = part.strip().lower().replace("-", "_")
+            if not kind:
+                continue
+            if kind not in KINDS:
+                raise ReportKindNotFoundError(
+                    f"There is no report kind {kind!r}; the kinds are: {', '.join(KINDS)}.", field="kind"
+                )
+            if kind not in chosen:
+                chosen.append(kind)
+    return chosen
+
+
+def _local_today(settings: Settings, clock: Clock) -> date:
+    return clock().astimezone(settings.timezone).date()
+
+
+def prepare(kind: str, source: Source, period: Period, today: date) -> Report:
+    return build_report(kind, source, period, min(today, period.end))
+
+
+ProgressFn = Callable[[Outcome, int, int], None]
+
+
+def run_reports(
+    kinds: Iterable[str] | None = None,
+    *,
+    period: str | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+    out_dir: str | Path | None = None,
+    portfolio: Portfolio | None = None,
+    portfolio_path: str | Path | None = None,
+    store: Store | None = None,
+    mailer: MailSender | None = None,
+    settings: Settings | None = None,
+    clock: Clock = system_clock,
+    progress: ProgressFn | None = None,
+    render_out: Callable[[Report, str, str], None] | None = None,
+) -> Summary:
+    """Build and send the chosen reports (all eight by default); never raises for one report."""
+    settings = settings or get_settings()
+    chosen = selected_kinds(kinds)
+    fixed_period = parse_period(period) if period else None
+    today = _local_today(settings, clock)
+    periods = {kind: fixed_period or default_period(kind, today) for kind in chosen}
+    summary = Summary()
+
+    def finish(outcome: Outcome) -> None:
+        summary.outcomes.append(outcome)
+        if progress:
+            progress(outcome, len(summary.outcomes), len(chosen))
+
+    def fail_all(error: QuarterdeckError) -> Summary:
+        for kind in chosen:
+            finish(Outcome(kind, periods[kind].label, FAILED, reason=error.message, error=error))
+        logger.error("report run refused", extra={"reason": error.message})
+        return summary
+
+    # Everything that would fail every report is checked once, before anything is sent.
+    try:
+        data = portfolio or load_portfolio(portfolio_path)
+    except QuarterdeckError as error:
+        return fail_all(error)
+    store = store or Store()
+    if not dry_run:
+        if mailer is None:
+            from quarterdeck.reports.sending import report_sender
+
+            mailer = report_sender()
+        try:
+            _check_recipients(settings)
+            check_sender = getattr(mailer, "_check_sender", None)
+            if check_sender is not None:
+                check_sender()
+        except QuarterdeckError as error:
+            return fail_all(error)
+
+    source = Source(portfolio=data, now=clock(), store=store)
+    for kind in chosen:
+        started = time.monotonic()
+        outcome = (
+            _render_only(kind, source, periods[kind], today, settings, out_dir, render_out)
+            if dry_run
+            else _send_one(kind, source, periods[kind], today, settings, store, mailer, clock, force)  # type: ignore[arg-type]
+        )
+        outcome.seconds = time.monotonic() - started
+        finish(outcome)
+    logger.info("report run finished", extra=summary.as_dict())
+    return summary
+
+
+def _check_recipients(settings: Settings) -> None:
+    if not settings.owner_email:
+        raise ConfigurationError("No owner address (OWNER_EMAIL) is configured to send the reports to.")
+    if not settings.archive_email:
+        raise ConfigurationError("No archive address (ARCHIVE_EMAIL) is configured: every report is archived by BCC.")
+
+
+def _render_only(
+    kind: str,
+    source: Source,
+    period: Period,
+    today: date,
+    settings: Settings,
+    out_dir: str | Path | None,
+    render_out: Callable[[Report, str, str], None] | None,
+) -> Outcome:
+    try:
+        report = prepare(kind, source, period, today)
+        email = render_report(report, [settings.owner_email or "owner"], app_url=settings.app_url)
+        reason = ""
+        if out_dir is not None:
+            folder = Path(out_dir)
+            folder.mkdir(parents=True, exist_ok=True)
+            stem = folder / f"{kind}-{period.label}"
+            stem.with_suffix(".txt").write_text(f"Subject: {email.subject}\n\n{email.text}", encoding="utf-8")
+            stem.with_suffix(".html").write_text(email.html, encoding="utf-8")
+            reason = f"written to {stem}.txt and .html"
+        elif render_out is not None:
+            render_out(report, email.text, email.html)
+        return Outcome(kind, period.label, RENDERED, reason=reason, subject=email.subject, tasks=len(report.actions))
+    except QuarterdeckError as error:
+        return Outcome(kind, period.label, FAILED, reason=error.message, error=error)
+    except Exception as error:  # one report's bug must not stop the others
+        logger.exception("report failed to render", extra={"kind": kind})
+        return Outcome(kind, period.label, FAILED, reason=f"{type(error).__name__}: {error}", error=error)
+
+
+def _send_one(
+    kind: str,
+    source: Source,
+    period: Period,
+    today: date,
+    settings: Settings,
+    store: Store,
+    mailer: MailSender,
+    clock: Clock,
+    force: bool,
+) -> Outcome:
+    from quarterdeck.reports.actions import file_action_items
+
+    try:
+        claim = claim_run(store, kind, period.label, attempt=new_id(), now=clock(), force=force)
+    except RunNotClaimed as skipped:
+        return Outcome(
+            kind,
+            period.label,
+            SKIPPED,
+            reason=skipped.reason,
+            message_id=None,
+            error=ReportAlreadySentError(skipped.reason),
+        )
+    except QuarterdeckError as error:
+        return Outcome(kind, period.label, FAILED, reason=error.message, error=error)
+    try:
+        report = prepare(kind, source, period, today)
+        email = render_report(report, [settings.owner_email], bcc=[settings.archive_email], app_url=settings.app_url)
+        tasks = file_action_items(store, report)
+        message_id = mailer.send(email)
+        logger.info("report sent", extra={"kind": kind, "period": period.label, "message_id": message_id})
+        mark_sent(
+            store,
+            claim,
+            message_id=message_id,
+            now=clock(),
+            recipients=[*email.to, *email.bcc],
+            subject=email.subject,
+            tasks=tasks,
+            forced=force,
+        )
+        return Outcome(kind, period.label, SENT, message_id=message_id, tasks=tasks, subject=email.subject)
+    except Exception as error:  # one report's failure must not stop the others
+        reason = error.message if isinstance(error, QuarterdeckError) else f"{type(error).__name__}: {error}"
+        if not isinstance(error, QuarterdeckError):
+            logger.exception("report failed", extra={"kind": kind, "period": period.label})
+        else:
+            logger.error("report failed", extra={"kind": kind, "period": period.label, "reason": reason})
+        try:
+            mark_failed(store, claim, error=reason, now=clock())
+        except QuarterdeckError:  # the lease then expires on its own
+            logger.exception("could not release the report run", extra={"kind": kind})
+        return Outcome(kind, period.label, FAILED, reason=reason, error=error)
+
+
+# --- what the API and the page use ------------------------------------------------------------
+def list_reports(
+    store: Store, *, settings: Settings | None = None, clock: Clock = system_clock
+) -> list[dict[str, Any]]:
+    """Each kind with its schedule, the period it would cover now, and its last run."""
+    settings = settings or get_settings()
+    today = _local_today(settings, clock)
+    return [
+        {
+            "kind": info.kind,
+            "title": info.title,
+            "cadence": info.cadence,
+            "schedule": info.schedule,
+            "period": default_period(info.kind, today).label,
+            "last_run": last_run(store, info.kind),
+        }
+        for info in KINDS.values()
+    ]
+
+
+def preview_report(
+    kind: str,
+    store: Store,
+    *,
+    period: str | None = None,
+    portfolio: Portfolio | None = None,
+    settings: Settings | None = None,
+    clock: Clock = system_clock,
+) -> dict[str, Any]:
+    """The report rendered, as it would be sent now; sends nothing, files nothing."""
+    settings = settings or get_settings()
+    (chosen,) = selected_kinds([kind])
+    today = _local_today(settings, clock)
+    the_period = parse_period(period) if period else default_period(chosen, today)
+    source = Source(portfolio=portfolio or load_portfolio(), now=clock(), store=store)
+    report = prepare(chosen, source, the_period, today)
+    email = render_report(
+        report,
+        [settings.owner_email],
+        bcc=[settings.archive_email] if settings.archive_email else [],
+        app_url=settings.app_url,
+    )
+    return {
+        "kind": chosen,
+        "period": the_period.label,
+        "subject": email.subject,
+        "text": email.text,
+        "html": email.html,
+        "to": list(email.to),
+        "bcc": list(email.bcc),
+        "missing": [{"what": m.what, "key": m.key} for m in report.missing],
+        "actions": [
+            {"title": a.title, "owner": a.owner, "due": a.due.isoformat(), "section": a.section} for a in report.actions
+        ],
+    }
+
+
+def send_report_now(
+    kind: str,
+    store: Store,
+    mailer: MailSender,
+    *,
+    force: bool = False,
+    period: str | None = None,
+    settings: Settings | None = None,
+    clock: Clock = system_clock,
+) -> dict[str, Any]:
+    """Send one report now (the page's button). Already sent: ReportAlreadySentError (409)."""
+    summary = run_reports(
+        [kind], period=period, force=force, store=store, mailer=mailer, settings=settings, clock=clock
+    )
+    (outcome,) = summary.outcomes
+    if outcome.status == SKIPPED:
+        raise ReportAlreadySentError(
+            f"The {KINDS[outcome.kind].title} for {outcome.period} was not sent: {outcome.reason}."
+        )
+    if outcome.status == FAILED:
+        if outcome.error is not None:
+            raise outcome.error
+        raise ConfigurationError(f"The report could not be sent: {outcome.reason}")
+    return outcome.as_dict()
+
+
+def summary_lines(outcomes: Sequence[Outcome]) -> list[str]:
+    return [f"{o.kind} {o.period}: {o.status} {o.message_id or o.reason}".rstrip() for o in outcomes]

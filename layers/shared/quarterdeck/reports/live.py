@@ -1,0 +1,122 @@
+"""Live figures joined in from the table: sails run and planned, role fill, waivers, tasks.
+
+Sails are found through GSI1, one Query per month partition (`SAILS#<yyyy-mm>`), then one
+Query per sail partition for its roles and guests: never a Scan. A figure that cannot be
+computed is reported as missing (with the reason), never as zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from quarterdeck import keys
+from quarterdeck.errors import QuarterdeckError
+from quarterdeck.observability import logger
+from quarterdeck.reports.model import Missing
+from quarterdeck.store import Item, Store
+
+FILLED_STATES = ("claimed", "designated")
+
+
+@dataclass
+class LiveFigures:
+    month: str
+    sails_run: int | None = None
+    sails_planned: int | None = None
+    sails_cancelled: int | None = None
+    roles_total: int | None = None
+    roles_filled: int | None = None
+    guests_due: int | None = None  # guests of sails that have departed
+    waivers_on_time: int | None = None
+    tasks_open: int | None = None
+    tasks_overdue: int | None = None
+    missing: list[Missing] = field(default_factory=list)
+
+    @property
+    def sails_total(self) -> int | None:
+        if self.sails_run is None or self.sails_planned is None:
+            return None
+        return self.sails_run + self.sails_planned
+
+    @property
+    def fill_rate(self) -> float | None:
+        if not self.roles_total or self.roles_filled is None:
+            return None
+        return self.roles_filled / self.roles_total
+
+    @property
+    def waiver_rate(self) -> float | None:
+        if not self.guests_due or self.waivers_on_time is None:
+            return None
+        return self.waivers_on_time / self.guests_due
+
+
+def _moment(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _task_counts(store: Store, today: date) -> dict[str, int] | None:
+    """The tasks area's counts (open, overdue); None while that area is not deployed."""
+    try:
+        from quarterdeck.tasks import task_counts
+    except ImportError:  # pragma: no cover - the tasks area ships in the same layer
+        return None
+    return task_counts(store, today)
+
+
+def sail_figures(figures: LiveFigures, store: Store, now: datetime) -> None:
+    metas: list[Item] = [
+        item for item in store.query(keys.sails_month(figures.month), index="gsi1") if item.get("type") == "sail"
+    ]
+    run = planned = cancelled = roles_total = roles_filled = guests_due = on_time = 0
+    for meta in metas:
+        if meta.get("status") == "cancelled":
+            cancelled += 1
+            continue
+        departure = _moment(meta.get("departure"))
+        departed = departure is not None and departure <= now
+        run += departed
+        planned += not departed
+        items = store.query(keys.sail_partition(str(meta["id"])))
+        for item in items:
+            if item.get("type") == "role":
+                roles_total += 1
+                roles_filled += item.get("state") in FILLED_STATES
+            elif item.get("type") == "guest" and departed:
+                guests_due += 1
+                signed = _moment(item.get("signed_at"))
+                on_time += signed is not None and departure is not None and signed <= departure
+    figures.sails_run, figures.sails_planned, figures.sails_cancelled = run, planned, cancelled
+    figures.roles_total, figures.roles_filled = roles_total, roles_filled
+    figures.guests_due, figures.waivers_on_time = guests_due, on_time
+    if roles_total == 0:
+        figures.missing.append(Missing(f"role slots on sails in {figures.month} (no fill rate)", "live.roles"))
+    if guests_due == 0:
+        figures.missing.append(
+            Missing(f"guests on sails already run in {figures.month} (no waiver rate)", "live.waivers")
+        )
+
+
+def live_figures(store: Store, now: datetime, today: date) -> LiveFigures:
+    """The month of `today`: sails run (departed) and planned, fill rate, waivers, tasks."""
+    figures = LiveFigures(month=f"{today.year:04d}-{today.month:02d}")
+    try:
+        sail_figures(figures, store, now)
+    except QuarterdeckError as error:
+        logger.warning("live sail figures unavailable", extra={"error": error.message})
+        figures.missing.append(Missing(f"sails, fill rate and waivers ({error.message})", "live.sails"))
+    try:
+        counts = _task_counts(store, today)
+    except QuarterdeckError as error:
+        logger.warning("task counts unavailable", extra={"error": error.message})
+        counts = None
+    if counts is None:
+        figures.missing.append(Missing("open and overdue tasks (the task board could not be read)", "live.tasks"))
+    else:
+        figures.tasks_open, figures.tasks_overdue = counts["open"], counts["overdue"]
+    return figures
