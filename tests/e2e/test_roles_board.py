@@ -15,9 +15,6 @@ from playwright.sync_api import Browser, Page, expect
 from local.stack import LocalStack
 from tests.conftest import ApiClient, last_link_to, outbox, sign_in
 from tests.e2e.conftest import PageProblems, assert_accessible, new_phone_page
-from tests.integration.test_roles import one_event_at_a_time
-
-__all__ = ["one_event_at_a_time"]  # autouse: the local server takes one API event at a time
 
 
 def new_sail(admin: ApiClient, *, days_ahead: int = 15) -> dict[str, Any]:

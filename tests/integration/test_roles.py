@@ -3,42 +3,15 @@ who may do what, and the mail each change sends."""
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from local.stack import LocalStack
 from tests.conftest import ApiClient, code_of, last_link_to, outbox, sign_in
 
 ROLE_KINDS_SUBJECTS = ("invited to sail as", "You're on:", " claimed ", "released", "open again", "Confirmed:")
-
-
-@pytest.fixture(autouse=True)
-def one_event_at_a_time(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Lambda gives each execution environment one event at a time; the local web server
-    calls the one handler from many threads, and Powertools' resolver keeps the current
-    event and context on shared objects. Until local/server.py serialises events itself,
-    these tests do (the race that matters, at the database, is in test_roles_race.py)."""
-    import api_handler
-
-    original = api_handler.handler
-    if getattr(original, "_serialised", False):
-        yield
-        return
-    lock = threading.Lock()
-
-    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        with lock:
-            return original(event, context)
-
-    handler._serialised = True  # type: ignore[attr-defined]
-    monkeypatch.setattr(api_handler, "handler", handler)
-    yield
 
 
 def unique_email(name: str) -> str:

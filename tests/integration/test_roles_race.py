@@ -16,9 +16,7 @@ from local.stack import LocalStack
 from quarterdeck.mail import OutgoingEmail
 from quarterdeck.store import Store, Write
 from tests.conftest import ApiClient, sign_in
-from tests.integration.test_roles import new_sail, one_event_at_a_time, role_url, roles_of
-
-__all__ = ["one_event_at_a_time"]  # the autouse fixture applies here too
+from tests.integration.test_roles import new_sail, role_url, roles_of
 
 CLAIMERS = 50
 pytestmark = pytest.mark.slow
