@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 import warnings
 from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
@@ -32,16 +33,46 @@ class LocalStack:
         self.moto.stop()
 
 
-def start_moto(port: int) -> tuple[Any, str]:
-    from moto.server import ThreadedMotoServer
+class MotoServer:
+    """moto's server, answering one request at a time.
 
+    moto's backends are not thread-safe (a TransactWriteItems deep-copies the table while
+    other requests change it: "dictionary changed size during iteration", lost writes).
+    Real DynamoDB serialises writes to an item itself; serialising the emulator's requests
+    keeps that guarantee while connections are still accepted concurrently, so races in
+    our own read-then-write code still interleave across requests.
+    """
+
+    def __init__(self, port: int) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        application = DomainDispatcherApplication(create_backend_app)
+        lock = threading.Lock()
+
+        def one_at_a_time(environ: Any, start_response: Any) -> list[bytes]:
+            with lock:
+                return list(application(environ, start_response))
+
+        self.server = make_server("127.0.0.1", port, one_at_a_time, threaded=True, request_handler=MotoRequestHandler)
+        self.thread = threading.Thread(target=self.server.serve_forever, name="moto", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join()
+
+
+def start_moto(port: int) -> tuple[Any, str]:
     from local.outbox import record_send_times
 
     record_send_times()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log would drown the app's
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    return server, f"http://127.0.0.1:{port}"
+    return MotoServer(port), f"http://127.0.0.1:{port}"
 
 
 def register_local_commands() -> None:
