@@ -27,12 +27,16 @@ export function Manifest({ params, session }) {
     <section class="card manifest-page">
       <p class="no-print"><a href=${`#/sails/${encodeURIComponent(sail.id)}`}>← Back to the sail</a></p>
       <h1>Guest manifest</h1>
-      <p class="manifest-sail"><strong>${sail.title}</strong> · ${formatDate(sail.date)} ·
-        departs ${formatTime(sail.departure)} · back ${formatTime(sail.return)}
-        ${sail.status === 'cancelled' ? html` · <strong>CANCELLED</strong>` : null}</p>
-      <p class="manifest-totals">${people} ${people === 1 ? 'person' : 'people'} in ${guests.length}
-        ${guests.length === 1 ? 'party' : 'parties'} (capacity ${data.guest_capacity}) ·
-        ${signed.length} signed${onHold ? html` · <strong>${onHold} on hold: no boarding until signed</strong>` : null}</p>
+      <p class="manifest-sail">
+        <strong>${sail.title}</strong>
+        ${` · ${formatDate(sail.date)} · departs ${formatTime(sail.departure)} · back ${formatTime(sail.return)}`}
+        ${sail.status === 'cancelled' ? html`${' · '}<strong>CANCELLED</strong>` : null}
+      </p>
+      <p class="manifest-totals">
+        ${`${people} ${people === 1 ? 'person' : 'people'} in ${guests.length} ${guests.length === 1 ? 'party' : 'parties'}`}
+        ${` (capacity ${data.guest_capacity}) · ${signed.length} signed`}
+        ${onHold ? html`${' · '}<strong>${`${onHold} on hold: no boarding until signed`}</strong>` : null}
+      </p>
       <table class="manifest-table">
         <caption class="visually-hidden">Guests of ${sail.title}</caption>
         <thead>

@@ -138,18 +138,22 @@ export function Waiver({ query, session }) {
   const onSigned = (answer) => {
     setDone(answer);
     load();
+    window.scrollTo({ top: 0 });
   };
   return html`
     <section class="card waiver-page">
       <h1>Liability waiver</h1>
-      <p class="waiver-who"><strong>${guest.name}</strong>, ${sail.title}${' '}<${GuestStatus} status=${guest.status} /></p>
+      <p class="waiver-who"><strong>${guest.name}</strong><span>${`on ${sail.title}`}</span><${GuestStatus} status=${guest.status} /></p>
       ${sail.status === 'cancelled' ? html`<p class="notice notice-error" role="alert">This sail was cancelled.</p>` : null}
       <${SailTimes} sail=${sail} />
       ${done ? html`<${Notice}>${done.message}<//>` : null}
       ${signed
-        ? html`<p class="notice waiver-signed" role="status">
-            Signed ${formatSigned(guest.signed_at)}${signature ? ` by ${signature.full_name} (waiver ${signature.version})` : ''}.
-            Your place is confirmed. A copy was sent to your email.</p>`
+        ? html`<p class="notice waiver-signed">${[
+            `Signed ${formatSigned(guest.signed_at)}`,
+            signature ? ` by ${signature.full_name} (waiver ${signature.version})` : '',
+            '. Your place is confirmed. ',
+            signature && signature.copy_emailed ? 'A copy was sent to your email.' : 'A copy will be sent to your email.',
+          ].join('')}</p>`
         : html`<p class="notice waiver-hold">Your place is <strong>on hold</strong> until you sign this waiver.</p>`}
       <h2>Waiver ${waiver.version}</h2>
       <div class="waiver-text" role="region" aria-label="Waiver text" tabindex="0">${waiver.text}</div>
