@@ -555,3 +555,21 @@ def test_a_request_holding_a_stale_record_does_not_mail_the_copy_again(
     )
     # Then it sends nothing more and reports the copy as done
     assert len(mailer.sent) == 1 and answer["copy_stored"] and answer["copy_emailed"]
+
+
+def test_round_trips_of_adding_and_signing(
+    store: FakeStore, mailer: FakeMailer, documents: FakeDocuments, clock: FixedClock, sail: dict[str, Any]
+) -> None:
+    # Adding: read the sail, one transaction, then the waiver code (pointer read + transaction)
+    store.calls.clear()
+    guest_id = add(store, mailer, clock, sail["id"])["guest"]["id"]
+    assert store.calls == ["get", "transact", "get", "transact"]
+    # Signing: one batch read, one transaction, one flag write per delivered copy (the last lets go)
+    store.calls.clear()
+    sign(store, mailer, documents, clock, sail["id"], guest_id)
+    assert store.calls == ["batch_get", "transact", "update", "update"]
+    assert "copy_lease_until" not in store.items[keys.waiver(sail["id"], guest_id)]
+    # Signing again: one batch read, nothing written
+    store.calls.clear()
+    sign(store, mailer, documents, clock, sail["id"], guest_id)
+    assert store.calls == ["batch_get"]

@@ -659,15 +659,18 @@ def _deliver_copy(
     """Store then email the signed copy, whatever is still owed; done or failed, let go of the
     lease so a retry may start at once."""
     pk, sk = keys.waiver(str(record["sail_id"]), str(record["guest_id"]))
+    done = (False, False)
     try:
-        return _store_and_email_copy(
+        done = _store_and_email_copy(
             store, mailer, documents, record, guest, meta, settings=settings, clock=clock, waiver_dir=waiver_dir
         )
+        return done
     finally:
-        try:
-            store.update(pk, sk, "REMOVE copy_lease_until", condition="attribute_exists(pk)")
-        except (ServiceUnavailableError, ConditionFailedError):
-            logger.warning("copy lease left to expire", extra={"key": record.get("object_key")})
+        if not all(done):  # when both are done, the last flag's write already let go
+            try:
+                store.update(pk, sk, "REMOVE copy_lease_until", condition="attribute_exists(pk)")
+            except (ServiceUnavailableError, ConditionFailedError):
+                logger.warning("copy lease left to expire", extra={"key": record.get("object_key")})
 
 
 def _store_and_email_copy(
@@ -700,8 +703,12 @@ def _store_and_email_copy(
                 text.encode("utf-8"),
                 metadata={"waiver-version": str(record["version"]), "waiver-sha256": str(record["text_sha256"])},
             )
+            release = " REMOVE copy_lease_until" if emailed else ""
             store.update(
-                pk, sk, "SET copy_stored = :true, copy_stored_at = :at", values={":true": True, ":at": iso(clock())}
+                pk,
+                sk,
+                "SET copy_stored = :true, copy_stored_at = :at" + release,
+                values={":true": True, ":at": iso(clock())},
             )
             stored = True
         except (ServiceUnavailableError, ConfigurationError):
@@ -724,7 +731,7 @@ def _store_and_email_copy(
             store.update(
                 pk,
                 sk,
-                "SET copy_emailed = :true, copy_message_id = :id",
+                "SET copy_emailed = :true, copy_message_id = :id" + (" REMOVE copy_lease_until" if stored else ""),
                 values={":true": True, ":id": message_id or "-"},
             )
             emailed = True
