@@ -171,29 +171,9 @@ class Store:
                 request = response.get("UnprocessedKeys") or {}
         return found
 
-    def query(
-        self,
-        pk: str,
-        *,
-        sk_prefix: str | None = None,
-        sk_between: tuple[str, str] | None = None,
-        index: str | None = None,
-        forward: bool = True,
-        limit: int | None = None,
-        consistent: bool = False,
-    ) -> list[Item]:
-        """All items of one partition (of the table or of GSI1), optionally narrowed by sort key."""
-        return list(
-            self.iter_query(
-                pk,
-                sk_prefix=sk_prefix,
-                sk_between=sk_between,
-                index=index,
-                forward=forward,
-                limit=limit,
-                consistent=consistent,
-            )
-        )
+    def query(self, pk: str, **options: Any) -> list[Item]:
+        """All items of one partition (of the table or of GSI1); options as `iter_query`."""
+        return list(self.iter_query(pk, **options))
 
     def iter_query(
         self,
