@@ -4,6 +4,7 @@ handler Lambda runs, and the outbox under /_local/."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import json
 import mimetypes
@@ -156,7 +157,8 @@ class QuarterdeckRequestHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(body)
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the browser left
+                self.wfile.write(body)
 
     def _body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)

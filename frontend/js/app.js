@@ -85,4 +85,6 @@ function App() {
     <main id="main">${body}</main>`;
 }
 
-render(html`<${App} />`, document.getElementById('app'));
+const root = document.getElementById('app');
+root.textContent = ''; // drop the static "Loading…" line; Preact renders into an empty root
+render(html`<${App} />`, root);
