@@ -40,6 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     nudge.add_argument("--at", help="run as of this ISO time, e.g. 2026-06-21T08:05:00-07:00")
     report = commands.add_parser("report", help="dispatch reports (options as `python -m quarterdeck.reports`)")
     report.add_argument("rest", nargs=argparse.REMAINDER)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["report"]:  # its options (--only, --period, ...) belong to quarterdeck.reports
+        _connect()
+        from quarterdeck.reports.__main__ import main as reports_main
+
+        return int(reports_main(argv[1:]))
     args = parser.parse_args(argv)
     _connect()
     if args.command == "nudge":

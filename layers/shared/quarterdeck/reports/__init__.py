@@ -10,6 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from quarterdeck.errors import NotFoundError
+
+
+class ReportKindNotFoundError(NotFoundError):
+    code = "report_kind_not_found"
+
 
 @dataclass(frozen=True)
 class KindInfo:

@@ -12,21 +12,22 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quarterdeck.clock import Clock, new_id, system_clock
 from quarterdeck.config import Settings, get_settings
 from quarterdeck.errors import ConfigurationError, ConflictError, QuarterdeckError
 from quarterdeck.mail import MailSender
 from quarterdeck.observability import logger
-from quarterdeck.reports import KINDS
-from quarterdeck.reports.kinds import ReportKindNotFoundError, Source, build_report
-from quarterdeck.reports.model import Report
+from quarterdeck.reports import KINDS, ReportKindNotFoundError
 from quarterdeck.reports.periods import Period, parse_period, previous_month, week_of
-from quarterdeck.reports.portfolio import Portfolio, load_portfolio
-from quarterdeck.reports.render import render_report
-from quarterdeck.reports.runs import RunNotClaimed, claim_run, last_run, mark_failed, mark_sent
+from quarterdeck.reports.runs import RunNotClaimed, claim_run, last_run, mark_failed, mark_sent, sent_runs, why_skipped
 from quarterdeck.store import Store
+
+if TYPE_CHECKING:  # the strategies, pydantic and jinja2 load only when a report is built
+    from quarterdeck.reports.kinds import Source
+    from quarterdeck.reports.model import Report
+    from quarterdeck.reports.portfolio import Portfolio
 
 SENT, SKIPPED, FAILED, RENDERED = "sent", "skipped", "failed", "rendered"
 
@@ -124,7 +125,16 @@ def _local_today(settings: Settings, clock: Clock) -> date:
 
 
 def prepare(kind: str, source: Source, period: Period, today: date) -> Report:
+    from quarterdeck.reports.kinds import build_report
+
     return build_report(kind, source, period, min(today, period.end))
+
+
+def _render(report: Report, settings: Settings, *, archive: bool) -> Any:
+    from quarterdeck.reports.render import render_report
+
+    bcc = [settings.archive_email] if archive and settings.archive_email else []
+    return render_report(report, [settings.owner_email or "owner@example.com"], bcc=bcc, app_url=settings.app_url)
 
 
 ProgressFn = Callable[[Outcome, int, int], None]
@@ -149,6 +159,7 @@ def run_reports(
     """Build and send the chosen reports (all eight by default); never raises for one report."""
     settings = settings or get_settings()
     chosen = selected_kinds(kinds)
+    order, total = list(chosen), len(chosen)
     fixed_period = parse_period(period) if period else None
     today = _local_today(settings, clock)
     periods = {kind: fixed_period or default_period(kind, today) for kind in chosen}
@@ -157,20 +168,39 @@ def run_reports(
     def finish(outcome: Outcome) -> None:
         summary.outcomes.append(outcome)
         if progress:
-            progress(outcome, len(summary.outcomes), len(chosen))
+            progress(outcome, len(summary.outcomes), total)
 
     def fail_all(error: QuarterdeckError) -> Summary:
         for kind in chosen:
             finish(Outcome(kind, periods[kind].label, FAILED, reason=error.message, error=error))
         logger.error("report run refused", extra={"reason": error.message})
+        summary.outcomes.sort(key=lambda o: order.index(o.kind))
         return summary
 
+    store = store or Store()
+    # Reports already sent for their period are skipped before anything else loads: one
+    # BatchGetItem, so a retried or repeated schedule event costs next to nothing.
+    if not dry_run and not force:
+        try:
+            done = sent_runs(store, [(kind, periods[kind].label) for kind in chosen], clock())
+        except QuarterdeckError:
+            done = {}  # the claims below decide anyway
+        for kind in [k for k in chosen if (k, periods[k].label) in done]:
+            reason = why_skipped(done[(kind, periods[kind].label)], clock())
+            finish(Outcome(kind, periods[kind].label, SKIPPED, reason=reason, error=ReportAlreadySentError(reason)))
+            chosen.remove(kind)
+        if not chosen:
+            logger.info("report run finished", extra=summary.as_dict())
+            return summary
+
     # Everything that would fail every report is checked once, before anything is sent.
+    from quarterdeck.reports.kinds import Source
+    from quarterdeck.reports.portfolio import load_portfolio
+
     try:
-        data = portfolio or load_portfolio(portfolio_path)
+        data = portfolio or load_portfolio(portfolio_path, settings=settings)
     except QuarterdeckError as error:
         return fail_all(error)
-    store = store or Store()
     if not dry_run:
         if mailer is None:
             from quarterdeck.reports.sending import report_sender
@@ -194,6 +224,7 @@ def run_reports(
         )
         outcome.seconds = time.monotonic() - started
         finish(outcome)
+    summary.outcomes.sort(key=lambda o: order.index(o.kind))  # the table lists the kinds in order
     logger.info("report run finished", extra=summary.as_dict())
     return summary
 
@@ -216,7 +247,7 @@ def _render_only(
 ) -> Outcome:
     try:
         report = prepare(kind, source, period, today)
-        email = render_report(report, [settings.owner_email or "owner"], app_url=settings.app_url)
+        email = _render(report, settings, archive=False)
         reason = ""
         if out_dir is not None:
             folder = Path(out_dir)
@@ -263,7 +294,7 @@ def _send_one(
         return Outcome(kind, period.label, FAILED, reason=error.message, error=error)
     try:
         report = prepare(kind, source, period, today)
-        email = render_report(report, [settings.owner_email], bcc=[settings.archive_email], app_url=settings.app_url)
+        email = _render(report, settings, archive=True)
         tasks = file_action_items(store, report)
         message_id = mailer.send(email)
         logger.info("report sent", extra={"kind": kind, "period": period.label, "message_id": message_id})
@@ -325,14 +356,12 @@ def preview_report(
     (chosen,) = selected_kinds([kind])
     today = _local_today(settings, clock)
     the_period = parse_period(period) if period else default_period(chosen, today)
-    source = Source(portfolio=portfolio or load_portfolio(), now=clock(), store=store)
+    from quarterdeck.reports.kinds import Source
+    from quarterdeck.reports.portfolio import load_portfolio
+
+    source = Source(portfolio=portfolio or load_portfolio(settings=settings), now=clock(), store=store)
     report = prepare(chosen, source, the_period, today)
-    email = render_report(
-        report,
-        [settings.owner_email],
-        bcc=[settings.archive_email] if settings.archive_email else [],
-        app_url=settings.app_url,
-    )
+    email = _render(report, settings, archive=True)
     return {
         "kind": chosen,
         "period": the_period.label,

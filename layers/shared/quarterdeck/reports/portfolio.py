@@ -14,11 +14,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from quarterdeck.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from quarterdeck.config import Settings
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=60)]
 Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
@@ -563,11 +566,11 @@ def load_portfolio_from_bucket(bucket: str, key: str) -> Portfolio:
     return parse_portfolio(body, source=source)
 
 
-def load_portfolio(path: str | Path | None = None) -> Portfolio:
+def load_portfolio(path: str | Path | None = None, *, settings: Settings | None = None) -> Portfolio:
     """From a local file when `path` is given, otherwise from the data bucket of the settings."""
     if path is not None:
         return load_portfolio_file(path)
     from quarterdeck.config import get_settings
 
-    settings = get_settings()
+    settings = settings or get_settings()
     return load_portfolio_from_bucket(settings.data_bucket, settings.portfolio_key)

@@ -51,7 +51,7 @@ def _names(*attributes: str) -> dict[str, str]:
     return {f"#{name}": name for name in attributes}
 
 
-def _why(current: Item | None, now: datetime) -> str:
+def why_skipped(current: Item | None, now: datetime) -> str:
     if current is None:
         return "the run record changed meanwhile"
     if current.get("message_id") and not (
@@ -84,7 +84,7 @@ def claim_run(store: Store, kind: str, period: str, *, attempt: str, now: dateti
                 "lease_until",
                 "updated_at",
                 "attempts",
-                "message_id",
+                *(() if force else ("message_id",)),
             ),
             values={
                 ":type": "report_run",
@@ -99,7 +99,7 @@ def claim_run(store: Store, kind: str, period: str, *, attempt: str, now: dateti
             },
         )
     except ConditionFailedError as lost:
-        raise RunNotClaimed(_why(lost.current, now), lost.current) from None
+        raise RunNotClaimed(why_skipped(lost.current, now), lost.current) from None
     return Claim(kind, period, attempt, item)
 
 
@@ -172,6 +172,21 @@ def mark_failed(store: Store, claim: Claim, *, error: str, now: datetime) -> Non
         )
     except ConditionFailedError:  # pragma: no cover
         logger.warning("report run taken over before it was marked failed", extra={"kind": claim.kind})
+
+
+def is_sent_and_idle(item: Item, now: datetime) -> bool:
+    """Sent for its period and not being (re)sent right now."""
+    return bool(item.get("message_id")) and int(item.get("lease_until", 0)) < epoch(now)
+
+
+def sent_runs(store: Store, runs: list[tuple[str, str]], now: datetime) -> dict[tuple[str, str], Item]:
+    """Of (kind, period) pairs, those already sent and idle: one BatchGetItem."""
+    items = store.batch_get([keys.report_run(kind, period) for kind, period in runs])
+    return {
+        (str(item["kind"]), str(item["period"])): item
+        for item in items
+        if item.get("kind") and is_sent_and_idle(item, now)
+    }
 
 
 def run_view(item: Item) -> dict[str, Any]:

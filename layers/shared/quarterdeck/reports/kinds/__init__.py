@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from quarterdeck.errors import NotFoundError
-from quarterdeck.reports import KINDS
+from quarterdeck.reports import KINDS, ReportKindNotFoundError
 from quarterdeck.reports.finance import FinanceFigures, compute_finance
 from quarterdeck.reports.live import LiveFigures, live_figures
 from quarterdeck.reports.model import ActionItem, Needs, Report
@@ -22,10 +21,6 @@ from quarterdeck.reports.portfolio import Portfolio
 
 if TYPE_CHECKING:
     from quarterdeck.store import Store
-
-
-class ReportKindNotFoundError(NotFoundError):
-    code = "report_kind_not_found"
 
 
 @dataclass
@@ -100,6 +95,7 @@ class Draft:
 
 
 Strategy = Callable[[Draft], None]
+__all__ = ["Draft", "ReportKindNotFoundError", "Source", "build_report", "strategy"]
 
 
 def strategy(kind: str) -> Strategy:
