@@ -170,7 +170,8 @@ class QuarterdeckRequestHandler(BaseHTTPRequestHandler):
         event = http_api_event(
             self.command, self.path, dict(self.headers.items()), self._body(), self.client_address[0]
         )
-        result = handler(event, LambdaContext())
+        with _ONE_EVENT_AT_A_TIME:  # Lambda gives an execution environment one event at a time
+            result = handler(event, LambdaContext())
         body = result.get("body") or ""
         raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
         headers = {
