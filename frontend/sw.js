@@ -100,26 +100,33 @@ self.addEventListener('fetch', (event) => {
   else if (isShell(url)) event.respondWith(networkFirstShell(request));
 });
 
-// The page that registers the worker sends the URLs it has already loaded (modules, styles,
-// its API reads), so they are kept even though they were fetched before the worker ran.
+// The page that registers the worker sends what it has already loaded before the worker ran:
+// the URLs of its files (fetched again here and kept) and its API answers (kept as given, so
+// keeping them costs the API nothing).
 self.addEventListener('message', (event) => {
   const message = event.data || {};
-  if (message.type !== 'keep' || !Array.isArray(message.urls)) return;
+  if (message.type !== 'keep') return;
   event.waitUntil((async () => {
-    for (const raw of message.urls.slice(0, 200)) {
+    const data = await caches.open(DATA_CACHE);
+    for (const answer of Array.isArray(message.answers) ? message.answers.slice(0, 20) : []) {
+      let url;
+      try { url = new URL(answer.url, self.location.origin); } catch { continue; }
+      if (url.origin !== self.location.origin || !isKeptApi(url)) continue;
+      await data.put(new Request(url.href), new Response(JSON.stringify(answer.body), {
+        status: 200,
+        headers: { 'Content-Type': 'application/json', 'X-Saved-At': new Date().toISOString() },
+      }));
+    }
+    const shell = await caches.open(SHELL_CACHE);
+    for (const raw of Array.isArray(message.urls) ? message.urls.slice(0, 200) : []) {
       let url;
       try { url = new URL(raw, self.location.origin); } catch { continue; }
-      if (url.origin !== self.location.origin) continue;
-      const request = new Request(url.href, { credentials: 'same-origin' });
+      if (url.origin !== self.location.origin || !isShell(url) || await shell.match(url.href)) continue;
       try {
-        if (isKeptApi(url)) {
-          const response = await fetch(request);
-          if (response.ok) await keepAnswer(request, response);
-        } else if (isShell(url)) {
-          const response = await fetch(request);
-          if (response.ok) await (await caches.open(SHELL_CACHE)).put(request, response);
-        }
+        const response = await fetch(url.href, { credentials: 'same-origin' });
+        if (response.ok) await shell.put(url.href, response);
       } catch { /* offline already: nothing more to keep */ }
     }
+    if (event.source) event.source.postMessage({ type: 'kept' });
   })());
 });

@@ -177,6 +177,11 @@ def test_the_list_shows_upcoming_sails_and_a_month_calendar(page: Page, stack: L
     day_link = page.locator(".month-grid a", has_text=re.compile(rf"^{soon_day.day}$"))
     expect(day_link.first).to_have_attribute("aria-label", re.compile(re.escape(soon["title"])))
     assert_accessible(page)
+    # And the person can get their private calendar link there
+    page.get_by_text("Your sails in your calendar").click()
+    page.get_by_role("button", name="Get my calendar link").click()
+    expect(page.get_by_label("Your calendar link")).to_have_value(re.compile(r"/api/calendar/[\w-]+\.[\w-]+\.ics$"))
+    assert_accessible(page)
     day_link.first.click()
     expect(page).to_have_url(re.compile(r"#/sails/"))
 
@@ -188,11 +193,8 @@ def test_the_sail_page_without_a_connection(page: Page, stack: LocalStack) -> No
     # Given crew has opened the sail page once (the service worker keeps it)
     page.goto(f"{stack.url}/#/sails/{sail['id']}")
     expect(page.get_by_role("heading", name=sail["title"], level=1)).to_be_visible()
-    page.wait_for_function("navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready")
-    page.evaluate("navigator.serviceWorker.ready")
-    page.wait_for_timeout(500)  # let it keep what the page loaded
-    page.reload()
-    expect(page.get_by_role("heading", name=sail["title"], level=1)).to_be_visible()
+    # (the page says so once the service worker has kept it)
+    expect(page.get_by_text("Saved on this phone")).to_be_visible()
     page.wait_for_function("navigator.serviceWorker.controller !== null")
     # When the connection drops and the page is opened again
     page.context.set_offline(True)

@@ -9,14 +9,19 @@ import { TimingPreview } from './new_sail.js';
 import { ChecklistModal, pendingTicks, sendPendingTicks } from './checklist_modal.js';
 
 // Keep this page readable without a connection: the service worker keeps the last copy.
-function registerServiceWorker() {
+// What was loaded before the worker ran is handed to it (files by URL, API answers as data).
+function registerServiceWorker(answers, onKept) {
   if (!('serviceWorker' in navigator)) return;
+  const heard = (event) => {
+    if (!event.data || event.data.type !== 'kept') return;
+    navigator.serviceWorker.removeEventListener('message', heard);
+    onKept();
+  };
+  navigator.serviceWorker.addEventListener('message', heard);
   navigator.serviceWorker.register('/sw.js').then(() => navigator.serviceWorker.ready).then((registration) => {
-    const urls = [
-      '/',
-      ...performance.getEntriesByType('resource').map((entry) => entry.name),
-    ].filter((url) => !url.includes('/api/calendar') && !url.includes('/api/sun'));
-    if (registration.active) registration.active.postMessage({ type: 'keep', urls });
+    const urls = ['/', ...performance.getEntriesByType('resource').map((entry) => entry.name)]
+      .filter((url) => !new URL(url, window.location.origin).pathname.startsWith('/api/'));
+    if (registration.active) registration.active.postMessage({ type: 'keep', urls, answers });
   }).catch(() => { /* no worker (private mode, old browser): the page still works online */ });
 }
 
@@ -169,6 +174,7 @@ export function SailPage({ params, query, session }) {
   const [message, setMessage] = useState(null);
   const [online, setOnline] = useState(() => navigator.onLine);
   const [unsent, setUnsent] = useState([]); // ticks the server refused when they were finally sent
+  const [kept, setKept] = useState(false); // the service worker has kept this page for offline use
 
   const reload = useCallback(async () => {
     try {
@@ -186,9 +192,14 @@ export function SailPage({ params, query, session }) {
     if (result.sent || result.refused.length) await reload();
   }, [sailId, reload]);
 
+  const loaded = Boolean(sail);
   useEffect(() => {
-    registerServiceWorker();
-  }, []);
+    if (!loaded || sail.offline_copy) return;
+    registerServiceWorker([
+      { url: '/api/me', body: session },
+      { url: `/api/sails/${encodeURIComponent(sailId)}`, body: sail },
+    ], () => setKept(true));
+  }, [loaded]);
 
   useEffect(() => {
     reload().then(flush);
@@ -243,6 +254,7 @@ export function SailPage({ params, query, session }) {
       ${message ? html`<${Notice}>${message}<//>` : null}
       ${error ? html`<${ErrorNotice} error=${error} />` : null}
       <${TimingPanel} times=${sail} />
+      ${kept && !offlineCopy ? html`<p class="hint offline-ready">Saved on this phone: this page and its checklists open without a connection.</p>` : null}
       <${ChecklistButtons} sail=${sail} onOpen=${setOpenList} />
       <${RoleBoard} sail=${sail} session=${session} query=${query} onChange=${reload} />
       <${GuestManifest} sail=${sail} session=${session} onChange=${reload} />

@@ -102,32 +102,34 @@ function MonthCalendar({ month, setMonth }) {
 }
 
 function CalendarLink() {
-  const [state, setState] = useState({ active: false });
+  const [state, setState] = useState(null); // null until the section is opened
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
-  useEffect(() => { get('/calendar/token').then(setState).catch(() => {}); }, []);
   const run = async (action) => {
     setBusy(true);
     setError(null);
     try { setState(await action()); } catch (failure) { setError(failure); } finally { setBusy(false); }
   };
+  // Asked only when the person opens the section: the list itself stays one request.
+  const toggled = (event) => { if (event.target.open && state === null) run(() => get('/calendar/token')); };
+  const active = Boolean(state && state.active);
   return html`
-    <section class="card calendar-link" aria-labelledby="feed-heading">
-      <h2 id="feed-heading">Your sails in your calendar</h2>
+    <details class="card calendar-link" onToggle=${toggled}>
+      <summary><h2>Your sails in your calendar</h2></summary>
       <p>A private link your calendar app can subscribe to. Anyone with the link sees your sails: keep it to yourself.</p>
-      ${state.url ? html`
+      ${state && state.url ? html`
         <label for="feed-url">Your calendar link</label>
         <input id="feed-url" type="text" readonly value=${state.url} onFocus=${(e) => e.target.select()} />` : null}
-      ${state.active && !state.url ? html`<p>You have a calendar link. Make a new one to see it again (the old one stops working).</p>` : null}
+      ${active && !state.url ? html`<p>You have a calendar link. Make a new one to see it again (the old one stops working).</p>` : null}
       <${ErrorNotice} error=${error} />
       <div class="actions">
-        <button type="button" disabled=${busy} onClick=${() => run(() => post('/calendar/token'))}>
-          ${state.active ? 'Make a new calendar link' : 'Get my calendar link'}</button>
-        ${state.active ? html`
+        <button type="button" disabled=${busy || state === null} onClick=${() => run(() => post('/calendar/token'))}>
+          ${active ? 'Make a new calendar link' : 'Get my calendar link'}</button>
+        ${active ? html`
           <button type="button" class="danger" disabled=${busy} onClick=${() => run(() => api('DELETE', '/calendar/token'))}>
             Turn the link off</button>` : null}
       </div>
-    </section>`;
+    </details>`;
 }
 
 export function SailsList({ session }) {
@@ -148,14 +150,14 @@ export function SailsList({ session }) {
     <section class="sails-list">
       <div class="sails-head">
         <h1>Upcoming sails</h1>
-        ${isAdmin ? html`<a class="button primary" href="#/new">New sail</a>` : null}
+        ${isAdmin ? html`<a class="button primary" href="#/new">Create a sail</a>` : null}
       </div>
       <${ErrorNotice} error=${error} />
       ${offline ? html`<p class="notice notice-warn" role="status">No connection: this is the last list you loaded.</p>` : null}
       ${sails === null && !error ? html`<p class="loading">Loading the sails…</p>` : null}
-      ${sails && sails.length === 0 ? html`<p class="card">No sails coming up yet.${isAdmin ? ' Create one with “New sail”.' : ''}</p>` : null}
+      ${sails && sails.length === 0 ? html`<p class="card">No sails coming up yet.${isAdmin ? ' Create one with “Create a sail”.' : ''}</p>` : null}
       ${sails && sails.length ? html`<ul class="sail-cards">${sails.map((sail) => html`<${SailCard} key=${sail.id} sail=${sail} />`)}</ul>` : null}
-      <${MonthCalendar} month=${month} setMonth=${setMonth} />
+      ${sails !== null || error ? html`<${MonthCalendar} month=${month} setMonth=${setMonth} />` : null}
       <${CalendarLink} />
     </section>`;
 }
