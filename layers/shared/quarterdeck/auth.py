@@ -291,7 +291,12 @@ def verify_token(token: str, keys: SigningKeys, *, settings: Settings | None = N
 
 def authenticate(store: Store, token: str, keys: SigningKeys, *, settings: Settings | None = None) -> Caller:
     """A verified token whose person still exists and has not logged this session out."""
+    settings = settings or get_settings()
     caller = verify_token(token, keys, settings=settings)
+    # Admin rights live in the deploy parameter: an email taken off the list loses them at once,
+    # not when its last admin token expires.
+    if caller.is_admin and not settings.is_admin(caller.email):
+        raise AuthenticationError("Your access has changed. Please sign in again.")
     person = get_person(store, caller.email)
     if person is None:
         raise AuthenticationError("This account no longer exists.")
