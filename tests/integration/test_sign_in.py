@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
-import time
-
-import jwt
 import requests
 
 from local.stack import LocalStack
@@ -86,68 +81,6 @@ def test_unknown_code_is_refused(anonymous: ApiClient) -> None:
     answer = anonymous.post("/api/auth/magic", {"code": "x" * 43})
     assert answer.status_code == 401
     assert answer.json()["error"]["code"] == "code_rejected"
-
-
-def _forge(claims: dict[str, object], key: str, headers: dict[str, str] | None = None) -> str:
-    return jwt.encode(claims, key, algorithm="HS256", headers=headers or {"kid": "k1"})
-
-
-def _claims(email: str = "admin@example.com", **overrides: object) -> dict[str, object]:
-    now = int(time.time())
-    claims: dict[str, object] = {
-        "iss": "quarterdeck",
-        "aud": "quarterdeck-app",
-        "sub": email,
-        "role": "admin",
-        "iat": now,
-        "nbf": now,
-        "exp": now + 600,
-        "jti": "forged",
-    }
-    claims.update(overrides)
-    return claims
-
-
-def _secret() -> dict[str, str]:
-    import boto3
-
-    from quarterdeck.config import get_settings
-
-    raw = boto3.client("secretsmanager").get_secret_value(SecretId=get_settings().signing_secret_id)
-    return dict(json.loads(raw["SecretString"]))
-
-
-def _status_with(stack: LocalStack, token: str) -> int:
-    return requests.get(f"{stack.url}/api/me", headers={"Authorization": f"Bearer {token}"}, timeout=10).status_code
-
-
-def test_the_real_key_signs_a_valid_token(stack: LocalStack, admin: ApiClient) -> None:
-    # A control for the attacks below: a token made with the real key and claims is accepted.
-    secret = _secret()
-    assert _status_with(stack, _forge(_claims(), secret["key"], {"kid": secret["kid"]})) == 200
-
-
-def test_bad_tokens_get_401(stack: LocalStack, admin: ApiClient) -> None:
-    secret = _secret()
-    key, kid = secret["key"], {"kid": secret["kid"]}
-    unsigned_header = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT","kid":"k1"}').rstrip(b"=").decode()
-    payload = base64.urlsafe_b64encode(json.dumps(_claims()).encode()).rstrip(b"=").decode()
-    valid = _forge(_claims(), key, kid)
-    head, _body, signature = valid.split(".")
-    altered_body = base64.urlsafe_b64encode(json.dumps(_claims(role="admin", sub="crew@example.com")).encode())
-    attacks = {
-        "expired": _forge(_claims(iat=int(time.time()) - 7200, exp=int(time.time()) - 3600), key, kid),
-        "alg none": f"{unsigned_header}.{payload}.",
-        "wrong key": _forge(_claims(), "a-different-key-of-enough-length-0123456789", kid),
-        "altered": f"{head}.{altered_body.rstrip(b'=').decode()}.{signature}",
-        "wrong audience": _forge(_claims(aud="someone-else"), key, kid),
-        "wrong issuer": _forge(_claims(iss="someone-else"), key, kid),
-        "no jti": _forge({k: v for k, v in _claims().items() if k != "jti"}, key, kid),
-        "unknown kid": _forge(_claims(), key, {"kid": "k0"}),
-        "garbage": "not-a-token",
-    }
-    for name, token in attacks.items():
-        assert _status_with(stack, token) == 401, name
 
 
 def test_logout_ends_the_session(stack: LocalStack) -> None:
