@@ -26,7 +26,7 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def claims(sub: str = ADMIN_EMAIL, **overrides: Any) -> dict[str, Any]:
+def claims(sub: Any = ADMIN_EMAIL, **overrides: Any) -> dict[str, Any]:
     """Claims as quarterdeck.auth.issue_token writes them, for an existing admin."""
     from quarterdeck.config import get_settings
 
