@@ -28,7 +28,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", help=f"comma-separated stages of {', '.join(STAGES)}")
     parser.add_argument("--cold-runs", type=int, default=15, help="fresh processes per kind (at least 15)")
-    parser.add_argument("--iterations", type=int, default=150, help="warm invocations per route and handler")
+    parser.add_argument("--iterations", type=int, default=60, help="warm invocations per route and handler")
     parser.add_argument("--past-sails", default="0,1000,10000", help="past sails for the nudge scaling runs")
     parser.add_argument("--no-build", action="store_true", help="size .aws-sam/build as it is (no sam build)")
     parser.add_argument("--output", type=Path, help="where to write the JSON (default bench/results.json)")

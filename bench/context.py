@@ -71,16 +71,27 @@ class Context:
         return str(token)
 
 
+_SEND_RATE = [1.0]
+
+
 def set_send_rate(rate: float) -> None:
-    """Set moto's SES MaxSendRate (moto runs in this process) and forget the cached sender,
-    whose pacer read the old rate."""
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.ses.models import ses_backends
+    """Make moto's SES answer GetSendQuota with this MaxSendRate (moto runs in this process and
+    always answers 1), and forget the cached sender, whose pacer read the old rate."""
+    from moto.ses.models import SESBackend
 
     from quarterdeck.mail import default_mail_sender
 
-    for region in ("us-east-1",):
-        setattr(ses_backends[DEFAULT_ACCOUNT_ID][region], "max_send_rate", rate)  # noqa: B010
+    if not getattr(SESBackend.get_send_quota, "_bench", False):
+        original = SESBackend.get_send_quota
+
+        def get_send_quota(self: Any) -> Any:
+            quota = original(self)
+            setattr(quota, "max_send_rate", _SEND_RATE[0])  # noqa: B010 - moto types it int
+            return quota
+
+        get_send_quota._bench = True  # type: ignore[attr-defined]
+        SESBackend.get_send_quota = get_send_quota  # type: ignore[method-assign]
+    _SEND_RATE[0] = rate
     default_mail_sender.cache_clear()
 
 
@@ -156,3 +167,27 @@ def seed(ctx: Context) -> None:
         seeded.tokens["guest"] = ctx.token(
             seeded.guest_email, "guest", sail_id=seeded.page_sail, guest_id=seeded.guest_id
         )
+
+
+def api(method: str, target: str, token: str | None = None, body: Any = None) -> tuple[int, Any]:
+    """Invoke ApiFunction's handler in this process with an HTTP API v2 event, as `make dev` does."""
+    import json
+
+    from api_handler import handler
+
+    from local.server import LambdaContext, http_api_event
+
+    headers = {"host": "127.0.0.1:3000", "accept": "application/json", "user-agent": "bench"}
+    raw = b""
+    if body is not None:
+        headers["content-type"] = "application/json"
+        raw = json.dumps(body).encode()
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    result = handler(http_api_event(method, target, headers, raw, "127.0.0.1"), LambdaContext())
+    text = result.get("body") or ""
+    try:
+        answer = json.loads(text) if text else None
+    except ValueError:
+        answer = text
+    return int(result.get("statusCode", 200)), answer
