@@ -27,6 +27,13 @@ const ROUTES = [
   ['/unsubscribe', Unsubscribe],
 ];
 
+// Where "Quarterdeck" leads: a guest's only page is its waiver; crew and admins see the sails.
+function homeOf(session) {
+  if (!session) return '#/signin';
+  if (session.role === 'guest') return `#/waiver?sail=${encodeURIComponent(session.sail_id)}&guest=${encodeURIComponent(session.guest_id)}`;
+  return '#/sails';
+}
+
 function Nav({ session, onSignOut }) {
   if (!session) return null;
   const admin = session.role === 'admin';
@@ -78,7 +85,7 @@ function App() {
   }
   return html`
     <header class="top">
-      <a class="brand" href=${session ? '#/sails' : '#/signin'}>Quarterdeck</a>
+      <a class="brand" href=${homeOf(session)}>Quarterdeck</a>
       ${session ? html`<span class="who">${session.email}</span>` : null}
       <${Nav} session=${session} onSignOut=${signOut} />
     </header>
