@@ -49,7 +49,8 @@ def login_link(body: Annotated[LoginLinkRequest, Body()]) -> Response[Any]:
 
 @router.post("/api/auth/magic", summary="Consume a magic-link code and open a session", tags=["auth"])
 def magic(body: Annotated[MagicCodeRequest, Body()]) -> Response[Any]:
-    signed_in = redeem_code(store(), signing_keys(), body.code)
+    source = router.current_event.request_context.http.source_ip or None
+    signed_in = redeem_code(store(), signing_keys(), body.code, source=source)
     who, purpose = signed_in.caller, signed_in.grant.purpose
     answer: dict[str, Any] = {
         "token": signed_in.token,

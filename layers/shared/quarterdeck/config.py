@@ -37,6 +37,9 @@ class Settings:
     login_link_minutes: int = 15
     claim_link_hours: int = 72
     login_links_per_hour: int = 5
+    # Wrong magic codes per source address per window, then 429 for the rest of the window.
+    magic_code_failures_per_window: int = 20
+    magic_code_window_minutes: int = 15
     # Sails: where and when (offsets are settings, not literals in the code)
     timezone_name: str = "America/Los_Angeles"
     latitude: float = 32.7157
@@ -81,6 +84,10 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         cookie_secure=_bool(env["COOKIE_SECURE"]) if "COOKIE_SECURE" in env else defaults.cookie_secure,
         ses_configuration_set=text("SES_CONFIGURATION_SET", defaults.ses_configuration_set),
         login_links_per_hour=int(number("LOGIN_LINKS_PER_HOUR", defaults.login_links_per_hour)),
+        magic_code_failures_per_window=int(
+            number("MAGIC_CODE_FAILURES_PER_WINDOW", defaults.magic_code_failures_per_window)
+        ),
+        magic_code_window_minutes=int(number("MAGIC_CODE_WINDOW_MINUTES", defaults.magic_code_window_minutes)),
         session_hours=int(number("SESSION_HOURS", defaults.session_hours)),
         guest_capacity=int(number("GUEST_CAPACITY", defaults.guest_capacity)),
         departure_before_sunset_minutes=int(

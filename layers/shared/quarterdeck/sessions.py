@@ -8,6 +8,7 @@ from datetime import timedelta
 from quarterdeck.auth import Caller, CodeGrant, Purpose, SigningKeys, consume_code, issue_code, issue_token
 from quarterdeck.clock import Clock, epoch, system_clock
 from quarterdeck.config import Settings, get_settings
+from quarterdeck.errors import CodeRejectedError, RateLimitedError
 from quarterdeck.mail import MailSender, render_email
 from quarterdeck.observability import logger
 from quarterdeck.people import ensure_person, get_person, revoke_session
@@ -72,17 +73,59 @@ def request_login_link(
     )
 
 
+def _failures_window(source: str, settings: Settings, clock: Clock) -> tuple[str, str, int]:
+    """The counter of wrong codes from `source` in the current window: (pk, sk, expires_at)."""
+    length = settings.magic_code_window_minutes * 60
+    start = epoch(clock()) // length * length
+    return f"RATE#magic#{source}", str(start), start + 2 * length
+
+
+def _too_many_failures(store: Store, source: str, settings: Settings, clock: Clock) -> bool:
+    pk, sk, _ = _failures_window(source, settings, clock)
+    counter = store.get(pk, sk, consistent=True) or {}
+    return int(counter.get("count", 0)) >= settings.magic_code_failures_per_window
+
+
+def _count_failure(store: Store, source: str, settings: Settings, clock: Clock) -> None:
+    pk, sk, expires = _failures_window(source, settings, clock)
+    store.update(
+        pk,
+        sk,
+        "ADD #count :one SET expires_at = :expires",
+        names={"#count": "count"},
+        values={":one": 1, ":expires": expires},
+    )
+
+
 def redeem_code(
     store: Store,
     keys: SigningKeys,
     code: str,
     *,
+    source: str | None = None,
     settings: Settings | None = None,
     clock: Clock = system_clock,
 ) -> SignIn:
-    """Consume a magic code once and open a session for its owner."""
+    """Consume a magic code once and open a session for its owner.
+
+    `source` (the caller's address) limits guessing: after `magic_code_failures_per_window`
+    wrong codes from it, every code from it (right or wrong, so nothing tells them apart) is
+    answered 429 until the window ends, and is not consumed."""
     settings = settings or get_settings()
-    grant = consume_code(store, code, clock=clock)
+    if source and _too_many_failures(store, source, settings, clock):
+        logger.info("magic code attempts limited")
+        raise RateLimitedError(
+            f"Too many sign-in attempts from this network. Wait {settings.magic_code_window_minutes} minutes, "
+            "then open the newest link from your email.",
+            field="code",
+            code="too_many_attempts",
+        )
+    try:
+        grant = consume_code(store, code, clock=clock)
+    except CodeRejectedError:
+        if source:
+            _count_failure(store, source, settings, clock)
+        raise
     purpose = grant.purpose
     # A waiver link only ever opens a guest session, whoever owns the address.
     role = "guest" if purpose.kind == "waiver" else ("admin" if settings.is_admin(grant.email) else "crew")
