@@ -16,8 +16,10 @@ from quarterdeck.store import Item, Write
 def history_write(
     sail_id: str, actor: str, action: str, detail: dict[str, Any] | None = None, *, clock: Clock = system_clock
 ) -> Write:
-    at = iso(clock())
-    pk, sk = keys.history_entry(sail_id, at, new_id())
+    now = clock()
+    at = iso(now)
+    # The sort key keeps microseconds so changes within one second stay in order.
+    pk, sk = keys.history_entry(sail_id, now.isoformat(timespec="microseconds"), new_id())
     item: Item = {"pk": pk, "sk": sk, "type": "history", "at": at, "actor": actor, "action": action}
     if detail:
         item["detail"] = detail
