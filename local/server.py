@@ -74,7 +74,12 @@ def http_api_event(method: str, target: str, headers: dict[str, str], body: byte
     parts = urlsplit(target)
     lowered = {k.lower(): v for k, v in headers.items()}
     cookies = [c.strip() for c in lowered.pop("cookie", "").split(";") if c.strip()]
-    text = body.decode("utf-8") if body else None
+    text, encoded = None, False
+    if body:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:  # API Gateway hands a body that is not text over base64-encoded
+            text, encoded = base64.b64encode(body).decode("ascii"), True
     now = datetime.now(UTC)
     event: dict[str, Any] = {
         "version": "2.0",
@@ -100,7 +105,7 @@ def http_api_event(method: str, target: str, headers: dict[str, str], body: byte
             "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
             "timeEpoch": int(now.timestamp() * 1000),
         },
-        "isBase64Encoded": False,
+        "isBase64Encoded": encoded,
     }
     if parts.query:
         event["queryStringParameters"] = {k: ",".join(v) for k, v in parse_qs(parts.query).items()}
