@@ -74,6 +74,15 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
         logger.exception("unhandled error")
         return error_response(500, "internal", "Something went wrong on our side. Please try again.")
 
+    @app.exception_handler(UnicodeDecodeError)
+    def undecodable_body(error: UnicodeDecodeError) -> Response:
+        """A body that is not UTF-8 reaches us base64-encoded, and Powertools fails to decode it
+        before validation can refuse it (found by fuzzing: it was a 500)."""
+        if app.current_event.is_base64_encoded:
+            logger.info("request refused", extra={"status": 422, "field": "body"})
+            return error_response(422, "invalid_input", "The request body is not valid JSON.", "body")
+        return unexpected(error)
+
     @app.not_found
     def no_route(error: Exception) -> Response:
         return error_response(404, "no_route", "There is no such API route.")
