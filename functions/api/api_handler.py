@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from typing import Any
 
 from api_errors import register_error_handlers
+from api_openapi import with_error_responses
 from api_routes import auth, calendar, guests, health, nudges, reports, roles, sails, tasks
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
@@ -22,7 +24,7 @@ for area in (health, auth, sails, roles, guests, calendar, tasks, reports, nudge
 
 @lru_cache(maxsize=1)
 def openapi_json() -> str:
-    return app.get_openapi_json_schema(
+    document = app.get_openapi_json_schema(
         title="Quarterdeck API",
         version="1.0.0",
         description="Ship Captain Crew, executive reports and the progress dashboard.",
@@ -31,6 +33,7 @@ def openapi_json() -> str:
             "bearer": HTTPBearer(bearerFormat="JWT"),
         },
     )
+    return json.dumps(with_error_responses(json.loads(document)), separators=(",", ":"))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

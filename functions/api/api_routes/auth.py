@@ -39,7 +39,7 @@ def _session_cookie(token: str, max_age: int) -> Cookie:
     )
 
 
-@router.post("/api/auth/login-link", summary="Email a login link to a known person", tags=["auth"])
+@router.post("/api/auth/login-link", summary="Email a login link to a known person", tags=["auth"], status_code=202)
 def login_link(body: Annotated[LoginLinkRequest, Body()]) -> Response[Any]:
     request_login_link(store(), mailer(), body.email)
     return json_response(

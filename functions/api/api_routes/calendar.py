@@ -40,7 +40,14 @@ def revoke_calendar_token() -> dict[str, Any]:
     return {"active": False}
 
 
-@router.get("/api/calendar/<feed>", summary="A person's sails as iCalendar (the secret is the URL)", tags=["calendar"])
+@router.get(
+    "/api/calendar/<feed>",
+    summary="A person's sails as iCalendar (the secret is the URL)",
+    tags=["calendar"],
+    responses={
+        200: {"description": "iCalendar (RFC 5545)", "content": {"text/calendar": {"schema": {"type": "string"}}}},
+    },
+)
 def calendar(feed: str) -> Response[Any]:
     text = calendar_feed.calendar_for_feed(store(), feed)
     return Response(

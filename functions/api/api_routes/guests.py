@@ -41,6 +41,7 @@ class SignatureRequest(BaseModel):
     summary="Add a guest (on hold) and email the waiver link",
     tags=["guests"],
     middlewares=[ADMIN],
+    status_code=201,
 )
 def add_guest(sail_id: str, body: Annotated[NewGuestRequest, Body()]) -> Response[Any]:
     answer = guests.add_guest(store(), mailer(), caller(router).email, sail_id, **body.model_dump())
@@ -87,6 +88,10 @@ def current_waiver() -> dict[str, Any]:
     summary="The guest signs its waiver (201); signing again answers 200 'already signed'",
     tags=["guests"],
     middlewares=[GUEST],
+    responses={
+        201: {"description": "Signed now", "content": {"application/json": {"schema": {"type": "object"}}}},
+        200: {"description": "Already signed", "content": {"application/json": {"schema": {"type": "object"}}}},
+    },
 )
 def sign(sail_id: str, guest_id: str, body: Annotated[SignatureRequest, Body()]) -> Response[Any]:
     http = router.current_event.request_context.http

@@ -62,7 +62,7 @@ def list_sails(
     }
 
 
-@router.post("/api/sails", summary="Create a sail", tags=["sails"], middlewares=[ADMIN])
+@router.post("/api/sails", summary="Create a sail", tags=["sails"], middlewares=[ADMIN], status_code=201)
 def create_sail(body: Annotated[NewSailRequest, Body()]) -> Response[Any]:
     created = sails.create_sail(
         store(),
@@ -117,6 +117,7 @@ def tick_item(sail_id: str, checklist: str, n: str, body: Annotated[TickRequest,
     summary="Add an item to a sail's checklist",
     tags=["checklists"],
     middlewares=[ADMIN],
+    status_code=201,
 )
 def add_item(sail_id: str, checklist: str, body: Annotated[ChecklistLabelRequest, Body()]) -> Response[Any]:
     added = checklists.add_item(store(), caller(router).email, sail_id, checklist, body.label)
