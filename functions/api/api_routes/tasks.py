@@ -51,7 +51,9 @@ def tasks_by_status(status: Annotated[str | None, Query(max_length=40)] = None) 
     return {"today": today, "columns": {status: list_tasks(store(), status)}}
 
 
-@router.post("/api/tasks", summary="Add a task to the pending column", tags=["tasks"], middlewares=[ADMIN])
+@router.post(
+    "/api/tasks", summary="Add a task to the pending column", tags=["tasks"], middlewares=[ADMIN], status_code=201
+)
 def add_task(body: Annotated[NewTask, Body()]) -> Response[Any]:
     task = create_task(store(), caller(router).email, **body.model_dump())
     return json_response(201, task)
