@@ -62,6 +62,26 @@ def _refuse_cross_site(event: Any) -> None:
             raise ForbiddenError("Cross-site requests are refused.")
 
 
+def cross_site_refusal(event: Any) -> ForbiddenError | None:
+    """The CSRF refusal of a cookie-session write, or None (bearer token, no cookie, a safe
+    method, or same-origin JSON). The error handlers ask it too, so a cross-site write is a
+    403 even when its body is refused by validation first (which runs before the access check)."""
+    if _bearer(event) is not None or _cookie(event, SESSION_COOKIE) is None:
+        return None
+    try:
+        _refuse_cross_site(event)
+    except ForbiddenError as refused:
+        return refused
+    return None
+
+
+def same_origin_json(app: Any, next_middleware: NextMiddleware) -> Response:
+    """Public writes (made before there is a session) take only JSON from this origin, so a page
+    elsewhere cannot post a form that signs a browser into someone else's account (login CSRF)."""
+    _refuse_cross_site(app.current_event)
+    return next_middleware(app)
+
+
 def resolve_caller(app: Any) -> Caller:
     """Read and verify the session (Bearer header first, then the cookie), once per request."""
     cached = app.context.get("caller")
@@ -112,3 +132,4 @@ ADMIN = allow("admin")
 CREW = allow("admin", "crew")  # "C": crew or admin
 MEMBER = allow("admin", "crew", "guest")  # "C/G": signed in; guests limited to their own sail
 GUEST = allow("admin", "guest")  # "G": the guest's own token or an admin
+PUBLIC_WRITE = same_origin_json  # "-" routes that change something: JSON from this origin only

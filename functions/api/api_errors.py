@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from api_access import cross_site_refusal
 from api_responses import error_response
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
 
 from quarterdeck.errors import (
     AuthenticationError,
@@ -54,8 +55,23 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
             logger.info("request refused", extra={"status": status, "code": error.code, "field": error.field})
         return error_response(status, error.code, error.message, error.field)
 
+    @app.exception_handler(RequestUnsupportedContentType)
+    def unsupported_content_type(error: RequestUnsupportedContentType) -> Response:
+        """A body that is neither JSON nor a form (text/plain...): 415, or 403 for a cookie
+        session from another site (it was a 500, found by the CSRF suite)."""
+        refused = cross_site_refusal(app.current_event)
+        if refused is not None:
+            return domain_error(refused)
+        logger.info("request refused", extra={"status": 415, "field": "content-type"})
+        return error_response(
+            415, "unsupported_media_type", "Send the request body as JSON (application/json).", "content-type"
+        )
+
     @app.exception_handler(RequestValidationError)
     def invalid_request(error: RequestValidationError) -> Response:
+        refused = cross_site_refusal(app.current_event)
+        if refused is not None:  # validation runs before the access check; CSRF answers first
+            return domain_error(refused)
         details = error.errors()
         first = details[0] if details else {}
         location = tuple(first.get("loc", ()))

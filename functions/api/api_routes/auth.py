@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from api_access import MEMBER, SESSION_COOKIE, caller
+from api_access import MEMBER, PUBLIC_WRITE, SESSION_COOKIE, caller
 from api_dependencies import mailer, signing_keys, store
 from api_responses import json_response
 from aws_lambda_powertools.event_handler import Response
@@ -39,7 +39,13 @@ def _session_cookie(token: str, max_age: int) -> Cookie:
     )
 
 
-@router.post("/api/auth/login-link", summary="Email a login link to a known person", tags=["auth"], status_code=202)
+@router.post(
+    "/api/auth/login-link",
+    summary="Email a login link to a known person",
+    tags=["auth"],
+    middlewares=[PUBLIC_WRITE],
+    status_code=202,
+)
 def login_link(body: Annotated[LoginLinkRequest, Body()]) -> Response[Any]:
     request_login_link(store(), mailer(), body.email)
     return json_response(
@@ -47,7 +53,12 @@ def login_link(body: Annotated[LoginLinkRequest, Body()]) -> Response[Any]:
     )
 
 
-@router.post("/api/auth/magic", summary="Consume a magic-link code and open a session", tags=["auth"])
+@router.post(
+    "/api/auth/magic",
+    summary="Consume a magic-link code and open a session",
+    tags=["auth"],
+    middlewares=[PUBLIC_WRITE],
+)
 def magic(body: Annotated[MagicCodeRequest, Body()]) -> Response[Any]:
     source = router.current_event.request_context.http.source_ip or None
     signed_in = redeem_code(store(), signing_keys(), body.code, source=source)

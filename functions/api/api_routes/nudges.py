@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from api_access import PUBLIC_WRITE
 from api_dependencies import signing_keys, store
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
@@ -18,7 +19,12 @@ class UnsubscribeRequest(BaseModel):
     token: str = Field(min_length=1, max_length=600)
 
 
-@router.post("/api/nudges/unsubscribe", summary="Stop reminder emails (link in every nudge)", tags=["nudges"])
+@router.post(
+    "/api/nudges/unsubscribe",
+    summary="Stop reminder emails (link in every nudge)",
+    tags=["nudges"],
+    middlewares=[PUBLIC_WRITE],
+)
 def stop_nudges(body: Annotated[UnsubscribeRequest, Body()]) -> dict[str, str]:
     email = unsubscribe(store(), signing_keys(), body.token)
     return {"status": "unsubscribed", "email": email}
