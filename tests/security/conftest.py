@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import requests
@@ -21,6 +22,7 @@ from requests.adapters import HTTPAdapter
 from local.stack import LocalStack
 from tests.conftest import ApiClient, sign_in
 
+T = TypeVar("T")
 ADMIN_EMAIL = "admin@example.com"
 CALLERS = ("anonymous", "guest_here", "guest_other", "crew", "admin")
 
@@ -174,3 +176,37 @@ def world(stack: LocalStack) -> Iterator[World]:
         task_id=task.json()["id"],
         feed=feed_url.rsplit("/", 1)[1],
     )
+
+
+def in_browser(work: Callable[[Any], T]) -> T:
+    """Run `work(browser)` with a Chromium of its own, in a thread of its own.
+
+    The e2e suite keeps one Playwright running for the whole session, and Playwright's sync API
+    allows one per thread; a fresh thread (no event loop) can always start another."""
+
+    def run() -> T:
+        from playwright.sync_api import sync_playwright
+
+        from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            try:
+                return work(browser)
+            finally:
+                browser.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
+def session_cookie(stack: LocalStack, token: str) -> dict[str, Any]:
+    """The session cookie as the magic-link page leaves it in the browser."""
+    return {
+        "name": "qd_session",
+        "value": token,
+        "domain": "127.0.0.1",
+        "path": "/api",
+        "httpOnly": True,
+        "sameSite": "Strict",
+    }
