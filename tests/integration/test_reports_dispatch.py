@@ -191,8 +191,8 @@ def test_pacing_at_two_a_second(stack: LocalStack) -> None:
     # ... no one-second window holds more than two ...
     for first, third in zip(times, times[2:], strict=False):
         assert third - first >= timedelta(seconds=1), [t.isoformat() for t in times]
-    # ... and the pace is not needlessly slow
-    assert span < 4.5
+    # (that it is not needlessly slower than the rate: tests/unit/test_reports_pacing.py, on a fake
+    # clock, since on a loaded machine building a report can take longer than the gap)
 
 
 # --- acceptance 5 ------------------------------------------------------------------------------
