@@ -17,6 +17,10 @@ FRONTEND_BUCKET = f"{PREFIX}-frontend"
 SENDER = "crew@queenofsandiego.example"
 ARCHIVE = "archive@queenofsandiego.example"
 OWNER = "owner@queenofsandiego.example"
+# The Lambda functions and CloudFront distribution the reports read figures for; the local
+# stack seeds demo metrics under these names into moto's CloudWatch (local/seed_report_sources.py).
+FUNCTION_NAMES = {"api": f"{PREFIX}-api", "nudges": f"{PREFIX}-nudges", "reports": f"{PREFIX}-reports"}
+DISTRIBUTION_ID = "ELOCALDEMO0001"
 
 
 def local_environment(moto_url: str, app_url: str) -> dict[str, str]:
@@ -35,6 +39,8 @@ def local_environment(moto_url: str, app_url: str) -> dict[str, str]:
         "SENDER_EMAIL": SENDER,
         "ARCHIVE_EMAIL": ARCHIVE,
         "OWNER_EMAIL": OWNER,
+        "FUNCTION_NAMES": ",".join(f"{label}={name}" for label, name in FUNCTION_NAMES.items()),
+        "DISTRIBUTION_ID": DISTRIBUTION_ID,
         "ADMIN_EMAILS": os.environ.get("ADMIN_EMAILS", "admin@example.com"),
         "APP_URL": app_url,
         "COOKIE_SECURE": "false",  # the local stack is plain http on loopback

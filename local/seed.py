@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from local.seed_report_sources import seed_report_sources
 from local.seed_reports import seed_portfolio
 from local.seed_tasks import seed_tasks
 from quarterdeck import keys
@@ -25,6 +26,7 @@ def seed_demo_data(store: Store | None = None) -> None:
     seed_tasks(store)
     seed_sails(store)
     seed_portfolio()
+    seed_report_sources()
 
 
 # --- sails: a few upcoming evenings, some roles taken, a tick or two, one cancelled ---------

@@ -49,6 +49,13 @@ class Settings:
     guest_capacity: int = 6
     # Email pacing fallback when the account's quota cannot be read.
     default_max_send_rate: float = 1.0
+    # Report sources (quarterdeck.reports.aws_figures, .handoff_notes): the Lambda functions
+    # whose CloudWatch figures the CTO report shows, as (label, function name); the CloudFront
+    # distribution; where the handoff notes live and when one is stale.
+    monitored_functions: tuple[tuple[str, str], ...] = ()
+    distribution_id: str = ""
+    notes_prefix: str = "notes/"
+    note_stale_days: int = 14
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -57,6 +64,22 @@ class Settings:
 
     def is_admin(self, email: str) -> bool:
         return email.strip().lower() in self.admin_emails
+
+
+def _functions(value: str, env: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """`api=name,nudges=name,reports=$AWS_LAMBDA_FUNCTION_NAME` -> ((label, name), ...).
+
+    `$AWS_LAMBDA_FUNCTION_NAME` is this function's own name (a function cannot !Ref itself);
+    an entry whose name is empty is left out."""
+    found: list[tuple[str, str]] = []
+    for part in value.split(","):
+        label, _, name = part.strip().partition("=")
+        name = name.strip()
+        if name == "$AWS_LAMBDA_FUNCTION_NAME":
+            name = env.get("AWS_LAMBDA_FUNCTION_NAME", "").strip()
+        if label.strip() and name:
+            found.append((label.strip(), name))
+    return tuple(found)
 
 
 def settings_from_env(env: dict[str, str] | None = None) -> Settings:
@@ -95,6 +118,10 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         ),
         return_after_sunset_minutes=int(number("RETURN_AFTER_SUNSET_MINUTES", defaults.return_after_sunset_minutes)),
         default_max_send_rate=number("DEFAULT_MAX_SEND_RATE", defaults.default_max_send_rate),
+        monitored_functions=_functions(env.get("FUNCTION_NAMES", ""), env),
+        distribution_id=text("DISTRIBUTION_ID", defaults.distribution_id),
+        notes_prefix=text("NOTES_PREFIX", defaults.notes_prefix),
+        note_stale_days=int(number("NOTE_STALE_DAYS", defaults.note_stale_days)),
     )
 
 

@@ -56,5 +56,11 @@ def nudge_sent(sail_id: str, kind: str, recipient: str, window: str) -> Key:
     return f"NUDGE#{sail_id}", f"{kind}#{recipient.lower()}#{window}"
 
 
-def report_run(kind: str, period: str) -> Key:
-    return f"REPORT#{kind}", f"RUN#{period}"
+def report_run(kind: str, period: str, recipient: str) -> Key:
+    """One delivery of a report: its kind, its period and the address it goes To."""
+    return f"REPORT#{kind}", f"RUN#{period}#{recipient.strip().lower()}"
+
+
+def report_runs(kind: str, period: str = "") -> Key:
+    """A kind's partition and the sort-key prefix of one period's deliveries (or of all)."""
+    return f"REPORT#{kind}", (f"RUN#{period}#" if period else "RUN#")

@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.setLevel("WARNING")  # the progress lines and the table say what happened
 
     def progress(outcome: Outcome, n: int, total: int) -> None:
-        detail = f"MessageId {outcome.message_id}" if outcome.message_id else outcome.reason
+        detail = outcome.detail
         line = f"[{n}/{total}] {outcome.kind:<16} {outcome.period:<8}  {outcome.status:<8} "
         line += f"{outcome.seconds:5.1f}s  {detail}"
         print(line.rstrip(), file=sys.stderr, flush=True)

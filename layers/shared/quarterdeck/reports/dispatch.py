@@ -1,15 +1,17 @@
-"""Dispatch: build each report, send it once per (kind, period), file its action items.
+"""Dispatch: build each report, send it once per (kind, period, recipient), file its action items.
 
-One message per report, To the owner, BCC the archive address, from the verified sender
-(checked before the first send). A failure of one report does not stop the others; the run
-ends with a summary of what was sent, skipped and failed (with reasons).
+One message per recipient of a report (the kind's `recipients` in the portfolio file, the
+owner by default), each BCC the archive address, each with its own MessageId and run record,
+from the verified sender (checked before the first send). A failure of one report (or of
+one recipient) does not stop the others; the run ends with a summary of what was sent,
+skipped and failed (with reasons).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +23,16 @@ from quarterdeck.mail import MailSender
 from quarterdeck.observability import logger
 from quarterdeck.reports import KINDS, ReportKindNotFoundError
 from quarterdeck.reports.periods import Period, parse_period, previous_month, week_of
-from quarterdeck.reports.runs import RunNotClaimed, claim_run, last_run, mark_failed, mark_sent, sent_runs, why_skipped
+from quarterdeck.reports.runs import (
+    Claim,
+    RunNotClaimed,
+    claim_run,
+    last_run,
+    mark_failed,
+    mark_sent,
+    sent_runs,
+    why_all_skipped,
+)
 from quarterdeck.store import Store
 
 if TYPE_CHECKING:  # the strategies, pydantic and jinja2 load only when a report is built
@@ -47,6 +58,8 @@ class Outcome:
     tasks: int = 0
     subject: str = ""
     error: Exception | None = field(default=None, repr=False, compare=False)
+    message_ids: list[str] = field(default_factory=list)  # one per recipient sent to this time
+    recipients: list[str] = field(default_factory=list)  # the recipients sent to this time
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -58,7 +71,20 @@ class Outcome:
             "seconds": round(self.seconds, 3),
             "tasks": self.tasks,
             "subject": self.subject,
+            "message_ids": list(self.message_ids),
+            "recipients": list(self.recipients),
         }
+
+    @property
+    def detail(self) -> str:
+        """MessageId(s) of what was sent, else the reason (both when some recipients failed)."""
+        if len(self.message_ids) > 1:
+            sent = "MessageIds " + ", ".join(self.message_ids)
+        else:
+            sent = f"MessageId {self.message_id}" if self.message_id else ""
+        if sent and self.status == FAILED:
+            return f"{sent}; {self.reason}"
+        return sent or self.reason
 
 
 @dataclass
@@ -85,7 +111,7 @@ class Summary:
     def table(self) -> str:
         rows = [("kind", "period", "status", "detail")]
         for o in self.outcomes:
-            detail = f"MessageId {o.message_id}" if o.message_id else o.reason
+            detail = o.detail
             rows.append((o.kind, o.period, o.status, detail))
         widths = [max(len(r[i]) for r in rows) for i in range(3)]
         lines = [f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}".rstrip() for r in rows]
@@ -130,11 +156,12 @@ def prepare(kind: str, source: Source, period: Period, today: date) -> Report:
     return build_report(kind, source, period, min(today, period.end))
 
 
-def _render(report: Report, settings: Settings, *, archive: bool) -> Any:
+def _render(report: Report, settings: Settings, *, archive: bool, to: Sequence[str] | None = None) -> Any:
     from quarterdeck.reports.render import render_report
 
     bcc = [settings.archive_email] if archive and settings.archive_email else []
-    return render_report(report, [settings.owner_email or "owner@example.com"], bcc=bcc, app_url=settings.app_url)
+    addresses = list(to) if to else [settings.owner_email or "owner@example.com"]
+    return render_report(report, addresses, bcc=bcc, app_url=settings.app_url)
 
 
 ProgressFn = Callable[[Outcome, int, int], None]
@@ -186,7 +213,7 @@ def run_reports(
         except QuarterdeckError:
             done = {}  # the claims below decide anyway
         for kind in [k for k in chosen if (k, periods[k].label) in done]:
-            reason = why_skipped(done[(kind, periods[kind].label)], clock())
+            reason = why_all_skipped(done[(kind, periods[kind].label)], clock())
             finish(Outcome(kind, periods[kind].label, SKIPPED, reason=reason, error=ReportAlreadySentError(reason)))
             chosen.remove(kind)
         if not chosen:
@@ -214,7 +241,7 @@ def run_reports(
         except QuarterdeckError as error:
             return fail_all(error)
 
-    source = Source(portfolio=data, now=clock(), store=store)
+    source = Source(portfolio=data, now=clock(), store=store, settings=settings)
     for kind in chosen:
         started = time.monotonic()
         outcome = (
@@ -279,47 +306,96 @@ def _send_one(
 ) -> Outcome:
     from quarterdeck.reports.actions import file_action_items
 
-    try:
-        claim = claim_run(store, kind, period.label, attempt=new_id(), now=clock(), force=force)
-    except RunNotClaimed as skipped:
-        return Outcome(
-            kind,
-            period.label,
-            SKIPPED,
-            reason=skipped.reason,
-            message_id=None,
-            error=ReportAlreadySentError(skipped.reason),
-        )
-    except QuarterdeckError as error:
-        return Outcome(kind, period.label, FAILED, reason=error.message, error=error)
+    # Claim every recipient's run first (one conditional write each): what was sent before,
+    # or is being sent by another run, is skipped for that recipient alone.
+    claims: list[Claim] = []
+    skipped: list[str] = []
+    for recipient in source.portfolio.recipients_for(kind, settings.owner_email):
+        try:
+            claims.append(
+                claim_run(store, kind, period.label, attempt=new_id(), now=clock(), force=force, recipient=recipient)
+            )
+        except RunNotClaimed as not_claimed:
+            skipped.append(not_claimed.reason)
+        except QuarterdeckError as error:
+            _release(store, claims, error.message, clock)
+            return Outcome(kind, period.label, FAILED, reason=error.message, error=error)
+    if not claims:
+        reason = "; ".join(skipped)
+        return Outcome(kind, period.label, SKIPPED, reason=reason, error=ReportAlreadySentError(reason))
+
     try:
         report = prepare(kind, source, period, today)
-        email = _render(report, settings, archive=True)
+        email = _render(report, settings, archive=True, to=[claims[0].recipient])
         tasks = file_action_items(store, report)
-        message_id = mailer.send(email)
-        logger.info("report sent", extra={"kind": kind, "period": period.label, "message_id": message_id})
-        mark_sent(
-            store,
-            claim,
-            message_id=message_id,
-            now=clock(),
-            recipients=[*email.to, *email.bcc],
-            subject=email.subject,
-            tasks=tasks,
-            forced=force,
-        )
-        return Outcome(kind, period.label, SENT, message_id=message_id, tasks=tasks, subject=email.subject)
     except Exception as error:  # one report's failure must not stop the others
-        reason = error.message if isinstance(error, QuarterdeckError) else f"{type(error).__name__}: {error}"
-        if not isinstance(error, QuarterdeckError):
-            logger.exception("report failed", extra={"kind": kind, "period": period.label})
+        reason = _reason(error, kind, period)
+        _release(store, claims, reason, clock)
+        return Outcome(kind, period.label, FAILED, reason=reason, error=error)
+
+    # One message per recipient, each BCC the archive, each with its own MessageId and record.
+    sent: list[tuple[str, str]] = []
+    failures: list[tuple[str, str, Exception]] = []
+    for claim in claims:
+        message = replace(email, to=(claim.recipient,))
+        try:
+            message_id = mailer.send(message)
+            logger.info(
+                "report sent",
+                extra={"kind": kind, "period": period.label, "recipient": claim.recipient, "message_id": message_id},
+            )
+            mark_sent(
+                store,
+                claim,
+                message_id=message_id,
+                now=clock(),
+                recipients=[*message.to, *message.bcc],
+                subject=message.subject,
+                tasks=tasks,
+                forced=force,
+            )
+            sent.append((claim.recipient, message_id))
+        except Exception as error:  # this recipient's failure must not stop the others
+            reason = _reason(error, kind, period)
+            _release(store, [claim], reason, clock)
+            failures.append((claim.recipient, reason, error))
+
+    outcome = Outcome(
+        kind,
+        period.label,
+        SENT,
+        message_id=sent[0][1] if sent else None,
+        tasks=tasks,
+        subject=email.subject,
+        message_ids=[message_id for _, message_id in sent],
+        recipients=[recipient for recipient, _ in sent],
+    )
+    if failures:
+        outcome.status = FAILED
+        outcome.error = failures[-1][2]
+        if len(claims) == 1:
+            outcome.reason = failures[0][1]
         else:
-            logger.error("report failed", extra={"kind": kind, "period": period.label, "reason": reason})
+            outcome.reason = "; ".join(f"to {recipient}: {reason}" for recipient, reason, _ in failures)
+    return outcome
+
+
+def _reason(error: Exception, kind: str, period: Period) -> str:
+    reason = error.message if isinstance(error, QuarterdeckError) else f"{type(error).__name__}: {error}"
+    if not isinstance(error, QuarterdeckError):
+        logger.exception("report failed", extra={"kind": kind, "period": period.label})
+    else:
+        logger.error("report failed", extra={"kind": kind, "period": period.label, "reason": reason})
+    return reason
+
+
+def _release(store: Store, claims: list[Claim], reason: str, clock: Clock) -> None:
+    """Mark the runs failed and free their leases, so the next run retries them at once."""
+    for claim in claims:
         try:
             mark_failed(store, claim, error=reason, now=clock())
         except QuarterdeckError:  # the lease then expires on its own
-            logger.exception("could not release the report run", extra={"kind": kind})
-        return Outcome(kind, period.label, FAILED, reason=reason, error=error)
+            logger.exception("could not release the report run", extra={"kind": claim.kind})
 
 
 # --- what the API and the page use ------------------------------------------------------------
@@ -359,9 +435,10 @@ def preview_report(
     from quarterdeck.reports.kinds import Source
     from quarterdeck.reports.portfolio import load_portfolio
 
-    source = Source(portfolio=portfolio or load_portfolio(settings=settings), now=clock(), store=store)
+    data = portfolio or load_portfolio(settings=settings)
+    source = Source(portfolio=data, now=clock(), store=store, settings=settings)
     report = prepare(chosen, source, the_period, today)
-    email = _render(report, settings, archive=True)
+    email = _render(report, settings, archive=True, to=data.recipients_for(chosen, settings.owner_email))
     return {
         "kind": chosen,
         "period": the_period.label,

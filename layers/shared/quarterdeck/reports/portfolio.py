@@ -9,6 +9,7 @@ In AWS the file is read from the data bucket (`DATA_BUCKET`/`PORTFOLIO_KEY`).
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -16,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from quarterdeck.errors import ConfigurationError
 
@@ -31,6 +32,20 @@ Rate = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Severity = Literal["critical", "high", "medium", "low"]
 ReportKind = Literal["ceo", "cto", "cfo", "cmo", "accounting", "rental", "yacht_delivery", "client_portfolio"]
 Metric = Literal["monthly_revenue", "net_burn", "runway_months", "charters_per_month"]
+OWNER = "owner"
+_EMAIL = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[a-z]{2,}$")
+
+
+def _recipient(value: str) -> str:
+    if value != OWNER and not _EMAIL.match(value):
+        raise ValueError('a recipient is an email address or "owner" (the deployment\'s OWNER_EMAIL)')
+    return value
+
+
+# A report's recipient: an email address, or "owner". No spaces or line breaks can reach a header.
+Recipient = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254), AfterValidator(_recipient)
+]
 
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
@@ -390,6 +405,15 @@ class Portfolio(_Model):
     yacht_delivery: YachtDelivery | None = None
     client_portfolio: ClientPortfolio | None = None
     accounting: Accounting | None = None
+    # Who each report kind goes To, one message each (the archive BCC on every one); a kind
+    # not listed goes to the owner.
+    recipients: dict[ReportKind, Annotated[list[Recipient], Field(min_length=1, max_length=20)]] = {}
+
+    def recipients_for(self, kind: str, owner: str) -> list[str]:
+        """The kind's recipients, "owner" resolved to `owner`, each once, in the file's order."""
+        listed = self.recipients.get(kind) or [OWNER]  # type: ignore[call-overload]
+        resolved = [(owner if r == OWNER else r).strip().lower() for r in listed]
+        return list(dict.fromkeys(r for r in resolved if r))
 
     # --- lookups the strategies use ---------------------------------------------------
     def entity_name(self, entity_id: str | None) -> str:
@@ -423,7 +447,7 @@ def _path(location: Iterable[Any]) -> str:
 def _describe(error: Mapping[str, Any]) -> tuple[str, str]:
     location = [part for part in error.get("loc", ()) if not str(part).startswith("function-after")]
     # Union members add their type name to the location (e.g. 'int'); drop those.
-    location = [p for p in location if p not in ("int", "float", "str", "date", "bool", "constrained-int")]
+    location = [p for p in location if p not in ("int", "float", "str", "date", "bool", "constrained-int", "[key]")]
     key = _path(location) or "(top level)"
     kind = error.get("type", "")
     if kind == "extra_forbidden":
@@ -498,6 +522,11 @@ def _check_references(portfolio: Portfolio) -> list[tuple[str, str]]:
                 need(streams, stream, f"accounting.chart[{index}].streams[{n}]", "revenue stream")
         for index, deposit in enumerate(portfolio.accounting.deposits):
             need(streams, deposit.stream, f"accounting.deposits[{index}].stream", "revenue stream")
+    for kind, listed in portfolio.recipients.items():
+        for index, recipient in enumerate(listed):
+            if recipient in listed[:index]:
+                key = f"recipients.{kind}[{index}]"
+                problems.append((key, f"{key}: {recipient} is listed twice"))
     months = Counter((t.month) for t in portfolio.revenue_targets)
     for index, target in enumerate(portfolio.revenue_targets):
         if months[target.month] > 1:

@@ -1,4 +1,7 @@
-"""Report runs: one item per (kind, period), `REPORT#<kind>` / `RUN#<period>`.
+"""Report runs: one item per delivery, (kind, period, recipient): `REPORT#<kind>` /
+`RUN#<period>#<recipient>`. A report that goes to two people is two messages, each with its
+own MessageId and its own run, so a re-run sends to neither again, and a failure for one
+recipient is retried for that recipient alone.
 
 A run is claimed with ONE conditional write before anything is sent:
 
@@ -35,6 +38,14 @@ class Claim:
     period: str
     attempt: str
     item: Item
+    recipient: str = ""
+
+
+def _owner() -> str:
+    """The default recipient of every kind (the deployment's OWNER_EMAIL)."""
+    from quarterdeck.config import get_settings
+
+    return get_settings().owner_email.strip().lower()
 
 
 class RunNotClaimed(Exception):
@@ -57,27 +68,42 @@ def why_skipped(current: Item | None, now: datetime) -> str:
     if current.get("message_id") and not (
         current.get("status") == CLAIMED and int(current.get("lease_until", 0)) >= epoch(now)
     ):
-        return f"already sent {current.get('sent_at', '')} (MessageId {current['message_id']}); use force to send again"
+        to = f" to {current['recipient']}" if current.get("recipient") else ""
+        sent = f"{current.get('sent_at', '')} (MessageId {current['message_id']})"
+        return f"already sent{to} {sent}; use force to send again"
     claimed = current.get("claimed_at", "")
     return f"another run is sending it (claimed {claimed}; its lease ends within {LEASE.seconds // 60} minutes)"
 
 
-def claim_run(store: Store, kind: str, period: str, *, attempt: str, now: datetime, force: bool = False) -> Claim:
-    """Claim the right to send (kind, period); RunNotClaimed when it may not be sent now."""
-    pk, sk = keys.report_run(kind, period)
+def claim_run(
+    store: Store,
+    kind: str,
+    period: str,
+    *,
+    attempt: str,
+    now: datetime,
+    force: bool = False,
+    recipient: str | None = None,
+) -> Claim:
+    """Claim the right to send (kind, period) to `recipient` (default: the owner);
+    RunNotClaimed when it may not be sent now."""
+    recipient = (recipient or _owner()).strip().lower()
+    pk, sk = keys.report_run(kind, period, recipient)
     free = "(attribute_not_exists(#lease_until) OR #lease_until < :now)"
     condition = free if force else f"attribute_not_exists(#message_id) AND {free}"
     try:
         item = store.update(
             pk,
             sk,
-            "SET #type = :type, #kind = :kind, #period = :period, #status = :claimed, #attempt = :attempt, "
+            "SET #type = :type, #kind = :kind, #period = :period, #recipient = :recipient, "
+            "#status = :claimed, #attempt = :attempt, "
             "#claimed_at = :at, #lease_until = :lease, #updated_at = :at ADD #attempts :one",
             condition=condition,
             names=_names(
                 "type",
                 "kind",
                 "period",
+                "recipient",
                 "status",
                 "attempt",
                 "claimed_at",
@@ -90,6 +116,7 @@ def claim_run(store: Store, kind: str, period: str, *, attempt: str, now: dateti
                 ":type": "report_run",
                 ":kind": kind,
                 ":period": period,
+                ":recipient": recipient,
                 ":claimed": CLAIMED,
                 ":attempt": attempt,
                 ":at": iso(now),
@@ -100,7 +127,7 @@ def claim_run(store: Store, kind: str, period: str, *, attempt: str, now: dateti
         )
     except ConditionFailedError as lost:
         raise RunNotClaimed(why_skipped(lost.current, now), lost.current) from None
-    return Claim(kind, period, attempt, item)
+    return Claim(kind, period, attempt, item, recipient)
 
 
 def mark_sent(
@@ -114,7 +141,7 @@ def mark_sent(
     tasks: int,
     forced: bool,
 ) -> None:
-    pk, sk = keys.report_run(claim.kind, claim.period)
+    pk, sk = keys.report_run(claim.kind, claim.period, claim.recipient or _owner())
     try:
         store.update(
             pk,
@@ -159,7 +186,7 @@ def mark_sent(
 
 def mark_failed(store: Store, claim: Claim, *, error: str, now: datetime) -> None:
     """Release the lease so the next run retries at once; a run sent before stays sent."""
-    pk, sk = keys.report_run(claim.kind, claim.period)
+    pk, sk = keys.report_run(claim.kind, claim.period, claim.recipient or _owner())
     status = SENT if claim.item.get("message_id") else FAILED
     try:
         store.update(
@@ -179,19 +206,35 @@ def is_sent_and_idle(item: Item, now: datetime) -> bool:
     return bool(item.get("message_id")) and int(item.get("lease_until", 0)) < epoch(now)
 
 
-def sent_runs(store: Store, runs: list[tuple[str, str]], now: datetime) -> dict[tuple[str, str], Item]:
-    """Of (kind, period) pairs, those already sent and idle: one BatchGetItem."""
-    items = store.batch_get([keys.report_run(kind, period) for kind, period in runs])
-    return {
-        (str(item["kind"]), str(item["period"])): item
-        for item in items
-        if item.get("kind") and is_sent_and_idle(item, now)
-    }
+def period_runs(store: Store, kind: str, period: str) -> list[Item]:
+    """Every delivery of (kind, period): one Query (consistent, so a run just sent is seen)."""
+    pk, prefix = keys.report_runs(kind, period)
+    return store.query(pk, sk_prefix=prefix, consistent=True)
+
+
+def sent_runs(store: Store, runs: list[tuple[str, str]], now: datetime) -> dict[tuple[str, str], list[Item]]:
+    """Of (kind, period) pairs, those whose every delivery so far is sent and idle: one Query each.
+
+    Used to skip a repeated run before the portfolio (and so the recipient list) is loaded;
+    a recipient added to the data file after a period's report went out gets the next period's
+    (or a forced resend)."""
+    done: dict[tuple[str, str], list[Item]] = {}
+    for kind, period in runs:
+        items = period_runs(store, kind, period)
+        if items and all(is_sent_and_idle(item, now) for item in items):
+            done[(kind, period)] = items
+    return done
+
+
+def why_all_skipped(items: list[Item], now: datetime) -> str:
+    """Why a report goes to none of its recipients now (one reason per recipient)."""
+    return "; ".join(why_skipped(item, now) for item in items) or "the run record changed meanwhile"
 
 
 def run_view(item: Item) -> dict[str, Any]:
     return {
         "period": item.get("period"),
+        "recipient": item.get("recipient"),
         "status": item.get("status"),
         "message_id": item.get("message_id"),
         "sent_at": item.get("sent_at"),
@@ -202,13 +245,20 @@ def run_view(item: Item) -> dict[str, Any]:
 
 
 def last_run(store: Store, kind: str) -> dict[str, Any] | None:
-    """The kind's most recently changed run: one Query of its partition (newest periods first)."""
-    pk, prefix = keys.report_run(kind, "")
-    items = store.query(pk, sk_prefix=prefix, forward=False, limit=20)
+    """The kind's most recently changed run, with every delivery of its period: one Query of its
+    partition (newest periods first). `message_id` is the newest delivery's; `deliveries` lists
+    each recipient's."""
+    pk, prefix = keys.report_runs(kind)
+    items = store.query(pk, sk_prefix=prefix, forward=False, limit=50)
     if not items:
         return None
-    return run_view(max(items, key=lambda i: str(i.get("updated_at", ""))))
+    latest = max(items, key=lambda i: str(i.get("updated_at", "")))
+    same = [i for i in items if i.get("period") == latest.get("period")]
+    view = run_view(latest)
+    view["deliveries"] = [run_view(i) for i in sorted(same, key=lambda i: str(i.get("recipient", "")))]
+    return view
 
 
-def get_run(store: Store, kind: str, period: str) -> Item | None:
-    return store.get(*keys.report_run(kind, period), consistent=True)
+def get_run(store: Store, kind: str, period: str, recipient: str | None = None) -> Item | None:
+    """The run of (kind, period) to `recipient` (default: the owner)."""
+    return store.get(*keys.report_run(kind, period, recipient or _owner()), consistent=True)

@@ -20,17 +20,60 @@ from quarterdeck.reports.periods import Period
 from quarterdeck.reports.portfolio import Portfolio
 
 if TYPE_CHECKING:
+    from quarterdeck.config import Settings
+    from quarterdeck.reports.aws_figures import AwsFigures
+    from quarterdeck.reports.handoff_notes import HandoffNotes
     from quarterdeck.store import Store
+
+AwsReader = Callable[[Period, date, datetime, tuple[str, ...]], "AwsFigures"]
+NotesReader = Callable[[date], "HandoffNotes"]
 
 
 @dataclass
 class Source:
-    """Everything a strategy may read. Live figures are fetched once per run, on first use."""
+    """Everything a strategy may read. Live figures, AWS figures and handoff notes are fetched
+    once per run, on first use. AWS figures and notes are read with `settings` (or the readers
+    given); without either, they are said to be unavailable."""
 
     portfolio: Portfolio
     now: datetime  # aware
     store: Store | None = None
+    settings: Settings | None = None
+    aws_reader: AwsReader | None = None
+    notes_reader: NotesReader | None = None
     _live: dict[str, LiveFigures] = field(default_factory=dict)
+    _aws: dict[tuple[str, date, tuple[str, ...]], AwsFigures] = field(default_factory=dict)
+    _notes: dict[date, HandoffNotes] = field(default_factory=dict)
+
+    def aws(self, period: Period, today: date, sources: tuple[str, ...] | None = None) -> AwsFigures:
+        """The AWS figures of `sources` (default: all); a read of all of them serves any ask."""
+        from quarterdeck.reports import aws_figures
+
+        wanted = tuple(sources or aws_figures.SOURCES)
+        everything = (period.label, today, aws_figures.SOURCES)
+        key = everything if everything in self._aws else (period.label, today, wanted)
+        if key not in self._aws:
+            if self.aws_reader is not None:
+                figures = self.aws_reader(period, today, self.now, wanted)
+            elif self.settings is not None:
+                figures = aws_figures.read_aws_figures(period, today, self.now, self.settings, sources=wanted)
+            else:
+                figures = aws_figures.not_read("no AWS settings were given to this run", wanted)
+            self._aws[key] = figures
+        return self._aws[key]
+
+    def notes(self, today: date) -> HandoffNotes:
+        if today not in self._notes:
+            from quarterdeck.reports import handoff_notes
+
+            if self.notes_reader is not None:
+                notes = self.notes_reader(today)
+            elif self.settings is not None:
+                notes = handoff_notes.read_handoff_notes(self.settings, today)
+            else:
+                notes = handoff_notes.not_read("no data bucket settings were given to this run")
+            self._notes[today] = notes
+        return self._notes[today]
 
     def live(self, today: date) -> LiveFigures | None:
         if self.store is None:
@@ -69,6 +112,15 @@ class Draft:
         for missing in figures.missing:
             self.needs.lack(missing.what, missing.key)
         return figures
+
+    def aws(self, *sources: str) -> AwsFigures:
+        """Live AWS figures over the report's period: the sources named (default: all of
+        quarterdeck.reports.aws_figures.SOURCES), each optional."""
+        return self.source.aws(self.period, self.today, sources or None)
+
+    def notes(self) -> HandoffNotes:
+        """The projects' handoff notes, as of the report's day."""
+        return self.source.notes(self.today)
 
     def due(self, days: int) -> date:
         return self.today + timedelta(days=days)

@@ -9,6 +9,7 @@ from typing import Any
 
 from quarterdeck.reports.kinds import Draft
 from quarterdeck.reports.portfolio import SEVERITY_ORDER
+from quarterdeck.reports.source_views import notes_view
 
 AGENDA_DAYS = 30
 DUE_BY_SEVERITY = {"critical": 7, "high": 14, "medium": 21, "low": 30}
@@ -20,7 +21,10 @@ class Shortfall:
     entity: str
     severity: str
     owner: str
-    source: str  # "computed" or "declared"
+    source: str  # "computed", "declared" or "handoff note"
+    project: str = ""  # a blocker from a handoff note: its project,
+    dated: date | None = None  # the date it was written down,
+    stale: bool = False  # and whether its note is past the stale age
 
 
 def _shortfalls(d: Draft) -> list[Shortfall]:
@@ -99,6 +103,21 @@ def _shortfalls(d: Draft) -> list[Shortfall]:
             )
     for risk in p.risks:
         found.append(Shortfall(risk.title, p.entity_name(risk.entity), risk.severity, risk.owner, "declared"))
+    # Blockers written down in the projects' handoff notes, quoted with project and date.
+    for note in d.notes().notes:
+        for blocker in note.blockers:
+            found.append(
+                Shortfall(
+                    blocker.text,
+                    p.entity_name(note.entity) if note.entity else note.project,
+                    "high",
+                    note.owner,
+                    "handoff note",
+                    project=note.project,
+                    dated=blocker.dated,
+                    stale=note.stale,
+                )
+            )
     return sorted(found, key=lambda s: (SEVERITY_ORDER[s.severity], s.source != "computed"))
 
 
@@ -136,7 +155,7 @@ def build(d: Draft) -> None:
     # The 30-day agenda: critical then high shortfalls, and goals due within 30 days.
     agenda: list[dict[str, Any]] = []
     for s in shortfalls:
-        if s.severity in ("critical", "high"):
+        if s.severity in ("critical", "high") and not s.stale:  # a stale note's blocker may be gone
             agenda.append(
                 {
                     "title": f"Fix: {s.title}",
@@ -196,6 +215,7 @@ def build(d: Draft) -> None:
             "tracked_kpis": [k for k in p.kpis if k.tracked],
             "live": live,
             "agenda": agenda[:10],
+            "handoff": notes_view(d.notes(), p),
             "agenda_days": AGENDA_DAYS,
         }
     )

@@ -8,6 +8,7 @@ from quarterdeck.reports.kinds import Draft
 from quarterdeck.reports.model import ceil_div, chart
 from quarterdeck.reports.periods import add_months, month_key, month_of
 from quarterdeck.reports.portfolio import Initiative, Portfolio
+from quarterdeck.reports.source_views import aws_view, cost_comparison
 
 TIERS = ("zero-cost", "low-cost", "revenue-producing", "do not deploy")
 RUNWAY_CHART_MONTHS = 12
@@ -108,6 +109,12 @@ def build(d: Draft) -> None:
             ],
             (("actual", "revenue received"), ("target", "target")),
         )
+    # The AWS bill by service as Cost Explorer measures it (optional: unavailable is said).
+    from quarterdeck.reports.aws_figures import COST
+
+    figures = d.aws(COST)
+    data["aws"] = aws_view(figures)
+    data["cost_measured"] = cost_comparison(figures, p)
     d.data.update(data)
 
     # Action items.

@@ -9,6 +9,7 @@ from typing import Any
 from quarterdeck.reports.kinds import Draft
 from quarterdeck.reports.model import chart
 from quarterdeck.reports.portfolio import SEVERITY_ORDER
+from quarterdeck.reports.source_views import aws_view, cost_comparison, notes_view
 
 PRACTICES = (
     ("ci", "CI"),
@@ -124,6 +125,15 @@ def build(d: Draft) -> None:
         }
     )
 
+    # Live AWS figures (CloudWatch, DynamoDB, Cost Explorer) and the projects' handoff notes:
+    # each source optional, an unavailable one named with its reason in the report.
+    figures = d.aws()
+    measured = cost_comparison(figures, p)
+    if measured is not None and measured.estimate is None:
+        d.needs.lack('AWS expense lines (vendor "AWS") to compare the measured cost with', "expenses")
+    notes = d.notes()
+    d.data.update({"aws": aws_view(figures), "cost_measured": measured, "handoff": notes_view(notes, p)})
+
     # Action items: open critical/high security gaps first, then the top of the ROI ranking.
     for finding in open_findings:
         if finding.severity in ("critical", "high"):
@@ -146,4 +156,20 @@ def build(d: Draft) -> None:
             30,
             "Actions ranked by ROI",
             entity=action["entity"],
+        )
+    if measured is not None and measured.over_estimate and measured.estimate is not None:
+        d.act(
+            f"AWS cost in {measured.last_month} (${measured.measured_last_month:,.2f}) is "
+            f"{measured.last_month_share:.0%} above the estimate (${measured.estimate:,.2f} a month): "
+            "find why, or correct the estimate",
+            "CTO",
+            14,
+            "Infrastructure cost",
+        )
+    if notes.stale:
+        d.act(
+            "Update the stale handoff notes: " + ", ".join(n.project for n in notes.stale),
+            "CTO",
+            7,
+            "Handoff notes",
         )
