@@ -298,7 +298,7 @@ def add_guest(
     Returns `{guest, waiver_link_sent, message}`. If the link cannot be sent the guest stays
     added (the admin is told and can resend)."""
     settings = settings or get_settings()
-    clean_name = text_field(name, "name")
+    clean_name = text_field(name, "name", single_line=True)
     address = email_address(email)
     clean_phone = _phone(phone)
     meta = get_sail_meta(store, sail_id)
@@ -438,14 +438,14 @@ def _validate_signature(
 ) -> tuple[str, str | None]:
     if not " ".join(str(full_name or "").split()):
         raise InvalidInputError("Type your full name to sign.", field="full_name")
-    name = text_field(full_name, "full_name", max_length=120)
+    name = text_field(full_name, "full_name", max_length=120, single_line=True)
     if accept is not True:
         raise InvalidInputError("Tick “I have read and accept the waiver” to sign.", field="accept")
     guardian = None
     if minor is True:
         if not " ".join(str(guardian_name or "").split()):
             raise InvalidInputError("A minor's waiver needs the parent or guardian's full name.", field="guardian_name")
-        guardian = text_field(guardian_name, "guardian_name", max_length=120)
+        guardian = text_field(guardian_name, "guardian_name", max_length=120, single_line=True)
     return name, guardian
 
 

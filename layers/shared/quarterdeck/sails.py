@@ -86,7 +86,7 @@ def sail_date(value: object, *, now: datetime, settings: Settings, field: str = 
 def sail_title(value: object) -> str:
     if value is not None and not isinstance(value, str):
         raise InvalidInputError("The title is text.", field="title")
-    return text_field(value, "title", min_length=1, max_length=TITLE_MAX)
+    return text_field(value, "title", min_length=1, max_length=TITLE_MAX, single_line=True)
 
 
 def sail_notes(value: object) -> str:

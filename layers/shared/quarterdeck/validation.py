@@ -17,7 +17,17 @@ def email_address(value: object, field: str = "email") -> str:
     return text
 
 
-def text_field(value: object, field: str, *, min_length: int = 1, max_length: int = 120) -> str:
+# Characters that end a line somewhere (email headers, str.splitlines): never inside a name or title.
+_LINE_BREAKS = frozenset("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def text_field(
+    value: object, field: str, *, min_length: int = 1, max_length: int = 120, single_line: bool = False
+) -> str:
+    """Whitespace collapsed to single spaces. `single_line` values (names, titles: they reach email
+    subjects) are refused if they carry a line break, rather than silently joined."""
+    if single_line and _LINE_BREAKS.intersection(str(value or "")):
+        raise InvalidInputError(f"The {field.replace('_', ' ')} must be on one line.", field=field)
     text = " ".join(str(value or "").split())
     if len(text) < min_length:
         raise InvalidInputError(f"The {field.replace('_', ' ')} is required.", field=field)
