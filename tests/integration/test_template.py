@@ -35,7 +35,12 @@ REPORT_KINDS = {
 
 # Actions that IAM accepts only with Resource "*" (no resource-level permissions).
 # Anything else with "*" as its resource fails test_no_wildcard_resource_except_justified.
-ACTIONS_WITHOUT_RESOURCE_LEVEL = {"ses:GetSendQuota", "ses:GetIdentityVerificationAttributes"}
+ACTIONS_WITHOUT_RESOURCE_LEVEL = {
+    "ses:GetSendQuota",
+    "ses:GetIdentityVerificationAttributes",
+    "cloudwatch:GetMetricData",  # the reports' Lambda and CloudFront figures
+    "ce:GetCostAndUsage",  # the reports' cost by service
+}
 
 FUNCTIONS = ("ApiFunction", "NudgeFunction", "ReportFunction")
 
@@ -263,13 +268,65 @@ def test_table_statements_name_the_table_and_its_index(template: dict[str, Any])
     """Given a DynamoDB statement, when its resources are read, then they are the table ARN and gsi1 only."""
     for name, statement in policy_statements(template):
         if any(str(a).startswith("dynamodb:") for a in as_list(statement.get("Action", []))):
-            if statement.get("Sid") == "FreeNudgeClaims":
+            if statement.get("Sid") in {"FreeNudgeClaims", "ReportSourcesTable"}:
                 assert statement["Resource"] == {"Fn::GetAtt": ["Table", "Arn"]}
                 continue
             resources_ = as_list(statement["Resource"])
             assert {"Fn::GetAtt": ["Table", "Arn"]} in resources_, name
             assert {"Fn::Sub": "${Table.Arn}/index/gsi1"} in resources_, name
             assert len(resources_) == 2, name
+
+
+def test_report_function_reads_its_sources_with_only_the_read_actions_they_need(template: dict[str, Any]) -> None:
+    """Given the reports' sources (CloudWatch, DynamoDB, Cost Explorer, the notes in S3), when
+    ReportFunction's policy is read, then it grants exactly the read actions each needs, each on
+    the narrowest resource IAM accepts, and nothing else."""
+    statements = {st.get("Sid"): st for name, st in policy_statements(template) if name == "ReportFunction"}
+    granted = {str(a) for st in statements.values() for a in as_list(st["Action"])}
+    # Then every action the function has is one of these: its table reads and writes, the mail,
+    # and the sources' reads (no Put/Delete/Describe* beyond DescribeTable, no other service).
+    assert granted == {
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:ConditionCheckItem",
+        "ses:SendEmail",
+        "ses:SendRawEmail",
+        "ses:GetSendQuota",
+        "ses:GetIdentityVerificationAttributes",
+        "s3:GetObject",
+        "s3:ListBucket",
+        "dynamodb:DescribeTable",
+        "cloudwatch:GetMetricData",
+        "ce:GetCostAndUsage",
+    }
+    # CloudWatch and Cost Explorer: one read action each, "*" only because IAM accepts nothing else.
+    assert as_list(statements["ReportSourcesMetrics"]["Action"]) == ["cloudwatch:GetMetricData"]
+    assert statements["ReportSourcesMetrics"]["Resource"] == "*"
+    assert as_list(statements["ReportSourcesCost"]["Action"]) == ["ce:GetCostAndUsage"]
+    assert statements["ReportSourcesCost"]["Resource"] == "*"
+    # DynamoDB: DescribeTable on the table itself (not its index, not every table).
+    assert as_list(statements["ReportSourcesTable"]["Action"]) == ["dynamodb:DescribeTable"]
+    assert statements["ReportSourcesTable"]["Resource"] == {"Fn::GetAtt": ["Table", "Arn"]}
+    # S3: list the data bucket for the notes/ prefix only; read the portfolio and the notes only.
+    listing = statements["ReportSourcesNotesList"]
+    assert as_list(listing["Action"]) == ["s3:ListBucket"]
+    assert listing["Resource"] == {"Fn::GetAtt": ["DataBucket", "Arn"]}
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["notes/*"]}}
+    reads = [st for st in statements.values() if "s3:GetObject" in as_list(st["Action"])]
+    assert len(reads) == 1 and as_list(reads[0]["Action"]) == ["s3:GetObject"]
+    assert as_list(reads[0]["Resource"]) == [
+        {"Fn::Sub": "${DataBucket.Arn}/${PortfolioKey}"},
+        {"Fn::Sub": "${DataBucket.Arn}/notes/*"},
+    ]
+    # And the function is told which functions and which distribution to read.
+    variables = props(template, "ReportFunction")["Environment"]["Variables"]
+    names = variables["FUNCTION_NAMES"]["Fn::Sub"]
+    assert "api=${ApiFunction}" in names and "nudges=${NudgeFunction}" in names
+    assert "reports=$AWS_LAMBDA_FUNCTION_NAME" in names
+    assert variables["DISTRIBUTION_ID"] == {"Ref": "Distribution"}
 
 
 # ------------------------------------------------------------------ data
