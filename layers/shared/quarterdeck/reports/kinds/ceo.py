@@ -118,7 +118,8 @@ def _shortfalls(d: Draft) -> list[Shortfall]:
                     stale=note.stale,
                 )
             )
-    return sorted(found, key=lambda s: (SEVERITY_ORDER[s.severity], s.source != "computed"))
+    # Worst first; computed before declared; a stale note's blockers after the current ones.
+    return sorted(found, key=lambda s: (SEVERITY_ORDER[s.severity], s.source != "computed", s.stale))
 
 
 def build(d: Draft) -> None:
