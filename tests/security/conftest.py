@@ -200,7 +200,7 @@ def in_browser(work: Callable[[Any], T]) -> T:
         return pool.submit(run).result()
 
 
-def session_cookie(stack: LocalStack, token: str) -> dict[str, Any]:
+def session_cookie(stack: LocalStack, token: str) -> Any:
     """The session cookie as the magic-link page leaves it in the browser."""
     return {
         "name": "qd_session",

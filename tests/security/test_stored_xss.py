@@ -131,7 +131,12 @@ def _look(stack: LocalStack, token: str, visits: list[tuple[str, list[str], str 
         page = new_phone_page(browser, problems)
         page.context.add_cookies([session_cookie(stack, token)])
         dialogs: list[str] = []
-        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+        def on_dialog(dialog: Any) -> None:
+            dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
         injected: dict[str, int] = {}
         missing: list[str] = []
         for route, texts, click in visits:
