@@ -338,6 +338,7 @@ def _send_one(
     failures: list[tuple[str, str, Exception]] = []
     for claim in claims:
         message = replace(email, to=(claim.recipient,))
+        message_id: str | None = None
         try:
             message_id = mailer.send(message)
             logger.info(
@@ -357,7 +358,10 @@ def _send_one(
             sent.append((claim.recipient, message_id))
         except Exception as error:  # this recipient's failure must not stop the others
             reason = _reason(error, kind, period)
-            _release(store, [claim], reason, clock)
+            if message_id is not None:  # SES accepted it; only the record failed: never resend it
+                reason = f"sent (MessageId {message_id}), but recording it failed: {reason}"
+                sent.append((claim.recipient, message_id))
+            _release(store, [claim], reason, clock, message_id=message_id)
             failures.append((claim.recipient, reason, error))
 
     outcome = Outcome(
@@ -389,11 +393,12 @@ def _reason(error: Exception, kind: str, period: Period) -> str:
     return reason
 
 
-def _release(store: Store, claims: list[Claim], reason: str, clock: Clock) -> None:
-    """Mark the runs failed and free their leases, so the next run retries them at once."""
+def _release(store: Store, claims: list[Claim], reason: str, clock: Clock, message_id: str | None = None) -> None:
+    """Mark the runs failed and free their leases, so the next run retries them at once (or,
+    with the `message_id` SES gave, mark it sent, so none retries it)."""
     for claim in claims:
         try:
-            mark_failed(store, claim, error=reason, now=clock())
+            mark_failed(store, claim, error=reason, now=clock(), message_id=message_id)
         except QuarterdeckError:  # the lease then expires on its own
             logger.exception("could not release the report run", extra={"kind": claim.kind})
 

@@ -184,18 +184,28 @@ def mark_sent(
         logger.warning("report run taken over before it was marked sent", extra={"kind": claim.kind})
 
 
-def mark_failed(store: Store, claim: Claim, *, error: str, now: datetime) -> None:
-    """Release the lease so the next run retries at once; a run sent before stays sent."""
+def mark_failed(store: Store, claim: Claim, *, error: str, now: datetime, message_id: str | None = None) -> None:
+    """Release the lease so the next run retries at once; a run sent before stays sent.
+
+    `message_id`: SES accepted the message and only recording it failed; the run is marked
+    sent with that id (a smaller write than `mark_sent`'s), so no later run sends it again."""
     pk, sk = keys.report_run(claim.kind, claim.period, claim.recipient or _owner())
-    status = SENT if claim.item.get("message_id") else FAILED
+    status = SENT if claim.item.get("message_id") or message_id else FAILED
+    update = "SET #status = :status, #error = :error, #failed_at = :at, #updated_at = :at"
+    names = ["status", "error", "failed_at", "updated_at", "lease_until", "attempt"]
+    values: dict[str, Any] = {":status": status, ":error": error[:500], ":at": iso(now), ":attempt": claim.attempt}
+    if message_id:
+        update += ", #message_id = :id, #sent_at = :at"
+        names += ["message_id", "sent_at"]
+        values[":id"] = message_id
     try:
         store.update(
             pk,
             sk,
-            "SET #status = :status, #error = :error, #failed_at = :at, #updated_at = :at REMOVE #lease_until",
+            update + " REMOVE #lease_until",
             condition="#attempt = :attempt",
-            names=_names("status", "error", "failed_at", "updated_at", "lease_until", "attempt"),
-            values={":status": status, ":error": error[:500], ":at": iso(now), ":attempt": claim.attempt},
+            names=_names(*names),
+            values=values,
         )
     except ConditionFailedError:  # pragma: no cover
         logger.warning("report run taken over before it was marked failed", extra={"kind": claim.kind})
