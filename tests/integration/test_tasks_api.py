@@ -49,6 +49,7 @@ def test_a_new_task_is_pending_and_listed_in_its_column(admin: ApiClient) -> Non
     board = admin.get("/api/tasks").json()
     assert set(board["columns"]) == set(STATUSES)
     assert len(board["today"]) == 10
+    assert set(admin.get("/api/tasks", params={"status": ""}).json()["columns"]) == set(STATUSES)
 
 
 def test_moves_go_forward_and_back_and_are_recorded(admin: ApiClient) -> None:
