@@ -69,7 +69,9 @@ def _task_counts(store: Store, today: date) -> dict[str, int] | None:
     return task_counts(store, today)
 
 
-def sail_figures(figures: LiveFigures, store: Store, now: datetime) -> None:
+def sail_figures(figures: LiveFigures, store: Store, now: datetime, *, detail: bool = True) -> None:
+    """Sails run and planned from the month's GSI1 partition (one Query); with `detail`, one
+    Query per sail more for its roles and guests (fill rate, waivers on time)."""
     metas: list[Item] = [
         item for item in store.query(keys.sails_month(figures.month), index="gsi1") if item.get("type") == "sail"
     ]
@@ -82,6 +84,8 @@ def sail_figures(figures: LiveFigures, store: Store, now: datetime) -> None:
         departed = departure is not None and departure <= now
         run += departed
         planned += not departed
+        if not detail:
+            continue
         items = store.query(keys.sail_partition(str(meta["id"])))
         for item in items:
             if item.get("type") == "role":
@@ -92,6 +96,8 @@ def sail_figures(figures: LiveFigures, store: Store, now: datetime) -> None:
                 signed = _moment(item.get("signed_at"))
                 on_time += signed is not None and departure is not None and signed <= departure
     figures.sails_run, figures.sails_planned, figures.sails_cancelled = run, planned, cancelled
+    if not detail:
+        return
     figures.roles_total, figures.roles_filled = roles_total, roles_filled
     figures.guests_due, figures.waivers_on_time = guests_due, on_time
     if roles_total == 0:
@@ -102,14 +108,17 @@ def sail_figures(figures: LiveFigures, store: Store, now: datetime) -> None:
         )
 
 
-def live_figures(store: Store, now: datetime, today: date) -> LiveFigures:
-    """The month of `today`: sails run (departed) and planned, fill rate, waivers, tasks."""
+def live_figures(store: Store, now: datetime, today: date, *, detail: bool = True) -> LiveFigures:
+    """The month of `today`: sails run (departed) and planned; with `detail` also the fill
+    rate, waivers signed on time and the open and overdue tasks (more reads)."""
     figures = LiveFigures(month=f"{today.year:04d}-{today.month:02d}")
     try:
-        sail_figures(figures, store, now)
+        sail_figures(figures, store, now, detail=detail)
     except QuarterdeckError as error:
         logger.warning("live sail figures unavailable", extra={"error": error.message})
         figures.missing.append(Missing(f"sails, fill rate and waivers ({error.message})", "live.sails"))
+    if not detail:
+        return figures
     try:
         counts = _task_counts(store, today)
     except QuarterdeckError as error:

@@ -41,7 +41,7 @@ class Source:
     settings: Settings | None = None
     aws_reader: AwsReader | None = None
     notes_reader: NotesReader | None = None
-    _live: dict[str, LiveFigures] = field(default_factory=dict)
+    _live: dict[tuple[str, bool], LiveFigures] = field(default_factory=dict)
     _aws: dict[tuple[str, date, tuple[str, ...]], AwsFigures] = field(default_factory=dict)
     _notes: dict[date, HandoffNotes] = field(default_factory=dict)
 
@@ -75,13 +75,16 @@ class Source:
             self._notes[today] = notes
         return self._notes[today]
 
-    def live(self, today: date) -> LiveFigures | None:
+    def live(self, today: date, *, detail: bool = True) -> LiveFigures | None:
+        """The month's live figures; `detail=False` reads the sail counts only (one Query)."""
         if self.store is None:
             return None
         month = f"{today.year:04d}-{today.month:02d}"
-        if month not in self._live:
-            self._live[month] = live_figures(self.store, self.now, today)
-        return self._live[month]
+        if (month, True) in self._live:  # the detailed read answers any ask
+            return self._live[(month, True)]
+        if (month, detail) not in self._live:
+            self._live[(month, detail)] = live_figures(self.store, self.now, today, detail=detail)
+        return self._live[(month, detail)]
 
 
 class Draft:
@@ -104,13 +107,14 @@ class Draft:
             self._finance = compute_finance(self.portfolio, self.today, self.needs)
         return self._finance
 
-    def live(self) -> LiveFigures | None:
-        figures = self.source.live(self.today)
+    def live(self, *, detail: bool = True) -> LiveFigures | None:
+        figures = self.source.live(self.today, detail=detail)
         if figures is None:
             self.needs.lack("live figures from the table (sails, fill rate, waivers, tasks)", "live")
             return None
         for missing in figures.missing:
-            self.needs.lack(missing.what, missing.key)
+            if detail or missing.key == "live.sails":  # the counts alone need only the sails
+                self.needs.lack(missing.what, missing.key)
         return figures
 
     def aws(self, *sources: str) -> AwsFigures:

@@ -76,8 +76,8 @@ def build(d: Draft) -> None:
     if not p.initiatives:
         d.needs.lack("initiatives to sort into capital tiers", "initiatives")
 
-    # Charters this month (live) against break-even.
-    live = d.live()
+    # Charters this month (live) against break-even: the sail counts are all it needs.
+    live = d.live(detail=False)
     data["live"] = live
     data["charters_this_month"] = live.sails_total if live else None
     data["charters_short"] = (
