@@ -27,7 +27,7 @@ from typing import Any
 
 from quarterdeck import keys
 from quarterdeck.auth import Caller, Purpose, issue_code
-from quarterdeck.clock import Clock, epoch, iso, system_clock
+from quarterdeck.clock import Clock, IdGenerator, epoch, iso, new_id, system_clock
 from quarterdeck.config import Settings, get_settings
 from quarterdeck.documents import DocumentStore
 from quarterdeck.errors import (
@@ -466,6 +466,7 @@ def sign_waiver(
     settings: Settings | None = None,
     clock: Clock = system_clock,
     waiver_dir: Path = WAIVER_DIR,
+    new_id: IdGenerator = new_id,
 ) -> dict[str, Any]:
     """The guest signs their own waiver. Returns `{status: signed | already signed, message,
     guest, signature, copy_stored, copy_emailed}`."""
@@ -513,6 +514,8 @@ def sign_waiver(
         "copy_emailed": False,
         # This request owns the copy effects for a while; a concurrent double-submit does not repeat them.
         "copy_lease_until": epoch(now) + COPY_LEASE_SECONDS,
+        # Which request wrote the signature: it finishes what it wrote even if the answer was lost.
+        "request_id": new_id(),
     }
     guest_pk, guest_sk = keys.guest(sail_id, guest_id)
     meta_pk, meta_sk = keys.sail(sail_id)
@@ -562,6 +565,13 @@ def sign_waiver(
         if not store.get(guest_pk, guest_sk, consistent=True):
             raise GuestNotFoundError("There is no such guest on this sail.") from None
         raise ConflictError("This sail was cancelled.", code="sail_cancelled") from None
+    except ServiceUnavailableError:
+        # A timeout may come after the transaction committed. If our own signature is in place,
+        # it (and its copy lease) is ours to finish; otherwise nothing was written: try again.
+        landed = store.get(pk, sk, consistent=True)
+        if not landed or landed.get("request_id") != record["request_id"]:
+            raise
+        logger.info("signing answer lost after commit; finishing it", extra={"key": record["object_key"]})
     guest = {**guest, "status": CONFIRMED, "signed_at": signed_at}
     return _finish(
         store,
