@@ -29,8 +29,8 @@ def local_environment(moto_url: str, app_url: str) -> dict[str, str]:
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
         "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",  # nosec B105 - moto's dummy credentials, local stack only
+        "AWS_SESSION_TOKEN": "testing",  # nosec B105 - moto's dummy credentials, local stack only
         "STAGE": "local",
         "TABLE_NAME": TABLE_NAME,
         "SIGNING_SECRET_ID": SECRET_NAME,

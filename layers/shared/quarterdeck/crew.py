@@ -231,7 +231,7 @@ def _commit(
             if attempt == attempts:
                 raise
             logger.info("role transaction collided; trying again", extra={"slot": slot, "attempt": attempt})
-            time.sleep(random.uniform(0, 0.05 * 2**attempt))  # full jitter
+            time.sleep(random.uniform(0, 0.05 * 2**attempt))  # nosec B311 - full jitter for a retry, not a secret
 
 
 # --- invite -------------------------------------------------------------------------

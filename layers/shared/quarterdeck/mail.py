@@ -213,7 +213,7 @@ class SesMailSender:
             except BotoCoreError as error:
                 if attempt == self.max_attempts:
                     raise ServiceUnavailableError("Email could not be sent; please try again.") from error
-            delay = random.uniform(0, self.base_delay * 2 ** (attempt - 1))  # full jitter
+            delay = random.uniform(0, self.base_delay * 2 ** (attempt - 1))  # nosec B311 - full jitter, not a secret
             logger.info("email throttled; retrying", extra={"attempt": attempt, "delay": round(delay, 3)})
             self.sleep(delay)
         raise ServiceUnavailableError("Email could not be sent; please try again.")

@@ -103,10 +103,10 @@ class Write:
     def to_request(self, table: str) -> dict[str, Any]:
         body: dict[str, Any] = {"TableName": table}
         if self.kind == "Put":
-            assert self.item is not None
+            assert self.item is not None  # nosec B101 - narrows the type: a Put is built with its item
             body["Item"] = serialize(self.item)
         else:
-            assert self.key is not None
+            assert self.key is not None  # nosec B101 - narrows the type: other writes are built with a key
             body["Key"] = serialize(self.key)
         if self.update:
             body["UpdateExpression"] = self.update
