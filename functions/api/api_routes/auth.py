@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
 from quarterdeck.config import get_settings
 from quarterdeck.sessions import end_session, redeem_code, request_login_link
@@ -24,7 +24,8 @@ class LoginLinkRequest(BaseModel):
 
 
 class MagicCodeRequest(BaseModel):
-    code: str = Field(min_length=1, max_length=200)
+    # SecretStr: the code never shows in a repr, so no debug log (Powertools logs route arguments) holds it
+    code: SecretStr = Field(min_length=1, max_length=200)
 
 
 def _session_cookie(token: str, max_age: int) -> Cookie:
@@ -61,7 +62,7 @@ def login_link(body: Annotated[LoginLinkRequest, Body()]) -> Response[Any]:
 )
 def magic(body: Annotated[MagicCodeRequest, Body()]) -> Response[Any]:
     source = router.current_event.request_context.http.source_ip or None
-    signed_in = redeem_code(store(), signing_keys(), body.code, source=source)
+    signed_in = redeem_code(store(), signing_keys(), body.code.get_secret_value(), source=source)
     who, purpose = signed_in.caller, signed_in.grant.purpose
     answer: dict[str, Any] = {
         "token": signed_in.token,

@@ -8,7 +8,7 @@ from api_access import PUBLIC_WRITE
 from api_dependencies import signing_keys, store
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
 from quarterdeck.nudges import unsubscribe
 
@@ -16,7 +16,7 @@ router = APIGatewayHttpRouter()
 
 
 class UnsubscribeRequest(BaseModel):
-    token: str = Field(min_length=1, max_length=600)
+    token: SecretStr = Field(min_length=1, max_length=600)  # never in a repr, so never in a debug log
 
 
 @router.post(
@@ -26,5 +26,5 @@ class UnsubscribeRequest(BaseModel):
     middlewares=[PUBLIC_WRITE],
 )
 def stop_nudges(body: Annotated[UnsubscribeRequest, Body()]) -> dict[str, str]:
-    email = unsubscribe(store(), signing_keys(), body.token)
+    email = unsubscribe(store(), signing_keys(), body.token.get_secret_value())
     return {"status": "unsubscribed", "email": email}
