@@ -8,6 +8,8 @@ sends. A re-run, a retry or an overlapping run finds the claim and sends nothing
 
 from __future__ import annotations
 
+import random
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,7 +20,7 @@ from quarterdeck import keys
 from quarterdeck.auth import Purpose, SigningKeys, issue_code
 from quarterdeck.clock import Clock, epoch, iso, system_clock
 from quarterdeck.config import Settings, get_settings
-from quarterdeck.errors import QuarterdeckError
+from quarterdeck.errors import QuarterdeckError, ServiceUnavailableError
 from quarterdeck.mail import MailSender, render_email
 from quarterdeck.observability import logger
 from quarterdeck.people import person_key
@@ -42,6 +44,7 @@ DAY_OF_HOUR = 8
 QUIET_FROM_HOUR, QUIET_UNTIL_HOUR = 21, 8
 LOOKAHEAD_DAYS = 7
 STALE_CLAIM = timedelta(minutes=15)
+MARK_ATTEMPTS = 3  # recording a send: a sent nudge left "claimed" would be sent again once stale
 CLAIM_LIFETIME = timedelta(days=30)
 
 
@@ -224,6 +227,19 @@ def _mark(store: Store, nudge: Nudge, message_id: str | None) -> None:
     )
 
 
+def _mark_sent(store: Store, nudge: Nudge, message_id: str) -> None:
+    """Record a send, trying harder than anything else in the run (on top of botocore's own
+    retries): a nudge sent but left "claimed" would be taken over as stale and sent again."""
+    for attempt in range(1, MARK_ATTEMPTS + 1):
+        try:
+            _mark(store, nudge, message_id)
+            return
+        except ServiceUnavailableError:
+            if attempt == MARK_ATTEMPTS:
+                raise
+            time.sleep(random.uniform(0, 0.1 * 2**attempt))  # full jitter
+
+
 def _render(
     nudge: Nudge, sail: SailSnapshot, store: Store, keys_for_links: SigningKeys, settings: Settings, now: datetime
 ) -> Any:
@@ -278,32 +294,70 @@ def run_nudges(
     local_now = now.astimezone(settings.timezone)
     summary = NudgeSummary(at=iso(local_now))
     admins = settings.admin_emails
+    # One sail's or one nudge's failure (DynamoDB, SES) is reported and the run goes on; what
+    # failed is not claimed (or its claim is freed), so the next run sends it.
     for meta in upcoming_sails(store, local_now.date()):
         summary.sails += 1
-        sail = SailSnapshot.from_items(load_sail(store, str(meta["id"])))
-        due = due_nudges(sail, local_now, admins)
-        if not due:
+        try:
+            sail = SailSnapshot.from_items(load_sail(store, str(meta["id"])))
+            due = due_nudges(sail, local_now, admins)
+            if not due:
+                continue
+            people = {p["email"]: p for p in store.batch_get([person_key(e) for e in {n.recipient for n in due}])}
+        except QuarterdeckError as error:
+            summary.failed.append(f"sail {meta.get('id')}: {error.message}")
+            logger.exception("nudges of a sail failed", extra={"sail_id": meta.get("id")})
             continue
-        people = {p["email"]: p for p in store.batch_get([person_key(e) for e in {n.recipient for n in due}])}
         for nudge in due:
-            if people.get(nudge.recipient, {}).get("nudges") is False:
-                summary.skipped[f"{nudge.kind}:unsubscribed"] += 1
-            elif nudge.kind not in URGENT and is_quiet(local_now):
-                summary.skipped[f"{nudge.kind}:quiet_hours"] += 1
-            elif not _claim(store, nudge, now):
-                summary.skipped[f"{nudge.kind}:already_sent"] += 1
-            else:
-                try:
-                    message_id = mailer.send(_render(nudge, sail, store, signing_keys(), settings, now))
-                except QuarterdeckError as error:
-                    _mark(store, nudge, None)
-                    summary.failed.append(f"{nudge.kind} {nudge.sail_id} {nudge.recipient}: {error.message}")
-                    logger.exception("nudge failed", extra={"kind": nudge.kind, "sail_id": nudge.sail_id})
-                    continue
-                _mark(store, nudge, message_id)
-                summary.sent[nudge.kind] += 1
+            _send_one(store, mailer, signing_keys, nudge, sail, people, summary, settings, now, local_now)
     logger.info("nudge run finished", extra=summary.as_dict())
     return summary
+
+
+def _send_one(
+    store: Store,
+    mailer: MailSender,
+    signing_keys: Callable[[], SigningKeys],
+    nudge: Nudge,
+    sail: SailSnapshot,
+    people: dict[str, Item],
+    summary: NudgeSummary,
+    settings: Settings,
+    now: datetime,
+    local_now: datetime,
+) -> None:
+    what = f"{nudge.kind} {nudge.sail_id} {nudge.recipient}"
+    if people.get(nudge.recipient, {}).get("nudges") is False:
+        summary.skipped[f"{nudge.kind}:unsubscribed"] += 1
+        return
+    if nudge.kind not in URGENT and is_quiet(local_now):
+        summary.skipped[f"{nudge.kind}:quiet_hours"] += 1
+        return
+    try:
+        claimed = _claim(store, nudge, now)
+    except QuarterdeckError as error:  # not claimed (or claimed unseen: taken over once stale)
+        summary.failed.append(f"{what}: {error.message}")
+        logger.exception("nudge not claimed", extra={"kind": nudge.kind, "sail_id": nudge.sail_id})
+        return
+    if not claimed:
+        summary.skipped[f"{nudge.kind}:already_sent"] += 1
+        return
+    try:
+        message_id = mailer.send(_render(nudge, sail, store, signing_keys(), settings, now))
+    except QuarterdeckError as error:
+        summary.failed.append(f"{what}: {error.message}")
+        logger.exception("nudge failed", extra={"kind": nudge.kind, "sail_id": nudge.sail_id})
+        try:
+            _mark(store, nudge, None)
+        except QuarterdeckError:  # the claim then goes stale and the run after that takes it over
+            logger.exception("nudge claim not freed", extra={"kind": nudge.kind, "sail_id": nudge.sail_id})
+        return
+    summary.sent[nudge.kind] += 1
+    try:
+        _mark_sent(store, nudge, message_id)
+    except QuarterdeckError as error:
+        summary.failed.append(f"{what}: sent (MessageId {message_id}) but not recorded: {error.message}")
+        logger.exception("nudge sent but not recorded", extra={"kind": nudge.kind, "message_id": message_id})
 
 
 def unsubscribe(store: Store, keys_for_links: SigningKeys, token: str, *, clock: Clock = system_clock) -> str:
