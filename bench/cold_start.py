@@ -9,12 +9,14 @@ on this shared machine hits all kinds alike; the ratio is of medians.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,11 @@ class Kind:
     code_dir: str  # functions/<dir>
     event: Path | None
     bar: float | None  # max ratio to the baseline; None = information only
+    # Each sample's own event (a report for a new period each time), else `event` for all.
+    event_for: Callable[[int], Path] | None = None
+
+    def event_of(self, sample: int) -> Path | None:
+        return self.event_for(sample) if self.event_for else self.event
 
 
 def _filled_sail_page_event(ctx: Any, directory: Path) -> Path | None:
@@ -45,9 +52,25 @@ def _filled_sail_page_event(ctx: Any, directory: Path) -> Path | None:
     return target
 
 
+def _report_events(ctx: Any, directory: Path) -> tuple[Path | None, Callable[[int], Path] | None]:
+    """events/report_cfo.json, for a new period in every sample: a scheduled run is the first
+    of its period and builds, renders and sends (a repeat would only find it sent)."""
+    base = ctx.root / "events" / "report_cfo.json"
+    if not base.exists():
+        return None, None
+    event = json.loads(base.read_text(encoding="utf-8"))
+
+    def event_for(sample: int) -> Path:
+        target = directory / f"report_{sample}.json"
+        target.write_text(json.dumps({**event, "period": f"{2040 + sample // 50}-W{sample % 50 + 1:02d}"}))
+        return target
+
+    return base, event_for
+
+
 def kinds(ctx: Any, directory: Path) -> list[Kind]:
     events = ctx.root / "events"
-    report_events = sorted(events.glob("report*.json"))
+    report_event, report_event_for = _report_events(ctx, directory)
     return [
         Kind("baseline: import boto3 + one DynamoDB client", "", "baseline", "", None, None),
         Kind("ApiFunction, GET /api/health", "ApiFunction", "api_handler", "api", events / "api_health.json", None),
@@ -63,12 +86,21 @@ def kinds(ctx: Any, directory: Path) -> list[Kind]:
             "NudgeFunction, hourly run", "NudgeFunction", "nudge_handler", "nudges", events / "nudge_hourly.json", 1.4
         ),
         Kind(
-            "ReportFunction, first report event",
+            "ReportFunction, CFO report for a new period",
             "ReportFunction",
             "report_handler",
             "reports",
-            report_events[0] if report_events else None,
+            report_event,
             1.4,
+            report_event_for,
+        ),
+        Kind(
+            "ReportFunction, same event again (already sent: skipped)",
+            "ReportFunction",
+            "report_handler",
+            "reports",
+            report_event,
+            None,
         ),
     ]
 
@@ -92,19 +124,65 @@ def child_environment(ctx: Any, kind: Kind, scratch: Path) -> dict[str, str]:
     return env
 
 
-def sample(kind: Kind, env: dict[str, str]) -> dict[str, Any]:
-    command = [sys.executable, str(CHILD), kind.module]
-    if kind.event is not None:
-        command.append(str(kind.event))
+def sample(kind: Kind, env: dict[str, str], number: int, *, importtime: bool = False) -> dict[str, Any]:
+    command = [sys.executable, *(["-X", "importtime"] if importtime else []), str(CHILD), kind.module]
+    event = kind.event_of(number)
+    if event is not None:
+        command.append(str(event))
     started = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
     wall = time.perf_counter() - started
+    if importtime:
+        return {"imports_ms": imports_by_package(done.stderr)}
     for line in reversed(done.stdout.splitlines()):
         if line.startswith("BENCH_RESULT "):
             result: dict[str, Any] = json.loads(line.removeprefix("BENCH_RESULT "))
             result["wall_s"] = wall
             return result
     raise RuntimeError(f"{kind.label}: no result (exit {done.returncode}):\n{done.stderr[-3000:]}")
+
+
+GROUPS = {
+    "boto3": "boto3+botocore",
+    "botocore": "boto3+botocore",
+    "s3transfer": "boto3+botocore",
+    "urllib3": "boto3+botocore",
+    "jmespath": "boto3+botocore",
+    "dateutil": "boto3+botocore",
+    "aws_lambda_powertools": "powertools",
+    "pydantic": "pydantic",
+    "pydantic_core": "pydantic",
+    "annotated_types": "pydantic",
+    "typing_inspection": "pydantic",
+    "typing_extensions": "pydantic",
+    "jinja2": "jinja2",
+    "markupsafe": "jinja2",
+    "jwt": "jwt",
+    "astral": "astral",
+    "quarterdeck": "quarterdeck",
+}
+
+
+def imports_by_package(stderr: str) -> dict[str, float]:
+    """Self time of every import (`python -X importtime`), summed by package group, in ms.
+    The app's own handler modules count as `quarterdeck`; the standard library as `stdlib`."""
+    totals: dict[str, float] = {}
+    for line in stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        fields = line.removeprefix("import time:").split("|")
+        if len(fields) < 3 or not fields[0].strip().isdigit():
+            continue
+        top = fields[2].strip().split(".")[0]
+        app = top.startswith(("api_", "nudge_", "report_"))
+        group = "quarterdeck" if app else GROUPS.get(top, "stdlib+other")
+        totals[group] = totals.get(group, 0.0) + int(fields[0]) / 1000
+    return {k: round(v, 1) for k, v in sorted(totals.items(), key=lambda kv: -kv[1])}
+
+
+def _top(breakdown: dict[str, dict[str, float]], kind: Kind) -> str:
+    found = breakdown.get(kind.label) or {}
+    return ", ".join(f"{name} {value:.0f} ms" for name, value in list(found.items())[:5]) or "?"
 
 
 def available(ctx: Any, kind: Kind) -> str | None:
@@ -130,20 +208,25 @@ def run(ctx: Any) -> Section:
         envs = {k.label: child_environment(ctx, k, scratch) for k in measured}
         samples: dict[str, list[dict[str, Any]]] = {k.label: [] for k in measured}
         failures: dict[str, str] = {}
-        for k in measured:  # one untimed round: file cache, bytecode caches
+        numbers = itertools.count()
+        breakdown: dict[str, dict[str, float]] = {}
+        for k in measured:  # one untimed round: file cache, bytecode caches; where the imports go
             try:
-                sample(k, envs[k.label])
+                sample(k, envs[k.label], next(numbers))
+                breakdown[k.label] = sample(k, envs[k.label], next(numbers), importtime=True)["imports_ms"]
             except RuntimeError as error:
                 failures[k.label] = str(error)
-        for _ in range(runs):
+        for round_number in range(runs):
             for k in measured:
-                if k.label not in failures:
-                    samples[k.label].append(sample(k, envs[k.label]))
+                # Kinds without a bar (information only) are sampled every other round.
+                if k.label not in failures and (k.bar or k.module == "baseline" or round_number % 2 == 0):
+                    samples[k.label].append(sample(k, envs[k.label], next(numbers)))
 
     base = median([s["total_s"] for s in samples[all_kinds[0].label]])
     section.data["runs"] = runs
     section.data["baseline_median_s"] = base
-    section.add(info(all_kinds[0].label, ms(base), f"{runs} processes", base))
+    section.data["imports_ms_by_package"] = breakdown
+    section.add(info(all_kinds[0].label, ms(base), f"{runs} processes; imports: {_top(breakdown, all_kinds[0])}", base))
     for k in all_kinds[1:]:
         bar = f"≤ {k.bar:.1f}x" if k.bar else ""
         if missing[k.label] or k.label in failures:
@@ -171,8 +254,11 @@ def run(ctx: Any) -> Section:
             "loaded_after_first_event": loaded,
             "samples_total_s": [round(s["total_s"], 4) for s in got],
         }
-        measured_text = f"{ratio(value)} ({ms(total)}: import {ms(imported)} + first {ms(first)})"
-        note = f"answered {','.join(statuses)}; loaded: {', '.join(loaded) or 'none of the heavy modules'}"
+        measured_text = f"{ratio(value)} ({ms(total)}: import {ms(imported)} + first {ms(first)}; n={len(got)})"
+        note = (
+            f"answered {','.join(statuses)}; loaded: {', '.join(loaded) or 'none of the heavy modules'}; "
+            f"imports: {_top(breakdown, k)}"
+        )
         if k.bar:
             section.add(judged(k.label, value, measured_text, bar, value <= k.bar, note))
         else:

@@ -136,7 +136,7 @@ def run(ctx: Any) -> Section:
                 section.add(info(f"achieved ÷ allowed at {rate:g}/s", text, why))
             section.add(
                 judged(
-                    f"most messages in any 1 s at {rate:g}/s",
+                    f"most messages in any 1 s at {rate:g}/s (the 1.0 bound, per second)",
                     peak,
                     str(peak),
                     f"≤ {max(1, int(rate))}",

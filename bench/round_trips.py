@@ -126,6 +126,12 @@ def _move_task(fx: Fixtures) -> Request:
     return Request("PATCH", f"/api/tasks/{fx.task()}", "admin", {"version": 1, "status": "in_review"})
 
 
+def _send_report(fx: Fixtures) -> Request:
+    """The CFO report for a period of its own, so it is a first send (not 'already sent')."""
+    body = {"period": f"{2050 + fx.n() // 50}-W{fx.n() % 50 + 1:02d}"}
+    return Request("POST", "/api/reports/cfo/send", "admin", body, label="POST /api/reports/cfo/send")
+
+
 def _month(fx: Fixtures) -> Request:
     day = future_day(BENCH_DAYS_AHEAD)
     first = day.replace(day=1)
@@ -208,6 +214,11 @@ def recipes(fx: Fixtures) -> dict[tuple[str, str], list[Recipe]]:
         ("GET", "/api/tasks/{task_id}"): [lambda fx: Request("GET", f"/api/tasks/{s.task_ids[0]}", "admin")],
         ("PATCH", "/api/tasks/{task_id}"): [_move_task],
         ("POST", "/api/nudges/unsubscribe"): [_unsubscribe],
+        ("GET", "/api/reports"): [lambda fx: Request("GET", "/api/reports", "admin")],
+        ("POST", "/api/reports/{kind}/preview"): [
+            lambda fx: Request("POST", "/api/reports/cfo/preview", "admin", {}, label="POST /api/reports/cfo/preview")
+        ],
+        ("POST", "/api/reports/{kind}/send"): [_send_report],
     }
 
 
