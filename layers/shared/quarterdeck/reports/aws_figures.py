@@ -48,19 +48,34 @@ ClientFactory = Callable[[str, str | None], Any]
 
 
 # --- clients ----------------------------------------------------------------------------------
+APP_CLIENTS = ("s3", "dynamodb")  # the app's own clients: already made for the portfolio and the table
+
+
+@cache
+def _session(endpoint: str) -> Any:
+    import boto3  # deferred: only a report that reads AWS figures pays for boto3
+
+    return boto3.session.Session()
+
+
 @cache
 def _client(service: str, region: str | None, endpoint: str) -> Any:
-    import boto3  # deferred: only a report that reads AWS figures pays for boto3
     from botocore.config import Config
 
     # Fewer retries than the app's clients: these figures are optional, and a failing source
-    # must not hold the report (or the 120 s Lambda timeout) for long.
+    # must not hold the report (or the 120 s Lambda timeout) for long. One session for them all.
     config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=3, read_timeout=10)
-    return boto3.session.Session().client(service, region_name=region, config=config)
+    return _session(endpoint).client(service, region_name=region, config=config)
 
 
 def source_client(service: str, region: str | None = None) -> Any:
-    """The cached client the report sources use (tests register botocore events on it)."""
+    """The client a report source uses (tests register botocore events on it): the app's cached
+    one for S3 and DynamoDB (no second client to create on a cold start), one of our own with
+    fewer retries for CloudWatch and Cost Explorer."""
+    if service in APP_CLIENTS:
+        from quarterdeck.clients import client
+
+        return client(service, region)
     return _client(service, region, os.environ.get("AWS_ENDPOINT_URL", ""))
 
 
