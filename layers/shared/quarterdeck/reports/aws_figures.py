@@ -224,13 +224,13 @@ def read_functions(
     if not functions:
         reason = "no function names are configured (FUNCTION_NAMES)"
         return None, [Unavailable(LAMBDA, reason), Unavailable(LAMBDA_P95, reason)]
-    cloudwatch = client("cloudwatch", None)
     period = window.metric_period
     counts = []
     for n, (_, name) in enumerate(functions):
         counts.append(_stat(f"inv{n}", "AWS/Lambda", "Invocations", {"FunctionName": name}, "Sum", period))
         counts.append(_stat(f"err{n}", "AWS/Lambda", "Errors", {"FunctionName": name}, "Sum", period))
     try:
+        cloudwatch = client("cloudwatch", None)  # inside: making a client can fail too (no region)
         found = _metric_values(cloudwatch, counts, window)
     except Exception as error:  # optional source: any failure is reported, never raised
         reason = reason_of(error)

@@ -205,10 +205,10 @@ def read_handoff_notes(
             unavailable=Unavailable(SOURCE, "no data bucket is configured (DATA_BUCKET)"),
             stale_days=settings.note_stale_days,
         )
-    s3 = client("s3", None)
     texts: dict[str, str] = {}
     problems: list[Unavailable] = []
     try:
+        s3 = client("s3", None)  # inside: making a client can fail too (no region)
         keys: list[tuple[str, int]] = []
         request: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
         while len(keys) < MAX_NOTES:
