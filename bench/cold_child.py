@@ -5,8 +5,9 @@
 
 Times, from just after the interpreter is up: importing the handler module (Lambda's init
 phase) and serving the first event (the first invoke). The baseline imports boto3 and
-creates one DynamoDB client. Prints one line `BENCH_RESULT {json}` (the handler may log to
-stdout too).
+creates one DynamoDB client. While the first event is served, the time spent inside AWS
+SDK calls (waiting on the emulator, mostly) is summed too. Prints one line
+`BENCH_RESULT {json}` (the handler may log to stdout too).
 """
 
 import json
@@ -27,6 +28,24 @@ class _Context:
         return 30_000
 
 
+_AWS = [0.0]
+
+
+def _count_aws_time() -> None:
+    from botocore.client import BaseClient
+
+    original = BaseClient._make_api_call
+
+    def _make_api_call(client, operation, params):  # type: ignore[no-untyped-def]
+        began = time.perf_counter()
+        try:
+            return original(client, operation, params)
+        finally:
+            _AWS[0] += time.perf_counter() - began
+
+    BaseClient._make_api_call = _make_api_call  # type: ignore[method-assign]
+
+
 def main() -> None:
     kind = sys.argv[1]
     event = None
@@ -45,6 +64,7 @@ def main() -> None:
 
         module = importlib.import_module(kind)
         imported = time.perf_counter()
+        _count_aws_time()  # imports botocore.client now if the handler has not yet: the same cost
         result = module.handler(event, _Context())
         served = time.perf_counter()
         status = str(result.get("statusCode", "ok")) if isinstance(result, dict) else "ok"
@@ -57,6 +77,7 @@ def main() -> None:
                 "first_s": served - imported,
                 "total_s": served - start,
                 "status": status,
+                "aws_s": _AWS[0],
                 "loaded": heavy,
                 "modules": len(sys.modules),
             }

@@ -269,7 +269,7 @@ def run(ctx: Any) -> Section:
                     status, answer = api(request.method, request.target, token, request.body)
                 counted = summary(calls)
                 scans += counted["scans"]
-                row = {"route": label, "status": status, "generic": (method, path) not in known, **counted}
+                row = {**counted, "request": label, "status": status, "generic": (method, path) not in known}
                 rows.append(row)
                 bar_max = 1 if (method, path) == SAIL_PAGE and not request.label else 2
                 auth_ops = [op.split(":", 1)[1] for op in counted["operations"] if op.startswith("auth:")]
@@ -281,6 +281,8 @@ def run(ctx: Any) -> Section:
                 note = f"answered {status}"
                 if row["generic"]:
                     note += "; no recipe in bench/round_trips.py yet: generic admin request"
+                if (method, path) == SAIL_PAGE and counted["auth"] and counted["route"] <= 1 < counted["total"]:
+                    note += "; the sail's own read is the one Query; the caller's person GetItem makes it 2"
                 ok: bool | None = counted["total"] <= bar_max
                 if status >= 400:
                     ok = None  # a refused request proves nothing about the route's round trips
@@ -292,7 +294,7 @@ def run(ctx: Any) -> Section:
         counter.uninstall()
     section.add(judged("Scans on any route", scans, str(scans), "0", scans == 0))
     section.data["routes"] = rows
-    page = next((r for r in rows if r["route"] == f"{SAIL_PAGE[0]} {SAIL_PAGE[1]}"), None)
+    page = next((r for r in rows if r["request"] == f"{SAIL_PAGE[0]} {SAIL_PAGE[1]}"), None)
     if page and page["total"] > 1:
         section.notes.append(
             f"The sail page costs {page['total']}: the caller's person record (GetItem, every authenticated request, "
