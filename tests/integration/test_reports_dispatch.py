@@ -176,21 +176,46 @@ def test_throttling_beyond_the_retries_fails_that_report_only(stack: LocalStack)
 
 
 # --- acceptance 4 ------------------------------------------------------------------------------
+@contextmanager
+def recorded_send_times() -> Iterator[list[float]]:
+    """The moment each SendEmail request leaves this process (botocore's before-send event).
+
+    That is the send time the pacer controls. moto's own arrival stamps (the outbox's
+    `sent_at`) add its server's latency, which on a loaded machine varies by a tenth of a second
+    between requests, more than the pacer's margin: they are checked only for order and span.
+    """
+    import time
+
+    sesv2 = client("sesv2")
+    times: list[float] = []
+
+    def stamp(**_: Any) -> None:
+        times.append(time.monotonic())
+
+    sesv2.meta.events.register("before-send.sesv2.SendEmail", stamp, unique_id="test-send-times")
+    try:
+        yield times
+    finally:
+        sesv2.meta.events.unregister("before-send.sesv2.SendEmail", unique_id="test-send-times")
+
+
 def test_pacing_at_two_a_second(stack: LocalStack) -> None:
     period = "2031-W05"
     before = len(outbox(stack))
     # Given the account's MaxSendRate is 2 a second
-    with account_send_rate(2.0):
+    with account_send_rate(2.0), recorded_send_times() as times:
         summary = run_reports(period=period)  # the sender reads the rate from the account
     assert summary.ok, summary.table()
-    # Then the eight sends, as SES recorded them, take at least 3.5 s ...
-    times = sorted(datetime.fromisoformat(m["sent_at"]) for m in mail_for(stack, period, before))
+    # Then the eight sends take at least 3.5 s ...
     assert len(times) == 8
-    span = (times[-1] - times[0]).total_seconds()
-    assert span >= 3.5
-    # ... no one-second window holds more than two ...
+    assert times[-1] - times[0] >= 3.5
+    # ... and no one-second window holds more than two of them
     for first, third in zip(times, times[2:], strict=False):
-        assert third - first >= timedelta(seconds=1), [t.isoformat() for t in times]
+        assert third - first >= 1.0, [round(t - times[0], 3) for t in times]
+    # SES received the eight, in about the same span
+    arrived = sorted(datetime.fromisoformat(m["sent_at"]) for m in mail_for(stack, period, before))
+    assert len(arrived) == 8
+    assert (arrived[-1] - arrived[0]).total_seconds() >= 3.2
     # (that it is not needlessly slower than the rate: tests/unit/test_reports_pacing.py, on a fake
     # clock, since on a loaded machine building a report can take longer than the gap)
 
