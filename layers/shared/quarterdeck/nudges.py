@@ -237,7 +237,7 @@ def _mark_sent(store: Store, nudge: Nudge, message_id: str) -> None:
         except ServiceUnavailableError:
             if attempt == MARK_ATTEMPTS:
                 raise
-            time.sleep(random.uniform(0, 0.1 * 2**attempt))  # full jitter
+            time.sleep(random.uniform(0, 0.1 * 2**attempt))  # nosec B311 - full jitter for a retry, not a secret
 
 
 def _render(
