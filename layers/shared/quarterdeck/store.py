@@ -275,8 +275,17 @@ class Store:
         self._call("delete_item", **kwargs)
 
     def transact(self, writes: Sequence[Write]) -> None:
-        """All or nothing: up to 100 actions in one TransactWriteItems."""
-        self._call("transact_write_items", TransactItems=[w.to_request(self.table_name) for w in writes])
+        """All or nothing: up to 100 actions in one TransactWriteItems.
+
+        The request token makes botocore's own retry of a transaction that did commit (a read
+        timeout after the write) a no-op instead of a failed condition on our own write."""
+        import uuid
+
+        self._call(
+            "transact_write_items",
+            TransactItems=[w.to_request(self.table_name) for w in writes],
+            ClientRequestToken=uuid.uuid4().hex,
+        )
 
     def put_many(self, items: Sequence[Item]) -> None:
         """Unconditional bulk load (seeding, imports)."""
