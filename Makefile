@@ -42,7 +42,7 @@ dev: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy layers/shared/quarterdeck functions local
+	$(VENV)/bin/mypy layers/shared/quarterdeck functions local bench
 
 ## test: lint, IaC checks, and every test suite (unit, integration, e2e in Chromium, slow ones too)
 test: setup chromium lint iac-lint build

@@ -95,22 +95,6 @@ def set_send_rate(rate: float) -> None:
     default_mail_sender.cache_clear()
 
 
-def patient_clients() -> None:
-    """Give this process's AWS clients a long read timeout. moto copies a whole table on every
-    TransactWriteItems; on a busy machine with the scaling tables that can outlast the app's
-    10 s timeout, and botocore's retry of a transaction that did commit then fails its own
-    condition (real DynamoDB honours the retry's ClientRequestToken; moto does not)."""
-    from botocore.config import Config
-
-    from local.server import add_code_paths
-
-    add_code_paths()
-    import quarterdeck.clients as clients
-
-    clients._CONFIG = clients._CONFIG.merge(Config(read_timeout=300))
-    clients.reset_clients()
-
-
 def future_day(days: int) -> date:
     return (datetime.now(UTC) + timedelta(days=days)).date()
 
@@ -122,7 +106,6 @@ def start(args: Any) -> Context:
     from local.stack import start_stack
 
     warnings.filterwarnings("ignore", message="No application metrics to publish")
-    patient_clients()
     stack = start_stack(seed=True)
     ctx = Context(stack=stack, moto_url=stack.moto_url, app_url=stack.url, seeded=Seeded(), args=args)
     set_send_rate(10_000)  # seeding and round trips are not about pacing (bench.pacing is)
