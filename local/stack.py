@@ -33,6 +33,54 @@ class LocalStack:
         self.moto.stop()
 
 
+class _IdempotentTransactions:
+    """DynamoDB's idempotency token for TransactWriteItems, which moto ignores.
+
+    `Store.transact` sends a `ClientRequestToken`, which botocore keeps across its retries;
+    DynamoDB answers a repeat of a committed transaction (same token, within 10 minutes) with
+    success and changes nothing. moto runs the repeat again, so a transaction whose answer came
+    back after the client's read timeout (a slow, busy emulator) failed its own
+    `attribute_not_exists` conditions on the retry: a sail "created" twice answered 500 (seen
+    in a full test run). Here the emulator keeps each committed token's answer for 10 minutes.
+    """
+
+    TARGET = "DynamoDB_20120810.TransactWriteItems"
+    KEEP_SECONDS = 600.0
+
+    def __init__(self) -> None:
+        self.answers: dict[str, tuple[float, str, list[tuple[str, str]], bytes]] = {}
+
+    def answer(self, application: Any, environ: Any, start_response: Any) -> list[bytes]:
+        import io
+        import json
+        import time
+
+        if environ.get("HTTP_X_AMZ_TARGET") != self.TARGET:
+            return list(application(environ, start_response))
+        raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(raw)
+        try:
+            token = str(json.loads(raw).get("ClientRequestToken") or "")
+        except ValueError:
+            token = ""
+        now = time.monotonic()
+        self.answers = {k: v for k, v in self.answers.items() if now - v[0] < self.KEEP_SECONDS}
+        if token in self.answers:
+            _, status, headers, body = self.answers[token]
+            start_response(status, headers)
+            return [body]
+        seen: dict[str, Any] = {}
+
+        def keep(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            seen["status"], seen["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        body = b"".join(application(environ, keep))
+        if token and str(seen.get("status", "")).startswith("200"):
+            self.answers[token] = (now, seen["status"], list(seen["headers"]), body)
+        return [body]
+
+
 class MotoServer:
     """moto's server, answering one request at a time.
 
@@ -53,10 +101,11 @@ class MotoServer:
 
         application = DomainDispatcherApplication(create_backend_app)
         lock = threading.Lock()
+        transactions = _IdempotentTransactions()
 
         def one_at_a_time(environ: Any, start_response: Any) -> list[bytes]:
             with lock:
-                return list(application(environ, start_response))
+                return transactions.answer(application, environ, start_response)
 
         self.server = make_server("127.0.0.1", port, one_at_a_time, threaded=True, request_handler=MotoRequestHandler)
         self.thread = threading.Thread(target=self.server.serve_forever, name="moto", daemon=True)
