@@ -11,6 +11,8 @@ gives it. Nothing of ours is mocked. Three places to fail, as real failures happ
 - `stage="attempt"` (`before-send.<service>.<Operation>`): one HTTP attempt fails, inside
   botocore's retry loop: up to 3 failures in a row are absorbed by botocore's retries,
   4 reach our code.
+- `stage="lost-attempt"` (`before-send`): one HTTP attempt reaches the service and is
+  applied, but its answer is lost (a read timeout); botocore then retries the same request.
 - `stage="after"` (`after-call.<service>.<Operation>`): the request reached the service and
   was applied, but the answer is lost on the way back (a timeout after commit). Our code
   sees a failure for a change that is in place.
@@ -32,7 +34,7 @@ from requests.adapters import HTTPAdapter
 
 from quarterdeck.clients import client
 
-Stage = Literal["call", "attempt", "after"]
+Stage = Literal["call", "attempt", "lost-attempt", "after"]
 BOTOCORE_ATTEMPTS = 4  # quarterdeck.clients: standard retry mode, max_attempts=4
 
 
@@ -185,6 +187,16 @@ class Injector:
                 return _http_error(service, kind)
 
             self._register(boto, f"before-send.{service_id}.{operation}", before_send)
+        elif stage == "lost-attempt":
+
+            def send_then_lose(request: Any, **_: Any) -> None:
+                if fault.hit(_parsed_body(request.body)):
+                    requests.request(
+                        request.method, request.url, data=request.body, headers=dict(request.headers), timeout=60
+                    )
+                    raise kind.exception(operation)  # botocore retries the very same request
+
+            self._register(boto, f"before-send.{service_id}.{operation}", send_then_lose)
         else:
             # The request goes through; its answer is then lost. Whether a call matches is
             # decided on its request (kept in the call's context) and acted on after it.

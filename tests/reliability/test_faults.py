@@ -54,7 +54,7 @@ def ids(kinds: tuple[Kind, ...]) -> list[str]:
 def faults(request: pytest.FixtureRequest) -> Iterator[Injector]:
     with injecting() as injector:
         yield injector
-    area = next(a for a in ("claim", "signing", "nudge", "report") if a in request.node.originalname)
+    area = next(a for a in ("claim", "signing", "nudge", "report", "transaction") if a in request.node.originalname)
     INJECTED[area] += injector.raised
 
 
@@ -252,6 +252,22 @@ def test_claim_stands_when_its_notifications_cannot_be_sent(
     assert answer.status_code == 200, answer.text
     assert_slot_held_by(sail["id"], "crew-1", address)
     assert [m for m in outbox(stack)[before:] if sail["title"] in m["text"]] == []
+
+
+def test_a_transaction_whose_answer_is_lost_is_retried_by_botocore_and_applied_once(
+    admin: ApiClient, faults: Injector
+) -> None:
+    # Given the first attempt of the next transaction reaches the table, but its answer is lost
+    title = f"Lost answer {uuid.uuid4().hex[:8]}"
+    fault = faults.fail("dynamodb", "TransactWriteItems", TIMEOUT, stage="lost-attempt", first=1, where=mentions(title))
+    # When the admin creates a sail (one transaction; botocore retries it with the same token)
+    day = (datetime.now(LA).date() + timedelta(days=61)).isoformat()
+    answer = admin.post("/api/sails", {"date": day, "title": title})
+    # Then the retry is a no-op success, not a failed condition on our own write: 201, one sail
+    assert answer.status_code == 201, answer.text
+    assert fault.raised == 1 and fault.seen == 2
+    items = partition(answer.json()["id"])
+    assert len(of(items, "META")) == 1 and len(history(items, "sail_created")) == 1
 
 
 # --- signing a waiver --------------------------------------------------------------------------
