@@ -129,6 +129,8 @@ def test_keyboard_moves_a_focused_card_and_announces_it(stack: LocalStack, page:
     # And the first column's left edge says so instead of moving
     page.keyboard.press("ArrowLeft")
     expect(column(page, "pending").get_by_role("button", name=title, exact=True)).to_be_focused()
+    # (wait for that move's own announcement, or it could land after the edge message)
+    expect(live).to_have_text(f"Moved “{title}” to Pending.")
     page.keyboard.press("ArrowLeft")
     expect(page.get_by_role("status").filter(has_text="already")).to_contain_text("the first column")
     page.keyboard.press("ArrowRight")
