@@ -76,17 +76,23 @@ def long_date(value: str) -> str:
     return f"{day.strftime('%A, %B')} {day.day}, {day.year}"
 
 
-@lru_cache(maxsize=1)
-def _environment() -> Any:
-    import jinja2  # deferred: only code that mails pays for jinja2
+def template_environment(folder: Path, **options: Any) -> Any:
+    """The one way we configure jinja2: autoescape for .html, undefined names are errors."""
+    import jinja2  # deferred: only code that renders pays for jinja2
 
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        **options,
     )
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Any:
+    env = template_environment(TEMPLATE_DIR)
     env.filters["local_time"] = local_time
     env.filters["long_date"] = long_date
     return env

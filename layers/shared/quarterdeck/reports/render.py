@@ -86,16 +86,9 @@ def plural(count: int | float | None, singular: str, many: str | None = None) ->
 
 @lru_cache(maxsize=1)
 def _environment() -> Any:
-    import jinja2  # deferred: only code that renders pays for jinja2
+    from quarterdeck.mail import template_environment
 
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = template_environment(TEMPLATE_DIR, keep_trailing_newline=True)
     env.filters.update(
         chart_text=chart_text,
         money=money,
