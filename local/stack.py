@@ -60,9 +60,10 @@ class _IdempotentTransactions:
         raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         environ["wsgi.input"] = io.BytesIO(raw)
         try:
-            token = str(json.loads(raw).get("ClientRequestToken") or "")
+            request = json.loads(raw)
         except ValueError:
-            token = ""
+            request = {}
+        token = str(request.get("ClientRequestToken") or "") if isinstance(request, dict) else ""
         now = time.monotonic()
         self.answers = {k: v for k, v in self.answers.items() if now - v[0] < self.KEEP_SECONDS}
         if token in self.answers:
