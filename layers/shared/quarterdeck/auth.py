@@ -18,7 +18,7 @@ from typing import Any
 from quarterdeck.clock import Clock, epoch, iso, system_clock
 from quarterdeck.config import Settings, get_settings
 from quarterdeck.errors import AuthenticationError, CodeRejectedError, InvalidInputError
-from quarterdeck.people import get_person
+from quarterdeck.people import RecentPeople, recent_people
 from quarterdeck.store import ConditionFailedError, Store, Write
 
 ROLES = ("admin", "crew", "guest")
@@ -289,15 +289,25 @@ def verify_token(token: str, keys: SigningKeys, *, settings: Settings | None = N
     )
 
 
-def authenticate(store: Store, token: str, keys: SigningKeys, *, settings: Settings | None = None) -> Caller:
-    """A verified token whose person still exists and has not logged this session out."""
+def authenticate(
+    store: Store,
+    token: str,
+    keys: SigningKeys,
+    *,
+    settings: Settings | None = None,
+    people: RecentPeople = recent_people,
+) -> Caller:
+    """A verified token whose person still exists and has not logged this session out.
+
+    The person record comes from this container's recent reads when it is younger than
+    `settings.person_cache_seconds` (docs/decisions.md: a warm request costs no DynamoDB call)."""
     settings = settings or get_settings()
     caller = verify_token(token, keys, settings=settings)
     # Admin rights live in the deploy parameter: an email taken off the list loses them at once,
     # not when its last admin token expires.
     if caller.is_admin and not settings.is_admin(caller.email):
         raise AuthenticationError("Your access has changed. Please sign in again.")
-    person = get_person(store, caller.email)
+    person = people.get(store, caller.email, max_age=settings.person_cache_seconds)
     if person is None:
         raise AuthenticationError("This account no longer exists.")
     if caller.jti in (person.get("revoked") or {}):

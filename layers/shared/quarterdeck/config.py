@@ -34,6 +34,9 @@ class Settings:
     jwt_issuer: str = "quarterdeck"
     jwt_audience: str = "quarterdeck-app"
     session_hours: int = 12
+    # How long a container trusts the caller's person record it read (existence, signed-out
+    # sessions) before reading it again; see docs/decisions.md. 0 reads it on every request.
+    person_cache_seconds: float = 60.0
     login_link_minutes: int = 15
     claim_link_hours: int = 72
     login_links_per_hour: int = 5
@@ -112,6 +115,7 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         ),
         magic_code_window_minutes=int(number("MAGIC_CODE_WINDOW_MINUTES", defaults.magic_code_window_minutes)),
         session_hours=int(number("SESSION_HOURS", defaults.session_hours)),
+        person_cache_seconds=number("PERSON_CACHE_SECONDS", defaults.person_cache_seconds),
         guest_capacity=int(number("GUEST_CAPACITY", defaults.guest_capacity)),
         departure_before_sunset_minutes=int(
             number("DEPARTURE_BEFORE_SUNSET_MINUTES", defaults.departure_before_sunset_minutes)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from quarterdeck.clock import Clock, epoch, iso, system_clock
@@ -16,6 +18,37 @@ def person_key(email: str) -> tuple[str, str]:
 
 def get_person(store: Store, email: str) -> Item | None:
     return store.get(*person_key(email))
+
+
+class RecentPeople:
+    """Person records this container read lately, so a warm request checks its caller without a
+    DynamoDB call. A record is trusted for `max_age` seconds; changes made in this container
+    (sign-out, deletion) forget it at once, changes made elsewhere show within `max_age`.
+    Only found records are kept: someone who does not exist is looked up every time."""
+
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._monotonic = monotonic
+        self._records: dict[str, tuple[float, Item]] = {}
+
+    def get(self, store: Store, email: str, *, max_age: float) -> Item | None:
+        key = email.lower()
+        now = self._monotonic()
+        remembered = self._records.get(key)
+        if remembered is not None and now - remembered[0] < max_age:
+            return remembered[1]
+        person = get_person(store, key)
+        if person is None:
+            self._records.pop(key, None)
+        elif max_age > 0:
+            self._records[key] = (now, person)
+        return person
+
+    def forget(self, email: str) -> None:
+        self._records.pop(email.lower(), None)
+
+
+# One per container (module state lives as long as the Lambda execution environment).
+recent_people = RecentPeople()
 
 
 def ensure_person(store: Store, email: str, role: Role, *, clock: Clock = system_clock) -> Item:
@@ -56,7 +89,9 @@ def revoke_session(store: Store, email: str, jti: str, expires: int, *, clock: C
         names={"#revoked": "revoked"},
         values={":revoked": revoked},
     )
+    recent_people.forget(email)
 
 
 def delete_person(store: Store, email: str) -> None:
     store.delete(*person_key(email))
+    recent_people.forget(email)
