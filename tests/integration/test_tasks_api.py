@@ -11,7 +11,7 @@ import pytest
 from local.stack import LocalStack
 from quarterdeck.clients import client
 from quarterdeck.store import Store
-from quarterdeck.tasks import STATUSES, new_task_item
+from quarterdeck.tasks import BOARD_COMPLETED, STATUSES, new_task_item
 from tests.conftest import ApiClient
 
 
@@ -283,6 +283,22 @@ def test_listing_a_column_of_1000_tasks_reads_only_that_columns_items(
     assert reads.count == reads.scanned == len(listed)
     assert len(listed) < total_in_table - 800
     assert all(q.get("IndexName") == "gsi1" for q in reads.queries)
+
+    # When the admin opens the whole board
+    reads = QueryReads()
+    events.register("before-parameter-build.dynamodb.Query", reads.before_query)
+    events.register("after-call.dynamodb.Query", reads.after_query)
+    try:
+        board = admin.get("/api/tasks").json()["columns"]
+    finally:
+        events.unregister("before-parameter-build.dynamodb.Query", reads.before_query)
+        events.unregister("after-call.dynamodb.Query", reads.after_query)
+    # Then it is two Queries: every open card, and only the latest completed ones (not all 400)
+    assert len(reads.queries) == 2
+    assert set(thousand_tasks["in_review"]) <= {t["id"] for t in board["in_review"]}
+    assert set(thousand_tasks["pending"]) <= {t["id"] for t in board["pending"]}
+    assert len(board["completed"]) == BOARD_COMPLETED
+    assert reads.count == reads.scanned == sum(len(c) for c in board.values())
 
 
 # --- demo data ----------------------------------------------------------------------------

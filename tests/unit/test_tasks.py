@@ -27,6 +27,7 @@ class FakeStore:
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], Item] = {}
         self.queries: list[str] = []
+        self.read: list[str] = []  # the ids of the items the Queries read
 
     def get(self, pk: str, sk: str, *, consistent: bool = False) -> Item | None:
         found = self.items.get((pk, sk))
@@ -51,9 +52,13 @@ class FakeStore:
     ) -> Item:
         names, values = names or {}, values or {}
         current = self.items.get((pk, sk))
-        assert condition == "attribute_exists(pk) AND #version = :expected"
-        if current is None or current.get(names["#version"]) != values[":expected"]:
-            raise ConditionFailedError(copy.deepcopy(current) if current else None)
+        if condition == "#gsi1pk = :old":  # re-keying
+            if current is None or current.get("gsi1pk") != values[":old"]:
+                raise ConditionFailedError(copy.deepcopy(current) if current else None)
+        else:
+            assert condition == "attribute_exists(pk) AND #version = :expected"
+            if current is None or current.get(names["#version"]) != values[":expected"]:
+                raise ConditionFailedError(copy.deepcopy(current) if current else None)
         set_part, _, remove_part = update.removeprefix("SET ").partition(" REMOVE ")
         for assignment in set_part.split(", "):
             name, value = assignment.split(" = ")
@@ -62,14 +67,28 @@ class FakeStore:
             current.pop(names[name], None)
         return copy.deepcopy(current)
 
-    def iter_query(self, pk: str, *, index: str | None = None, forward: bool = True, **_: Any) -> Iterator[Item]:
+    def iter_query(
+        self,
+        pk: str,
+        *,
+        index: str | None = None,
+        forward: bool = True,
+        sk_prefix: str = "",
+        limit: int | None = None,
+        **_: Any,
+    ) -> Iterator[Item]:
         assert index == "gsi1"
-        self.queries.append(pk)
-        found = sorted((i for i in self.items.values() if i.get("gsi1pk") == pk), key=lambda i: i["gsi1sk"])
-        yield from (copy.deepcopy(i) for i in (found if forward else reversed(found)))
+        self.queries.append(pk + (f" {sk_prefix}" if sk_prefix else ""))
+        found = sorted(
+            (i for i in self.items.values() if i.get("gsi1pk") == pk and i["gsi1sk"].startswith(sk_prefix)),
+            key=lambda i: i["gsi1sk"],
+        )
+        found = (found if forward else found[::-1])[:limit]  # DynamoDB stops reading at the Limit
+        self.read.extend(i["id"] for i in found)
+        yield from (copy.deepcopy(i) for i in found)
 
-    def query(self, pk: str, *, limit: int | None = None, **kwargs: Any) -> list[Item]:
-        return list(self.iter_query(pk, **kwargs))[:limit]
+    def query(self, pk: str, **kwargs: Any) -> list[Item]:
+        return list(self.iter_query(pk, **kwargs))
 
 
 class Clock:
@@ -119,8 +138,8 @@ def test_a_task_is_created_pending_in_its_column(store: FakeStore, clock: Clock,
     assert (task["status"], task["version"], task["source"]) == ("pending", 1, None)
     assert task["created_at"] == task["updated_at"] == "2026-11-24T03:00:00+00:00"
     item = store.items[("TASK#t001", "META")]
-    assert item["gsi1pk"] == "TASKS#pending"
-    assert item["gsi1sk"] == "2026-11-24T03:00:00+00:00#t001"
+    assert item["gsi1pk"] == "TASKS#open"
+    assert item["gsi1sk"] == "pending#2026-11-24T03:00:00+00:00#t001"
     assert item["history"] == [{"at": "2026-11-24T03:00:00+00:00", "by": "owner@example.com", "to": "pending"}]
 
 
@@ -198,8 +217,8 @@ def test_a_move_changes_column_and_records_who_and_when(store: FakeStore, clock:
         "to": "in_review",
     }
     item = store.items[("TASK#t001", "META")]
-    assert item["gsi1pk"] == "TASKS#in_review"
-    assert item["gsi1sk"] == "2026-11-24T03:05:00+00:00#t001"
+    assert item["gsi1pk"] == "TASKS#open"
+    assert item["gsi1sk"] == "in_review#2026-11-24T03:05:00+00:00#t001"
 
 
 def test_moves_may_skip_ahead_and_go_back(store: FakeStore, clock: Clock, new_id: Any) -> None:
@@ -294,9 +313,13 @@ def test_a_column_lists_only_its_tasks_most_recent_first(store: FakeStore, clock
     tasks.update_task(store, "a@x.com", moved["id"], version=1, changes={"status": "completed"}, clock=clock)
     assert [t["id"] for t in tasks.list_tasks(store, "pending", clock=clock)] == [second["id"], first["id"]]
     assert [t["id"] for t in tasks.list_tasks(store, "completed", clock=clock)] == [moved["id"]]
-    assert store.queries[-1] == "TASKS#completed"
+    assert store.queries[-1] == "TASKS#completed completed#"
+    store.queries.clear()
     board = tasks.list_board(store, clock=clock)
     assert {s: len(c) for s, c in board.items()} == {"pending": 2, "in_review": 0, "completed": 1}
+    assert [t["id"] for t in board["pending"]] == [second["id"], first["id"]]
+    # The board is two Queries: the open columns' shared partition and the completed column
+    assert store.queries == ["TASKS#open", "TASKS#completed completed#"]
     with pytest.raises(InvalidInputError):
         tasks.list_tasks(store, "everything")
 
@@ -312,8 +335,9 @@ def test_counts_for_reports_are_open_and_overdue_in_san_diego(store: FakeStore, 
     assert tasks.task_counts(store, "2026-11-23") == {"open": 3, "overdue": 1}
     assert tasks.task_counts(store, clock()) == {"open": 3, "overdue": 1}
     assert tasks.task_counts(store, date(2026, 11, 24)) == {"open": 3, "overdue": 2}
-    # And only the two open columns were read
-    assert set(store.queries) == {"TASKS#pending", "TASKS#in_review"}
+    # And only the open columns were read, in one Query of their shared partition
+    assert set(store.queries) == {"TASKS#open"}
+    assert done["id"] not in store.read
 
 
 def test_overdue_uses_the_san_diego_date(store: FakeStore, clock: Clock, new_id: Any) -> None:
@@ -321,3 +345,49 @@ def test_overdue_uses_the_san_diego_date(store: FakeStore, clock: Clock, new_id:
     task = make(store, clock, new_id, due="2026-11-23")
     assert task["overdue"] is False
     assert tasks.san_diego_today(clock) == date(2026, 11, 23)
+
+
+def test_the_board_reads_every_open_task_but_only_the_latest_completed(
+    store: FakeStore, clock: Clock, new_id: Any
+) -> None:
+    # Given 3 pending, 2 in review and 60 completed tasks, completed one a minute apart
+    pending = [make(store, clock, new_id)["id"] for _ in range(3)]
+    review: list[str] = []
+    for _ in range(2):
+        task = make(store, clock, new_id)
+        clock.tick()
+        tasks.update_task(store, "a@x.com", task["id"], version=1, changes={"status": "in_review"}, clock=clock)
+        review.append(task["id"])
+    done = []
+    for _ in range(60):
+        task = make(store, clock, new_id)
+        clock.tick()
+        tasks.update_task(store, "a@x.com", task["id"], version=1, changes={"status": "completed"}, clock=clock)
+        done.append(task["id"])
+    store.read.clear()
+    store.queries.clear()
+    # When the board is listed
+    board = tasks.list_board(store, clock=clock)
+    # Then every open card is there, in its column, most recently changed first
+    assert [t["id"] for t in board["pending"]] == pending[::-1]
+    assert [t["id"] for t in board["in_review"]] == review[::-1]
+    # And the completed column shows the 50 most recently completed; the 10 oldest were not even read
+    assert [t["id"] for t in board["completed"]] == done[::-1][: tasks.BOARD_COMPLETED]
+    assert not set(done[:10]) & set(store.read)
+    assert len(store.queries) == 2
+
+
+def test_old_column_keys_are_moved_to_the_shared_partition(store: FakeStore, clock: Clock, new_id: Any) -> None:
+    # Given tasks written with the keys of before (one partition per column, no status in the sort key)
+    fresh = make(store, clock, new_id)
+    old_open = make(store, clock, new_id)
+    old_done = make(store, clock, new_id)
+    for task_id, status in ((old_open["id"], "in_review"), (old_done["id"], "completed")):
+        item = store.items[("TASK#" + task_id, "META")]
+        item.update(status=status, gsi1pk=f"TASKS#{status}", gsi1sk=f"{item['updated_at']}#{task_id}")
+    # When they are re-keyed (twice: it is safe to repeat)
+    tasks.rekey_tasks(store)
+    tasks.rekey_tasks(store)
+    # Then the board finds each in its column
+    board = tasks.list_board(store, clock=clock)
+    assert [[t["id"] for t in board[s]] for s in tasks.STATUSES] == [[fresh["id"]], [old_open["id"]], [old_done["id"]]]

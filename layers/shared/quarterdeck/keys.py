@@ -48,7 +48,18 @@ def task(task_id: str) -> Key:
 
 
 def tasks_with_status(status: str) -> str:
-    """GSI1 partition of the tasks in one board column."""
+    """GSI1 partition of a board column: the open columns (pending, in review) share
+    `TASKS#open`, completed work has `TASKS#completed`; the sort key starts with the status."""
+    return "TASKS#completed" if status == "completed" else "TASKS#open"
+
+
+def tasks_column_prefix(status: str) -> str:
+    """GSI1 sort-key prefix of one column's tasks within its partition."""
+    return f"{status}#"
+
+
+def legacy_tasks_with_status(status: str) -> str:
+    """The GSI1 partition a column had before the open columns shared one (for re-keying)."""
     return f"TASKS#{status}"
 
 
@@ -59,6 +70,16 @@ def nudge_sent(sail_id: str, kind: str, recipient: str, window: str) -> Key:
 def report_run(kind: str, period: str, recipient: str) -> Key:
     """One delivery of a report: its kind, its period and the address it goes To."""
     return f"REPORT#{kind}", f"RUN#{period}#{recipient.strip().lower()}"
+
+
+def report_latest(kind: str) -> Key:
+    """The summary of a kind's last deliveries (the reports page reads all kinds in one Query)."""
+    return "REPORTS", f"LATEST#{kind}"
+
+
+def report_latest_all() -> Key:
+    """The reports page's partition and the sort-key prefix of every kind's summary."""
+    return "REPORTS", "LATEST#"
 
 
 def report_runs(kind: str, period: str = "") -> Key:

@@ -1,7 +1,10 @@
 """Tasks: the cards of the progress dashboard (pending → in review → completed).
 
-A task is one item, `TASK#<id>`/`META`. GSI1 holds it under its column, `TASKS#<status>`, sorted
-by `<updated iso>#<id>`, so a column is one Query and the board is three: no Scan anywhere.
+A task is one item, `TASK#<id>`/`META`. GSI1 holds it sorted by `<status>#<updated iso>#<id>`:
+the open columns (pending, in review) share the partition `TASKS#open`, completed work has
+`TASKS#completed`. A column is one Query of its sort-key prefix (it reads that column's items
+only), and the board is two: every open task, and the most recently completed ones up to
+`BOARD_COMPLETED` (completed work grows without end; the board never reads all of it). No Scan.
 Every change carries the version it read and is one conditional UpdateItem (a stale version
 is refused with `StaleVersionError`). Status changes are appended to the item's `history`
 (`{at, by, from, to}`) in that same write, so a move and its record never part.
@@ -26,7 +29,7 @@ from quarterdeck import keys
 from quarterdeck.clock import Clock, IdGenerator, iso, new_id, system_clock
 from quarterdeck.config import get_settings
 from quarterdeck.errors import InvalidInputError, StaleVersionError, TaskNotFoundError
-from quarterdeck.store import ConditionFailedError, Item, Store
+from quarterdeck.store import ConditionFailedError, Item, Store, Write
 from quarterdeck.validation import calendar_date, text_field
 
 PENDING, IN_REVIEW, COMPLETED = "pending", "in_review", "completed"
@@ -48,6 +51,7 @@ ENTITIES: tuple[str, ...] = (
 EDITABLE: tuple[str, ...] = ("status", "title", "detail", "entity", "owner", "due")
 TITLE_MAX, DETAIL_MAX, ENTITY_MAX, OWNER_MAX = 200, 4000, 80, 120
 HISTORY_MAX = 200  # status changes kept on the item (the oldest are dropped beyond this)
+BOARD_COMPLETED = 50  # completed cards the board shows (the most recently completed)
 _SOURCE_FIELDS = ("kind", "period", "section", "link")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -121,8 +125,8 @@ def task_id_for(source_key: str) -> str:
     return "r" + hashlib.sha256(source_key.encode("utf-8")).hexdigest()[:23]
 
 
-def _sort_key(updated_at: str, task_id: str) -> str:
-    return f"{updated_at}#{task_id}"
+def _sort_key(status: str, updated_at: str, task_id: str) -> str:
+    return f"{keys.tasks_column_prefix(status)}{updated_at}#{task_id}"
 
 
 def san_diego_today(clock: Clock = system_clock) -> date:
@@ -203,7 +207,7 @@ def new_task_item(
         "pk": pk,
         "sk": sk,
         "gsi1pk": keys.tasks_with_status(clean_status),
-        "gsi1sk": _sort_key(now, task_id),
+        "gsi1sk": _sort_key(clean_status, now, task_id),
         "type": "task",
         "id": task_id,
         **item_fields,
@@ -256,6 +260,18 @@ def create_task(
     return task_view(item, san_diego_today(clock))
 
 
+def upsert_write(item: Item) -> Write:
+    """A transaction action that creates `item` if its task does not exist yet and leaves an
+    existing one exactly as it is (every attribute `if_not_exists`): how a report files its
+    cards in the same transaction that records the report, idempotently, with no condition
+    that could cancel that transaction."""
+    fields = [name for name in item if name not in ("pk", "sk") and item[name] is not None]
+    names = {f"#a{n}": name for n, name in enumerate(fields)}
+    values = {f":a{n}": item[name] for n, name in enumerate(fields)}
+    sets = ", ".join(f"#a{n} = if_not_exists(#a{n}, :a{n})" for n in range(len(fields)))
+    return Write("Update", key={"pk": item["pk"], "sk": item["sk"]}, update="SET " + sets, names=names, values=values)
+
+
 def update_task(
     store: Store,
     actor: str,
@@ -297,7 +313,8 @@ def update_task(
     now = iso(clock())
     names: dict[str, str] = {"#version": "version", "#updated_at": "updated_at", "#gsi1sk": "gsi1sk"}
     values: dict[str, Any] = {":expected": version, ":next": version + 1, ":now": now}
-    values[":sort"] = _sort_key(now, task_id)
+    new_status = clean.get("status")
+    values[":sort"] = _sort_key(new_status or current["status"], now, task_id)
     sets = ["#version = :next", "#updated_at = :now", "#gsi1sk = :sort"]
     removes: list[str] = []
     for name, value in clean.items():
@@ -307,7 +324,6 @@ def update_task(
             continue
         values[f":{name}"] = value
         sets.append(f"#{name} = :{name}")
-    new_status = clean.get("status")
     if new_status is not None and new_status != current["status"]:
         names["#gsi1pk"], names["#history"] = "gsi1pk", "history"
         values[":column"] = keys.tasks_with_status(new_status)
@@ -348,27 +364,78 @@ def get_task(store: Store, task_id: str, *, clock: Clock = system_clock) -> dict
     return task_view(item, san_diego_today(clock))
 
 
+def _column(store: Store, status: str, *, limit: int | None = None) -> list[Item]:
+    """One column's items, most recently changed first: one Query of its sort-key prefix."""
+    return store.query(
+        keys.tasks_with_status(status),
+        index="gsi1",
+        sk_prefix=keys.tasks_column_prefix(status),
+        forward=False,
+        limit=limit,
+    )
+
+
 def list_tasks(
     store: Store, status: str, *, limit: int | None = None, clock: Clock = system_clock
 ) -> list[dict[str, Any]]:
-    """One column, most recently changed first: one Query of that column's GSI1 partition."""
+    """One column, most recently changed first: one Query that reads that column's items only."""
     column = _status(status)
     today = san_diego_today(clock)
-    items = store.query(keys.tasks_with_status(column), index="gsi1", forward=False, limit=limit)
-    return [task_view(item, today) for item in items]
+    return [task_view(item, today) for item in _column(store, column, limit=limit)]
 
 
-def list_board(store: Store, *, clock: Clock = system_clock) -> dict[str, list[dict[str, Any]]]:
-    """The three columns: three Queries, one per status."""
-    return {status: list_tasks(store, status, clock=clock) for status in STATUSES}
+def _open_items(store: Store) -> list[Item]:
+    """Every open task (both open columns): one Query of the shared partition."""
+    return store.query(keys.tasks_with_status(PENDING), index="gsi1", forward=False)
+
+
+def list_board(
+    store: Store, *, completed: int = BOARD_COMPLETED, clock: Clock = system_clock
+) -> dict[str, list[dict[str, Any]]]:
+    """The three columns in two Queries: the open partition (pending and in review, each most
+    recently changed first), and the `completed` most recently changed completed tasks."""
+    today = san_diego_today(clock)
+    columns: dict[str, list[dict[str, Any]]] = {status: [] for status in STATUSES}
+    for item in _open_items(store):
+        if item.get("status") in OPEN_STATUSES:
+            columns[item["status"]].append(task_view(item, today))
+    columns[COMPLETED] = [task_view(item, today) for item in _column(store, COMPLETED, limit=completed)]
+    return columns
 
 
 def task_counts(store: Store, today: date | datetime | str) -> dict[str, int]:
-    """For the reports: open tasks (pending + in review) and how many are past their due date."""
+    """For the reports: open tasks (pending + in review) and how many are past their due date:
+    one Query of the open partition (completed work is never read)."""
     day = _as_date(today)
     counts = {"open": 0, "overdue": 0}
-    for status in OPEN_STATUSES:
-        for item in store.iter_query(keys.tasks_with_status(status), index="gsi1"):
+    for item in _open_items(store):
+        if item.get("status") in OPEN_STATUSES:
             counts["open"] += 1
             counts["overdue"] += is_overdue(item, day)
     return counts
+
+
+def rekey_tasks(store: Store) -> int:
+    """Once, after deploying the shared open partition: move every task still under its old
+    column partition (`TASKS#<status>`, sorted by `<updated>#<id>`) to the new keys, with
+    conditional updates (safe to run twice, or while people use the board). Queries only."""
+    moved = 0
+    for status in STATUSES:
+        for item in store.iter_query(keys.legacy_tasks_with_status(status), index="gsi1"):
+            try:
+                store.update(
+                    item["pk"],
+                    item["sk"],
+                    "SET #gsi1pk = :pk, #gsi1sk = :sk",
+                    condition="#gsi1pk = :old",
+                    names={"#gsi1pk": "gsi1pk", "#gsi1sk": "gsi1sk"},
+                    values={
+                        ":pk": keys.tasks_with_status(item["status"]),
+                        ":sk": _sort_key(item["status"], str(item.get("updated_at", "")), item["id"]),
+                        ":old": keys.legacy_tasks_with_status(status),
+                    },
+                )
+                moved += 1
+            except ConditionFailedError:  # changed meanwhile: its writer set the new keys
+                continue
+    return moved

@@ -1,40 +1,63 @@
 """A report's action items become pending cards on the progress dashboard.
 
-Each item's card is keyed `report:<kind>:<period>:<n>`; the tasks area creates at most one
-task per key, so re-running or re-sending a report adds no duplicate card.
+Each item's card is keyed `report:<kind>:<period>:<n>`; the tasks area derives the task's id
+from the key and the write only creates a task that does not exist yet, so re-running or
+re-sending a report adds no duplicate card (and leaves a card someone moved where it is).
 """
 
 from __future__ import annotations
 
 from quarterdeck.reports.model import Report
-from quarterdeck.store import Store
+from quarterdeck.store import ConditionFailedError, Item, Store, Write
 
 ACTOR = "reports"
 TITLE_MAX, ENTITY_MAX = 200, 80
+MAX_IN_RECORD = 98  # cards that fit in the recording transaction (100 actions: run, summary, cards)
 
 
 def source_key(kind: str, period: str, n: int) -> str:
     return f"report:{kind}:{period}:{n}"
 
 
-def file_action_items(store: Store, report: Report) -> int:
-    """Create (or find) the report's cards; returns how many items the report has."""
-    from quarterdeck.tasks import create_task
+def action_task_items(report: Report) -> list[Item]:
+    """The report's cards as task items (validated, not written), one per action item."""
+    from quarterdeck.tasks import new_task_item
 
     link = f"#/reports?kind={report.kind}&period={report.period.label}"
+    items: list[Item] = []
     for n, action in enumerate(report.actions, start=1):
         detail = f"From the {report.title}, {report.period.describe()}, section “{action.section}”."
         if action.detail:
             detail += "\n\n" + action.detail
-        create_task(
-            store,
-            ACTOR,
-            title=action.title if len(action.title) <= TITLE_MAX else action.title[: TITLE_MAX - 1] + "…",
-            detail=detail,
-            entity=action.entity[:ENTITY_MAX],
-            owner=action.owner,
-            due=action.due.isoformat(),
-            source={"kind": report.kind, "period": report.period.label, "section": action.section, "link": link},
-            source_key=source_key(report.kind, report.period.label, n),
+        items.append(
+            new_task_item(
+                ACTOR,
+                title=action.title if len(action.title) <= TITLE_MAX else action.title[: TITLE_MAX - 1] + "…",
+                detail=detail,
+                entity=action.entity[:ENTITY_MAX],
+                owner=action.owner,
+                due=action.due.isoformat(),
+                source={"kind": report.kind, "period": report.period.label, "section": action.section, "link": link},
+                source_key=source_key(report.kind, report.period.label, n),
+            )
         )
+    return items
+
+
+def action_item_writes(report: Report) -> list[Write]:
+    """The report's cards as transaction actions that create each card once (a card already
+    filed, moved or edited is left as it is): they go in the transaction recording the report."""
+    from quarterdeck.tasks import upsert_write
+
+    return [upsert_write(item) for item in action_task_items(report)]
+
+
+def file_action_items(store: Store, report: Report) -> int:
+    """Create (or find) the report's cards, one conditional put each; returns how many items
+    the report has. (Dispatch files them with the run's record instead; this is its fallback.)"""
+    for item in action_task_items(report):
+        try:
+            store.put(item, condition="attribute_not_exists(pk)")
+        except ConditionFailedError:
+            continue  # filed by an earlier run: left as it is
     return len(report.actions)

@@ -27,13 +27,13 @@ from quarterdeck.reports.runs import (
     Claim,
     RunNotClaimed,
     claim_run,
-    last_run,
+    last_runs,
     mark_failed,
     mark_sent,
     sent_runs,
     why_all_skipped,
 )
-from quarterdeck.store import Store
+from quarterdeck.store import Store, Write
 
 if TYPE_CHECKING:  # the strategies, pydantic and jinja2 load only when a report is built
     from quarterdeck.reports.kinds import Source
@@ -182,8 +182,13 @@ def run_reports(
     clock: Clock = system_clock,
     progress: ProgressFn | None = None,
     render_out: Callable[[Report, str, str], None] | None = None,
+    check_sent_first: bool = True,
 ) -> Summary:
-    """Build and send the chosen reports (all eight by default); never raises for one report."""
+    """Build and send the chosen reports (all eight by default); never raises for one report.
+
+    `check_sent_first`: skip the reports already sent for their period before loading anything
+    (one Query each; worth it for a schedule's repeated events). Send-now turns it off: its
+    one claim refuses a report already sent by itself."""
     settings = settings or get_settings()
     chosen = selected_kinds(kinds)
     order, total = list(chosen), len(chosen)
@@ -207,7 +212,7 @@ def run_reports(
     store = store or Store()
     # Reports already sent for their period are skipped before anything else loads: one
     # BatchGetItem, so a retried or repeated schedule event costs next to nothing.
-    if not dry_run and not force:
+    if not dry_run and not force and check_sent_first:
         try:
             done = sent_runs(store, [(kind, periods[kind].label) for kind in chosen], clock())
         except QuarterdeckError:
@@ -304,7 +309,7 @@ def _send_one(
     clock: Clock,
     force: bool,
 ) -> Outcome:
-    from quarterdeck.reports.actions import file_action_items
+    from quarterdeck.reports.actions import MAX_IN_RECORD, action_item_writes, file_action_items
 
     # Claim every recipient's run first (one conditional write each): what was sent before,
     # or is being sent by another run, is skipped for that recipient alone.
@@ -327,7 +332,13 @@ def _send_one(
     try:
         report = prepare(kind, source, period, today)
         email = _render(report, settings, archive=True, to=[claims[0].recipient])
-        tasks = file_action_items(store, report)
+        tasks = len(report.actions)
+        # The cards go in the transaction that records the first delivery (or its failure):
+        # no write of their own. Too many for one transaction: filed now, one put each.
+        cards: Sequence[Write] = action_item_writes(report)
+        if len(cards) > MAX_IN_RECORD:
+            file_action_items(store, report)
+            cards = ()
     except Exception as error:  # one report's failure must not stop the others
         reason = _reason(error, kind, period)
         _release(store, claims, reason, clock)
@@ -354,15 +365,23 @@ def _send_one(
                 subject=message.subject,
                 tasks=tasks,
                 forced=force,
+                extra=cards,
             )
+            cards = ()
             sent.append((claim.recipient, message_id))
         except Exception as error:  # this recipient's failure must not stop the others
             reason = _reason(error, kind, period)
             if message_id is not None:  # SES accepted it; only the record failed: never resend it
                 reason = f"sent (MessageId {message_id}), but recording it failed: {reason}"
                 sent.append((claim.recipient, message_id))
-            _release(store, [claim], reason, clock, message_id=message_id)
+            if _release(store, [claim], reason, clock, message_id=message_id, extra=cards):
+                cards = ()
             failures.append((claim.recipient, reason, error))
+    if cards:  # no record could carry them: file them on their own (at least once beats never)
+        try:
+            file_action_items(store, report)
+        except QuarterdeckError:
+            logger.exception("could not file the report's action items", extra={"kind": kind})
 
     outcome = Outcome(
         kind,
@@ -393,23 +412,37 @@ def _reason(error: Exception, kind: str, period: Period) -> str:
     return reason
 
 
-def _release(store: Store, claims: list[Claim], reason: str, clock: Clock, message_id: str | None = None) -> None:
+def _release(
+    store: Store,
+    claims: list[Claim],
+    reason: str,
+    clock: Clock,
+    message_id: str | None = None,
+    extra: Sequence[Write] = (),
+) -> bool:
     """Mark the runs failed and free their leases, so the next run retries them at once (or,
-    with the `message_id` SES gave, mark it sent, so none retries it)."""
+    with the `message_id` SES gave, mark it sent, so none retries it). `extra` goes with the
+    first release; True when every release was written."""
+    written = True
     for claim in claims:
         try:
-            mark_failed(store, claim, error=reason, now=clock(), message_id=message_id)
+            mark_failed(store, claim, error=reason, now=clock(), message_id=message_id, extra=extra)
+            extra = ()
         except QuarterdeckError:  # the lease then expires on its own
             logger.exception("could not release the report run", extra={"kind": claim.kind})
+            written = False
+    return written
 
 
 # --- what the API and the page use ------------------------------------------------------------
 def list_reports(
     store: Store, *, settings: Settings | None = None, clock: Clock = system_clock
 ) -> list[dict[str, Any]]:
-    """Each kind with its schedule, the period it would cover now, and its last run."""
+    """Each kind with its schedule, the period it would cover now, and its last run (every
+    kind's last run from its summary item: one Query in all)."""
     settings = settings or get_settings()
     today = _local_today(settings, clock)
+    latest = last_runs(store)
     return [
         {
             "kind": info.kind,
@@ -417,7 +450,7 @@ def list_reports(
             "cadence": info.cadence,
             "schedule": info.schedule,
             "period": default_period(info.kind, today).label,
-            "last_run": last_run(store, info.kind),
+            "last_run": latest.get(info.kind),
         }
         for info in KINDS.values()
     ]
@@ -471,7 +504,14 @@ def send_report_now(
 ) -> dict[str, Any]:
     """Send one report now (the page's button). Already sent: ReportAlreadySentError (409)."""
     summary = run_reports(
-        [kind], period=period, force=force, store=store, mailer=mailer, settings=settings, clock=clock
+        [kind],
+        period=period,
+        force=force,
+        store=store,
+        mailer=mailer,
+        settings=settings,
+        clock=clock,
+        check_sent_first=False,
     )
     (outcome,) = summary.outcomes
     if outcome.status == SKIPPED:

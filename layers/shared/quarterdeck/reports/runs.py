@@ -14,10 +14,16 @@ A run that crashed between claim and mark leaves an expired lease and no message
 next run takes it over and sends (at least once beats never). A send that failed is marked
 failed and its lease released, so the next run retries it at once. `force` also takes over a
 run already sent (a deliberate resend); it never takes a lease another run still holds.
+
+The mark (sent or failed) is one transaction with the kind's summary item (`REPORTS` /
+`LATEST#<kind>`: one attribute per recipient, that recipient's latest delivery) and with any
+writes the caller adds (the report's action items): the reports page reads every kind's
+summary in one Query, and a run's record, summary and cards never part.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,7 +31,7 @@ from typing import Any
 from quarterdeck import keys
 from quarterdeck.clock import epoch, iso
 from quarterdeck.observability import logger
-from quarterdeck.store import ConditionFailedError, Item, Store
+from quarterdeck.store import ConditionFailedError, Item, Store, TransactionCanceledError, Write
 
 # Longer than one report takes to build and send (ReportFunction's timeout is 120 s).
 LEASE = timedelta(minutes=3)
@@ -130,6 +136,37 @@ def claim_run(
     return Claim(kind, period, attempt, item, recipient)
 
 
+DELIVERY = "to#"  # a summary item's attribute per recipient: `to#<recipient>`
+
+
+def _summary_write(claim: Claim, view: dict[str, Any], now: datetime) -> Write:
+    """Record `view` as the latest delivery of (kind, recipient) on the kind's summary item."""
+    pk, sk = keys.report_latest(claim.kind)
+    return Write(
+        "Update",
+        key={"pk": pk, "sk": sk},
+        update="SET #type = :type, #kind = :kind, #updated_at = :at, #delivery = :view",
+        names={
+            "#type": "type",
+            "#kind": "kind",
+            "#updated_at": "updated_at",
+            "#delivery": DELIVERY + (claim.recipient or _owner()),
+        },
+        values={":type": "report_latest", ":kind": claim.kind, ":at": iso(now), ":view": view},
+    )
+
+
+def _record(
+    store: Store, claim: Claim, run: Write, view: dict[str, Any], now: datetime, extra: Sequence[Write]
+) -> None:
+    """The run's mark, the kind's summary and `extra`, all or nothing (one TransactWriteItems).
+    Lost the run's condition (our lease expired and another run took over): nothing is written."""
+    try:
+        store.transact([run, _summary_write(claim, view, now), *extra])
+    except TransactionCanceledError:  # pragma: no cover - only if another run took over
+        logger.warning("report run taken over before it was recorded", extra={"kind": claim.kind})
+
+
 def mark_sent(
     store: Store,
     claim: Claim,
@@ -140,51 +177,68 @@ def mark_sent(
     subject: str,
     tasks: int,
     forced: bool,
+    extra: Sequence[Write] = (),
 ) -> None:
+    """Record the delivery (with the summary and `extra`, e.g. the report's cards): one transaction."""
     pk, sk = keys.report_run(claim.kind, claim.period, claim.recipient or _owner())
-    try:
-        store.update(
-            pk,
-            sk,
-            "SET #status = :sent, #message_id = :id, #sent_at = :at, #updated_at = :at, #recipients = :to, "
-            "#subject = :subject, #tasks = :tasks, #forced = :forced, "
-            "#message_ids = list_append(if_not_exists(#message_ids, :empty), :ids) "
-            "REMOVE #lease_until, #error ADD #sends :one",
-            condition="#attempt = :attempt",
-            names=_names(
-                "status",
-                "message_id",
-                "sent_at",
-                "updated_at",
-                "recipients",
-                "subject",
-                "tasks",
-                "forced",
-                "message_ids",
-                "lease_until",
-                "error",
-                "sends",
-                "attempt",
-            ),
-            values={
-                ":sent": SENT,
-                ":id": message_id,
-                ":ids": [message_id],
-                ":empty": [],
-                ":at": iso(now),
-                ":to": recipients,
-                ":subject": subject,
-                ":tasks": tasks,
-                ":forced": forced,
-                ":attempt": claim.attempt,
-                ":one": 1,
-            },
-        )
-    except ConditionFailedError:  # pragma: no cover - only if our lease expired and another run took over
-        logger.warning("report run taken over before it was marked sent", extra={"kind": claim.kind})
+    run = Write(
+        "Update",
+        key={"pk": pk, "sk": sk},
+        update="SET #status = :sent, #message_id = :id, #sent_at = :at, #updated_at = :at, #recipients = :to, "
+        "#subject = :subject, #tasks = :tasks, #forced = :forced, "
+        "#message_ids = list_append(if_not_exists(#message_ids, :empty), :ids) "
+        "REMOVE #lease_until, #error ADD #sends :one",
+        condition="#attempt = :attempt",
+        names=_names(
+            "status",
+            "message_id",
+            "sent_at",
+            "updated_at",
+            "recipients",
+            "subject",
+            "tasks",
+            "forced",
+            "message_ids",
+            "lease_until",
+            "error",
+            "sends",
+            "attempt",
+        ),
+        values={
+            ":sent": SENT,
+            ":id": message_id,
+            ":ids": [message_id],
+            ":empty": [],
+            ":at": iso(now),
+            ":to": recipients,
+            ":subject": subject,
+            ":tasks": tasks,
+            ":forced": forced,
+            ":attempt": claim.attempt,
+            ":one": 1,
+        },
+    )
+    view = {
+        **run_view(claim.item),
+        "status": SENT,
+        "message_id": message_id,
+        "sent_at": iso(now),
+        "updated_at": iso(now),
+        "sends": int(claim.item.get("sends", 0)) + 1,
+        "error": None,
+    }
+    _record(store, claim, run, view, now, extra)
 
 
-def mark_failed(store: Store, claim: Claim, *, error: str, now: datetime, message_id: str | None = None) -> None:
+def mark_failed(
+    store: Store,
+    claim: Claim,
+    *,
+    error: str,
+    now: datetime,
+    message_id: str | None = None,
+    extra: Sequence[Write] = (),
+) -> None:
     """Release the lease so the next run retries at once; a run sent before stays sent.
 
     `message_id`: SES accepted the message and only recording it failed; the run is marked
@@ -194,21 +248,21 @@ def mark_failed(store: Store, claim: Claim, *, error: str, now: datetime, messag
     update = "SET #status = :status, #error = :error, #failed_at = :at, #updated_at = :at"
     names = ["status", "error", "failed_at", "updated_at", "lease_until", "attempt"]
     values: dict[str, Any] = {":status": status, ":error": error[:500], ":at": iso(now), ":attempt": claim.attempt}
+    view = {**run_view(claim.item), "status": status, "error": error[:500], "updated_at": iso(now)}
     if message_id:
         update += ", #message_id = :id, #sent_at = :at"
         names += ["message_id", "sent_at"]
         values[":id"] = message_id
-    try:
-        store.update(
-            pk,
-            sk,
-            update + " REMOVE #lease_until",
-            condition="#attempt = :attempt",
-            names=_names(*names),
-            values=values,
-        )
-    except ConditionFailedError:  # pragma: no cover
-        logger.warning("report run taken over before it was marked failed", extra={"kind": claim.kind})
+        view.update(message_id=message_id, sent_at=iso(now))
+    run = Write(
+        "Update",
+        key={"pk": pk, "sk": sk},
+        update=update + " REMOVE #lease_until",
+        condition="#attempt = :attempt",
+        names=_names(*names),
+        values=values,
+    )
+    _record(store, claim, run, view, now, extra)
 
 
 def is_sent_and_idle(item: Item, now: datetime) -> bool:
@@ -254,19 +308,49 @@ def run_view(item: Item) -> dict[str, Any]:
     }
 
 
-def last_run(store: Store, kind: str) -> dict[str, Any] | None:
-    """The kind's most recently changed run, with every delivery of its period: one Query of its
-    partition (newest periods first). `message_id` is the newest delivery's; `deliveries` lists
-    each recipient's."""
-    pk, prefix = keys.report_runs(kind)
-    items = store.query(pk, sk_prefix=prefix, forward=False, limit=50)
-    if not items:
+def _latest_view(summary: Item) -> dict[str, Any] | None:
+    """The kind's most recently changed delivery, with every recorded delivery of its period."""
+    deliveries = [value for name, value in summary.items() if name.startswith(DELIVERY) and isinstance(value, dict)]
+    if not deliveries:
         return None
-    latest = max(items, key=lambda i: str(i.get("updated_at", "")))
-    same = [i for i in items if i.get("period") == latest.get("period")]
+    latest = max(deliveries, key=lambda d: str(d.get("updated_at", "")))
+    same = [d for d in deliveries if d.get("period") == latest.get("period")]
     view = run_view(latest)
-    view["deliveries"] = [run_view(i) for i in sorted(same, key=lambda i: str(i.get("recipient", "")))]
+    view["deliveries"] = [run_view(d) for d in sorted(same, key=lambda d: str(d.get("recipient", "")))]
     return view
+
+
+def last_runs(store: Store) -> dict[str, dict[str, Any] | None]:
+    """Every kind's last recorded run (as `last_run`): one Query of the summaries' partition."""
+    pk, prefix = keys.report_latest_all()
+    return {str(item.get("kind")): _latest_view(item) for item in store.query(pk, sk_prefix=prefix)}
+
+
+def last_run(store: Store, kind: str) -> dict[str, Any] | None:
+    """The kind's most recently recorded run, with every delivery of its period (one GetItem of
+    its summary). `message_id` is the newest delivery's; `deliveries` lists each recipient's."""
+    summary = store.get(*keys.report_latest(kind), consistent=True)
+    return _latest_view(summary) if summary else None
+
+
+def backfill_latest(store: Store, kinds: Sequence[str]) -> int:
+    """Once, after deploying the summaries: write each kind's summary from its run items (one
+    Query per kind), for the kinds that have runs but no summary yet. Returns how many."""
+    written = 0
+    for kind in kinds:
+        if store.get(*keys.report_latest(kind), consistent=True):
+            continue
+        pk, prefix = keys.report_runs(kind)
+        items = store.query(pk, sk_prefix=prefix, consistent=True)
+        if not items:
+            continue
+        latest_pk, latest_sk = keys.report_latest(kind)
+        summary: Item = {"pk": latest_pk, "sk": latest_sk, "type": "report_latest", "kind": kind}
+        for item in sorted(items, key=lambda i: str(i.get("updated_at", ""))):
+            summary[DELIVERY + str(item.get("recipient") or _owner())] = run_view(item)
+        store.put(summary, condition="attribute_not_exists(pk)")
+        written += 1
+    return written
 
 
 def get_run(store: Store, kind: str, period: str, recipient: str | None = None) -> Item | None:
