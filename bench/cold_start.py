@@ -2,20 +2,25 @@
 
 Each sample is a new Python process with the layer and the function's directory on
 PYTHONPATH (as Lambda lays them out under /opt/python and /var/task) and the environment
-pointing at the bench's moto server. The baseline process imports boto3 and creates one
+pointing at the bench's moto server. The interpreter sees only the packages Lambda would:
+the python3.13 runtime's boto3 (with what it needs) and SharedLayer's requirements (with
+theirs), not the rest of the development venv (see `lambda_python`). The baseline process imports boto3 and creates one
 DynamoDB client. Samples of every kind are interleaved round by round, so a noisy moment
 on this shared machine hits all kinds alike; the ratio is of medians.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import itertools
 import json
 import os
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
+import venv
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,6 +110,56 @@ def kinds(ctx: Any, directory: Path) -> list[Kind]:
     ]
 
 
+# What Lambda's python3.13 runtime itself provides besides the standard library.
+RUNTIME_PACKAGES = ("boto3",)
+
+
+def layer_requirements(root: Path) -> list[str]:
+    """The distributions layers/shared/requirements.txt pins (what `sam build` puts in the layer)."""
+    from packaging.requirements import Requirement
+
+    lines = (root / "layers" / "shared" / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    return [Requirement(line.split("#")[0]).name for line in lines if line.split("#")[0].strip()]
+
+
+def distribution_closure(names: list[str]) -> set[str]:
+    """The named distributions and everything they require (no extras), as installed in this venv."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    found: set[str] = set()
+    pending = list(names)
+    while pending:
+        name = canonicalize_name(pending.pop())
+        if name in found:
+            continue
+        found.add(name)
+        for text in importlib.metadata.requires(name) or []:
+            requirement = Requirement(text)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                pending.append(requirement.name)
+    return found
+
+
+def lambda_python(root: Path, scratch: Path) -> Path:
+    """An interpreter whose site-packages holds only what a deployed function can import:
+    the runtime's boto3 and the layer's requirements, each with its dependencies (symlinks
+    into this venv). Development-only packages (cryptography, which PyJWT imports whenever it
+    is installed, moto, pytest...) stay out, as they are out of Lambda; the baseline runs in
+    it too. The layer's own code and the function's directory come from PYTHONPATH."""
+    home = scratch / "lambda-python"
+    venv.EnvBuilder(symlinks=True, with_pip=False).create(home)
+    site = Path(sysconfig.get_path("purelib", vars={"base": str(home), "platbase": str(home)}))
+    for name in sorted(distribution_closure([*RUNTIME_PACKAGES, *layer_requirements(root)])):
+        distribution = importlib.metadata.distribution(name)
+        installed = Path(str(distribution.locate_file("")))
+        tops = {Path(str(file)).parts[0] for file in distribution.files or [] if not str(file).startswith("..")}
+        for top in sorted(tops):
+            if top != "__pycache__" and not (site / top).exists():
+                (site / top).symlink_to(installed / top)
+    return home / "bin" / "python"
+
+
 def child_environment(ctx: Any, kind: Kind, scratch: Path) -> dict[str, str]:
     from local.environment import local_environment
 
@@ -124,8 +179,11 @@ def child_environment(ctx: Any, kind: Kind, scratch: Path) -> dict[str, str]:
     return env
 
 
-def sample(kind: Kind, env: dict[str, str], number: int, *, importtime: bool = False) -> dict[str, Any]:
-    command = [sys.executable, *(["-X", "importtime"] if importtime else []), str(CHILD), kind.module]
+def sample(
+    kind: Kind, env: dict[str, str], number: int, *, importtime: bool = False, python: Path | None = None
+) -> dict[str, Any]:
+    interpreter = str(python or sys.executable)
+    command = [interpreter, *(["-X", "importtime"] if importtime else []), str(CHILD), kind.module]
     event = kind.event_of(number)
     if event is not None:
         command.append(str(event))
@@ -202,6 +260,7 @@ def run(ctx: Any) -> Section:
     runs = max(15, int(ctx.args.cold_runs))
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as scratch_name:
         scratch = Path(scratch_name)
+        python = lambda_python(ctx.root, scratch)
         all_kinds = kinds(ctx, scratch)
         missing = {k.label: available(ctx, k) for k in all_kinds}
         measured = [k for k in all_kinds if missing[k.label] is None]
@@ -212,15 +271,17 @@ def run(ctx: Any) -> Section:
         breakdown: dict[str, dict[str, float]] = {}
         for k in measured:  # one untimed round: file cache, bytecode caches; where the imports go
             try:
-                sample(k, envs[k.label], next(numbers))
-                breakdown[k.label] = sample(k, envs[k.label], next(numbers), importtime=True)["imports_ms"]
+                sample(k, envs[k.label], next(numbers), python=python)
+                breakdown[k.label] = sample(k, envs[k.label], next(numbers), importtime=True, python=python)[
+                    "imports_ms"
+                ]
             except RuntimeError as error:
                 failures[k.label] = str(error)
         for round_number in range(runs):
             for k in measured:
                 # Kinds without a bar (information only) are sampled every other round.
                 if k.label not in failures and (k.bar or k.module == "baseline" or round_number % 2 == 0):
-                    samples[k.label].append(sample(k, envs[k.label], next(numbers)))
+                    samples[k.label].append(sample(k, envs[k.label], next(numbers), python=python))
 
     base = median([s["total_s"] for s in samples[all_kinds[0].label]])
     section.data["runs"] = runs
@@ -270,5 +331,9 @@ def run(ctx: Any) -> Section:
     section.notes.append(
         "Locally the layer has bytecode caches; in Lambda /opt is read-only and the layer ships no .pyc "
         "(pip --no-compile), so each cold start there also compiles the layer's modules."
+    )
+    section.notes.append(
+        "Every process (baseline included) runs in an interpreter that sees only the runtime's boto3 and "
+        "the layer's requirements, with their dependencies, as in Lambda: no development-only package."
     )
     return section

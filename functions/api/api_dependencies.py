@@ -19,7 +19,7 @@ def mailer() -> MailSender:
 
 
 def signing_keys() -> SigningKeys:
-    return load_signing_keys()  # Powertools caches the secret for five minutes
+    return load_signing_keys()  # kept for five minutes per container
 
 
 def reset() -> None:

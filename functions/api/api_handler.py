@@ -10,7 +10,6 @@ from api_errors import register_error_handlers
 from api_openapi import with_error_responses
 from api_routes import auth, calendar, guests, health, nudges, reports, roles, sails, tasks
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -24,6 +23,10 @@ for area in (health, auth, sails, roles, guests, calendar, tasks, reports, nudge
 
 @lru_cache(maxsize=1)
 def openapi_json() -> str:
+    # Deferred: Powertools' OpenAPI models are some 40 pydantic classes, built on import, that
+    # only this document needs (a cold start serving a page never does).
+    from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
+
     document = app.get_openapi_json_schema(
         title="Quarterdeck API",
         version="1.0.0",

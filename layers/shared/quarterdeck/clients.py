@@ -1,15 +1,24 @@
 """Lazily created, cached boto3 clients: nothing connects at import time, so cold starts stay short.
 
+Every client comes from one boto3 Session per process, created on first use: the second
+client (Secrets Manager after DynamoDB, say) reuses the endpoint and partition data the
+first one loaded instead of reading it again.
+
 Locally and in tests `AWS_ENDPOINT_URL` (read by boto3 itself) points every client at moto's server.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from functools import cache
 from typing import Any
 
 from botocore.config import Config
+
+# A boto3 Session is not safe to create clients from in several threads at once (the local
+# stack serves requests in threads); clients themselves are.
+_creating = threading.Lock()
 
 
 def _config() -> Config:
@@ -24,12 +33,20 @@ def _config() -> Config:
 
 
 @cache
-def client(service: str, region: str | None = None) -> Any:
+def session() -> Any:
+    """The process's boto3 Session (boto3's own default session is left alone)."""
     import boto3  # deferred: importing boto3 costs cold-start time the health route never needs
 
-    return boto3.session.Session().client(service, region_name=region, config=_config())
+    return boto3.session.Session()
+
+
+@cache
+def client(service: str, region: str | None = None) -> Any:
+    with _creating:
+        return session().client(service, region_name=region, config=_config())
 
 
 def reset_clients() -> None:
-    """Forget cached clients (tests that change the endpoint or inject faults)."""
+    """Forget cached clients and their session (tests that change the endpoint or inject faults)."""
     client.cache_clear()
+    session.cache_clear()
