@@ -187,13 +187,16 @@ class SigningKeys:
         return cls(current_kid=kid, keys=keys)
 
 
+SIGNING_KEYS_MAX_AGE = 300  # seconds a container keeps the signing secret it read
+
+
 def load_signing_keys(settings: Settings | None = None) -> SigningKeys:
-    """The key from Secrets Manager, cached by Powertools for five minutes."""
-    from aws_lambda_powertools.utilities import parameters
+    """The key from Secrets Manager, kept for five minutes per container (one read on the
+    shared client, not a boto3 session of its own: see quarterdeck.secret_values)."""
+    from quarterdeck.secret_values import secret_cache
 
     settings = settings or get_settings()
-    secret = parameters.get_secret(settings.signing_secret_id, transform="json", max_age=300)
-    return SigningKeys.from_secret(dict(secret))  # type: ignore[arg-type]
+    return SigningKeys.from_secret(secret_cache.json_secret(settings.signing_secret_id, max_age=SIGNING_KEYS_MAX_AGE))
 
 
 @dataclass(frozen=True)
