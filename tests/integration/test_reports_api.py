@@ -81,3 +81,48 @@ def test_the_routes_are_in_the_openapi_document(anonymous: ApiClient) -> None:
     paths = anonymous.get("/api/openapi.json").json()["paths"]
     for path in ("/api/reports", "/api/reports/{kind}/preview", "/api/reports/{kind}/send"):
         assert path in paths, path
+
+
+class DynamoCalls:
+    """The DynamoDB operations this process makes (the local web server runs in it)."""
+
+    def __init__(self) -> None:
+        self.operations: list[str] = []
+
+    def __call__(self, model: object, **_: object) -> None:
+        self.operations.append(str(getattr(model, "name", "")))
+
+    def __enter__(self) -> DynamoCalls:
+        from quarterdeck.clients import client
+
+        client("dynamodb").meta.events.register("before-call.dynamodb", self, unique_id="test-report-calls")
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        from quarterdeck.clients import client
+
+        client("dynamodb").meta.events.unregister("before-call.dynamodb", unique_id="test-report-calls")
+
+
+def test_the_page_is_one_query_and_a_send_records_run_summary_and_cards_in_one_write(admin: ApiClient) -> None:
+    from quarterdeck.reports.actions import source_key
+    from quarterdeck.tasks import task_id_for
+
+    period = "2031-W22"
+    # When the CMO report is sent now
+    with DynamoCalls() as calls:
+        sent = admin.post("/api/reports/cmo/send", {"period": period})
+    assert sent.status_code == 200, sent.text
+    # Then the route claimed it, then recorded run, summary and action cards in one transaction
+    route = [op for op in calls.operations if op != "GetItem"]  # the caller's person record aside
+    assert route == ["UpdateItem", "TransactWriteItems"], calls.operations
+    # And its cards are on the board
+    assert sent.json()["tasks"] > 0
+    card = admin.get(f"/api/tasks/{task_id_for(source_key('cmo', period, 1))}")
+    assert card.status_code == 200 and card.json()["source"]["period"] == period
+    # When the reports page loads, every kind's last run comes from one Query
+    with DynamoCalls() as calls:
+        listed = {r["kind"]: r for r in admin.get("/api/reports").json()["reports"]}
+    assert [op for op in calls.operations if op != "GetItem"] == ["Query"]
+    assert listed["cmo"]["last_run"]["period"] == period
+    assert listed["cmo"]["last_run"]["message_id"] == sent.json()["message_id"]
