@@ -560,14 +560,18 @@ def test_a_request_holding_a_stale_record_does_not_mail_the_copy_again(
 def test_round_trips_of_adding_and_signing(
     store: FakeStore, mailer: FakeMailer, documents: FakeDocuments, clock: FixedClock, sail: dict[str, Any]
 ) -> None:
-    # Adding: read the sail, one transaction, then the waiver code (pointer read + transaction)
+    # Adding: the sail and the link's pointer in one read, one transaction holding the waiver code
     store.calls.clear()
     guest_id = add(store, mailer, clock, sail["id"])["guest"]["id"]
-    assert store.calls == ["get", "transact", "get", "transact"]
-    # Signing: one batch read, one transaction, one flag write per delivered copy (the last lets go)
+    assert store.calls == ["batch_get", "transact"]
+    # Resending: sail, guest and pointer in one read, one transaction (new code, old one revoked)
+    store.calls.clear()
+    guests.resend_waiver_link(store, mailer, ADMIN, sail["id"], guest_id, settings=SETTINGS, clock=clock)  # type: ignore[arg-type]
+    assert store.calls == ["batch_get", "transact"]
+    # Signing: one batch read, one transaction, one write flagging both copies (it lets go of the lease)
     store.calls.clear()
     sign(store, mailer, documents, clock, sail["id"], guest_id)
-    assert store.calls == ["batch_get", "transact", "update", "update"]
+    assert store.calls == ["batch_get", "transact", "update"]
     assert "copy_lease_until" not in store.items[keys.waiver(sail["id"], guest_id)]
     # Signing again: one batch read, nothing written
     store.calls.clear()

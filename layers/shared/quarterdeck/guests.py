@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from quarterdeck import keys
-from quarterdeck.auth import Caller, Purpose, issue_code
+from quarterdeck.auth import Caller, NewCode, Purpose, code_pointer_key, issue_code, new_code
 from quarterdeck.clock import Clock, IdGenerator, epoch, iso, new_id, system_clock
 from quarterdeck.config import Settings, get_settings
 from quarterdeck.documents import DocumentStore
@@ -249,6 +249,35 @@ def _phone(value: object) -> str | None:
     return text
 
 
+def _waiver_link(sail_id: str, guest_id: str) -> str:
+    """The link a guest's waiver code belongs to: one live code at a time (nudges use it too)."""
+    return f"waiver:{sail_id}:{guest_id}"
+
+
+def _waiver_code(meta: Item, guest: Item, pointer: Item | None, settings: Settings, clock: Clock) -> NewCode:
+    """A new waiver code for the guest, valid until the sail returns, as transaction items that
+    also revoke the link's previous code (`pointer`: the link's CODEREF# item as read)."""
+    now = clock()
+    sail_id, guest_id = str(meta["id"]), str(guest["id"])
+    return new_code(
+        str(guest["email"]),
+        Purpose.waiver(sail_id, guest_id),
+        _return_time(meta, settings, now) - now,
+        replaces=_waiver_link(sail_id, guest_id),
+        pointer=pointer,
+        clock=clock,
+    )
+
+
+def _mail_waiver_link(mailer: MailSender, meta: Item, guest: Item, code: str, settings: Settings) -> str:
+    message = render_email(
+        "waiver_request",
+        [str(guest["email"])],
+        {"name": guest.get("name", ""), "sail": _sail_context(meta, settings), "link": magic_link(code, settings)},
+    )
+    return mailer.send(message)
+
+
 def send_waiver_link(
     store: Store,
     mailer: MailSender,
@@ -259,7 +288,8 @@ def send_waiver_link(
     clock: Clock = system_clock,
 ) -> str:
     """Issue the guest's waiver code (valid until the sail returns; replaces any earlier link)
-    and email it. Returns the message id."""
+    and email it. Returns the message id. (The API's routes issue the code inside their own
+    transaction instead.)"""
     settings = settings or get_settings()
     now = clock()
     _refuse_closed(meta, now, settings)
@@ -269,15 +299,28 @@ def send_waiver_link(
         str(guest["email"]),
         Purpose.waiver(sail_id, guest_id),
         _return_time(meta, settings, now) - now,
-        replaces=f"waiver:{sail_id}:{guest_id}",
+        replaces=_waiver_link(sail_id, guest_id),
         clock=clock,
     )
-    message = render_email(
-        "waiver_request",
-        [str(guest["email"])],
-        {"name": guest.get("name", ""), "sail": _sail_context(meta, settings), "link": magic_link(code, settings)},
+    return _mail_waiver_link(mailer, meta, guest, code, settings)
+
+
+def _link_in_flight() -> ConflictError:
+    return ConflictError(
+        "Another waiver link for this guest was sent at the same moment; that link is the live one.",
+        code="waiver_link_in_flight",
     )
-    return mailer.send(message)
+
+
+def _meta_and(store: Store, sail_id: str, wanted: list[tuple[str, str]]) -> tuple[Item, dict[tuple[str, str], Item]]:
+    """The sail's META and other items of its partition or the table, in one BatchGetItem."""
+    if not sail_id or len(sail_id) > 64:
+        raise SailNotFoundError("There is no such sail.")
+    found = {(item["pk"], item["sk"]): item for item in store.batch_get([keys.sail(sail_id), *wanted])}
+    meta = found.get(keys.sail(sail_id))
+    if not meta or meta.get("type") != "sail":
+        raise SailNotFoundError("There is no such sail.")
+    return meta, found
 
 
 def add_guest(
@@ -301,12 +344,13 @@ def add_guest(
     clean_name = text_field(name, "name", single_line=True)
     address = email_address(email)
     clean_phone = _phone(phone)
-    meta = get_sail_meta(store, sail_id)
+    guest_id = guest_id_for(sail_id, address)
+    pointer_key = code_pointer_key(_waiver_link(sail_id, guest_id))
+    meta, found = _meta_and(store, sail_id, [pointer_key])
     capacity = capacity_of(meta, settings)
     size = _party_size(party_size, capacity)
     now = clock()
     _refuse_closed(meta, now, settings)
-    guest_id = guest_id_for(sail_id, address)
     pk, sk = keys.guest(sail_id, guest_id)
     guest: Item = {
         "pk": pk,
@@ -345,13 +389,17 @@ def add_guest(
             clock=clock,
         ),
     ]
+    # The waiver code is stored in the same transaction; the email goes out after the commit.
+    issued = _waiver_code(meta, guest, found.get(pointer_key), settings, clock)
     try:
-        store.transact(writes)
+        store.transact([*writes, *issued.writes])
     except TransactionCanceledError as lost:
         if lost.reasons[:1] == ["ConditionalCheckFailed"]:
             raise ConflictError(
                 f"{address} is already a guest on this sail.", field="email", code="guest_exists"
             ) from None
+        if any(reason != "None" for reason in lost.reasons[len(writes) :]):
+            raise _link_in_flight() from None
         current = store.get(meta_pk, meta_sk, consistent=True)
         if not current:
             raise SailNotFoundError("There is no such sail.") from None
@@ -365,7 +413,7 @@ def add_guest(
         ) from None
     answer: dict[str, Any] = {"guest": guest_view(guest), "waiver_link_sent": True}
     try:
-        send_waiver_link(store, mailer, meta, guest, settings=settings, clock=clock)
+        _mail_waiver_link(mailer, meta, guest, issued.code, settings)
         answer["message"] = f"{clean_name} is on hold until they sign the waiver; the link is on its way."
     except (ServiceUnavailableError, ConfigurationError):
         logger.exception("waiver link not sent", extra={"sail_id": sail_id, "guest_id": guest_id})
@@ -384,14 +432,40 @@ def resend_waiver_link(
     settings: Settings | None = None,
     clock: Clock = system_clock,
 ) -> dict[str, Any]:
-    """Mail a fresh waiver link to a guest who has not signed; the previous link stops working."""
+    """Mail a fresh waiver link to a guest who has not signed; the previous link stops working.
+    Two round trips: the sail, the guest and the link's pointer in one BatchGetItem, then one
+    transaction (the new code, the old one revoked, the guest still unsigned, history)."""
     settings = settings or get_settings()
-    meta = get_sail_meta(store, sail_id)
-    guest = _guest(store, sail_id, guest_id)
+    if not guest_id or len(guest_id) > 64:
+        raise GuestNotFoundError("There is no such guest on this sail.")
+    guest_key, pointer_key = keys.guest(sail_id, guest_id), code_pointer_key(_waiver_link(sail_id, guest_id))
+    meta, found = _meta_and(store, sail_id, [guest_key, pointer_key])
+    guest = found.get(guest_key)
+    if not guest:
+        raise GuestNotFoundError("There is no such guest on this sail.")
     if guest.get("status") == CONFIRMED:
         raise ConflictError(f"{guest.get('name', 'This guest')} has already signed the waiver.", code="already_signed")
-    send_waiver_link(store, mailer, meta, guest, settings=settings, clock=clock)
-    store.transact([history_write(sail_id, actor_email, "waiver_link_sent", {"guest_id": guest_id}, clock=clock)])
+    _refuse_closed(meta, clock(), settings)
+    issued = _waiver_code(meta, guest, found.get(pointer_key), settings, clock)
+    writes = [
+        Write(
+            "ConditionCheck",
+            key={"pk": guest_key[0], "sk": guest_key[1]},
+            condition="attribute_exists(pk) AND #status = :on_hold",
+            names={"#status": "status"},
+            values={":on_hold": ON_HOLD},
+        ),
+        history_write(sail_id, actor_email, "waiver_link_sent", {"guest_id": guest_id}, clock=clock),
+    ]
+    try:
+        store.transact([*writes, *issued.writes])
+    except TransactionCanceledError as lost:
+        if lost.reasons[:1] == ["ConditionalCheckFailed"]:
+            raise ConflictError(
+                f"{guest.get('name', 'This guest')} has already signed the waiver.", code="already_signed"
+            ) from None
+        raise _link_in_flight() from None
+    _mail_waiver_link(mailer, meta, guest, issued.code, settings)
     return {
         "guest": guest_view(guest),
         "waiver_link_sent": True,
@@ -669,14 +743,14 @@ def _deliver_copy(
     """Store then email the signed copy, whatever is still owed; done or failed, let go of the
     lease so a retry may start at once."""
     pk, sk = keys.waiver(str(record["sail_id"]), str(record["guest_id"]))
-    done = (False, False)
+    before = done = (bool(record.get("copy_stored")), bool(record.get("copy_emailed")))
     try:
         done = _store_and_email_copy(
             store, mailer, documents, record, guest, meta, settings=settings, clock=clock, waiver_dir=waiver_dir
         )
         return done
     finally:
-        if not all(done):  # when both are done, the last flag's write already let go
+        if done == before:  # when anything was done, the one write flagging it already let go
             try:
                 store.update(pk, sk, "REMOVE copy_lease_until", condition="attribute_exists(pk)")
             except (ServiceUnavailableError, ConditionFailedError):
@@ -706,19 +780,14 @@ def _store_and_email_copy(
     except ConfigurationError:
         logger.exception("signed copy cannot be built", extra={"key": record.get("object_key")})
         return stored, emailed
+    was = (stored, emailed)
+    message_id = ""
     if not stored:
         try:
             documents.put_new(
                 str(record["object_key"]),
                 text.encode("utf-8"),
                 metadata={"waiver-version": str(record["version"]), "waiver-sha256": str(record["text_sha256"])},
-            )
-            release = " REMOVE copy_lease_until" if emailed else ""
-            store.update(
-                pk,
-                sk,
-                "SET copy_stored = :true, copy_stored_at = :at" + release,
-                values={":true": True, ":at": iso(clock())},
             )
             stored = True
         except (ServiceUnavailableError, ConfigurationError):
@@ -737,16 +806,25 @@ def _store_and_email_copy(
                     "copy": text,
                 },
             )
-            message_id = mailer.send(message)
-            store.update(
-                pk,
-                sk,
-                "SET copy_emailed = :true, copy_message_id = :id" + (" REMOVE copy_lease_until" if stored else ""),
-                values={":true": True, ":id": message_id or "-"},
-            )
+            message_id = mailer.send(message) or "-"
             emailed = True
         except (ServiceUnavailableError, ConfigurationError):
             logger.exception("signed copy not emailed", extra={"key": record.get("object_key")})
+    if (stored, emailed) == was:
+        return was
+    # One write flags what was done now and lets go of the lease. If it is lost, the lease runs
+    # out and a retry finds the object already in the bucket (S3 answers 412: stored).
+    sets, values = [], {":true": True, ":at": iso(clock())}
+    if stored and not was[0]:
+        sets.append("copy_stored = :true, copy_stored_at = :at")
+    if emailed and not was[1]:
+        sets.append("copy_emailed = :true, copy_emailed_at = :at, copy_message_id = :id")
+        values[":id"] = message_id
+    try:
+        store.update(pk, sk, "SET " + ", ".join(sets) + " REMOVE copy_lease_until", values=values)
+    except ServiceUnavailableError:
+        logger.exception("signed copy done but not flagged", extra={"key": record.get("object_key")})
+        return was
     return stored, emailed
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
 from quarterdeck.clock import Clock, epoch, iso, system_clock
-from quarterdeck.store import ConditionFailedError, Item, Store
+from quarterdeck.store import ConditionFailedError, Item, Store, Write
 
 Role = str  # "admin" | "crew" | "guest"
 
@@ -74,22 +73,78 @@ def ensure_person(store: Store, email: str, role: Role, *, clock: Clock = system
     return current
 
 
-def revoke_session(store: Store, email: str, jti: str, expires: int, *, clock: Clock = system_clock) -> None:
-    """Remember a logged-out token id until it would have expired anyway."""
+def person_upsert(email: str, role: Role, *, clock: Clock = system_clock) -> Write:
+    """The transaction item that gives `email` a person record without reading it first: created
+    on first use; a guest's record is never made to outrank its holder (`guest` only fills a
+    missing role), while crew/admin (decided by the caller from the deploy's admin list) is
+    written as is, so a guest later invited or designated becomes crew."""
     pk, sk = person_key(email)
-    person = store.get(pk, sk) or {}
-    now = epoch(clock())
-    revoked: dict[str, Any] = {k: v for k, v in (person.get("revoked") or {}).items() if int(v) > now}
-    revoked[jti] = expires
-    store.update(
-        pk,
-        sk,
-        "SET #revoked = :revoked",
-        condition="attribute_exists(pk)",
-        names={"#revoked": "revoked"},
-        values={":revoked": revoked},
+    role_value = "if_not_exists(#role, :role)" if role == "guest" else ":role"
+    return Write(
+        "Update",
+        key={"pk": pk, "sk": sk},
+        update=(
+            "SET #type = :person, email = :email, created_at = if_not_exists(created_at, :now),"
+            f" nudges = if_not_exists(nudges, :true), #role = {role_value}"
+        ),
+        names={"#type": "type", "#role": "role"},
+        values={":person": "person", ":email": email.lower(), ":now": iso(clock()), ":true": True, ":role": role},
     )
+
+
+# Expired entries are dropped from `revoked` once this many have piled up (one extra write, rarely).
+_REVOKED_PRUNE_AT = 20
+
+
+def revoke_session(store: Store, email: str, jti: str, expires: int, *, clock: Clock = system_clock) -> None:
+    """Remember a logged-out token id until it would have expired anyway: one UpdateItem that adds
+    `jti` to the person's `revoked` map without reading it (so a sign-out on another device at the
+    same moment is never overwritten). The first sign-out ever creates the map (a second write)."""
+    pk, sk = person_key(email)
+    names = {"#revoked": "revoked", "#jti": jti}
+    try:
+        person = store.update(
+            pk,
+            sk,
+            "SET #revoked.#jti = :expires",
+            condition="attribute_exists(pk) AND attribute_exists(#revoked)",
+            names=names,
+            values={":expires": expires},
+        )
+    except ConditionFailedError as lost:
+        if lost.current is None:  # no such person: no session of theirs can be used anyway
+            recent_people.forget(email)
+            return
+        try:
+            person = store.update(
+                pk,
+                sk,
+                "SET #revoked = :revoked",
+                condition="attribute_exists(pk) AND attribute_not_exists(#revoked)",
+                names={"#revoked": "revoked"},
+                values={":revoked": {jti: expires}},
+            )
+        except ConditionFailedError:  # another sign-out created the map meanwhile: add to it
+            person = store.update(
+                pk,
+                sk,
+                "SET #revoked.#jti = :expires",
+                condition="attribute_exists(pk)",
+                names=names,
+                values={":expires": expires},
+            )
     recent_people.forget(email)
+    now = epoch(clock())
+    expired = [k for k, v in (person.get("revoked") or {}).items() if int(v) <= now]
+    if len(expired) >= _REVOKED_PRUNE_AT:
+        removed = {f"#old{n}": k for n, k in enumerate(expired)}
+        store.update(
+            pk,
+            sk,
+            "REMOVE " + ", ".join(f"#revoked.{name}" for name in removed),
+            condition="attribute_exists(pk)",
+            names={"#revoked": "revoked", **removed},
+        )
 
 
 def delete_person(store: Store, email: str) -> None:

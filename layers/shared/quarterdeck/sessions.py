@@ -5,14 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from quarterdeck.auth import Caller, CodeGrant, Purpose, SigningKeys, consume_code, issue_code, issue_token
+from quarterdeck.auth import (
+    Caller,
+    CodeGrant,
+    Purpose,
+    SigningKeys,
+    check_code_text,
+    code_key,
+    issue_token,
+    new_code,
+    usable_code,
+    use_code_write,
+)
 from quarterdeck.clock import Clock, epoch, system_clock
 from quarterdeck.config import Settings, get_settings
-from quarterdeck.errors import CodeRejectedError, RateLimitedError
+from quarterdeck.errors import CodeRejectedError, RateLimitedError, ServiceUnavailableError
 from quarterdeck.mail import MailSender, render_email
 from quarterdeck.observability import logger
-from quarterdeck.people import ensure_person, get_person, revoke_session
-from quarterdeck.store import ConditionFailedError, Store
+from quarterdeck.people import get_person, person_upsert, recent_people, revoke_session
+from quarterdeck.store import Store, TransactionCanceledError, Write
 from quarterdeck.validation import email_address
 
 
@@ -29,22 +40,17 @@ def magic_link(code: str, settings: Settings | None = None) -> str:
     return f"{settings.app_url}/#/magic?code={code}"
 
 
-def _within_rate(store: Store, email: str, settings: Settings, clock: Clock) -> bool:
+def _rate_write(email: str, settings: Settings, clock: Clock) -> Write:
     """At most `login_links_per_hour` links per email per hour (one conditional counter)."""
     now = clock()
-    hour = now.strftime("%Y%m%d%H")
-    try:
-        store.update(
-            f"RATE#login#{email}",
-            hour,
-            "ADD #count :one SET expires_at = :expires",
-            condition="attribute_not_exists(#count) OR #count < :limit",
-            names={"#count": "count"},
-            values={":one": 1, ":limit": settings.login_links_per_hour, ":expires": epoch(now + timedelta(hours=2))},
-        )
-        return True
-    except ConditionFailedError:
-        return False
+    return Write(
+        "Update",
+        key={"pk": f"RATE#login#{email}", "sk": now.strftime("%Y%m%d%H")},
+        update="ADD #count :one SET expires_at = :expires",
+        condition="attribute_not_exists(#count) OR #count < :limit",
+        names={"#count": "count"},
+        values={":one": 1, ":limit": settings.login_links_per_hour, ":expires": epoch(now + timedelta(hours=2))},
+    )
 
 
 def request_login_link(
@@ -56,7 +62,8 @@ def request_login_link(
     clock: Clock = system_clock,
 ) -> None:
     """Mail a login link to a known person. Unknown emails and rate-limited ones get nothing,
-    and the caller cannot tell the difference."""
+    and the caller cannot tell the difference. Two round trips: the person, then one transaction
+    counting the link against the hourly limit and storing its code (cancelled if over the limit)."""
     settings = settings or get_settings()
     address = email_address(email)
     person = get_person(store, address)
@@ -64,12 +71,16 @@ def request_login_link(
     if not (settings.is_admin(address) or (person and person.get("role") in ("admin", "crew"))):
         logger.info("login link asked for an unknown email")
         return
-    if not _within_rate(store, address, settings, clock):
+    issued = new_code(address, Purpose.login(), timedelta(minutes=settings.login_link_minutes), clock=clock)
+    try:
+        store.transact([_rate_write(address, settings, clock), *issued.writes])
+    except TransactionCanceledError:
         logger.info("login link rate limit reached")
         return
-    code = issue_code(store, address, Purpose.login(), timedelta(minutes=settings.login_link_minutes), clock=clock)
     mailer.send(
-        render_email("login", [address], {"link": magic_link(code, settings), "minutes": settings.login_link_minutes})
+        render_email(
+            "login", [address], {"link": magic_link(issued.code, settings), "minutes": settings.login_link_minutes}
+        )
     )
 
 
@@ -80,10 +91,13 @@ def _failures_window(source: str, settings: Settings, clock: Clock) -> tuple[str
     return f"RATE#magic#{source}", str(start), start + 2 * length
 
 
-def _too_many_failures(store: Store, source: str, settings: Settings, clock: Clock) -> bool:
-    pk, sk, _ = _failures_window(source, settings, clock)
-    counter = store.get(pk, sk, consistent=True) or {}
-    return int(counter.get("count", 0)) >= settings.magic_code_failures_per_window
+def _too_many(settings: Settings) -> RateLimitedError:
+    return RateLimitedError(
+        f"Too many sign-in attempts from this network. Wait {settings.magic_code_window_minutes} minutes, "
+        "then open the newest link from your email.",
+        field="code",
+        code="too_many_attempts",
+    )
 
 
 def _count_failure(store: Store, source: str, settings: Settings, clock: Clock) -> None:
@@ -95,6 +109,14 @@ def _count_failure(store: Store, source: str, settings: Settings, clock: Clock) 
         names={"#count": "count"},
         values={":one": 1, ":expires": expires},
     )
+
+
+def _refused(
+    store: Store, rejected: CodeRejectedError, source: str | None, settings: Settings, clock: Clock
+) -> CodeRejectedError:
+    if source:
+        _count_failure(store, source, settings, clock)
+    return rejected
 
 
 def redeem_code(
@@ -110,26 +132,55 @@ def redeem_code(
 
     `source` (the caller's address) limits guessing: after `magic_code_failures_per_window`
     wrong codes from it, every code from it (right or wrong, so nothing tells them apart) is
-    answered 429 until the window ends, and is not consumed."""
+    answered 429 until the window ends, and is not consumed.
+
+    Two round trips: one consistent BatchGetItem of the code and the source's counter, then
+    either one transaction (the code used under its condition, the counter still under the
+    limit as a ConditionCheck, the person created or updated) or, for a refused code, the
+    counter's ADD. The transaction decides: the read only chooses the answer's words."""
     settings = settings or get_settings()
-    if source and _too_many_failures(store, source, settings, clock):
+    check_code_text(code)
+    wanted = [code_key(code)]
+    if source:
+        counter_pk, counter_sk, _ = _failures_window(source, settings, clock)
+        wanted.append((counter_pk, counter_sk))
+    found = {(item["pk"], item["sk"]): item for item in store.batch_get(wanted, consistent=True)}
+    limit = settings.magic_code_failures_per_window
+    if source and int(found.get(wanted[1], {}).get("count", 0)) >= limit:
         logger.info("magic code attempts limited")
-        raise RateLimitedError(
-            f"Too many sign-in attempts from this network. Wait {settings.magic_code_window_minutes} minutes, "
-            "then open the newest link from your email.",
-            field="code",
-            code="too_many_attempts",
-        )
+        raise _too_many(settings)
     try:
-        grant = consume_code(store, code, clock=clock)
-    except CodeRejectedError:
-        if source:
-            _count_failure(store, source, settings, clock)
-        raise
+        grant = usable_code(found.get(wanted[0]), clock=clock)
+    except CodeRejectedError as rejected:
+        raise _refused(store, rejected, source, settings, clock) from None
     purpose = grant.purpose
     # A waiver link only ever opens a guest session, whoever owns the address.
     role = "guest" if purpose.kind == "waiver" else ("admin" if settings.is_admin(grant.email) else "crew")
-    ensure_person(store, grant.email, role, clock=clock)
+    writes = [use_code_write(code, clock=clock), person_upsert(grant.email, role, clock=clock)]
+    if source:
+        writes.append(
+            Write(
+                "ConditionCheck",
+                key={"pk": wanted[1][0], "sk": wanted[1][1]},
+                condition="attribute_not_exists(#count) OR #count < :limit",
+                names={"#count": "count"},
+                values={":limit": limit},
+            )
+        )
+    try:
+        store.transact(writes)
+    except TransactionCanceledError as lost:
+        if len(lost.reasons) > 2 and lost.reasons[2] != "None":
+            logger.info("magic code attempts limited")
+            raise _too_many(settings) from None
+        # The code was used (or replaced) between the read and the write: say which.
+        current = store.get(*code_key(code), consistent=True)
+        try:
+            usable_code(current, clock=clock)
+        except CodeRejectedError as rejected:
+            raise _refused(store, rejected, source, settings, clock) from None
+        raise ServiceUnavailableError("Signing in did not go through; please open the link again.") from None
+    recent_people.forget(grant.email)
     token, caller = issue_token(
         keys,
         grant.email,

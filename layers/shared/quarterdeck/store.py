@@ -159,12 +159,12 @@ class Store:
         raw = response.get("Item")
         return deserialize(raw) if raw else None
 
-    def batch_get(self, keys: Sequence[tuple[str, str]]) -> list[Item]:
+    def batch_get(self, keys: Sequence[tuple[str, str]], *, consistent: bool = False) -> list[Item]:
         found: list[Item] = []
         pending = [serialize({"pk": pk, "sk": sk}) for pk, sk in keys]
         while pending:
             chunk, pending = pending[:100], pending[100:]
-            request: dict[str, Any] = {self.table_name: {"Keys": chunk}}
+            request: dict[str, Any] = {self.table_name: {"Keys": chunk, "ConsistentRead": consistent}}
             while request:
                 response = self._call("batch_get_item", RequestItems=request)
                 found.extend(deserialize(raw) for raw in response.get("Responses", {}).get(self.table_name, []))
