@@ -76,7 +76,7 @@ def sail_page(sail_id: str, caller: dict[str, Any]) -> dict[str, Any]:
     meta = next((i for i in items if i["sk"] == "META"), None)
     if meta is None:
         return _answer(404, {"error": {"code": "sail_not_found", "message": "There is no such sail."}})
-    sail = {k: v for k, v in meta.items() if k not in ("pk", "sk", "gsi1pk", "gsi1sk", "type")}
+    sail = {k: v for k, v in meta.items() if k not in ("pk", "sk", "gsi1pk", "gsi1sk", "type", "holders")}
     sail["roles"] = [
         {k: i[k] for k in ("slot", "state", "holder", "claimed_at") if k in i} for i in items if i["type"] == "role"
     ]

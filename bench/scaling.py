@@ -5,7 +5,7 @@ sails (same ids, roles, guests, checklists) and people; `run_nudges` runs once o
 the same fixed clock and a null mailer, and the items read are counted with botocore's
 events (Query: ScannedCount; GetItem/BatchGetItem: items returned). Past sails are spread
 over the years before the clock, including the same month, so they share the upcoming
-sails' GSI1 month partitions. They are written as their META items (what GSI1 indexes,
+sails' GSI1 partition (`SAILS#ALL`: every sail, by departure). They are written as their META items (what GSI1 indexes,
 and all of a past sail that any read by date could touch) in batches, built by the same
 `create_sail` as the app's.
 

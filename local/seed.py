@@ -96,6 +96,12 @@ def seed_sails(store: Store) -> None:
                     values={":true": True, ":who": "captain@example.com", ":now": now},
                 )
             )
+        if holders:  # the sail's record names its holders, as a claim does (the calendar feed)
+            meta_pk, meta_sk = keys.sail(sail["id"])
+            tags = {keys.holder_tag(email, slot) for slot, email in holders.items()}
+            writes.append(
+                Write("Update", key={"pk": meta_pk, "sk": meta_sk}, update="ADD holders :h", values={":h": tags})
+            )
         if writes:
             store.transact(writes)
         if cancelled:

@@ -184,7 +184,7 @@ def test_reads_do_not_grow_with_past_sails(own_table: Store, items_read: list[in
                 "date": f"2030-{1 + n % 12:02d}-10",
                 "status": "scheduled",
                 "departure": f"2030-{1 + n % 12:02d}-10T17:00:00-08:00",
-                "gsi1pk": f"SAILS#2030-{1 + n % 12:02d}",
+                "gsi1pk": keys.sails_by_date(),
                 "gsi1sk": f"2030-{1 + n % 12:02d}-10T17:00:00-08:00#past{n}",
             }
             for n in range(10_000)

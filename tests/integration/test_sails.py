@@ -50,6 +50,7 @@ def put_holder(sail_id: str, slot: str, email: str) -> None:
             "email": email,
         }
     )
+    store.update(*keys.sail(sail_id), "ADD holders :h", values={":h": {keys.holder_tag(email, slot)}})
 
 
 def put_guest(sail_id: str, guest_id: str, name: str, email: str) -> None:
@@ -136,7 +137,7 @@ def test_an_admin_creates_a_sail_with_its_times_roles_and_checklists(admin: ApiC
     # And the stored record carries its GSI1 keys and version
     meta = Store().get(*keys.sail(sail["id"]))
     assert meta is not None
-    assert meta["gsi1pk"] == "SAILS#2027-06" and meta["gsi1sk"] == f"{sail['departure']}#{sail['id']}"
+    assert meta["gsi1pk"] == "SAILS#ALL" and meta["gsi1sk"] == f"{sail['departure']}#{sail['id']}"
     assert meta["version"] == 1
 
 
@@ -151,9 +152,10 @@ def test_the_sail_page_costs_one_query(admin: ApiClient, dynamo_calls: DynamoCal
     page = admin.get(f"/api/sails/{sail['id']}")
     assert page.status_code == 200
     assert page.json()["roles"][0]["holder"] == "captain@example.com"
-    # Then the database was asked once for the sail (plus the session's own person lookup)
-    assert dynamo_calls.operations.count("Query") == 1, dynamo_calls.operations
-    assert sorted(dynamo_calls.operations) == ["GetItem", "Query"], dynamo_calls.operations
+    # Then the database was asked once for the sail (plus the session's own person lookup,
+    # unless the warm container has it cached)
+    assert [o for o in dynamo_calls.operations if o != "GetItem"] == ["Query"], dynamo_calls.operations
+    assert dynamo_calls.operations.count("GetItem") <= 1, dynamo_calls.operations
 
     # And the domain read alone is exactly one Query
     from quarterdeck.sails import get_sail
@@ -163,7 +165,7 @@ def test_the_sail_page_costs_one_query(admin: ApiClient, dynamo_calls: DynamoCal
     assert dynamo_calls.operations == ["Query"]
 
 
-def test_listing_by_date_range_uses_the_index_month_by_month(
+def test_listing_by_date_range_is_one_query_on_the_index(
     admin: ApiClient, crew: ApiClient, dynamo_calls: DynamoCalls
 ) -> None:
     # Given sails at the end of one month and the start of the next
@@ -178,8 +180,14 @@ def test_listing_by_date_range_uses_the_index_month_by_month(
     ids = [s["id"] for s in answer.json()["sails"]]
     assert late["id"] in ids and early["id"] in ids and outside["id"] not in ids
     assert ids.index(late["id"]) < ids.index(early["id"])
-    # And it was one Query per month partition on the index (and the session lookup)
-    assert dynamo_calls.operations.count("Query") == 2 and "Scan" not in dynamo_calls.operations
+    # And it was one Query on the index (the session lookup is no Query)
+    assert dynamo_calls.operations.count("Query") == 1 and "Scan" not in dynamo_calls.operations
+    # And so is the longest range a person can ask for (400 days, across a new year)
+    dynamo_calls.operations.clear()
+    longest = crew.get("/api/sails?from=2027-09-29&to=2028-11-02")
+    assert longest.status_code == 200, longest.text
+    assert {late["id"], early["id"], outside["id"]} <= {s["id"] for s in longest.json()["sails"]}
+    assert dynamo_calls.operations.count("Query") == 1, dynamo_calls.operations
 
 
 def test_list_range_errors_name_the_field(crew: ApiClient) -> None:
@@ -275,6 +283,62 @@ def test_edits_change_named_fields_only_and_check_the_version(admin: ApiClient) 
     assert shrink.status_code == 409 and shrink.json()["error"]["field"] == "crew_slots"
     ok = admin.patch(f"/api/sails/{sail['id']}", {"crew_slots": 3})
     assert ok.status_code == 200
+
+
+def test_an_edit_and_a_cancel_answer_what_they_wrote_in_two_calls(admin: ApiClient, dynamo_calls: DynamoCalls) -> None:
+    # Given a sail
+    sail = make_sail(admin, title="Before")
+    # When an admin renames it
+    dynamo_calls.operations.clear()
+    edited = admin.patch(f"/api/sails/{sail['id']}", {"title": "After", "version": 1})
+    assert edited.status_code == 200, edited.text
+    # Then the answer is the sail as stored now, read once and written once
+    # (a GetItem at most: the caller's session, unless cached)
+    assert [o for o in dynamo_calls.operations if o != "GetItem"] == ["Query", "TransactWriteItems"]
+    assert dynamo_calls.operations.count("GetItem") <= 1, dynamo_calls.operations
+    stored = admin.get(f"/api/sails/{sail['id']}").json()
+    assert {k: edited.json()[k] for k in ("title", "version", "updated_at")} == {
+        "title": "After",
+        "version": 2,
+        "updated_at": stored["updated_at"],
+    }
+    assert stored["title"] == "After" and stored["version"] == 2
+    # And when it is cancelled, the answer is the cancelled sail, again without a re-read
+    dynamo_calls.operations.clear()
+    cancelled = admin.post(f"/api/sails/{sail['id']}/cancel", {"reason": "Fog"})
+    assert cancelled.status_code == 200, cancelled.text
+    assert [o for o in dynamo_calls.operations if o != "GetItem"] == ["Query", "TransactWriteItems"]
+    assert dynamo_calls.operations.count("GetItem") <= 1, dynamo_calls.operations
+    stored = admin.get(f"/api/sails/{sail['id']}").json()
+    answer = cancelled.json()
+    assert (answer["status"], answer["cancel_reason"], answer["version"]) == ("cancelled", "Fog", 3)
+    assert {k: stored[k] for k in ("status", "version", "cancelled_at", "updated_at")} == {
+        k: answer[k] for k in ("status", "version", "cancelled_at", "updated_at")
+    }
+
+
+def test_a_cancel_racing_an_edit_cancels_the_edited_sail_and_says_so(admin: ApiClient) -> None:
+    from quarterdeck import sails
+
+    # Given an admin's cancel that has read the sail, and another admin's rename that lands
+    # between that read and the cancel's write
+    sail = make_sail(admin, title="Original")
+
+    class RenamedMeanwhile(Store):
+        raced = False
+
+        def transact(self, writes: Any) -> None:
+            if not self.raced:
+                self.raced = True
+                sails.update_sail(Store(), "admin@example.com", sail["id"], {"title": "Renamed meanwhile"})
+            super().transact(writes)
+
+    # When the cancel goes on
+    answer = sails.cancel_sail(RenamedMeanwhile(), "admin@example.com", sail["id"], reason="Fog")
+    # Then the sail is cancelled, and the answer shows it as it now is: renamed, at version 3
+    assert (answer["status"], answer["title"], answer["version"]) == ("cancelled", "Renamed meanwhile", 3)
+    stored = admin.get(f"/api/sails/{sail['id']}").json()
+    assert (stored["status"], stored["title"], stored["version"]) == ("cancelled", "Renamed meanwhile", 3)
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import icalendar
@@ -43,6 +44,35 @@ def test_a_crew_feed_holds_the_sails_with_their_role_and_parses(stack: LocalStac
     # and the cancelled sail shown as cancelled
     assert str(events[f"sail-{cancelled['id']}@quarterdeck"]["STATUS"]) == "CANCELLED"
     assert deckhand.get("/api/calendar/token").json()["active"] is True
+
+
+def test_a_crew_feed_follows_claims_and_releases_in_two_reads(stack: LocalStack, admin: ApiClient) -> None:
+    from quarterdeck.clients import client
+
+    # Given a crew member who claims crew-1 on one sail and the captain's slot on another
+    email = f"feed-{uuid.uuid4().hex[:8]}@example.com"
+    sailor = sign_in(stack, email)
+    kept, dropped = make_sail(admin, title="Kept sail"), make_sail(admin, title="Dropped sail")
+    assert sailor.post(f"/api/sails/{kept['id']}/roles/crew-1/claim").status_code == 200
+    assert sailor.post(f"/api/sails/{dropped['id']}/roles/captain/claim").status_code == 200
+    # And then releases the captain's slot
+    assert sailor.post(f"/api/sails/{dropped['id']}/roles/captain/release").status_code == 200
+    url = sailor.post("/api/calendar/token").json()["url"]
+    # When a calendar app fetches the feed
+    operations: list[str] = []
+    events = client("dynamodb").meta.events
+    events.register("before-call.dynamodb", lambda model, **_: operations.append(model.name), unique_id="feed-count")
+    try:
+        status, _, text = _feed(stack, url)
+    finally:
+        events.unregister("before-call.dynamodb", unique_id="feed-count")
+    # Then it holds the sail they still hold, with their role, and not the one they left
+    assert status == 200
+    summaries = {str(e["UID"]): str(e["SUMMARY"]) for e in icalendar.Calendar.from_ical(text).walk("VEVENT")}
+    assert summaries[f"sail-{kept['id']}@quarterdeck"] == "Kept sail (crew-1)"
+    assert f"sail-{dropped['id']}@quarterdeck" not in summaries
+    # And it cost the token's GetItem and one Query of the index, whatever the window holds
+    assert sorted(operations) == ["GetItem", "Query"], operations
 
 
 def test_an_admin_feed_holds_every_sail(stack: LocalStack, admin: ApiClient) -> None:

@@ -15,9 +15,10 @@ from quarterdeck.checklists import checklists_view, new_checklist_items, templat
 from quarterdeck.config import Settings
 from quarterdeck.errors import InvalidInputError
 from quarterdeck.sails import (
-    _months,
     crew_slot_count,
     date_range,
+    holders_of,
+    list_sails,
     people_on,
     sail_date,
     sail_title,
@@ -74,8 +75,51 @@ def test_slots_are_captain_then_numbered_crew() -> None:
     assert slot_names(3) == ["captain", "crew-1", "crew-2", "crew-3"]
 
 
-def test_a_range_covers_each_month_partition_once() -> None:
-    assert _months(date(2026, 11, 20), date(2027, 2, 1)) == ["2026-11", "2026-12", "2027-01", "2027-02"]
+class _IndexOnly:
+    """Answers GSI1 Queries from a few META items and records each call."""
+
+    def __init__(self, items: list[dict[str, Any]]) -> None:
+        self.items = items
+        self.queries: list[tuple[str, tuple[str, str], str]] = []
+
+    def query(self, pk: str, *, sk_between: tuple[str, str], index: str) -> list[dict[str, Any]]:
+        self.queries.append((pk, sk_between, index))
+        low, high = sk_between
+        found = [i for i in self.items if i["gsi1pk"] == pk and low <= i["gsi1sk"] <= high]
+        return sorted(found, key=lambda i: str(i["gsi1sk"]))
+
+
+def _indexed(sail_id: str, departure: str) -> dict[str, Any]:
+    return {
+        "gsi1pk": keys.sails_by_date(),
+        "gsi1sk": keys.sail_index_sk(departure, sail_id),
+        "type": "sail",
+        "id": sail_id,
+        "title": sail_id,
+        "date": departure[:10],
+        "departure": departure,
+    }
+
+
+def test_any_range_of_sails_is_one_query_on_the_index() -> None:
+    # Given sails over a year and a half, on both sides of a new year and of a DST change
+    store = _IndexOnly(
+        [
+            _indexed("before", "2026-11-19T16:15:00-08:00"),
+            _indexed("first", "2026-11-20T16:15:00-08:00"),
+            _indexed("dst", "2027-03-14T18:50:00-07:00"),
+            _indexed("last", "2027-12-21T16:16:00-08:00"),
+            _indexed("after", "2027-12-22T16:17:00-08:00"),
+        ]
+    )
+    # When a crew member lists 20 Nov 2026 to 21 Dec 2027 (both days included)
+    found = list_sails(store, date(2026, 11, 20), date(2027, 12, 21), settings=SETTINGS)  # type: ignore[arg-type]
+    # Then they get the sails of those days, by departure, from ONE Query
+    assert [s["id"] for s in found] == ["first", "dst", "last"]
+    assert store.queries == [("SAILS#ALL", ("2026-11-20", "2027-12-21~"), "gsi1")]
+
+
+def test_a_range_defaults_to_today_in_san_diego_and_is_checked() -> None:
     span = date_range("2026-12-01", None, clock=lambda: NOW, settings=SETTINGS)
     assert span.start == date(2026, 12, 1) and span.end > span.start
     assert date_range(None, None, clock=lambda: NOW, settings=SETTINGS).start == date(2026, 11, 22)
@@ -103,7 +147,8 @@ def _sail_items() -> list[dict[str, Any]]:
             "crew_slots": 2,
             "guest_count": 2,
             "version": 3,
-            "gsi1pk": "SAILS#2026-12",
+            "gsi1pk": "SAILS#ALL",
+            "holders": {"crew@example.com crew-1", "cap@example.com captain"},
             "some_other_areas_field": "x",
         },
         {"pk": pk, "sk": "ROLE#crew-2", "type": "role", "slot": "crew-2", "state": "open"},
@@ -172,6 +217,7 @@ def test_an_admin_sees_everything_in_order_with_history() -> None:
     view = sail_view(_sail_items(), ADMIN, SETTINGS)
     assert view["id"] == "s1" and view["status"] == "scheduled" and view["guest_capacity"] == 6
     assert "pk" not in view and "gsi1pk" not in view and "some_other_areas_field" not in view
+    assert "holders" not in view
     assert [r["slot"] for r in view["roles"]] == ["captain", "crew-1", "crew-2"]
     assert view["roles"][1] == {
         "slot": "crew-1",
@@ -203,6 +249,12 @@ def test_a_guest_sees_only_itself_and_no_one_elses_email() -> None:
     assert "history" not in view
     assert all("holder" not in role for role in view["roles"])
     assert "crew@example.com" not in repr(view) and "gus@example.com" not in repr(view)
+
+
+def test_the_holders_on_meta_say_who_holds_which_slot() -> None:
+    meta = _sail_items()[0]
+    assert holders_of(meta) == {"crew@example.com": "crew-1", "cap@example.com": "captain"}
+    assert holders_of({"type": "sail"}) == {}
 
 
 def test_everyone_on_a_sail_is_told_once() -> None:

@@ -5,9 +5,10 @@ person (`calendar_token`), so the feed is found with one GetItem (no Scan, no ex
 a new URL replaces the old one. Revoking removes the hash: the old URL answers 404.
 
 What a feed holds: an admin gets every sail; a crew member the sails they hold a role on
-(the `HOLDER#<email>` markers, fetched in one BatchGetItem for the sails in the window); a
-guest the sail their guest link was for. Events run from departure to return; a cancelled
-sail stays in the feed with STATUS:CANCELLED so calendars remove or strike it.
+(each sail's META names its holders in `holders`, so the window's one GSI1 Query says it
+all: a feed is the token's GetItem and one Query); a guest the sail their guest link was
+for. Events run from departure to return; a cancelled sail stays in the feed with
+STATUS:CANCELLED so calendars remove or strike it.
 
 The text is written by hand (it is a small, well-specified format): CRLF line ends, lines
 folded at 75 octets, TEXT values escaped, times in UTC.
@@ -24,12 +25,11 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from quarterdeck import keys
 from quarterdeck.clock import Clock, iso, system_clock
 from quarterdeck.config import Settings, get_settings
 from quarterdeck.errors import NotFoundError
 from quarterdeck.people import get_person, person_key
-from quarterdeck.sails import get_sail_meta, list_sails
+from quarterdeck.sails import get_sail_meta, holders_of, sail_records, sail_summary
 from quarterdeck.store import ConditionFailedError, Store
 from quarterdeck.sun import local_today
 
@@ -135,21 +135,17 @@ def sails_for(
         if not sail_id:
             return []
         from quarterdeck.errors import SailNotFoundError
-        from quarterdeck.sails import sail_summary
 
         try:
             return [(sail_summary(get_sail_meta(store, str(sail_id)), settings), None)]
         except SailNotFoundError:
             return []
     today = local_today(clock(), settings)
-    window = list_sails(
-        store, today - timedelta(days=PAST_DAYS), today + timedelta(days=FUTURE_DAYS), settings=settings
-    )
+    window = sail_records(store, today - timedelta(days=PAST_DAYS), today + timedelta(days=FUTURE_DAYS))
     if settings.is_admin(email):
-        return [(sail, None) for sail in window]
-    markers = store.batch_get([keys.role_holder(sail["id"], email) for sail in window])
-    slots = {str(m["pk"]).removeprefix(keys.sail_partition("")): m.get("slot") for m in markers}
-    return [(sail, slots[sail["id"]]) for sail in window if sail["id"] in slots]
+        return [(sail_summary(meta, settings), None) for meta in window]
+    held = ((meta, holders_of(meta).get(email)) for meta in window)
+    return [(sail_summary(meta, settings), slot) for meta, slot in held if slot]
 
 
 def calendar_for_feed(store: Store, feed: str, *, clock: Clock = system_clock, settings: Settings | None = None) -> str:

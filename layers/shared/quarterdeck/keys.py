@@ -38,9 +38,35 @@ def history_entry(sail_id: str, at_iso: str, entry_id: str) -> Key:
     return f"SAIL#{sail_id}", f"HIST#{at_iso}#{entry_id}"
 
 
-def sails_month(yyyy_mm: str) -> str:
-    """GSI1 partition of the sails departing in a month."""
-    return f"SAILS#{yyyy_mm}"
+SAILS_BY_DATE = "SAILS#ALL"
+
+
+def sails_by_date() -> str:
+    """GSI1 partition of every sail, sorted by `<departure iso>#<id>` (~30 sails a month:
+    years of sails stay far below a partition's limits, and any date range is one Query)."""
+    return SAILS_BY_DATE
+
+
+def sail_index_sk(departure_iso: str, sail_id: str) -> str:
+    return f"{departure_iso}#{sail_id}"
+
+
+def sail_dates(first_iso: str, last_iso: str) -> tuple[str, str]:
+    """GSI1 sort-key bounds of the sails whose local date is in [first, last] (ISO dates or
+    `yyyy-mm` months): the sort key starts with the departure's local ISO date."""
+    return first_iso, f"{last_iso}~"
+
+
+def holder_tag(email: str, slot: str) -> str:
+    """One entry of a sail META's `holders` string set: who holds which slot (read by the
+    calendar feed from GSI1, so a person's sails need no read per sail)."""
+    return f"{email.lower()} {slot}"
+
+
+def holder_of_tag(tag: str) -> tuple[str, str]:
+    """(email, slot) of a `holder_tag`."""
+    email, _, slot = tag.rpartition(" ")
+    return email, slot
 
 
 def task(task_id: str) -> Key:

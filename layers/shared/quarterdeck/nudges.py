@@ -179,15 +179,11 @@ def due_nudges(sail: SailSnapshot, local_now: datetime, admins: Iterable[str]) -
 
 
 def upcoming_sails(store: Store, today: date, days: int = LOOKAHEAD_DAYS) -> list[Item]:
-    """Sails departing from `today` to `today + days` (local dates), via GSI1 month partitions."""
+    """Sails departing from `today` to `today + days` (local dates): one GSI1 Query whose
+    sort-key range reads only those days, however many sails lie before them."""
     last = today + timedelta(days=days)
-    months = sorted({today.strftime("%Y-%m"), last.strftime("%Y-%m")})
-    found: list[Item] = []
-    for month in months:
-        found.extend(
-            store.query(keys.sails_month(month), index="gsi1", sk_between=(today.isoformat(), f"{last.isoformat()}~"))
-        )
-    return found
+    bounds = keys.sail_dates(today.isoformat(), last.isoformat())
+    return store.query(keys.sails_by_date(), index="gsi1", sk_between=bounds)
 
 
 def _claim(store: Store, nudge: Nudge, now: datetime) -> bool:

@@ -3,9 +3,11 @@
 A sail and everything on it (role slots, guests, waivers, checklist items, history) share
 one partition, `SAIL#<id>`, so the sail page is one Query (`load_sail`). The sail's own
 record (`META`) carries its times, computed from the San Diego sunset for its date when it
-is created and again whenever its date changes, and its GSI1 keys (`SAILS#<yyyy-mm>` /
-`<departure iso>#<id>`) so sails are listed by date through the index, month by month,
-never by Scan.
+is created and again whenever its date changes, and its GSI1 keys (`SAILS#ALL` /
+`<departure iso>#<id>`) so any date range of sails is ONE Query on the index (a BETWEEN on
+the sort key), never a Scan. META also keeps `holders`, a string set of `<email> <slot>`
+kept by the crew area in the same transactions as the role slots, so the index alone
+tells whose sails they are (the calendar feed).
 
 META is only ever changed with UpdateItem on named attributes and a `version` check (never
 a whole-item Put): other areas keep their own fields there (`guest_count`).
@@ -43,7 +45,7 @@ STATUSES = ("scheduled", "cancelled")
 MAX_CREW_SLOTS = 8
 TITLE_MAX = 120
 NOTES_MAX = 2000
-MAX_RANGE_DAYS = 400  # a list request spans at most ~13 month partitions
+MAX_RANGE_DAYS = 400  # a list request reads at most ~13 months of sails (one Query)
 GSI = "gsi1"
 
 # What a sail's META answers with (the API shape); role and guest fields passed through.
@@ -129,8 +131,8 @@ def _slot_order(slot: str) -> tuple[int, int]:
 def _timing_fields(sail_id: str, times: SailTimes) -> dict[str, Any]:
     fields: dict[str, Any] = dict(times.as_fields())
     fields["date"] = times.date.isoformat()
-    fields["gsi1pk"] = keys.sails_month(times.date.isoformat()[:7])
-    fields["gsi1sk"] = f"{fields['departure']}#{sail_id}"
+    fields["gsi1pk"] = keys.sails_by_date()
+    fields["gsi1sk"] = keys.sail_index_sk(fields["departure"], sail_id)
     return fields
 
 
@@ -275,14 +277,6 @@ def get_sail(store: Store, sail_id: str, caller: Caller | None, settings: Settin
 
 
 # --- list -------------------------------------------------------------------------
-def _months(start: date, end: date) -> list[str]:
-    months, year, month = [], start.year, start.month
-    while (year, month) <= (end.year, end.month):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
-
-
 @dataclass(frozen=True)
 class DateRange:
     start: date
@@ -308,16 +302,25 @@ def date_range(
     return DateRange(first, last)
 
 
-def list_sails(store: Store, start: date, end: date, *, settings: Settings | None = None) -> list[dict[str, Any]]:
-    """Sails whose date is in [start, end], by departure: one GSI1 Query per month partition."""
-    settings = settings or get_settings()
-    found: list[Item] = []
-    # gsi1sk starts with the departure's local ISO date, so a BETWEEN on it selects by date.
-    bounds = (start.isoformat(), f"{end.isoformat()}~")
-    for month in _months(start, end):
-        found.extend(store.query(keys.sails_month(month), sk_between=bounds, index=GSI))
+def sail_records(store: Store, start: date, end: date) -> list[Item]:
+    """The META items of the sails whose local date is in [start, end], by departure: ONE
+    Query on GSI1 (the sort key starts with the departure's local ISO date)."""
+    bounds = keys.sail_dates(start.isoformat(), end.isoformat())
+    found = store.query(keys.sails_by_date(), sk_between=bounds, index=GSI)
+    found = [item for item in found if item.get("type") == "sail"]
     found.sort(key=lambda item: (str(item.get("departure", "")), str(item.get("id", ""))))
-    return [sail_summary(item, settings) for item in found if item.get("type") == "sail"]
+    return found
+
+
+def list_sails(store: Store, start: date, end: date, *, settings: Settings | None = None) -> list[dict[str, Any]]:
+    """Sails whose date is in [start, end], by departure (one GSI1 Query)."""
+    settings = settings or get_settings()
+    return [sail_summary(item, settings) for item in sail_records(store, start, end)]
+
+
+def holders_of(meta: Mapping[str, Any]) -> dict[str, str]:
+    """`{email: slot}` of the people holding a role on this sail, from META's `holders`."""
+    return dict(keys.holder_of_tag(str(tag)) for tag in meta.get("holders") or ())
 
 
 # --- edit -------------------------------------------------------------------------
@@ -405,7 +408,9 @@ def update_sail(
         raise RoleStateError(
             "A crew slot being removed was taken meanwhile. Release it first, then try again.", field="crew_slots"
         ) from None
-    updated = get_sail_meta(store, sail_id, consistent=True)
+    # The write's condition pinned META at `expected`: what it holds now is what we read
+    # plus what we set (no re-read; only another area's counter may have moved meanwhile).
+    updated = {**meta, **sets, "updated_at": iso(now), "version": expected + 1}
     if new_date:
         _tell_people(
             mailer,
@@ -460,41 +465,54 @@ def cancel_sail(
     settings = settings or get_settings()
     now = clock()
     why = sail_notes(reason)[:500]
-    items = load_sail(store, sail_id)
-    meta = next(i for i in items if i.get("sk") == "META")
-    if meta.get("status") == "cancelled":
-        raise SailCancelledError("This sail is already cancelled.")
-    values: dict[str, Any] = {
-        ":cancelled": "cancelled",
-        ":scheduled": "scheduled",
-        ":now": iso(now),
-        ":who": actor_email,
-        ":one": 1,
-    }
-    assignments = "#status = :cancelled, cancelled_at = :now, cancelled_by = :who, #updated_at = :now"
-    if why:
-        assignments += ", cancel_reason = :why"
-        values[":why"] = why
-    writes = [
-        Write(
-            "Update",
-            key=dict(zip(("pk", "sk"), keys.sail(sail_id), strict=True)),
-            update=f"SET {assignments}, #version = #version + :one",
-            condition="attribute_exists(pk) AND #status = :scheduled",
-            names={"#status": "status", "#updated_at": "updated_at", "#version": "version"},
-            values=values,
-        ),
-        history_write(sail_id, actor_email, "sail_cancelled", {"reason": why} if why else None, clock=clock),
-    ]
-    try:
-        store.transact(writes)
-    except TransactionCanceledError:
-        raise SailCancelledError("This sail is already cancelled.") from None
-    updated = get_sail_meta(store, sail_id, consistent=True)
+    for attempt in range(1, CANCEL_ATTEMPTS + 1):
+        items = load_sail(store, sail_id)
+        meta = next(i for i in items if i.get("sk") == "META")
+        if meta.get("status") == "cancelled":
+            raise SailCancelledError("This sail is already cancelled.")
+        sets: dict[str, Any] = {"status": "cancelled", "cancelled_at": iso(now), "cancelled_by": actor_email}
+        if why:
+            sets["cancel_reason"] = why
+        try:
+            store.transact(
+                [
+                    _cancel_write(sail_id, sets, int(meta.get("version", 1)), now),
+                    history_write(
+                        sail_id, actor_email, "sail_cancelled", {"reason": why} if why else None, clock=clock
+                    ),
+                ]
+            )
+            break
+        except TransactionCanceledError:
+            # Cancelled by someone else, or edited between our read and our write: read again.
+            if attempt == CANCEL_ATTEMPTS:
+                raise StaleVersionError("This sail kept changing; reload it and try again.") from None
+    # The write's condition pinned META at the version read: answer from it (no re-read).
+    updated = {**meta, **sets, "updated_at": iso(now), "version": int(meta.get("version", 1)) + 1}
     notified = _tell_people(mailer, "sail_cancelled", items, {"sail": _mail_sail(updated), "reason": why}, settings)
     summary = sail_summary(updated, settings)
     summary["notified"] = len(notified)
     return summary
+
+
+CANCEL_ATTEMPTS = 3
+
+
+def _cancel_write(sail_id: str, sets: Mapping[str, Any], version: int, now: datetime) -> Write:
+    """META → cancelled, only from `scheduled` at the version that was read."""
+    names = {f"#{name}": name for name in sets}
+    values = {f":{name}": value for name, value in sets.items()}
+    assignments = ", ".join(f"#{name} = :{name}" for name in sets)
+    names.update({"#version": "version", "#updated_at": "updated_at"})
+    values.update({":expected": version, ":one": 1, ":scheduled": "scheduled", ":now": iso(now)})
+    return Write(
+        "Update",
+        key=dict(zip(("pk", "sk"), keys.sail(sail_id), strict=True)),
+        update=f"SET {assignments}, #updated_at = :now, #version = #version + :one",
+        condition="attribute_exists(pk) AND #status = :scheduled AND #version = :expected",
+        names=names,
+        values=values,
+    )
 
 
 # --- telling people ---------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Live figures joined in from the table: sails run and planned, role fill, waivers, tasks.
 
-Sails are found through GSI1, one Query per month partition (`SAILS#<yyyy-mm>`), then one
+Sails are found through GSI1, one Query for the month (`SAILS#ALL`, a sort-key range), then one
 Query per sail partition for its roles and guests: never a Scan. A figure that cannot be
 computed is reported as missing (with the reason), never as zero.
 """
@@ -70,10 +70,14 @@ def _task_counts(store: Store, today: date) -> dict[str, int] | None:
 
 
 def sail_figures(figures: LiveFigures, store: Store, now: datetime, *, detail: bool = True) -> None:
-    """Sails run and planned from the month's GSI1 partition (one Query); with `detail`, one
+    """Sails run and planned from the month's range of GSI1 (one Query); with `detail`, one
     Query per sail more for its roles and guests (fill rate, waivers on time)."""
     metas: list[Item] = [
-        item for item in store.query(keys.sails_month(figures.month), index="gsi1") if item.get("type") == "sail"
+        item
+        for item in store.query(
+            keys.sails_by_date(), index="gsi1", sk_between=keys.sail_dates(figures.month, figures.month)
+        )
+        if item.get("type") == "sail"
     ]
     run = planned = cancelled = roles_total = roles_filled = guests_due = on_time = 0
     for meta in metas:
