@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from quarterdeck import keys
-from quarterdeck.auth import Caller, Purpose, issue_code
+from quarterdeck.auth import Caller, Purpose, code_pointer_key, new_code
 from quarterdeck.clock import Clock, iso, system_clock
 from quarterdeck.config import Settings, get_settings
 from quarterdeck.errors import (
@@ -36,7 +36,7 @@ from quarterdeck.errors import (
 from quarterdeck.history import history_write
 from quarterdeck.mail import MailSender, render_email
 from quarterdeck.observability import logger
-from quarterdeck.people import ensure_person
+from quarterdeck.people import person_upsert, recent_people
 from quarterdeck.store import Item, Store, TransactionCanceledError, Write
 from quarterdeck.validation import email_address
 
@@ -82,18 +82,26 @@ def _checked_slot(slot: str) -> str:
 def load_slot(store: Store, sail_id: str, slot: str) -> tuple[Item, Item]:
     """The sail's META and the slot, in one round trip (BatchGetItem, strongly consistent enough:
     every decision is re-checked by the conditional write itself)."""
+    meta, role, _ = _load_slot_and(store, sail_id, slot, None)
+    return meta, role
+
+
+def _load_slot_and(
+    store: Store, sail_id: str, slot: str, extra: tuple[str, str] | None
+) -> tuple[Item, Item, Item | None]:
+    """`load_slot`, plus one more item of the table (`extra`) in the same BatchGetItem."""
     _checked_slot(slot)
     if not sail_id or len(sail_id) > 64:
         raise SailNotFoundError("There is no such sail.")
-    found = store.batch_get([keys.sail(sail_id), keys.role(sail_id, slot)])
-    by_sk = {item["sk"]: item for item in found}
-    meta = by_sk.get(keys.sail(sail_id)[1])
+    wanted = [keys.sail(sail_id), keys.role(sail_id, slot)] + ([extra] if extra else [])
+    found = {(item["pk"], item["sk"]): item for item in store.batch_get(wanted)}
+    meta = found.get(wanted[0])
     if meta is None:
         raise SailNotFoundError("There is no such sail.")
-    role = by_sk.get(keys.role(sail_id, slot)[1])
+    role = found.get(wanted[1])
     if role is None:
         raise NotFoundError(f"There is no slot called {slot!r} on this sail.", field="slot", code="role_not_found")
-    return meta, role
+    return meta, role, found.get(extra) if extra else None
 
 
 def _reload_role(store: Store, sail_id: str, slot: str) -> Item:
@@ -117,38 +125,15 @@ def require_upcoming(meta: Item, now: datetime, settings: Settings) -> None:
         raise ConflictError("This sail has already departed; its roles cannot change.", code="sail_departed")
 
 
-def _sail_is_scheduled(sail_id: str, holder: tuple[str, str] | None = None) -> Write:
-    """Guard in the transaction: the sail was not cancelled between our read and our write.
-    With `holder` (email, slot), META's `holders` set also gains them (the calendar feed)."""
+def _sail_is_scheduled(sail_id: str) -> Write:
+    """Guard in the transaction: the sail was not cancelled between our read and our write."""
     pk, sk = keys.sail(sail_id)
-    names, values = {"#status": "status"}, {":cancelled": "cancelled"}
-    if holder is None:
-        return Write(
-            "ConditionCheck",
-            key={"pk": pk, "sk": sk},
-            condition="attribute_exists(pk) AND #status <> :cancelled",
-            names=names,
-            values=values,
-        )
     return Write(
-        "Update",
+        "ConditionCheck",
         key={"pk": pk, "sk": sk},
-        update="ADD holders :holder",
         condition="attribute_exists(pk) AND #status <> :cancelled",
-        names=names,
-        values={**values, ":holder": {keys.holder_tag(*holder)}},
-    )
-
-
-def _holder_left(sail_id: str, email: str, slot: str) -> Write:
-    """META's `holders` set loses (email, slot), with the slot's release."""
-    pk, sk = keys.sail(sail_id)
-    return Write(
-        "Update",
-        key={"pk": pk, "sk": sk},
-        update="DELETE holders :holder",
-        condition="attribute_exists(pk)",
-        values={":holder": {keys.holder_tag(email, slot)}},
+        names={"#status": "status"},
+        values={":cancelled": "cancelled"},
     )
 
 
@@ -273,41 +258,50 @@ def invite_to_role(
     the previous link (one live code per invite)."""
     settings = settings or get_settings()
     address = email_address(email)
-    meta, role = load_slot(store, sail_id, slot)
+    link = f"invite:{sail_id}:{slot}:{address}"
+    meta, role, pointer = _load_slot_and(store, sail_id, slot, code_pointer_key(link))
     now = clock()
     require_upcoming(meta, now, settings)
     if role.get("state", OPEN) != OPEN:
         raise RoleStateError(f"{describe(role)}; only an open slot can be offered. Release it first.")
     invited = {**(role.get("invited") or {}), address: iso(now)}
+    # The claim code goes in the same transaction; its link's pointer came with the slot's read.
+    issued = new_code(
+        address,
+        Purpose.claim(sail_id, slot),
+        timedelta(hours=settings.claim_link_hours),
+        replaces=link,
+        pointer=pointer,
+        clock=clock,
+    )
+    writes = [
+        _role_update(sail_id, slot, "SET invited = :invited", "#state = :open", {":invited": invited, ":open": OPEN}),
+        _sail_is_scheduled(sail_id),
+        history_write(sail_id, actor.email, "role_invited", {"slot": slot, "email": address}, clock=clock),
+    ]
     try:
         _commit(
             store,
             sail_id,
             slot,
-            [
-                _role_update(
-                    sail_id, slot, "SET invited = :invited", "#state = :open", {":invited": invited, ":open": OPEN}
-                ),
-                _sail_is_scheduled(sail_id),
-                history_write(sail_id, actor.email, "role_invited", {"slot": slot, "email": address}, clock=clock),
-            ],
+            [*writes, *issued.writes],
             unchanged=lambda current: current.get("state", OPEN) == OPEN,
             landed=lambda current: (current.get("invited") or {}).get(address) == invited[address],
         )
     except TransactionCanceledError as lost:
-        if lost.reasons and lost.reasons[0] != "None":
+        reasons = lost.reasons + ["None"] * (len(writes) + len(issued.writes))
+        if reasons[0] != "None":
             raise RoleStateError(
                 f"{describe(_reload_role(store, sail_id, slot))}; only an open slot can be offered."
             ) from None
-        raise ConflictError("This sail is cancelled; its roles cannot change.", code="sail_cancelled") from None
-    code = issue_code(
-        store,
-        address,
-        Purpose.claim(sail_id, slot),
-        timedelta(hours=settings.claim_link_hours),
-        replaces=f"invite:{sail_id}:{slot}:{address}",
-        clock=clock,
-    )
+        if reasons[1] != "None":
+            raise ConflictError("This sail is cancelled; its roles cannot change.", code="sail_cancelled") from None
+        raise ConflictError(
+            f"Another invite to {address} for {slot} was sent at the same moment; that link is the live one.",
+            field="email",
+            code="invite_in_flight",
+        ) from None
+    code = issued.code
     from quarterdeck.sessions import magic_link
 
     context = {
@@ -354,7 +348,7 @@ def claim_role(
                     {":claimed": CLAIMED, ":holder": email, ":at": at, ":open": OPEN},
                 ),
                 _holder_marker(sail_id, slot, email, at),
-                _sail_is_scheduled(sail_id, holder=(email, slot)),
+                _sail_is_scheduled(sail_id),
                 history_write(sail_id, email, "role_claimed", {"slot": slot}, clock=clock),
             ],
             unchanged=lambda current: current.get("state", OPEN) == OPEN,
@@ -414,7 +408,6 @@ def release_role(
                 ),
                 Write("Delete", key={"pk": marker_pk, "sk": marker_sk}),
                 history_write(sail_id, actor.email, "role_released", {"slot": slot, "holder": holder}, clock=clock),
-                _holder_left(sail_id, holder, slot),
             ],
             unchanged=lambda current: current.get("state") == state and current.get("holder") == holder,
         )
@@ -482,8 +475,11 @@ def designate_role(
     else:
         raise RoleStateError(f"{describe(role)}; release it before designating {address}.")
     writes += [
-        _sail_is_scheduled(sail_id, holder=(address, slot)),
+        _sail_is_scheduled(sail_id),
         history_write(sail_id, actor.email, "role_designated", {"slot": slot, "holder": address}, clock=clock),
+        # Someone assigned directly may never have signed in: give them a record, so a login
+        # link can reach them (created or updated without a read, in the same transaction).
+        person_upsert(address, "admin" if settings.is_admin(address) else "crew", clock=clock),
     ]
     try:
         _commit(
@@ -500,9 +496,7 @@ def designate_role(
         if state == OPEN and len(lost.reasons) > 1 and lost.reasons[1] != "None":
             raise _already_holding(store, sail_id, address) from None
         raise ConflictError("This sail is cancelled; its roles cannot change.", code="sail_cancelled") from None
-    # Someone assigned directly may never have signed in: give them a record, so a login
-    # link can reach them.
-    ensure_person(store, address, "admin" if settings.is_admin(address) else "crew", clock=clock)
+    recent_people.forget(address)
     designated = {**role, "state": DESIGNATED, "holder": address, "designated_at": at}
     if state == OPEN:
         designated.pop("claimed_at", None)
