@@ -91,7 +91,7 @@ class FakeStore:
 
     def _apply(self, item: Item, update: str, names: dict[str, str], values: dict[str, Any]) -> Item:
         item = copy.deepcopy(item)
-        for clause in re.split(r"\s+(?=(?:SET|REMOVE)\s)", update.strip()):
+        for clause in re.split(r"\s+(?=(?:SET|REMOVE|ADD|DELETE)\s)", update.strip()):
             verb, _, rest = clause.partition(" ")
             for part in (p.strip() for p in re.split(r",(?![^()]*\))", rest)):
                 if verb == "SET":
@@ -103,6 +103,14 @@ class FakeStore:
                     item[self._name(target.strip(), names)] = copy.deepcopy(values[value.strip()])
                 elif verb == "REMOVE":
                     item.pop(self._name(part, names), None)
+                elif verb in ("ADD", "DELETE"):  # on string sets; an emptied set disappears
+                    target, _, value = part.partition(" ")
+                    name = self._name(target, names)
+                    current = set(item.get(name) or ())
+                    changed = current | values[value] if verb == "ADD" else current - values[value]
+                    item[name] = changed
+                    if not changed:
+                        del item[name]
                 else:
                     raise AssertionError(f"fake store cannot {verb}")
         return item
@@ -239,7 +247,31 @@ def invite(store: FakeStore, mailer: FakeMailer, sail_id: str, slot: str, email:
     return crew.invite_to_role(store, mailer, ADMIN, sail_id, slot, email, settings=SETTINGS, clock=clock)  # type: ignore[arg-type]
 
 
+def holders(store: FakeStore, sail_id: str) -> dict[str, str]:
+    meta = store.get(*keys.sail(sail_id))
+    assert meta is not None
+    return sails.holders_of(meta)
+
+
 # --- claim ----------------------------------------------------------------------------
+def test_the_sail_record_names_its_holders_through_claim_designate_and_release(
+    store: FakeStore, mailer: FakeMailer, sail_id: str
+) -> None:
+    # Given a new sail: nobody holds a slot
+    assert holders(store, sail_id) == {}
+    # When Ann claims crew-1, an admin confirms her, and Bob is designated captain
+    claim(store, mailer, ANN, sail_id, "crew-1")
+    designate(store, mailer, sail_id, "crew-1", "ann@example.com")
+    designate(store, mailer, sail_id, "captain", "bob@example.com")
+    # Then the sail's own record (what the calendar feed reads from the index) names both
+    assert holders(store, sail_id) == {"ann@example.com": "crew-1", "bob@example.com": "captain"}
+    # And when Ann releases crew-1 she is no longer named; the last release empties it
+    release(store, mailer, ANN, sail_id, "crew-1")
+    assert holders(store, sail_id) == {"bob@example.com": "captain"}
+    release(store, mailer, ADMIN, sail_id, "captain")
+    assert holders(store, sail_id) == {}
+
+
 def test_claiming_an_open_slot_makes_the_caller_its_holder(store: FakeStore, mailer: FakeMailer, sail_id: str) -> None:
     # When Ann claims crew-1
     answer = claim(store, mailer, ANN, sail_id, "crew-1")

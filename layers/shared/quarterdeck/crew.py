@@ -125,15 +125,38 @@ def require_upcoming(meta: Item, now: datetime, settings: Settings) -> None:
         raise ConflictError("This sail has already departed; its roles cannot change.", code="sail_departed")
 
 
-def _sail_is_scheduled(sail_id: str) -> Write:
-    """Guard in the transaction: the sail was not cancelled between our read and our write."""
+def _sail_is_scheduled(sail_id: str, holder: tuple[str, str] | None = None) -> Write:
+    """Guard in the transaction: the sail was not cancelled between our read and our write.
+    With `holder` (email, slot), META's `holders` set also gains them (the calendar feed)."""
+    pk, sk = keys.sail(sail_id)
+    names, values = {"#status": "status"}, {":cancelled": "cancelled"}
+    if holder is None:
+        return Write(
+            "ConditionCheck",
+            key={"pk": pk, "sk": sk},
+            condition="attribute_exists(pk) AND #status <> :cancelled",
+            names=names,
+            values=values,
+        )
+    return Write(
+        "Update",
+        key={"pk": pk, "sk": sk},
+        update="ADD holders :holder",
+        condition="attribute_exists(pk) AND #status <> :cancelled",
+        names=names,
+        values={**values, ":holder": {keys.holder_tag(*holder)}},
+    )
+
+
+def _holder_left(sail_id: str, email: str, slot: str) -> Write:
+    """META's `holders` set loses (email, slot), with the slot's release."""
     pk, sk = keys.sail(sail_id)
     return Write(
-        "ConditionCheck",
+        "Update",
         key={"pk": pk, "sk": sk},
-        condition="attribute_exists(pk) AND #status <> :cancelled",
-        names={"#status": "status"},
-        values={":cancelled": "cancelled"},
+        update="DELETE holders :holder",
+        condition="attribute_exists(pk)",
+        values={":holder": {keys.holder_tag(email, slot)}},
     )
 
 
@@ -348,7 +371,7 @@ def claim_role(
                     {":claimed": CLAIMED, ":holder": email, ":at": at, ":open": OPEN},
                 ),
                 _holder_marker(sail_id, slot, email, at),
-                _sail_is_scheduled(sail_id),
+                _sail_is_scheduled(sail_id, holder=(email, slot)),
                 history_write(sail_id, email, "role_claimed", {"slot": slot}, clock=clock),
             ],
             unchanged=lambda current: current.get("state", OPEN) == OPEN,
@@ -408,6 +431,7 @@ def release_role(
                 ),
                 Write("Delete", key={"pk": marker_pk, "sk": marker_sk}),
                 history_write(sail_id, actor.email, "role_released", {"slot": slot, "holder": holder}, clock=clock),
+                _holder_left(sail_id, holder, slot),
             ],
             unchanged=lambda current: current.get("state") == state and current.get("holder") == holder,
         )
@@ -475,7 +499,7 @@ def designate_role(
     else:
         raise RoleStateError(f"{describe(role)}; release it before designating {address}.")
     writes += [
-        _sail_is_scheduled(sail_id),
+        _sail_is_scheduled(sail_id, holder=(address, slot)),
         history_write(sail_id, actor.email, "role_designated", {"slot": slot, "holder": address}, clock=clock),
         # Someone assigned directly may never have signed in: give them a record, so a login
         # link can reach them (created or updated without a read, in the same transaction).
