@@ -566,7 +566,7 @@ def test_report_whose_claim_fails_is_not_sent_and_goes_out_next_run(
 def test_report_sent_but_not_yet_recorded_is_never_sent_again(stack: LocalStack, faults: Injector) -> None:
     period = "2033-W50"
     # Given recording "sent" fails (every attempt) right after SES accepted the message
-    faults.fail("dynamodb", "UpdateItem", DYNAMODB_FAULTS[1], where=mentions("REPORT#cfo", "#sends"))
+    faults.fail("dynamodb", "TransactWriteItems", DYNAMODB_FAULTS[1], where=mentions("REPORT#cfo", "#sends"))
     first = dispatch(period, ["cfo"])
     faults.clear()
     assert report_mail(stack, period) == Counter({f"CFO report · {period}": 1})
@@ -582,16 +582,27 @@ def test_report_sent_but_not_yet_recorded_is_never_sent_again(stack: LocalStack,
     assert report_mail(stack, period) == Counter({f"CFO report · {period}": 1})
 
 
-def test_report_whose_action_items_cannot_be_filed_is_not_sent_and_goes_out_next_run(
+def test_report_whose_cards_cannot_be_recorded_is_sent_once_and_its_cards_are_filed_anyway(
     stack: LocalStack, faults: Injector
 ) -> None:
+    from quarterdeck.reports.actions import source_key
+    from quarterdeck.tasks import get_task, task_id_for
+
     period = "2033-W51"
-    faults.fail("dynamodb", "PutItem", DYNAMODB_FAULTS[0], where=mentions("TASK#"))
+    # Given the transaction that records the sent report with its action cards fails every time
+    faults.fail("dynamodb", "TransactWriteItems", DYNAMODB_FAULTS[0], where=mentions("TASK#"))
     first = dispatch(period, ["cfo"])
-    assert statuses(first) == {"cfo": "failed"}
-    assert report_mail(stack, period) == Counter()
     faults.clear()
-    assert statuses(dispatch(period, ["cfo"])) == {"cfo": "sent"}
+    # Then the report went out once and is recorded sent (by the smaller record without the cards)
+    assert report_mail(stack, period) == Counter({f"CFO report · {period}": 1})
+    (outcome,) = first.outcomes
+    record = run_record("cfo", period)
+    assert record is not None and record["status"] == "sent" and record["message_id"] == outcome.message_id
+    # And its cards were filed on their own
+    assert outcome.tasks > 0
+    assert get_task(Store(), task_id_for(source_key("cfo", period, 1)))["status"] == "pending"
+    # And the next run sends nothing again
+    assert statuses(dispatch(period, ["cfo"], later=timedelta(hours=2))) == {"cfo": "skipped"}
     assert report_mail(stack, period) == Counter({f"CFO report · {period}": 1})
 
 

@@ -333,8 +333,8 @@ def _send_one(
         report = prepare(kind, source, period, today)
         email = _render(report, settings, archive=True, to=[claims[0].recipient])
         tasks = len(report.actions)
-        # The cards go in the transaction that records the first delivery (or its failure):
-        # no write of their own. Too many for one transaction: filed now, one put each.
+        # The cards go in the transaction that records the first delivery sent: no write of
+        # their own. Too many for one transaction: filed now, one put each.
         cards: Sequence[Write] = action_item_writes(report)
         if len(cards) > MAX_IN_RECORD:
             file_action_items(store, report)
@@ -374,13 +374,14 @@ def _send_one(
             if message_id is not None:  # SES accepted it; only the record failed: never resend it
                 reason = f"sent (MessageId {message_id}), but recording it failed: {reason}"
                 sent.append((claim.recipient, message_id))
-            if _release(store, [claim], reason, clock, message_id=message_id, extra=cards):
-                cards = ()
+            # The record alone (never with the cards: a record that cannot be written, after
+            # SES accepted the message, would let a later run send it again).
+            _release(store, [claim], reason, clock, message_id=message_id)
             failures.append((claim.recipient, reason, error))
-    if cards:  # no record could carry them: file them on their own (at least once beats never)
+    if cards:  # no delivery's record carried them: filed on their own (one conditional put each)
         try:
             file_action_items(store, report)
-        except QuarterdeckError:
+        except Exception:  # the report went out; only its cards are missing (logged)
             logger.exception("could not file the report's action items", extra={"kind": kind})
 
     outcome = Outcome(
@@ -412,26 +413,14 @@ def _reason(error: Exception, kind: str, period: Period) -> str:
     return reason
 
 
-def _release(
-    store: Store,
-    claims: list[Claim],
-    reason: str,
-    clock: Clock,
-    message_id: str | None = None,
-    extra: Sequence[Write] = (),
-) -> bool:
+def _release(store: Store, claims: list[Claim], reason: str, clock: Clock, message_id: str | None = None) -> None:
     """Mark the runs failed and free their leases, so the next run retries them at once (or,
-    with the `message_id` SES gave, mark it sent, so none retries it). `extra` goes with the
-    first release; True when every release was written."""
-    written = True
+    with the `message_id` SES gave, mark it sent, so none retries it)."""
     for claim in claims:
         try:
-            mark_failed(store, claim, error=reason, now=clock(), message_id=message_id, extra=extra)
-            extra = ()
+            mark_failed(store, claim, error=reason, now=clock(), message_id=message_id)
         except QuarterdeckError:  # the lease then expires on its own
             logger.exception("could not release the report run", extra={"kind": claim.kind})
-            written = False
-    return written
 
 
 # --- what the API and the page use ------------------------------------------------------------
