@@ -360,6 +360,26 @@ def test_every_invalid_edit_is_refused_naming_its_field(admin: ApiClient, body: 
     assert admin.get(f"/api/sails/{sail['id']}").json()["version"] == 1  # nothing half-written
 
 
+def test_sails_indexed_by_month_before_are_moved_onto_the_one_partition(admin: ApiClient, crew: ApiClient) -> None:
+    from local.reindex_sails import reindex
+
+    # Given a sail stored the old way: in its month's GSI1 partition, without a holders set
+    sail = make_sail(admin, date="2029-05-12", title=f"Old-style {secrets.token_hex(3)}")
+    put_holder(sail["id"], "captain", "old-timer@example.com")
+    store = Store()
+    store.update(*keys.sail(sail["id"]), "SET gsi1pk = :month REMOVE holders", values={":month": "SAILS#2029-05"})
+    assert sail["id"] not in [s["id"] for s in crew.get("/api/sails?from=2029-05-12&to=2029-05-12").json()["sails"]]
+    # When the one-off reindex runs over that month (twice: it is safe to run again)
+    assert reindex(store, "2029-04", "2029-06") >= 1
+    assert reindex(store, "2029-04", "2029-06") == 0
+    # Then the sail is listed again and its record names its holder
+    listed = crew.get("/api/sails?from=2029-05-12&to=2029-05-12").json()["sails"]
+    assert sail["id"] in [s["id"] for s in listed]
+    meta = store.get(*keys.sail(sail["id"]))
+    assert meta is not None and meta["gsi1pk"] == "SAILS#ALL"
+    assert set(meta["holders"]) == {"old-timer@example.com captain"}
+
+
 # --- cancel -----------------------------------------------------------------------------
 def test_cancelling_tells_the_people_and_keeps_the_sail_listed(
     stack: LocalStack, admin: ApiClient, crew: ApiClient

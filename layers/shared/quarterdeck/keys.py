@@ -47,6 +47,11 @@ def sails_by_date() -> str:
     return SAILS_BY_DATE
 
 
+def legacy_sails_month(yyyy_mm: str) -> str:
+    """GSI1 partition of a month's sails before 2026-11-23 (read only by local/reindex_sails.py)."""
+    return f"SAILS#{yyyy_mm}"
+
+
 def sail_index_sk(departure_iso: str, sail_id: str) -> str:
     return f"{departure_iso}#{sail_id}"
 
