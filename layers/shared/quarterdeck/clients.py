@@ -12,9 +12,10 @@ from __future__ import annotations
 import os
 import threading
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from botocore.config import Config
+if TYPE_CHECKING:
+    from botocore.config import Config
 
 # A boto3 Session is not safe to create clients from in several threads at once (the local
 # stack serves requests in threads); clients themselves are.
@@ -25,6 +26,8 @@ def _config() -> Config:
     """Standard retry mode retries throttling and 5xx with backoff and jitter; a short
     connect/read timeout keeps a stuck dependency from eating the whole Lambda timeout.
     The local stack raises the read timeout (QUARTERDECK_READ_TIMEOUT): its emulator can be slow."""
+    from botocore.config import Config  # deferred with boto3 (botocore.config imports urllib3, http.client...)
+
     return Config(
         retries={"max_attempts": 4, "mode": "standard"},
         connect_timeout=3,
