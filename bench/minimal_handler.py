@@ -3,8 +3,8 @@
 Same event in, same work on the same emulated table, same answer out, with nothing else:
 no web framework, no validation library, no templates, no domain layer. It checks the JWT
 the way the app does (PyJWT, HS256 pinned, audience and issuer), reads the caller's person
-record (trusted for 60 s, as the app does), makes the route's own DynamoDB calls with the low-level client, sends the same two
-emails a claim sends (raw MIME, text + HTML, through SES v2) and answers JSON.
+record (trusted for 60 s, as the app does), makes the route's own DynamoDB calls with the
+low-level client, sends the same two emails a claim sends (raw MIME, text + HTML, through SES v2) and answers JSON.
 bench.latency times it against ApiFunction's handler, interleaved.
 """
 
