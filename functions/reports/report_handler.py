@@ -4,6 +4,9 @@
     {"kinds": ["ceo", "cto"]}            several kinds
     {}                                   every kind
     {"kind": "cfo", "period": "2026-W48", "force": true}   a deliberate re-send
+    {"kind": "cfo", "period": "2026-W48", "force": false, "requested_by": "admin@..."}
+                                         send-now from the reports page (the API's hand-off,
+                                         quarterdeck.reports.send_queue; invoked asynchronously)
 
 Each report is sent once per period, so the scheduler's retries and Lambda's own are safe.
 When a report failed, the handler raises after the others ran: Lambda retries the event
@@ -31,7 +34,16 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
     event = event or {}
     kinds = event.get("kinds") or ([event["kind"]] if event.get("kind") else None)
-    summary = run_reports(kinds, period=event.get("period"), force=bool(event.get("force", False)))
+    requested_by = str(event.get("requested_by") or "")
+    if requested_by:  # send-now (the API's hand-off): who asked, in every log line of the run
+        logger.append_keys(requested_by=requested_by)
+    summary = run_reports(
+        kinds,
+        period=event.get("period"),
+        force=bool(event.get("force", False)),
+        # Send-now: the API checked the period a moment ago; the claim alone refuses a resend.
+        check_sent_first=not requested_by,
+    )
     counts = summary.counts()
     for status in ("sent", "skipped", "failed"):
         metrics.add_metric(name=f"Reports_{status}", unit="Count", value=counts[status])
