@@ -248,8 +248,11 @@ def test_signing_records_who_when_where_version_and_hash_then_confirms(
     [message] = mailer.sent
     assert message.kind == "waiver_signed" and message.to == ("ada@example.com",)
     assert current.sha256 in message.text and "Ada Lovelace" in message.text
-    assert record["copy_stored"] is True and record["copy_emailed"] is True
-    assert "copy_lease_until" not in record
+    # And the stored copy names the message that mailed it: it is the record of the delivery,
+    # so the signature needs no flags written after the signing transaction
+    assert documents.metadata[key]["ses-message-id"] == "message-1"
+    assert "copy_stored" not in record and "copy_emailed" not in record
+    assert answer["copy_stored"] is True and answer["copy_emailed"] is True
     assert any(i.get("action") == "waiver_signed" for i in store.items.values())
 
 
@@ -341,7 +344,7 @@ def test_a_guest_that_does_not_exist_is_not_found(
         guests.get_guest_record(store, sail["id"], "ghost")  # type: ignore[arg-type]
 
 
-def test_when_the_bucket_and_mail_fail_the_signature_stands_and_a_retry_finishes_it(
+def test_when_the_mail_fails_the_signature_stands_and_a_retry_finishes_it(
     store: FakeStore,
     mailer: FakeMailer,
     documents: FakeDocuments,
@@ -349,22 +352,55 @@ def test_when_the_bucket_and_mail_fail_the_signature_stands_and_a_retry_finishes
     sail: dict[str, Any],
     guest_id: str,
 ) -> None:
-    # Given S3 and SES both fail right after the signature is written
-    documents.failures, mailer.failures = 1, 1
+    # Given SES fails right after the signature is written (the email goes first, so nothing is stored)
+    mailer.failures = 1
     answer = sign(store, mailer, documents, clock, sail["id"], guest_id)
     # Then the guest is confirmed, and told the copy is still owed
     assert answer["status"] == "signed" and answer["guest"]["status"] == "confirmed"
     assert answer["copy_stored"] is False and answer["copy_emailed"] is False
-    assert "could not be stored or emailed" in answer["message"]
+    assert "could not be stored or emailed" in answer["message"] and not documents.objects
+    # And the record says so, and lets go of the lease so a retry may start at once
     record = store.items[keys.waiver(sail["id"], guest_id)]
-    assert record["copy_stored"] is False and "copy_lease_until" not in record
+    assert record["copy_emailed"] is False and "copy_lease_until" not in record
+    view = guests.get_guest_record(store, sail["id"], guest_id)  # type: ignore[arg-type]
+    assert view["signature"]["copy_emailed"] is False
     # When the guest posts again a moment later
     clock.now += timedelta(seconds=5)
     again = sign(store, mailer, documents, clock, sail["id"], guest_id)
-    # Then the same signature is completed: stored once, mailed once
+    # Then the same signature is completed: mailed once, stored once, and the record says so
     assert again["status"] == "already signed" and again["copy_stored"] and again["copy_emailed"]
     assert list(documents.objects) == [record["object_key"]] and len(mailer.sent) == 1
     assert store.items[keys.waiver(sail["id"], guest_id)]["signed_at"] == record["signed_at"]
+    view = guests.get_guest_record(store, sail["id"], guest_id)  # type: ignore[arg-type]
+    assert view["signature"]["copy_emailed"] is True and view["signature"]["copy_stored"] is True
+
+
+def test_when_the_bucket_fails_after_the_email_a_retry_stores_the_copy_without_mailing_it_again(
+    store: FakeStore,
+    mailer: FakeMailer,
+    documents: FakeDocuments,
+    clock: FixedClock,
+    sail: dict[str, Any],
+    guest_id: str,
+) -> None:
+    # Given S3 fails once the copy has been emailed
+    documents.failures = 1
+    answer = sign(store, mailer, documents, clock, sail["id"], guest_id)
+    # Then the guest is confirmed and has the copy by email; the answer says storing it is owed
+    assert answer["status"] == "signed" and answer["copy_emailed"] is True and answer["copy_stored"] is False
+    assert "sign again later" in answer["message"] and len(mailer.sent) == 1 and not documents.objects
+    # And the record names the message that went out, and lets go of the lease
+    record = store.items[keys.waiver(sail["id"], guest_id)]
+    assert (record["copy_emailed"], record["copy_stored"], record["copy_message_id"]) == (True, False, "message-1")
+    assert "copy_lease_until" not in record
+    # When the guest posts again
+    clock.now += timedelta(seconds=5)
+    again = sign(store, mailer, documents, clock, sail["id"], guest_id)
+    # Then the copy is stored, naming the first message, and nothing is mailed again
+    assert again["status"] == "already signed" and again["copy_stored"] and again["copy_emailed"]
+    assert list(documents.objects) == [record["object_key"]] and len(mailer.sent) == 1
+    assert documents.metadata[record["object_key"]]["ses-message-id"] == "message-1"
+    assert store.items[keys.waiver(sail["id"], guest_id)]["copy_stored"] is True
 
 
 def test_a_stored_copy_is_never_overwritten_by_a_retry(
@@ -375,17 +411,56 @@ def test_a_stored_copy_is_never_overwritten_by_a_retry(
     sail: dict[str, Any],
     guest_id: str,
 ) -> None:
-    # Given the copy reached the bucket but the flag did not (a crash between the two)
-    mailer.failures = 1
+    # Given the copy was emailed and stored, but the record still says storing it is owed
+    # (the record of a failed put, then a retry whose put landed but whose answer was lost)
     sign(store, mailer, documents, clock, sail["id"], guest_id)
-    key = store.items[keys.waiver(sail["id"], guest_id)]["object_key"]
+    record = store.items[keys.waiver(sail["id"], guest_id)]
+    record.update(copy_stored=False, copy_emailed=True, copy_message_id="message-1")
+    record.pop("copy_lease_until")
+    key = record["object_key"]
     original = documents.objects[key]
-    store.items[keys.waiver(sail["id"], guest_id)]["copy_stored"] = False
     # When a retry runs
-    guests.complete_waiver_copies(store, mailer, documents, sail["id"], guest_id, settings=SETTINGS, clock=clock)  # type: ignore[arg-type]
-    # Then the object is the original and the record says stored
-    assert documents.objects[key] == original
-    assert store.items[keys.waiver(sail["id"], guest_id)]["copy_stored"] is True
+    answer = guests.complete_waiver_copies(
+        store,  # type: ignore[arg-type]
+        mailer,
+        documents,
+        sail["id"],
+        guest_id,
+        settings=SETTINGS,
+        clock=clock,
+    )
+    # Then the object is the original, nothing is mailed again, and the copy counts as stored
+    assert documents.objects[key] == original and len(mailer.sent) == 1
+    assert answer is not None and answer["copy_stored"] is True and answer["copy_emailed"] is True
+    # And S3's refusal to overwrite holds for any later put of the key
+    assert documents.put_new(key, b"tampered") is False and documents.objects[key] == original
+
+
+def test_a_signature_from_before_the_copy_named_its_message_gets_its_email_once(
+    store: FakeStore,
+    mailer: FakeMailer,
+    documents: FakeDocuments,
+    clock: FixedClock,
+    sail: dict[str, Any],
+    guest_id: str,
+) -> None:
+    # Given a signature recorded as stored but not emailed, whose copy carries no message id
+    # (how the flags were written before the stored copy became the record of the delivery)
+    sign(store, mailer, documents, clock, sail["id"], guest_id)
+    record = store.items[keys.waiver(sail["id"], guest_id)]
+    record.update(copy_stored=True, copy_emailed=False)
+    record.pop("copy_lease_until")
+    documents.metadata[record["object_key"]].pop("ses-message-id")
+    original = documents.objects[record["object_key"]]
+    mailer.sent.clear()
+    # When the guest signs again
+    answer = sign(store, mailer, documents, clock, sail["id"], guest_id)
+    # Then the copy is emailed once, the stored copy is untouched, and the record says emailed
+    assert len(mailer.sent) == 1 and answer["copy_emailed"] is True and answer["copy_stored"] is True
+    assert documents.objects[record["object_key"]] == original
+    assert store.items[keys.waiver(sail["id"], guest_id)]["copy_emailed"] is True
+    sign(store, mailer, documents, clock, sail["id"], guest_id)
+    assert len(mailer.sent) == 1
 
 
 def test_a_double_submit_does_not_mail_the_copy_twice(
@@ -396,10 +471,11 @@ def test_a_double_submit_does_not_mail_the_copy_twice(
     sail: dict[str, Any],
     guest_id: str,
 ) -> None:
-    # Given a first request has signed and is storing and mailing the copy (it holds the lease)
+    # Given a first request has signed and is mailing and storing the copy (it holds the lease)
     sign(store, mailer, documents, clock, sail["id"], guest_id)
     record = store.items[keys.waiver(sail["id"], guest_id)]
-    record.update(copy_emailed=False, copy_lease_until=int(clock.now.timestamp()) + 60)
+    record.update(copy_lease_until=int(clock.now.timestamp()) + 60)
+    documents.objects.clear()
     mailer.sent.clear()
     # When the second click arrives meanwhile
     second = sign(store, mailer, documents, clock, sail["id"], guest_id)
@@ -536,10 +612,19 @@ def test_a_request_holding_a_stale_record_does_not_mail_the_copy_again(
     sail: dict[str, Any],
     guest_id: str,
 ) -> None:
-    # Given a second click read the signature before the first click finished its copy
+    # Given a second click read the signature and looked in the bucket before the first click
+    # stored its copy, then stalled past the first click's lease
     sign(store, mailer, documents, clock, sail["id"], guest_id)
     stale = {**store.items[keys.waiver(sail["id"], guest_id)], "copy_stored": False, "copy_emailed": False}
     stale.pop("copy_lease_until", None)
+    clock.now += timedelta(seconds=guests.COPY_LEASE_SECONDS + 1)
+    looked, looks = documents.head, []
+
+    def first_look_missed(key: str) -> dict[str, str] | None:
+        looks.append(key)
+        return None if len(looks) == 1 else looked(key)
+
+    documents.head = first_look_missed  # type: ignore[method-assign]
     # When it goes on with that stale record after the first click is done
     guest = store.items[keys.guest(sail["id"], guest_id)]
     answer = guests._finish(
@@ -553,8 +638,28 @@ def test_a_request_holding_a_stale_record_does_not_mail_the_copy_again(
         settings=SETTINGS,
         clock=clock,
     )
-    # Then it sends nothing more and reports the copy as done
+    # Then it takes the lease, looks again, sends nothing more and reports the copy as done
     assert len(mailer.sent) == 1 and answer["copy_stored"] and answer["copy_emailed"]
+    assert len(looks) == 2 and len(documents.objects) == 1
+
+
+def test_a_second_click_that_cannot_look_in_the_bucket_sends_nothing_and_says_so(
+    store: FakeStore,
+    mailer: FakeMailer,
+    documents: FakeDocuments,
+    clock: FixedClock,
+    sail: dict[str, Any],
+    guest_id: str,
+) -> None:
+    # Given a signed waiver whose copy went out, and S3 failing when the guest signs again
+    sign(store, mailer, documents, clock, sail["id"], guest_id)
+    clock.now += timedelta(seconds=guests.COPY_LEASE_SECONDS + 1)
+    documents.head_failures = 1
+    # When the guest signs again
+    again = sign(store, mailer, documents, clock, sail["id"], guest_id)
+    # Then they are told it is signed and to check back, and no second copy is mailed
+    assert again["status"] == "already signed" and "could not check on your copy" in again["message"]
+    assert len(mailer.sent) == 1 and len(documents.objects) == 1
 
 
 def test_round_trips_of_adding_and_signing(
@@ -568,12 +673,13 @@ def test_round_trips_of_adding_and_signing(
     store.calls.clear()
     guests.resend_waiver_link(store, mailer, ADMIN, sail["id"], guest_id, settings=SETTINGS, clock=clock)  # type: ignore[arg-type]
     assert store.calls == ["batch_get", "transact"]
-    # Signing: one batch read, one transaction, one write flagging both copies (it lets go of the lease)
+    # Signing: one batch read, one transaction; the copy is mailed and stored with nothing more
+    # written (the stored copy is the record of its delivery; its lease simply runs out)
+    store.calls.clear()
+    answer = sign(store, mailer, documents, clock, sail["id"], guest_id)
+    assert store.calls == ["batch_get", "transact"]
+    assert answer["copy_stored"] and answer["copy_emailed"] and documents.heads == 0
+    # Signing again: one batch read and one look in the bucket, nothing written or sent
     store.calls.clear()
     sign(store, mailer, documents, clock, sail["id"], guest_id)
-    assert store.calls == ["batch_get", "transact", "update"]
-    assert "copy_lease_until" not in store.items[keys.waiver(sail["id"], guest_id)]
-    # Signing again: one batch read, nothing written
-    store.calls.clear()
-    sign(store, mailer, documents, clock, sail["id"], guest_id)
-    assert store.calls == ["batch_get"]
+    assert store.calls == ["batch_get"] and documents.heads == 1

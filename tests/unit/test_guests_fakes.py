@@ -275,7 +275,9 @@ class FakeDocuments:
     def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
         self.metadata: dict[str, dict[str, str]] = {}
-        self.failures = 0
+        self.failures = 0  # how many next puts fail
+        self.head_failures = 0  # how many next lookups fail
+        self.heads = 0  # lookups made
 
     def put_new(
         self, key: str, body: bytes, *, content_type: str = "text/plain; charset=utf-8", metadata: Any = None
@@ -291,6 +293,13 @@ class FakeDocuments:
 
     def read(self, key: str) -> bytes | None:
         return self.objects.get(key)
+
+    def head(self, key: str) -> dict[str, str] | None:
+        self.heads += 1
+        if self.head_failures:
+            self.head_failures -= 1
+            raise ServiceUnavailableError("The document store could not be reached; please try again.")
+        return dict(self.metadata[key]) if key in self.objects else None
 
 
 class FixedClock:

@@ -38,6 +38,11 @@ class DocumentStore(Protocol):
         """The document under `key`, or None."""
         ...
 
+    def head(self, key: str) -> dict[str, str] | None:
+        """The metadata of the document under `key` (empty if it has none), or None if there is
+        no document there. Raises ServiceUnavailableError when the store cannot say."""
+        ...
+
 
 @dataclass
 class S3DocumentStore:
@@ -107,6 +112,25 @@ class S3DocumentStore:
         except BotoCoreError as error:
             raise ServiceUnavailableError(_UNREACHABLE) from error
         return bytes(answer["Body"].read())
+
+    def head(self, key: str) -> dict[str, str] | None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            answer = client("s3").head_object(Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            code = str(error.response.get("Error", {}).get("Code", ""))
+            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            # A HEAD answer has no body, so a missing key is just 404. Without s3:ListBucket
+            # (the functions are granted only Get/PutObject on their prefixes) S3 answers a
+            # missing key with 403 instead; GetObject is granted, so an existing one is 200.
+            if code in ("404", "NoSuchKey", "NotFound", "403", "Forbidden") or status in (403, 404):
+                return None
+            raise ServiceUnavailableError(_UNREACHABLE) from error
+        except BotoCoreError as error:
+            raise ServiceUnavailableError(_UNREACHABLE) from error
+        # S3 returns user metadata with lower-cased keys.
+        return {str(name).lower(): str(value) for name, value in (answer.get("Metadata") or {}).items()}
 
 
 @lru_cache(maxsize=1)

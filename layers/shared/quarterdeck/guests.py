@@ -5,10 +5,14 @@
   any race), and a history entry. The waiver link is mailed afterwards; if that fails the
   guest is still added and the admin can resend the link.
 - Signing is one transaction: the WAIVER# item (written only if absent, so signing twice is
-  a no-op), the guest becoming `confirmed`, and a history entry. The signed copy then goes
-  to the data bucket (never overwritten) and to the guest by email. Those two effects are
-  flagged on the WAIVER# item as they complete, so a failure leaves a record that says what
-  is still owed, and posting the signature again (or `complete_waiver_copies`) finishes it.
+  a no-op) holding a copy lease, the guest becoming `confirmed`, and a history entry. The
+  signed copy then goes to the guest by email, and then to the data bucket (never
+  overwritten) with the email's message id in its metadata: the stored copy is the record
+  that it went out, so a full delivery writes nothing more to DynamoDB (two round trips in
+  all). A failure is recorded on the WAIVER# item (`copy_emailed` false, or true with its
+  message id while the copy is not stored) and posting the signature again (or
+  `complete_waiver_copies`) finishes it: the bucket (HeadObject) says whether it is done,
+  the lease whether someone is delivering it now.
 - The waiver text is versioned: `templates/waiver/index.json` names the current version and
   the SHA-256 of every published version's file. A published file edited in place no longer
   matches its hash and is refused: changing the text means publishing a new version.
@@ -53,6 +57,8 @@ WAIVER_DIR = Path(__file__).parent / "templates" / "waiver"
 # How long one request may own the after-signing effects (store + email the copy) before a
 # retry may take over: long enough for S3 and SES with their retries, short enough to retry soon.
 COPY_LEASE_SECONDS = 90
+# The stored copy's metadata naming the SES message that mailed it (S3 lower-cases the key).
+COPY_MESSAGE_ID = "ses-message-id"
 _PHONE_CHARS = set("0123456789+-(). ")
 
 
@@ -114,17 +120,14 @@ def guest_view(item: Item, *, contact: bool = True) -> dict[str, Any]:
 
 
 def signature_view(item: Item) -> dict[str, Any]:
-    fields = (
-        "full_name",
-        "minor",
-        "guardian_name",
-        "version",
-        "text_sha256",
-        "signed_at",
-        "copy_stored",
-        "copy_emailed",
-    )
-    return {name: item[name] for name in fields if item.get(name) is not None}
+    """A signature as the API shows it. `copy_stored` / `copy_emailed` come from the flags a failed
+    delivery records; a signature without them had its copy delivered by the request that signed
+    (the copy in the bucket is the record of that, and a full delivery writes nothing here)."""
+    fields = ("full_name", "minor", "guardian_name", "version", "text_sha256", "signed_at")
+    view = {name: item[name] for name in fields if item.get(name) is not None}
+    view["copy_stored"] = bool(item.get("copy_stored", True))
+    view["copy_emailed"] = bool(item.get("copy_emailed", True))
+    return view
 
 
 def sail_timing(meta: Item) -> dict[str, Any]:
@@ -584,9 +587,8 @@ def sign_waiver(
         "user_agent": user_agent[:512],
         "signer_email": signer.email,
         "object_key": waiver_object_key(sail_id, guest_id, waiver.version, signed_at),
-        "copy_stored": False,
-        "copy_emailed": False,
-        # This request owns the copy effects for a while; a concurrent double-submit does not repeat them.
+        # This request owns the copy's delivery for a while; a concurrent double-submit does not repeat it.
+        # (No copy flags: the copy in the bucket is the record of its delivery; failures add them.)
         "copy_lease_until": epoch(now) + COPY_LEASE_SECONDS,
         # Which request wrote the signature: it finishes what it wrote even if the answer was lost.
         "request_id": new_id(),
@@ -622,8 +624,8 @@ def sign_waiver(
         store.transact(writes)
     except TransactionCanceledError:
         current = store.get(pk, sk, consistent=True)
-        if current:  # someone (a double submit) signed first
-            guest = store.get(guest_pk, guest_sk, consistent=True) or guest
+        if current:  # someone (a double submit) signed first, confirming the guest in its transaction
+            guest = {**guest, "status": CONFIRMED, "signed_at": current.get("signed_at")}
             return _finish(
                 store,
                 mailer,
@@ -662,25 +664,34 @@ def sign_waiver(
     )
 
 
+def _lease_is_live(record: Item, clock: Clock) -> bool:
+    return int(record.get("copy_lease_until") or 0) >= epoch(clock())
+
+
 def _take_lease(store: Store, record: Item, clock: Clock) -> tuple[bool, Item]:
-    """Own the copy effects of a signature for COPY_LEASE_SECONDS (one conditional write), only
-    while something is still owed. Returns (taken, the record as it is now): a record read
-    before another request finished must not send the copy again."""
+    """Own the copy's delivery for COPY_LEASE_SECONDS (one conditional write) unless someone else
+    holds it. Returns (taken, the record as it is now, with what failed attempts recorded)."""
     now = epoch(clock())
     key = keys.waiver(str(record["sail_id"]), str(record["guest_id"]))
     try:
         fresh = store.update(
             *key,
             "SET copy_lease_until = :until",
-            condition=(
-                "attribute_exists(pk) AND (copy_stored = :false OR copy_emailed = :false)"
-                " AND (attribute_not_exists(copy_lease_until) OR copy_lease_until < :now)"
-            ),
-            values={":until": now + COPY_LEASE_SECONDS, ":now": now, ":false": False},
+            condition="attribute_exists(pk) AND (attribute_not_exists(copy_lease_until) OR copy_lease_until < :now)",
+            values={":until": now + COPY_LEASE_SECONDS, ":now": now},
         )
         return True, fresh
     except ConditionFailedError as lost:
-        return False, lost.current or store.get(*key, consistent=True) or record
+        return False, lost.current or record
+
+
+def _delivered(record: Item, found: dict[str, str] | None) -> tuple[bool, bool]:
+    """(stored, emailed) from the bucket's answer for the copy's key and what the record says.
+    A copy in the bucket names the message that mailed it (the email goes first); a record says
+    `copy_emailed` only when the email went out but the copy could not be stored (or, before
+    2026-11-23, when both were flagged as they completed)."""
+    emailed = bool(record.get("copy_emailed")) or bool(found and found.get(COPY_MESSAGE_ID))
+    return found is not None, emailed
 
 
 def _finish(
@@ -697,18 +708,62 @@ def _finish(
     leased: bool = False,
     waiver_dir: Path = WAIVER_DIR,
 ) -> dict[str, Any]:
-    """Store and email the signed copy if that is still owed, then say how things stand."""
-    stored, emailed = bool(record.get("copy_stored")), bool(record.get("copy_emailed"))
-    in_flight = False
-    if not (stored and emailed):
-        taken, record = (True, record) if leased else _take_lease(store, record, clock)
-        stored, emailed = bool(record.get("copy_stored")), bool(record.get("copy_emailed"))
-        if taken:
-            stored, emailed = _deliver_copy(
-                store, mailer, documents, record, guest, meta, settings=settings, clock=clock, waiver_dir=waiver_dir
-            )
-        elif not (stored and emailed):
-            in_flight = True  # another request is storing and emailing the copy right now
+    """Deliver the signed copy if that is still owed, then say how things stand.
+
+    `leased`: this request wrote the signature with its lease, so nothing is delivered yet and
+    nobody else delivers it: no look first. Otherwise the bucket says whether the copy was
+    delivered (one HeadObject), and the lease whether someone is delivering it right now."""
+    key = str(record.get("object_key"))
+    in_flight = unchecked = False
+    if leased:
+        stored, emailed = _deliver_copy(
+            store,
+            mailer,
+            documents,
+            record,
+            guest,
+            meta,
+            (False, False),
+            settings=settings,
+            clock=clock,
+            waiver_dir=waiver_dir,
+        )
+    else:
+        try:
+            stored, emailed = _delivered(record, documents.head(key))
+        except ServiceUnavailableError:
+            logger.exception("signed copy could not be looked up", extra={"key": key})
+            (stored, emailed), unchecked = _delivered(record, None), True
+        if unchecked or (stored and emailed):
+            pass
+        elif _lease_is_live(record, clock):
+            in_flight = True  # another request is delivering the copy right now
+        else:
+            taken, record = _take_lease(store, record, clock)
+            if not taken:
+                in_flight = True
+            else:
+                # Under the lease nobody else delivers, so the bucket's answer now is final: a
+                # request that read the signature before another one delivered sends nothing again.
+                try:
+                    stored, emailed = _delivered(record, documents.head(key))
+                except ServiceUnavailableError:
+                    logger.exception("signed copy could not be looked up", extra={"key": key})
+                    _let_go(store, record, {})
+                    (stored, emailed), unchecked = _delivered(record, None), True
+                if not unchecked and not (stored and emailed):
+                    stored, emailed = _deliver_copy(
+                        store,
+                        mailer,
+                        documents,
+                        record,
+                        guest,
+                        meta,
+                        (stored, emailed),
+                        settings=settings,
+                        clock=clock,
+                        waiver_dir=waiver_dir,
+                    )
     signed = _local_stamp(str(record["signed_at"]), settings)
     if already:
         message = f"Already signed ({signed}): you are confirmed for this sail."
@@ -716,6 +771,8 @@ def _finish(
         message = "Thank you: your waiver is signed and you are confirmed for this sail."
     if in_flight:
         message += " Your copy is on its way by email."
+    elif unchecked:
+        message += " We could not check on your copy just now; sign again later to make sure it reaches you."
     elif not (stored and emailed):
         message += " Your copy could not be stored or emailed yet; sign again later to retry, or ask the crew."
     return {
@@ -728,6 +785,23 @@ def _finish(
     }
 
 
+def _let_go(store: Store, record: Item, flags: dict[str, bool]) -> None:
+    """Release this request's lease (so a retry may start at once), recording `flags` (what a
+    failed attempt leaves owed). Only our own lease: one taken over since is not ours to end."""
+    pk, sk = keys.waiver(str(record["sail_id"]), str(record["guest_id"]))
+    sets = ", ".join(f"{name} = :{name}" for name in flags)
+    try:
+        store.update(
+            pk,
+            sk,
+            (f"SET {sets} " if sets else "") + "REMOVE copy_lease_until",
+            condition="copy_lease_until = :mine",
+            values={":mine": record.get("copy_lease_until"), **{f":{name}": value for name, value in flags.items()}},
+        )
+    except (ServiceUnavailableError, ConditionFailedError):
+        logger.warning("copy lease left to expire", extra={"key": record.get("object_key")})
+
+
 def _deliver_copy(
     store: Store,
     mailer: MailSender,
@@ -735,63 +809,33 @@ def _deliver_copy(
     record: Item,
     guest: Item,
     meta: Item,
+    delivered: tuple[bool, bool],
     *,
     settings: Settings,
     clock: Clock,
     waiver_dir: Path,
 ) -> tuple[bool, bool]:
-    """Store then email the signed copy, whatever is still owed; done or failed, let go of the
-    lease so a retry may start at once."""
-    pk, sk = keys.waiver(str(record["sail_id"]), str(record["guest_id"]))
-    before = done = (bool(record.get("copy_stored")), bool(record.get("copy_emailed")))
-    try:
-        done = _store_and_email_copy(
-            store, mailer, documents, record, guest, meta, settings=settings, clock=clock, waiver_dir=waiver_dir
-        )
-        return done
-    finally:
-        if done == before:  # when anything was done, the one write flagging it already let go
-            try:
-                store.update(pk, sk, "REMOVE copy_lease_until", condition="attribute_exists(pk)")
-            except (ServiceUnavailableError, ConditionFailedError):
-                logger.warning("copy lease left to expire", extra={"key": record.get("object_key")})
+    """Under the lease: email the signed copy, then put it in the bucket (never overwriting) with
+    the message's id in its metadata, whatever of the two is still owed (`delivered`).
 
-
-def _store_and_email_copy(
-    store: Store,
-    mailer: MailSender,
-    documents: DocumentStore,
-    record: Item,
-    guest: Item,
-    meta: Item,
-    *,
-    settings: Settings,
-    clock: Clock,
-    waiver_dir: Path,
-) -> tuple[bool, bool]:
-    """Put the signed copy in the bucket (never overwriting), then email it; flag each on the record."""
-    pk, sk = keys.waiver(str(record["sail_id"]), str(record["guest_id"]))
-    stored, emailed = bool(record.get("copy_stored")), bool(record.get("copy_emailed"))
+    The stored copy is the durable record that the copy went out, so a full delivery writes
+    nothing to DynamoDB (the lease simply runs out). Failures do: a failed email lets go of the
+    lease (recording `copy_emailed = false`); an email whose copy could not be stored is recorded
+    (`copy_emailed`, its message id) so a retry stores it without mailing again. At least once:
+    the one duplicate possible is a crash between the email and the put (or a failed put and a
+    failed record of the email), after which the lease runs out and a retry mails it again."""
+    stored, emailed = delivered
+    key = str(record["object_key"])
     try:
         waiver = load_waiver(str(record["version"]), directory=waiver_dir)
         if waiver.sha256 != record["text_sha256"]:
             raise ConfigurationError(f"Waiver {waiver.version} no longer matches the hash this signature recorded.")
         text = signed_copy(record, waiver, guest, meta, settings)
     except ConfigurationError:
-        logger.exception("signed copy cannot be built", extra={"key": record.get("object_key")})
-        return stored, emailed
-    was = (stored, emailed)
-    message_id = ""
-    if not stored:
-        try:
-            documents.put_new(
-                str(record["object_key"]),
-                text.encode("utf-8"),
-                metadata={"waiver-version": str(record["version"]), "waiver-sha256": str(record["text_sha256"])},
-            )
-            stored = True
-        except (ServiceUnavailableError, ConfigurationError):
-            logger.exception("signed copy not stored", extra={"key": record.get("object_key")})
+        logger.exception("signed copy cannot be built", extra={"key": key})
+        _let_go(store, record, {"copy_stored": stored, "copy_emailed": emailed})
+        return delivered
+    message_id = str(record.get("copy_message_id") or "-")
     if not emailed:
         try:
             message = render_email(
@@ -807,24 +851,45 @@ def _store_and_email_copy(
                 },
             )
             message_id = mailer.send(message) or "-"
-            emailed = True
         except (ServiceUnavailableError, ConfigurationError):
-            logger.exception("signed copy not emailed", extra={"key": record.get("object_key")})
-    if (stored, emailed) == was:
-        return was
-    # One write flags what was done now and lets go of the lease. If it is lost, the lease runs
-    # out and a retry finds the object already in the bucket (S3 answers 412: stored).
-    sets, values = [], {":true": True, ":at": iso(clock())}
-    if stored and not was[0]:
-        sets.append("copy_stored = :true, copy_stored_at = :at")
-    if emailed and not was[1]:
-        sets.append("copy_emailed = :true, copy_emailed_at = :at, copy_message_id = :id")
-        values[":id"] = message_id
+            logger.exception("signed copy not emailed", extra={"key": key})
+            _let_go(store, record, {"copy_stored": stored, "copy_emailed": False})
+            return delivered
+        emailed_now = emailed = True
+    else:
+        emailed_now = False
+    if not stored:
+        try:
+            documents.put_new(
+                key,
+                text.encode("utf-8"),
+                metadata={
+                    "waiver-version": str(record["version"]),
+                    "waiver-sha256": str(record["text_sha256"]),
+                    COPY_MESSAGE_ID: message_id,
+                },
+            )
+            stored = True  # (False: already there, which a HeadObject under the lease ruled out)
+        except (ServiceUnavailableError, ConfigurationError):
+            logger.exception("signed copy emailed but not stored", extra={"key": key})
+    pk, sk = keys.waiver(str(record["sail_id"]), str(record["guest_id"]))
+    recorded = "copy_stored" in record or "copy_emailed" in record
+    if stored and not recorded:
+        return True, True  # the normal path: nothing to write
+    if not stored and not emailed_now:
+        _let_go(store, record, {})  # the email was recorded before; the copy is still owed
+        return stored, emailed
+    # Record what an earlier failure left owed is done now, or that this email went out while its
+    # copy could not be stored (whoever holds the lease by now: it must not mail it again).
+    values: dict[str, Any] = {":stored": stored, ":true": True}
+    update = "SET copy_stored = :stored, copy_emailed = :true"
+    if emailed_now:
+        update += ", copy_emailed_at = :at, copy_message_id = :id"
+        values.update({":at": iso(clock()), ":id": message_id})
     try:
-        store.update(pk, sk, "SET " + ", ".join(sets) + " REMOVE copy_lease_until", values=values)
+        store.update(pk, sk, update + " REMOVE copy_lease_until", condition="attribute_exists(pk)", values=values)
     except ServiceUnavailableError:
-        logger.exception("signed copy done but not flagged", extra={"key": record.get("object_key")})
-        return was
+        logger.exception("signed copy delivery not recorded", extra={"key": key})
     return stored, emailed
 
 
