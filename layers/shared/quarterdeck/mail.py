@@ -77,11 +77,15 @@ def long_date(value: str) -> str:
 
 
 def template_environment(folder: Path, **options: Any) -> Any:
-    """The one way we configure jinja2: autoescape for .html, undefined names are errors."""
+    """The one way we configure jinja2: autoescape for .html, undefined names are errors; each
+    template's generated Python is kept next to it (quarterdeck.template_cache), so a cold start
+    loads templates instead of compiling them."""
     import jinja2  # deferred: only code that renders pays for jinja2
 
+    from quarterdeck.template_cache import loader_class
+
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(folder)),
+        loader=loader_class()(str(folder)),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -120,28 +124,63 @@ def to_mime(email: OutgoingEmail, sender: str) -> bytes:
 
 
 class SendPacer:
-    """Spaces sends at least 1/rate seconds apart, across threads of one process."""
+    """Holds every one-second window to the account's MaxSendRate, across threads of one process.
+
+    Each send is released at least `interval` = (1 + margin)/rate after the later of the
+    previous release and the previous answer (`answered()`). Gaps are measured from what
+    happened, not from a schedule: a send that wakes late cannot squeeze the next one closer,
+    and a send whose request was slow to leave (the first of a process opens a connection)
+    cannot arrive close to the next one, since SES received it before it answered. The rate
+    may be a callable, read when a second send needs it: a run that sends one message never
+    asks SES for its quota.
+    """
 
     def __init__(
         self,
-        rate_per_second: float,
+        rate_per_second: float | Callable[[], float],
         *,
+        margin: float = 0.0,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.interval = 1.0 / rate_per_second if rate_per_second > 0 else 0.0
+        self._rate = rate_per_second
+        self.margin = margin
+        self._interval: float | None = None
         self._monotonic = monotonic
         self._sleep = sleep
-        self._next = 0.0
-        self._lock = threading.Lock()
+        self._last: float | None = None  # when the previous send was released
+        self._answered: float | None = None  # when the latest answer came back
+        self._lock = threading.Lock()  # one send waits at a time: releases stay in order and apart
+        self._answer_lock = threading.Lock()
+
+    @property
+    def rate(self) -> float:
+        return self._rate() if callable(self._rate) else self._rate
+
+    @property
+    def interval(self) -> float:
+        if self._interval is None:
+            rate = self.rate
+            self._interval = (1.0 + self.margin) / rate if rate > 0 else 0.0
+        return self._interval
 
     def wait_turn(self) -> None:
         with self._lock:
-            now = self._monotonic()
-            slot = max(now, self._next)
-            self._next = slot + self.interval
-        if slot > now:
-            self._sleep(slot - now)
+            while True:
+                now = self._monotonic()
+                if self._last is None:
+                    break
+                turn = max(self._last, self._answered or self._last) + self.interval
+                if now >= turn - 1e-9:  # (a clock's rounding must not spin on a nanosecond)
+                    break
+                self._sleep(turn - now)  # an answer that comes in meanwhile moves the turn on
+            self._last = now
+
+    def answered(self) -> None:
+        """The send released last has its answer (or its error): the next gap counts from now."""
+        now = self._monotonic()
+        with self._answer_lock:
+            self._answered = now if self._answered is None else max(self._answered, now)
 
 
 @dataclass
@@ -187,7 +226,7 @@ class SesMailSender:
     @property
     def pacer(self) -> SendPacer:
         if self._pacer is None:
-            self._pacer = SendPacer(self.max_send_rate(), sleep=self.sleep)
+            self._pacer = SendPacer(self.max_send_rate, sleep=self.sleep)
         return self._pacer
 
     def send(self, email: OutgoingEmail) -> str:
@@ -205,7 +244,10 @@ class SesMailSender:
         for attempt in range(1, self.max_attempts + 1):
             self.pacer.wait_turn()
             try:
-                message_id = str(sesv2.send_email(**request)["MessageId"])
+                try:
+                    message_id = str(sesv2.send_email(**request)["MessageId"])
+                finally:
+                    self.pacer.answered()
                 logger.info("email sent", extra={"kind": email.kind, "message_id": message_id})
                 return message_id
             except ClientError as error:

@@ -52,20 +52,18 @@ APP_CLIENTS = ("s3", "dynamodb")  # the app's own clients: already made for the 
 
 
 @cache
-def _session(endpoint: str) -> Any:
-    import boto3  # deferred: only a report that reads AWS figures pays for boto3
-
-    return boto3.session.Session()
-
-
-@cache
 def _client(service: str, region: str | None, endpoint: str) -> Any:
     from botocore.config import Config
 
+    from quarterdeck import clients
+
     # Fewer retries than the app's clients: these figures are optional, and a failing source
-    # must not hold the report (or the 120 s Lambda timeout) for long. One session for them all.
+    # must not hold the report (or the 120 s Lambda timeout) for long. Made from the app's one
+    # session, which already holds the endpoint and partition data (a session of our own
+    # would read them again: tens of milliseconds of a cold start).
     config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=3, read_timeout=10)
-    return _session(endpoint).client(service, region_name=region, config=config)
+    with clients._creating:  # a session makes clients in one thread at a time
+        return clients.session().client(service, region_name=region, config=config)
 
 
 def source_client(service: str, region: str | None = None) -> Any:
