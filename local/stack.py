@@ -26,8 +26,11 @@ class LocalStack:
     web: ThreadingHTTPServer
     moto_url: str
     url: str
+    reports: Any = None  # send-now's hand-off (local.report_queue.InProcessReportQueue)
 
     def stop(self) -> None:
+        if self.reports is not None:
+            self.reports.wait_idle(30)  # a report being sent finishes before moto goes away
         self.web.shutdown()
         self.web.server_close()
         self.moto.stop()
@@ -181,6 +184,17 @@ def register_local_commands() -> None:
     LOCAL_COMMANDS["nudge"] = run_nudges
 
 
+def install_report_hand_off() -> Any:
+    """Send-now runs ReportFunction's handler in a background thread of this process."""
+    from api_dependencies import install_report_queue
+
+    from local.report_queue import InProcessReportQueue
+
+    reports = InProcessReportQueue()
+    install_report_queue(reports)
+    return reports
+
+
 def start_stack(web_port: int = 0, moto_port: int = 0, *, seed: bool = True) -> LocalStack:
     """moto's server, every resource from template.yaml, demo data, and the web server."""
     add_code_paths()
@@ -200,5 +214,6 @@ def start_stack(web_port: int = 0, moto_port: int = 0, *, seed: bool = True) -> 
 
         seed_demo_data()
     register_local_commands()
+    reports = install_report_hand_off()
     web = serve(web_port)
-    return LocalStack(moto=moto, web=web, moto_url=moto_url, url=url)
+    return LocalStack(moto=moto, web=web, moto_url=moto_url, url=url, reports=reports)

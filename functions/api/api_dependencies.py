@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from quarterdeck.auth import SigningKeys, load_signing_keys
 from quarterdeck.mail import MailSender, default_mail_sender
 from quarterdeck.store import Store
+
+if TYPE_CHECKING:
+    from quarterdeck.reports.send_queue import ReportSendQueue
+
+_installed_report_queue: ReportSendQueue | None = None
 
 
 @lru_cache(maxsize=1)
@@ -22,7 +28,29 @@ def signing_keys() -> SigningKeys:
     return load_signing_keys()  # kept for five minutes per container
 
 
+def report_queue() -> ReportSendQueue:
+    """Where send-now hands a report over: ReportFunction, invoked asynchronously (AWS), or
+    what the local stack installed (`install_report_queue`: the same handler in a thread)."""
+    if _installed_report_queue is not None:
+        return _installed_report_queue
+    return _lambda_report_queue()
+
+
+@lru_cache(maxsize=1)
+def _lambda_report_queue() -> ReportSendQueue:
+    from quarterdeck.reports.send_queue import LambdaReportQueue
+
+    return LambdaReportQueue()
+
+
+def install_report_queue(queue: ReportSendQueue | None) -> None:
+    """Use `queue` for send-now in this process (None: back to ReportFunction)."""
+    global _installed_report_queue
+    _installed_report_queue = queue
+
+
 def reset() -> None:
     """Forget cached adapters (tests that change settings)."""
     store.cache_clear()
     default_mail_sender.cache_clear()
+    _lambda_report_queue.cache_clear()

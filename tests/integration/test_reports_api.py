@@ -1,6 +1,14 @@
-"""The reports API (admins only): list kinds with last runs, preview, send now."""
+"""The reports API (admins only): list kinds with last runs, preview, send now.
+
+Send now is handed to ReportFunction (202, queued); the local stack runs its handler in a
+background thread (local/report_queue.py), and the run shows in GET /api/reports when recorded.
+"""
 
 from __future__ import annotations
+
+import threading
+import time
+from typing import Any
 
 from local.stack import LocalStack
 from quarterdeck.reports import KINDS
@@ -46,29 +54,120 @@ def test_preview_refuses_an_unknown_kind_and_a_bad_period(admin: ApiClient) -> N
     assert wrong.json()["error"]["field"] == "period"
 
 
-def test_send_now_once_then_409_then_forced(stack: LocalStack, admin: ApiClient) -> None:
+def last_run_when_recorded(
+    admin: ApiClient, kind: str, period: str, *, sends: int = 1, within: float = 60.0
+) -> dict[str, Any]:
+    """Read the list as the page does (every half second here) until the kind's last run for
+    `period` is recorded with `sends` sends (or failed)."""
+    deadline = time.monotonic() + within
+    run: dict[str, Any] | None = None
+    while time.monotonic() < deadline:
+        listed = {r["kind"]: r for r in admin.get("/api/reports").json()["reports"]}
+        run = listed[kind]["last_run"]
+        if run and run["period"] == period and (run["status"] == "failed" or run["sends"] >= sends):
+            return dict(run)
+        time.sleep(0.5)
+    raise AssertionError(f"the {kind} run for {period} was not recorded within {within} s: {run}")
+
+
+def test_send_now_is_queued_then_sent_once_then_409_then_forced(stack: LocalStack, admin: ApiClient) -> None:
     period = "2031-W21"
     before = len(outbox(stack))
     # When the admin sends the accounting report now
     first = admin.post("/api/reports/accounting/send", {"period": period})
-    assert first.status_code == 200, first.text
-    assert first.json()["status"] == "sent" and first.json()["message_id"]
+    # Then the API answers at once: queued for the report function
+    assert first.status_code == 202, first.text
+    assert first.json() == {
+        "status": "queued",
+        "kind": "accounting",
+        "title": "Accounting report",
+        "period": period,
+        "force": False,
+    }
+    # And the run shows as sent in the list, with its MessageId, once
+    run = last_run_when_recorded(admin, "accounting", period)
+    assert run["status"] == "sent" and run["message_id"] and run["sends"] == 1
     sent = outbox(stack)[before:]
     assert [m["subject"] for m in sent] == [f"Accounting report · {period}"]
     assert sent[0]["bcc"] == ["archive@queenofsandiego.example"]
-    # Then sending it again is refused, saying it was sent and how to send it anyway
+    # Then sending it again is refused at once, saying it was sent and how to send it anyway
     again = admin.post("/api/reports/accounting/send", {"period": period})
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "report_already_sent"
     assert "already sent" in again.json()["error"]["message"] and "force" in again.json()["error"]["message"]
     # And forcing it sends one more copy
     forced = admin.post("/api/reports/accounting/send", {"period": period, "force": True})
-    assert forced.status_code == 200
+    assert forced.status_code == 202, forced.text
+    assert forced.json()["force"] is True
+    resent = last_run_when_recorded(admin, "accounting", period, sends=2)
+    assert resent["status"] == "sent" and resent["sends"] == 2
+    assert resent["message_id"] != run["message_id"]
+    assert stack.reports.wait_idle(30)
     assert len(outbox(stack)[before:]) == 2
-    # The list shows the last run with its MessageId
-    listed = {r["kind"]: r for r in admin.get("/api/reports").json()["reports"]}
-    assert listed["accounting"]["last_run"]["message_id"] == forced.json()["message_id"]
-    assert listed["accounting"]["last_run"]["sends"] == 2
+
+
+def test_two_sends_before_the_first_is_recorded_send_it_once(stack: LocalStack, admin: ApiClient) -> None:
+    period = "2031-W23"
+    before = len(outbox(stack))
+    # When the admin presses send twice at once, before either run is recorded
+    answers: list[int] = []
+    threads = [
+        threading.Thread(
+            target=lambda: answers.append(admin.post("/api/reports/rental/send", {"period": period}).status_code)
+        )
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Then each is queued or refused as already sent (never an error)
+    assert sorted(answers) in ([202, 202], [202, 409]), answers
+    assert stack.reports.wait_idle(60)
+    # And the report function's claim lets only one of them send: one message, one send recorded
+    (message,) = outbox(stack)[before:]
+    assert message["subject"].startswith("Rental property report") and message["subject"].endswith(period)
+    assert last_run_when_recorded(admin, "rental", period)["sends"] == 1
+
+
+def test_send_now_that_cannot_be_handed_over_is_503_and_claims_nothing(stack: LocalStack, admin: ApiClient) -> None:
+    from api_dependencies import install_report_queue
+
+    from quarterdeck.reports.send_queue import LambdaReportQueue
+
+    period = "2031-W24"
+    before = len(outbox(stack))
+    # Given the report function cannot be invoked (the emulator has no such function)
+    install_report_queue(LambdaReportQueue("quarterdeck-test-no-such-function"))
+    try:
+        # When the admin sends the CEO report now
+        answer = admin.post("/api/reports/ceo/send", {"period": period})
+    finally:
+        install_report_queue(stack.reports)
+    # Then the API says to try again, and nothing was claimed or sent
+    assert answer.status_code == 503, answer.text
+    assert answer.json()["error"]["code"] == "service_unavailable"
+    assert "try again" in answer.json()["error"]["message"]
+    from quarterdeck.reports.runs import period_runs
+    from quarterdeck.store import Store
+
+    assert period_runs(Store(), "ceo", period) == []
+    assert len(outbox(stack)) == before
+    # And trying again once the hand-off works sends it
+    assert admin.post("/api/reports/ceo/send", {"period": period}).status_code == 202
+    assert last_run_when_recorded(admin, "ceo", period)["status"] == "sent"
+
+
+def test_send_refuses_an_unknown_kind_and_a_bad_period(admin: ApiClient) -> None:
+    unknown = admin.post("/api/reports/cfoo/send", {})
+    assert unknown.status_code == 404
+    assert unknown.json()["error"]["code"] == "report_kind_not_found"
+    two = admin.post("/api/reports/cfo,cto/send", {})
+    assert two.status_code == 404
+    assert two.json()["error"]["field"] == "kind"
+    bad = admin.post("/api/reports/cfo/send", {"period": "2031-13"})
+    assert bad.status_code == 422
+    assert bad.json()["error"]["field"] == "period"
 
 
 def test_send_refuses_unknown_fields(admin: ApiClient) -> None:
@@ -84,40 +183,59 @@ def test_the_routes_are_in_the_openapi_document(anonymous: ApiClient) -> None:
 
 
 class DynamoCalls:
-    """The DynamoDB operations this process makes (the local web server runs in it)."""
+    """The DynamoDB operations this process makes on behalf of the API (the local web server
+    runs in it); the report function's background thread stands for another Lambda function
+    and is not counted."""
 
-    def __init__(self) -> None:
+    REPORT_FUNCTION = "quarterdeck-reports"  # local/report_queue.py's worker thread
+
+    def __init__(self, *, report_function: bool = False) -> None:
         self.operations: list[str] = []
+        self.report_function = report_function  # count that thread's calls instead of the API's
+        self.unique_id = f"test-report-calls-{id(self)}"
 
     def __call__(self, model: object, **_: object) -> None:
-        self.operations.append(str(getattr(model, "name", "")))
+        if (threading.current_thread().name == self.REPORT_FUNCTION) == self.report_function:
+            self.operations.append(str(getattr(model, "name", "")))
 
     def __enter__(self) -> DynamoCalls:
         from quarterdeck.clients import client
 
-        client("dynamodb").meta.events.register("before-call.dynamodb", self, unique_id="test-report-calls")
+        client("dynamodb").meta.events.register("before-call.dynamodb", self, unique_id=self.unique_id)
         return self
 
     def __exit__(self, *_: object) -> None:
         from quarterdeck.clients import client
 
-        client("dynamodb").meta.events.unregister("before-call.dynamodb", unique_id="test-report-calls")
+        client("dynamodb").meta.events.unregister("before-call.dynamodb", unique_id=self.unique_id)
 
 
-def test_the_page_is_one_query_and_a_send_records_run_summary_and_cards_in_one_write(admin: ApiClient) -> None:
+def test_the_page_is_one_query_and_send_now_one_query_then_one_write_records_run_summary_and_cards(
+    stack: LocalStack, admin: ApiClient
+) -> None:
     from quarterdeck.reports.actions import source_key
     from quarterdeck.tasks import task_id_for
 
     period = "2031-W22"
     # When the CMO report is sent now
-    with DynamoCalls() as calls:
-        sent = admin.post("/api/reports/cmo/send", {"period": period})
-    assert sent.status_code == 200, sent.text
-    # Then the route claimed it, then recorded run, summary and action cards in one transaction
+    with DynamoCalls() as calls, DynamoCalls(report_function=True) as report_calls:
+        queued = admin.post("/api/reports/cmo/send", {"period": period})
+        assert queued.status_code == 202, queued.text
+        assert stack.reports.wait_idle(60)
+    # Then the route read the period's runs once (not sent yet) and handed the send over
     route = [op for op in calls.operations if op != "GetItem"]  # the caller's person record aside
-    assert route == ["UpdateItem", "TransactWriteItems"], calls.operations
+    assert route == ["Query"], calls.operations
+    # And the report function claimed it first, then recorded run, summary and action cards in one transaction
+    ops = report_calls.operations
+    assert ops[0] == "UpdateItem" and ops[-1] == "TransactWriteItems", ops
+    assert ops.count("TransactWriteItems") == 1 and "PutItem" not in ops, ops
+    result = stack.reports.results[-1]
+    assert result["event"]["kind"] == "cmo" and result["result"]["counts"]["sent"] == 1, result
+    (outcome,) = result["result"]["reports"]
+    assert outcome["tasks"] > 0
+    run = last_run_when_recorded(admin, "cmo", period)
+    assert run["message_id"] == outcome["message_id"]
     # And its cards are on the board
-    assert sent.json()["tasks"] > 0
     card = admin.get(f"/api/tasks/{task_id_for(source_key('cmo', period, 1))}")
     assert card.status_code == 200 and card.json()["source"]["period"] == period
     # When the reports page loads, every kind's last run comes from one Query
@@ -125,4 +243,4 @@ def test_the_page_is_one_query_and_a_send_records_run_summary_and_cards_in_one_w
         listed = {r["kind"]: r for r in admin.get("/api/reports").json()["reports"]}
     assert [op for op in calls.operations if op != "GetItem"] == ["Query"]
     assert listed["cmo"]["last_run"]["period"] == period
-    assert listed["cmo"]["last_run"]["message_id"] == sent.json()["message_id"]
+    assert listed["cmo"]["last_run"]["message_id"] == outcome["message_id"]

@@ -250,6 +250,36 @@ def test_each_function_policy_only_touches_its_own_resources(template: dict[str,
         assert {"ses:SendEmail", "ses:SendRawEmail"} <= by_function[name], name
 
 
+def test_only_the_api_may_invoke_a_function_and_only_report_function(template: dict[str, Any]) -> None:
+    """Given send-now hands the report to ReportFunction, when the policies are read, then
+    ApiFunction may invoke exactly ReportFunction (by its fixed name, so no circular reference)
+    and no function may invoke anything else."""
+    report_name = props(template, "ReportFunction")["FunctionName"]
+    # ReportFunction's name is fixed by the stack's name...
+    assert report_name == {"Fn::Sub": "${AWS::StackName}-reports"}
+    # ...and that is the name the API is given
+    api_variables = props(template, "ApiFunction")["Environment"]["Variables"]
+    assert api_variables["REPORT_FUNCTION_NAME"] == report_name
+    invokes = [
+        (name, st)
+        for name, st in policy_statements(template)
+        if any(str(a).lower().startswith("lambda:") for a in as_list(st.get("Action", [])))
+    ]
+    # Then one statement grants it, to ApiFunction, for lambda:InvokeFunction alone
+    assert [name for name, _ in invokes] == ["ApiFunction"]
+    ((_, statement),) = invokes
+    assert statement["Effect"] == "Allow" and "Condition" not in statement
+    assert as_list(statement["Action"]) == ["lambda:InvokeFunction"]
+    # on that one function (no wildcard, no other function, no version or alias pattern)
+    assert statement["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${AWS::StackName}-reports"
+    }
+    # And the function it invokes keeps its retry and dead-letter settings for those events
+    report = props(template, "ReportFunction")
+    assert report["EventInvokeConfig"]["MaximumRetryAttempts"] >= 1
+    assert report["DeadLetterQueue"]["TargetArn"] == {"Fn::GetAtt": ["ReportDeadLetterQueue", "Arn"]}
+
+
 def test_nudges_delete_only_their_own_markers(template: dict[str, Any]) -> None:
     """Given a failed nudge send, when the claim is freed, then only NUDGE# partitions can be deleted."""
     deletes = [

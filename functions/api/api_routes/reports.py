@@ -1,13 +1,16 @@
 """Routes of the reports area (admin only): list the kinds and their last runs, preview any
-report rendered, send one now. The domain (quarterdeck.reports) loads on first use, so the
-API's cold start does not pay for jinja2 or the strategies."""
+report rendered, send one now (handed to ReportFunction: 202 at once; the run shows in the
+list when recorded). The domain (quarterdeck.reports) loads on first use, so the API's cold
+start does not pay for jinja2 or the strategies."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from api_access import ADMIN
-from api_dependencies import mailer, store
+from api_access import ADMIN, caller
+from api_dependencies import report_queue, store
+from api_responses import json_response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, ConfigDict, Field
@@ -44,8 +47,23 @@ def preview(kind: str, body: Annotated[PreviewBody, Body()]) -> dict[str, Any]:
     return preview_report(kind, store(), period=body.period)
 
 
-@router.post("/api/reports/<kind>/send", middlewares=[ADMIN], summary="Send a report now", tags=["reports"])
-def send_now(kind: str, body: Annotated[SendBody, Body()]) -> dict[str, Any]:
-    from quarterdeck.reports.dispatch import send_report_now
+@router.post(
+    "/api/reports/<kind>/send",
+    middlewares=[ADMIN],
+    summary="Send a report now: handed to the report function, answered at once (202)",
+    tags=["reports"],
+    status_code=202,
+    responses={
+        202: {
+            "description": "Queued: the report function sends it; GET /api/reports shows the run when it is recorded",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
+def send_now(kind: str, body: Annotated[SendBody, Body()]) -> Response[Any]:
+    from quarterdeck.reports.dispatch import queue_report_send
 
-    return send_report_now(kind, store(), mailer(), force=body.force, period=body.period)
+    queued = queue_report_send(
+        kind, store(), report_queue(), requested_by=caller(router).email, force=body.force, period=body.period
+    )
+    return json_response(202, queued)

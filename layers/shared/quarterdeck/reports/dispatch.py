@@ -33,6 +33,7 @@ from quarterdeck.reports.runs import (
     sent_runs,
     why_all_skipped,
 )
+from quarterdeck.reports.send_queue import ReportSendQueue, SendRequest
 from quarterdeck.store import Store, Write
 
 if TYPE_CHECKING:  # the strategies, pydantic and jinja2 load only when a report is built
@@ -41,6 +42,7 @@ if TYPE_CHECKING:  # the strategies, pydantic and jinja2 load only when a report
     from quarterdeck.reports.portfolio import Portfolio
 
 SENT, SKIPPED, FAILED, RENDERED = "sent", "skipped", "failed", "rendered"
+QUEUED = "queued"  # send-now: handed to ReportFunction
 
 
 class ReportAlreadySentError(ConflictError):
@@ -481,37 +483,37 @@ def preview_report(
     }
 
 
-def send_report_now(
+def queue_report_send(
     kind: str,
     store: Store,
-    mailer: MailSender,
+    queue: ReportSendQueue,
     *,
+    requested_by: str,
     force: bool = False,
     period: str | None = None,
     settings: Settings | None = None,
     clock: Clock = system_clock,
 ) -> dict[str, Any]:
-    """Send one report now (the page's button). Already sent: ReportAlreadySentError (409)."""
-    summary = run_reports(
-        [kind],
-        period=period,
-        force=force,
-        store=store,
-        mailer=mailer,
-        settings=settings,
-        clock=clock,
-        check_sent_first=False,
-    )
-    (outcome,) = summary.outcomes
-    if outcome.status == SKIPPED:
-        raise ReportAlreadySentError(
-            f"The {KINDS[outcome.kind].title} for {outcome.period} was not sent: {outcome.reason}."
-        )
-    if outcome.status == FAILED:
-        if outcome.error is not None:
-            raise outcome.error
-        raise ConfigurationError(f"The report could not be sent: {outcome.reason}")
-    return outcome.as_dict()
+    """Send one report now (the page's button): hand it to ReportFunction and answer at once.
+
+    Already sent for the period (and not forced): ReportAlreadySentError (409), from one
+    consistent Query of the period's runs. ReportFunction's claim stays the authority: a report
+    sent meanwhile is skipped there, never sent twice. Could not be handed over: the queue's
+    ServiceUnavailableError (503), nothing claimed."""
+    settings = settings or get_settings()
+    chosen = selected_kinds([kind])
+    if len(chosen) != 1:
+        raise ReportKindNotFoundError(f"Name one report kind; the kinds are: {', '.join(KINDS)}.", field="kind")
+    the_kind = chosen[0]
+    the_period = parse_period(period) if period else default_period(the_kind, _local_today(settings, clock))
+    title = KINDS[the_kind].title
+    if not force:
+        done = sent_runs(store, [(the_kind, the_period.label)], clock())
+        if done:
+            reason = why_all_skipped(done[(the_kind, the_period.label)], clock())
+            raise ReportAlreadySentError(f"The {title} for {the_period.label} was not sent: {reason}.")
+    queue.submit(SendRequest(the_kind, the_period.label, force=force, requested_by=requested_by))
+    return {"status": QUEUED, "kind": the_kind, "title": title, "period": the_period.label, "force": force}
 
 
 def summary_lines(outcomes: Sequence[Outcome]) -> list[str]:
