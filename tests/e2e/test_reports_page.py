@@ -46,21 +46,28 @@ def test_admin_lists_previews_and_sends_a_report(stack: LocalStack, page: Page) 
     # When they send the client portfolio report now
     before = len(outbox(stack))
     page.get_by_role("button", name="Send Dangerous Centaur client portfolio now").click()
-    # Then it goes out once, and the page shows the MessageId in the list too
-    expect(page.get_by_role("status")).to_contain_text("Sent the Dangerous Centaur client portfolio")
+    # Then the page says it is queued and being sent, and that report's button waits
+    expect(page.get_by_role("status")).to_contain_text("Queued — sending the Dangerous Centaur client portfolio")
+    expect(page.get_by_role("button", name="Send Dangerous Centaur client portfolio now")).to_be_disabled()
+    # And once the report function has sent it, the page shows it sent, with its MessageId in the list
+    expect(page.get_by_role("status")).to_contain_text("Sent the Dangerous Centaur client portfolio", timeout=60_000)
     sent = outbox(stack)[before:]
     assert [m["subject"].split(" · ")[0] for m in sent] == ["Dangerous Centaur client portfolio"]
     card = cards.filter(has=page.get_by_role("heading", name="Dangerous Centaur client portfolio"))
     expect(card).to_contain_text("MessageId")
     expect(card).to_contain_text("sent")
+    expect(page.get_by_role("button", name="Send Dangerous Centaur client portfolio now")).to_be_enabled()
+    assert_accessible(page)
 
     # When they press it again, the page says it was sent and offers to send it anyway
     page.get_by_role("button", name="Send Dangerous Centaur client portfolio now").click()
     expect(page.get_by_role("alert")).to_contain_text("already sent")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Send again anyway").click()
-    expect(page.get_by_role("status")).to_contain_text("Sent the Dangerous Centaur client portfolio")
+    expect(page.get_by_role("status")).to_contain_text("Queued — sending")
+    expect(page.get_by_role("status")).to_contain_text("Sent the Dangerous Centaur client portfolio", timeout=60_000)
     assert len(outbox(stack)[before:]) == 2
+    expect(card).to_contain_text("sent")
     assert_accessible(page)
 
 

@@ -2,6 +2,10 @@
 // preview, and a button to send one now. The preview's HTML part goes into a sandboxed
 // iframe through its `srcdoc` property (set from script, never parsed into this page); the
 // plain-text part shows as text.
+//
+// Send now is answered at once (202, queued): the report function sends it, paced as SES
+// wants. The page then reads the list every POLL_EVERY_MS, for up to POLL_FOR_MS, until that
+// kind's last run for the period is a new sent or failed record, and shows it.
 import { html, useState, useEffect, useRef, useCallback } from '../html.js';
 import { get, post } from '../api.js';
 import { ErrorNotice, Notice } from '../components.js';
@@ -10,6 +14,14 @@ const stamp = new Intl.DateTimeFormat('en-US', {
   month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit', timeZone: 'America/Los_Angeles',
 });
 const when = (iso) => (iso ? stamp.format(new Date(iso)) : '');
+const POLL_EVERY_MS = 2000;
+const POLL_FOR_MS = 60000;
+
+const lastRunOf = (reports, kind) => ((reports || []).find((r) => r.kind === kind) || {}).last_run || null;
+
+// The run the queued send recorded: of its period, sent or failed, and not the one seen before.
+const recorded = (run, queued) => Boolean(run) && run.period === queued.period
+  && run.updated_at !== queued.before && (run.status === 'sent' || run.status === 'failed');
 
 function LastRun({ run }) {
   if (!run) return html`<p class="report-run">Not sent yet.</p>`;
@@ -50,7 +62,7 @@ function Preview({ preview, onClose }) {
     </section>`;
 }
 
-function ReportCard({ report, busy, onPreview, onSend }) {
+function ReportCard({ report, busy, sending, onPreview, onSend }) {
   return html`
     <li class="card report-card">
       <h2>${report.title}</h2>
@@ -58,8 +70,8 @@ function ReportCard({ report, busy, onPreview, onSend }) {
       <${LastRun} run=${report.last_run} />
       <div class="actions">
         <button type="button" aria-label=${`Preview ${report.title}`} disabled=${busy} onClick=${() => onPreview(report.kind)}>Preview</button>
-        <button type="button" class="primary" aria-label=${`Send ${report.title} now`} disabled=${busy}
-          onClick=${() => onSend(report.kind, false)}>Send now</button>
+        <button type="button" class="primary" aria-label=${`Send ${report.title} now`} disabled=${busy || sending}
+          onClick=${() => onSend(report.kind, false)}>${sending ? 'Sending…' : 'Send now'}</button>
       </div>
     </li>`;
 }
@@ -71,6 +83,8 @@ export function Reports({ query = {}, session }) {
   const [busy, setBusy] = useState(false);
   const [sent, setSent] = useState(null);
   const [resend, setResend] = useState(null); // {kind, title, message} after a 409
+  const [queued, setQueued] = useState(null); // {kind, title, period, before} while it is being sent
+  const [late, setLate] = useState(null); // the queued send not recorded within POLL_FOR_MS
   const isAdmin = session && session.role === 'admin';
 
   const load = useCallback(async () => {
@@ -101,10 +115,12 @@ export function Reports({ query = {}, session }) {
     setError(null);
     setSent(null);
     setResend(null);
+    setLate(null);
+    const seen = lastRunOf(reports, kind);
     try {
       const outcome = await post(`/reports/${encodeURIComponent(kind)}/send`, force ? { force: true } : {});
-      setSent({ ...outcome, title: title(kind) });
-      await load();
+      const before = seen && seen.period === outcome.period ? seen.updated_at : null;
+      setQueued({ kind, title: title(kind), period: outcome.period, before });
     } catch (failure) {
       if (failure.status === 409) setResend({ kind, title: title(kind), message: failure.message });
       else setError(failure);
@@ -112,6 +128,43 @@ export function Reports({ query = {}, session }) {
       setBusy(false);
     }
   };
+
+  // While a send is queued: read the list until its run is recorded (or POLL_FOR_MS passed).
+  useEffect(() => {
+    if (!queued) return undefined;
+    let stopped = false;
+    let timer = null;
+    let lastFailure = null;
+    const deadline = Date.now() + POLL_FOR_MS;
+    const tick = async () => {
+      let list = null;
+      try {
+        list = (await get('/reports')).reports;
+      } catch (failure) {
+        lastFailure = failure; // a blip: the next read may work
+      }
+      if (stopped) return;
+      if (list) {
+        setReports(list);
+        const run = lastRunOf(list, queued.kind);
+        if (recorded(run, queued)) {
+          setQueued(null);
+          if (run.status === 'sent') setSent({ title: queued.title, period: run.period, message_id: run.message_id });
+          else setError({ message: `The ${queued.title} for ${run.period} was not sent: ${run.error || 'it failed'}.` });
+          return;
+        }
+      }
+      if (Date.now() >= deadline) {
+        setQueued(null);
+        if (lastFailure && !list) setError(lastFailure);
+        else setLate(queued);
+        return;
+      }
+      timer = setTimeout(tick, POLL_EVERY_MS);
+    };
+    timer = setTimeout(tick, POLL_EVERY_MS);
+    return () => { stopped = true; clearTimeout(timer); };
+  }, [queued]);
 
   useEffect(() => {
     if (!isAdmin) return;
@@ -127,7 +180,9 @@ export function Reports({ query = {}, session }) {
       <h1>Reports</h1>
       <p class="hint">Each report is sent once per period to the owner, with a copy to the archive. Its action items become cards on the <a href="#/board">board</a>.</p>
       <div aria-live="polite">
+        ${queued ? html`<${Notice}>Queued — sending the ${queued.title} for ${queued.period}…</${Notice}>` : null}
         ${sent ? html`<${Notice}>Sent the ${sent.title} for ${sent.period}. MessageId <code>${sent.message_id}</code></${Notice}>` : null}
+        ${late ? html`<${Notice}>The ${late.title} for ${late.period} is not recorded yet. It shows here once sent; if it does not within a few minutes, the send failed and the alarm went to the admins.</${Notice}>` : null}
       </div>
       ${resend ? html`
         <div class="notice notice-error report-resend" role="alert">
@@ -139,7 +194,8 @@ export function Reports({ query = {}, session }) {
       ${reports === null && !error ? html`<p class="loading">Loading…</p>` : null}
       ${reports ? html`
         <ul class="report-list">
-          ${reports.map((r) => html`<${ReportCard} key=${r.kind} report=${r} busy=${busy} onPreview=${showPreview} onSend=${send} />`)}
+          ${reports.map((r) => html`<${ReportCard} key=${r.kind} report=${r} busy=${busy}
+            sending=${Boolean(queued && queued.kind === r.kind)} onPreview=${showPreview} onSend=${send} />`)}
         </ul>` : null}
     </section>`;
 }
