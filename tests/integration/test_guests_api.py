@@ -71,6 +71,15 @@ def bucket_keys(prefix: str) -> list[str]:
     return [entry["Key"] for entry in listed.get("Contents", [])]
 
 
+def stored_copy_metadata(key: str) -> dict[str, str] | None:
+    """The user metadata of the signed copy under `key` in the data bucket, or None if it is not there."""
+    try:
+        return dict(client("s3").head_object(Bucket=DATA_BUCKET, Key=key)["Metadata"])
+    except client("s3").exceptions.ClientError as missing:
+        assert missing.response["ResponseMetadata"]["HTTPStatusCode"] == 404, missing
+        return None
+
+
 def mail_to(stack: LocalStack, email: str) -> list[dict[str, Any]]:
     return [message for message in outbox(stack) if email in message["to"]]
 
@@ -233,10 +242,16 @@ def test_signing_confirms_stores_the_hash_and_a_never_overwritten_copy_and_mails
     assert record is not None
     assert (record["version"], record["text_sha256"]) == (waiver["version"], waiver["sha256"])
     assert record["ip"] == "127.0.0.1" and record["user_agent"].startswith("python-requests")
-    assert record["copy_stored"] is True and record["copy_emailed"] is True
-    # And the signed copy is in the data bucket, with the text and its hash
+    assert answer.json()["copy_stored"] is True and answer.json()["copy_emailed"] is True
+    # And the signed copy is in the data bucket, with the text and its hash, naming the email
+    # that mailed it (the record of the delivery: the signature needs no flags written after it)
     [key] = bucket_keys(f"waivers/{sail['id']}/{ada['id']}/")
     assert key == record["object_key"]
+    metadata = stored_copy_metadata(key)
+    assert metadata is not None and metadata["waiver-sha256"] == waiver["sha256"] and metadata["ses-message-id"]
+    assert "copy_stored" not in record and "copy_emailed" not in record
+    shown = guest.get(f"/api/sails/{sail['id']}/guests/{ada['id']}").json()["signature"]
+    assert shown["copy_stored"] is True and shown["copy_emailed"] is True
     body = client("s3").get_object(Bucket=DATA_BUCKET, Key=key)["Body"].read().decode()
     assert waiver["text"].strip() in body and waiver["sha256"] in body and "Ada Lovelace" in body
     # And S3 itself refuses to overwrite it
@@ -297,18 +312,23 @@ def test_when_the_bucket_fails_the_signature_stands_and_signing_again_stores_the
     monkeypatch.setattr(routes, "default_document_store", lambda: broken)
     # When the guest signs
     first = sign(guest, sail["id"], ada["id"])
-    # Then the signature stands (confirmed), and the answer says the copy is still owed
+    # Then the signature stands (confirmed), the copy is emailed, and the answer says storing it is owed
     assert first.status_code == 201, first.text
     assert first.json()["guest"]["status"] == "confirmed" and first.json()["copy_stored"] is False
-    assert "could not be stored" in first.json()["message"]
+    assert first.json()["copy_emailed"] is True and "could not be stored" in first.json()["message"]
     assert bucket_keys(f"waivers/{sail['id']}/{ada['id']}/") == []
+    copies = [m for m in mail_to(stack, ada["email"]) if "signed waiver" in m["subject"].lower()]
+    assert len(copies) == 1
     # When the bucket is back and the guest signs again
     monkeypatch.undo()
     again = sign(guest, sail["id"], ada["id"])
-    # Then the same signature's copy is stored, once
+    # Then the same signature's copy is stored, once, naming the first email, and none is mailed again
     assert again.status_code == 200 and again.json()["copy_stored"] is True
     record = Store().get(*keys.waiver(sail["id"], ada["id"]))
     assert record is not None and bucket_keys(f"waivers/{sail['id']}/{ada['id']}/") == [record["object_key"]]
+    metadata = stored_copy_metadata(record["object_key"])
+    assert metadata is not None and metadata["ses-message-id"] == record["copy_message_id"]
+    assert len([m for m in mail_to(stack, ada["email"]) if "signed waiver" in m["subject"].lower()]) == 1
 
 
 def test_resend_replaces_the_link_and_is_refused_once_signed(stack: LocalStack, admin: ApiClient) -> None:

@@ -27,7 +27,7 @@ from local.stack import LocalStack
 from quarterdeck import keys
 from quarterdeck.store import Item, Store
 from tests.conftest import ApiClient, outbox, sign_in
-from tests.integration.test_guests_api import add_guest, open_waiver_link, sign
+from tests.integration.test_guests_api import add_guest, open_waiver_link, sign, stored_copy_metadata
 from tests.integration.test_roles import role_url
 from tests.reliability.conftest import (
     DYNAMODB_FAULTS,
@@ -291,6 +291,12 @@ def assert_unsigned(sail_id: str, guest_id: str) -> None:
     assert of(items, "WAIVER#") == [] and history(items, "waiver_signed") == []
 
 
+def assert_copy_delivered(waiver: Item) -> None:
+    """The signed copy is in the bucket, naming the email that mailed it (the record of the delivery)."""
+    metadata = stored_copy_metadata(waiver["object_key"])
+    assert metadata is not None and metadata["ses-message-id"], waiver
+
+
 def assert_signed(sail_id: str, guest_id: str) -> Item:
     """One signature and the guest confirmed, never one without the other."""
     items = partition(sail_id)
@@ -329,8 +335,7 @@ def test_signing_when_the_transaction_fails_is_503_with_nothing_half_written(
     assert copies_mailed(stack, guest["email"]) == 0
     # And signing again works, with one copy
     assert sign(session, sail["id"], guest["id"]).status_code == 201
-    waiver = assert_signed(sail["id"], guest["id"])
-    assert waiver["copy_stored"] is True and waiver["copy_emailed"] is True
+    assert_copy_delivered(assert_signed(sail["id"], guest["id"]))
     assert copies_mailed(stack, guest["email"]) == 1
 
 
@@ -350,7 +355,7 @@ def test_signing_whose_committed_answer_was_lost_still_sends_the_copy_once(
     waiver = assert_signed(sail["id"], guest["id"])
     # And the copy went out, once (before the fix: 503, and a retry was told the copy was
     # "on its way" while nobody was sending it, until the 90-second lease ran out)
-    assert waiver["copy_stored"] is True and waiver["copy_emailed"] is True
+    assert_copy_delivered(waiver)
     assert copies_mailed(stack, guest["email"]) == 1
     assert sign(session, sail["id"], guest["id"]).status_code == 200
     assert copies_mailed(stack, guest["email"]) == 1
@@ -363,14 +368,22 @@ def test_signing_when_the_copy_cannot_be_stored_signs_and_a_retry_stores_it_once
     sail, guest, session = guest_on_hold(stack, admin, 59)
     faults.fail("s3", "PutObject", kind)
     first = sign(session, sail["id"], guest["id"])
-    # Then the signature stands and the answer says the copy is owed
+    # Then the signature stands, the copy was emailed (it goes first), and the answer says storing it is owed
     assert first.status_code == 201, first.text
     assert first.json()["copy_stored"] is False and "sign again later" in first.json()["message"]
-    assert assert_signed(sail["id"], guest["id"])["copy_stored"] is False
+    assert first.json()["copy_emailed"] is True and copies_mailed(stack, guest["email"]) == 1
+    # And the signature records the email that went out, so no retry mails it again
+    waiver = assert_signed(sail["id"], guest["id"])
+    assert waiver["copy_stored"] is False and waiver["copy_emailed"] is True and waiver["copy_message_id"]
     faults.clear()
-    # And signing again stores it (and mails no second copy)
+    # And signing again stores it, naming that email (and mails no second copy)
     again = sign(session, sail["id"], guest["id"])
     assert again.status_code == 200 and again.json()["copy_stored"] is True
+    assert stored_copy_metadata(waiver["object_key"]) == {
+        "waiver-version": waiver["version"],
+        "waiver-sha256": waiver["text_sha256"],
+        "ses-message-id": waiver["copy_message_id"],
+    }
     assert copies_mailed(stack, guest["email"]) == 1
 
 
@@ -383,13 +396,33 @@ def test_signing_when_the_copy_cannot_be_mailed_signs_and_a_retry_mails_it_once(
     first = sign(session, sail["id"], guest["id"])
     assert first.status_code == 201, first.text
     assert first.json()["copy_emailed"] is False and "could not be stored or emailed" in first.json()["message"]
-    assert assert_signed(sail["id"], guest["id"])["copy_emailed"] is False
-    assert copies_mailed(stack, guest["email"]) == 0
+    waiver = assert_signed(sail["id"], guest["id"])
+    assert waiver["copy_emailed"] is False and "copy_lease_until" not in waiver  # a retry may start at once
+    assert copies_mailed(stack, guest["email"]) == 0 and stored_copy_metadata(waiver["object_key"]) is None
     faults.clear()
     again = sign(session, sail["id"], guest["id"])
     assert again.status_code == 200 and again.json()["copy_emailed"] is True
     assert copies_mailed(stack, guest["email"]) == 1
+    assert_copy_delivered(waiver)
     # And a third visit sends nothing more
+    assert sign(session, sail["id"], guest["id"]).status_code == 200
+    assert copies_mailed(stack, guest["email"]) == 1
+
+
+@pytest.mark.parametrize("kind", S3_FAULTS, ids=ids(S3_FAULTS))
+def test_signing_again_when_the_bucket_cannot_be_asked_mails_nothing_twice(
+    stack: LocalStack, admin: ApiClient, faults: Injector, kind: Kind
+) -> None:
+    sail, guest, session = guest_on_hold(stack, admin, 61)
+    assert sign(session, sail["id"], guest["id"]).status_code == 201
+    # Given the copy went out, and the bucket cannot be asked about it when the guest signs again
+    faults.fail("s3", "HeadObject", kind)
+    again = sign(session, sail["id"], guest["id"])
+    faults.clear()
+    # Then it is still "already signed", the guest is told to check back, and nothing is mailed again
+    assert again.status_code == 200 and again.json()["status"] == "already signed", again.text
+    assert "could not check on your copy" in again.json()["message"]
+    assert copies_mailed(stack, guest["email"]) == 1
     assert sign(session, sail["id"], guest["id"]).status_code == 200
     assert copies_mailed(stack, guest["email"]) == 1
 
