@@ -168,6 +168,12 @@ def test_send_refuses_an_unknown_kind_and_a_bad_period(admin: ApiClient) -> None
     bad = admin.post("/api/reports/cfo/send", {"period": "2031-13"})
     assert bad.status_code == 422
     assert bad.json()["error"]["field"] == "period"
+    # A period the report function could not build (its action items would fall due in 0547)
+    # is refused here, before anything is handed over
+    ancient = admin.post("/api/reports/rental/send", {"period": "0547-W40"})
+    assert ancient.status_code == 422, ancient.text
+    assert ancient.json()["error"]["field"] == "period"
+    assert "2000" in ancient.json()["error"]["message"]
 
 
 def test_send_refuses_unknown_fields(admin: ApiClient) -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from quarterdeck.clock import Clock, new_id, system_clock
 from quarterdeck.config import Settings, get_settings
-from quarterdeck.errors import ConfigurationError, ConflictError, QuarterdeckError
+from quarterdeck.errors import ConfigurationError, ConflictError, InvalidInputError, QuarterdeckError
 from quarterdeck.mail import MailSender
 from quarterdeck.observability import logger
 from quarterdeck.reports import KINDS, ReportKindNotFoundError
@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # the strategies, pydantic and jinja2 load only when a report
 
 SENT, SKIPPED, FAILED, RENDERED = "sent", "skipped", "failed", "rendered"
 QUEUED = "queued"  # send-now: handed to ReportFunction
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a report's action items may fall due (quarterdeck.tasks)
 
 
 class ReportAlreadySentError(ConflictError):
@@ -506,6 +507,8 @@ def queue_report_send(
         raise ReportKindNotFoundError(f"Name one report kind; the kinds are: {', '.join(KINDS)}.", field="kind")
     the_kind = chosen[0]
     the_period = parse_period(period) if period else default_period(the_kind, _local_today(settings, clock))
+    if not FIRST_YEAR <= the_period.start.year <= LAST_YEAR:  # refused here, not in ReportFunction later
+        raise InvalidInputError(f"Reports cover periods from {FIRST_YEAR} to {LAST_YEAR}.", field="period")
     title = KINDS[the_kind].title
     if not force:
         done = sent_runs(store, [(the_kind, the_period.label)], clock())
