@@ -114,6 +114,8 @@ def test_admin_adds_a_guest_who_signs_from_the_outbox_link_and_shows_confirmed(
     # Then they are confirmed
     expect(guest.get_by_text("Thank you: your waiver is signed")).to_be_visible()
     expect(guest.locator(".waiver-who")).to_contain_text("Confirmed")
+    # And the reloaded record says the copy went out (the stored copy is its record; nothing was flagged)
+    expect(guest.locator(".waiver-signed")).to_contain_text("A copy was sent to your email.")
     expect(guest.get_by_role("button", name="Sign the waiver")).to_have_count(0)
     guest.context.close()
 

@@ -54,7 +54,7 @@ from quarterdeck.validation import email_address, text_field
 ON_HOLD = "on_hold"
 CONFIRMED = "confirmed"
 WAIVER_DIR = Path(__file__).parent / "templates" / "waiver"
-# How long one request may own the after-signing effects (store + email the copy) before a
+# How long one request may own the after-signing effects (email + store the copy) before a
 # retry may take over: long enough for S3 and SES with their retries, short enough to retry soon.
 COPY_LEASE_SECONDS = 90
 # The stored copy's metadata naming the SES message that mailed it (S3 lower-cases the key).
