@@ -16,6 +16,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from local.server import LambdaContext
@@ -34,7 +35,8 @@ class ReportFunctionContext(LambdaContext):
 class InProcessReportQueue:
     """Runs each submitted send through report_handler.handler, one after another."""
 
-    def __init__(self) -> None:
+    def __init__(self, handler: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None) -> None:
+        self._handler = handler  # default: report_handler.handler (ReportFunction's)
         self._events: queue.Queue[dict[str, Any]] = queue.Queue()
         self._busy = threading.Condition()
         self._pending = 0
@@ -55,12 +57,14 @@ class InProcessReportQueue:
             return self._busy.wait_for(lambda: self._pending == 0, timeout)
 
     def _work(self) -> None:
-        from report_handler import handler
+        if self._handler is None:
+            from report_handler import handler
 
+            self._handler = handler
         while True:
             event = self._events.get()
             try:
-                self.results.append({"event": event, "result": handler(event, ReportFunctionContext())})
+                self.results.append({"event": event, "result": self._handler(event, ReportFunctionContext())})
             except Exception as error:  # in AWS: Lambda retries the event, then its dead-letter queue
                 logger.exception("local report run failed", extra={"report_event": event})
                 self.results.append({"event": event, "error": f"{type(error).__name__}: {error}"})
