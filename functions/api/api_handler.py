@@ -6,6 +6,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
+import api_coldstart  # first of the app's imports: the garbage collector pauses while they load
 from api_errors import register_error_handlers
 from api_openapi import with_error_responses
 from api_routes import auth, calendar, guests, health, nudges, reports, roles, sails, tasks
@@ -19,6 +20,9 @@ app = APIGatewayHttpResolver(enable_validation=True)
 register_error_handlers(app)
 for area in (health, auth, sails, roles, guests, calendar, tasks, reports, nudges):
     app.include_router(area.router)
+
+
+api_coldstart.loaded()
 
 
 @lru_cache(maxsize=1)
@@ -42,4 +46,5 @@ def openapi_json() -> str:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    with api_coldstart.first_request():
+        return app.resolve(event, context)
