@@ -17,18 +17,17 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
-
 from quarterdeck.errors import ConfigurationError
+from quarterdeck.reports.schema import Check, Items, Model, Num, SchemaError, Str, validate
 
 if TYPE_CHECKING:
     from quarterdeck.config import Settings
 
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=60)]
-Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Rate = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Slug = Annotated[str, Str(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=60)]
+Month = Annotated[str, Str(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+Text = Annotated[str, Str(strip_whitespace=True, min_length=1, max_length=300)]
+Money = Annotated[float, Num(ge=0)]
+Rate = Annotated[float, Num(ge=0, le=1)]
 Severity = Literal["critical", "high", "medium", "low"]
 ReportKind = Literal["ceo", "cto", "cfo", "cmo", "accounting", "rental", "yacht_delivery", "client_portfolio"]
 Metric = Literal["monthly_revenue", "net_burn", "runway_months", "charters_per_month"]
@@ -43,9 +42,7 @@ def _recipient(value: str) -> str:
 
 
 # A report's recipient: an email address, or "owner". No spaces or line breaks can reach a header.
-Recipient = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254), AfterValidator(_recipient)
-]
+Recipient = Annotated[str, Str(strip_whitespace=True, to_lower=True, max_length=254), Check(_recipient)]
 
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
@@ -56,8 +53,8 @@ class PortfolioError(ConfigurationError):
     code = "portfolio_invalid"
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Model(Model):
+    """Frozen; unknown keys are refused (quarterdeck.reports.schema)."""
 
 
 class Meta(_Model):
@@ -113,7 +110,7 @@ class RevenueEntry(_Model):
     month: Month
     stream: Slug
     amount: Money
-    count: Annotated[int, Field(ge=0)] | None = None
+    count: Annotated[int, Num(ge=0)] | None = None
 
 
 class RevenueTarget(_Model):
@@ -125,7 +122,7 @@ class Finance(_Model):
     cash_on_hand: Money | None = None
     cash_as_of: date | None = None
     low_cost_limit: Money = 500
-    payback_months: Annotated[int, Field(ge=1, le=120)] = 6
+    payback_months: Annotated[int, Num(ge=1, le=120)] = 6
     rules: list[Text] = []
 
 
@@ -149,7 +146,7 @@ class Channel(_Model):
     name: Text
     kind: Literal["email", "social", "search", "ota", "web", "referral", "ads", "directory"]
     status: Literal["active", "dormant", "none", "planned"]
-    audience: Annotated[int, Field(ge=0)] | None = None
+    audience: Annotated[int, Num(ge=0)] | None = None
     last_used: date | None = None
     monthly_cost: Money = 0
 
@@ -157,22 +154,20 @@ class Channel(_Model):
 class Campaign(_Model):
     name: Text
     channel: Slug
-    audience: Annotated[int, Field(ge=0)] | None = None
+    audience: Annotated[int, Num(ge=0)] | None = None
     response_rate_low: Rate
     response_rate_high: Rate
     value_per_response: Money
 
-    @model_validator(mode="after")
-    def _low_not_above_high(self) -> Campaign:
+    def check(self) -> None:
         if self.response_rate_low > self.response_rate_high:
             raise ValueError("response_rate_low is above response_rate_high")
-        return self
 
 
 class OtaListing(_Model):
     platform: Text
     entity: Slug
-    order: Annotated[int, Field(ge=1)]
+    order: Annotated[int, Num(ge=1)]
     status: Literal["not_started", "in_progress", "live"]
     blocked_by: str = ""
     commission: Rate | None = None
@@ -189,19 +184,17 @@ class Milestone(_Model):
     report: ReportKind
     title: Text
     owner: Text
-    horizon_days: Annotated[int, Field(ge=1, le=730)] | None = None
+    horizon_days: Annotated[int, Num(ge=1, le=730)] | None = None
     due: date | None = None
     done: bool = False
     metric: Metric | None = None
     target: float | None = None
 
-    @model_validator(mode="after")
-    def _when_and_target(self) -> Milestone:
+    def check(self) -> None:
         if (self.horizon_days is None) == (self.due is None):
             raise ValueError("give exactly one of horizon_days or due")
         if (self.metric is None) != (self.target is None):
             raise ValueError("metric and target go together")
-        return self
 
 
 class Stack(_Model):
@@ -224,7 +217,7 @@ class SecurityFinding(_Model):
     severity: Severity
     status: Literal["open", "fixed"]
     found: date
-    effort_hours: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    effort_hours: Annotated[float, Num(gt=0)]
 
 
 class UxGap(_Model):
@@ -251,7 +244,7 @@ class EngineeringAction(_Model):
     entity: Slug
     monthly_value: Money = 0
     risk_value: Money = 0
-    effort_hours: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    effort_hours: Annotated[float, Num(gt=0)]
 
 
 class Kpi(_Model):
@@ -282,11 +275,9 @@ class Tenancy(_Model):
     end: date | None = None
     monthly_rent: Money
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Tenancy:
+    def check(self) -> None:
         if self.end is not None and self.end < self.start:
             raise ValueError("end is before start")
-        return self
 
 
 class LedgerEntry(_Model):
@@ -322,7 +313,7 @@ class Delivery(_Model):
     status: DeliveryStatus
     start: date | None = None
     end: date | None = None
-    miles: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    miles: Annotated[float, Num(gt=0)] | None = None
     fee: Money
     costs: dict[Slug, Money] = {}
 
@@ -350,7 +341,7 @@ class ClientPortfolio(_Model):
 
 
 class Account(_Model):
-    number: Annotated[int, Field(ge=1, le=99999)]
+    number: Annotated[int, Num(ge=1, le=99999)]
     name: Text
     type: Literal["asset", "liability", "equity", "income", "expense"]
     categories: list[Slug] = []
@@ -407,7 +398,7 @@ class Portfolio(_Model):
     accounting: Accounting | None = None
     # Who each report kind goes To, one message each (the archive BCC on every one); a kind
     # not listed goes to the owner.
-    recipients: dict[ReportKind, Annotated[list[Recipient], Field(min_length=1, max_length=20)]] = {}
+    recipients: dict[ReportKind, Annotated[list[Recipient], Items(min_length=1, max_length=20)]] = {}
 
     def recipients_for(self, kind: str, owner: str) -> list[str]:
         """The kind's recipients, "owner" resolved to `owner`, each once, in the file's order."""
@@ -554,8 +545,8 @@ def parse_portfolio(raw: bytes | str, *, source: str = "portfolio.toml") -> Port
     if not isinstance(data, dict):
         raise PortfolioError(f"The portfolio data file {source} must hold a table of keys.", field="(top level)")
     try:
-        portfolio = Portfolio.model_validate(data)
-    except ValidationError as error:
+        portfolio: Portfolio = validate(Portfolio, data)
+    except SchemaError as error:
         raise _refuse([_describe(e) for e in error.errors()], source) from None
     problems = _check_references(portfolio)
     if problems:
