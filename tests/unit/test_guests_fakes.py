@@ -185,10 +185,30 @@ class FakeStore:
         self._call("batch_get")
         return [copy.deepcopy(self.items[key]) for key in keys if key in self.items]
 
-    def query(self, pk: str, *, sk_prefix: str | None = None, **_: Any) -> list[Item]:
+    def query(
+        self,
+        pk: str,
+        *,
+        sk_prefix: str | None = None,
+        sk_between: tuple[str, str] | None = None,
+        index: str | None = None,
+        limit: int | None = None,
+        **_: Any,
+    ) -> list[Item]:
         self._call("query")
-        found = [i for (p, s), i in sorted(self.items.items()) if p == pk and s.startswith(sk_prefix or "")]
-        return copy.deepcopy(found)
+        if index:  # GSI1: only the items carrying its key (a sparse index), by its sort key
+            listed = sorted((i for i in self.items.values() if "gsi1pk" in i), key=lambda i: str(i.get("gsi1sk")))
+            low, high = sk_between or ("", "\uffff")
+            found = [
+                i
+                for i in listed
+                if i["gsi1pk"] == pk
+                and str(i.get("gsi1sk")).startswith(sk_prefix or "")
+                and low <= str(i.get("gsi1sk")) <= high
+            ]
+        else:
+            found = [i for (p, s), i in sorted(self.items.items()) if p == pk and s.startswith(sk_prefix or "")]
+        return copy.deepcopy(found[:limit])
 
     def put(
         self,

@@ -708,7 +708,38 @@ def _finish(
     leased: bool = False,
     waiver_dir: Path = WAIVER_DIR,
 ) -> dict[str, Any]:
-    """Deliver the signed copy if that is still owed, then say how things stand.
+    """Deliver the signed copy if that is still owed, then say how things stand."""
+    stored, emailed, state = _settle_copy(
+        store,
+        mailer,
+        documents,
+        record,
+        guest,
+        meta,
+        settings=settings,
+        clock=clock,
+        leased=leased,
+        waiver_dir=waiver_dir,
+    )
+    return _answer(record, guest, stored, emailed, state, already=already, settings=settings)
+
+
+def _settle_copy(
+    store: Store,
+    mailer: MailSender,
+    documents: DocumentStore,
+    record: Item,
+    guest: Item,
+    meta: Item,
+    *,
+    settings: Settings,
+    clock: Clock,
+    leased: bool = False,
+    waiver_dir: Path = WAIVER_DIR,
+) -> tuple[bool, bool, str]:
+    """Deliver the signed copy if that is still owed. Returns (stored, emailed, state), the
+    state being `delivered`, `in_flight` (another request holds the lease), `unchecked` (the
+    bucket could not be asked) or `owed` (an attempt failed; the copy stays listed as owed).
 
     `leased`: this request wrote the signature with its lease, so nothing is delivered yet and
     nobody else delivers it: no look first. Otherwise the bucket says whether the copy was
@@ -734,7 +765,9 @@ def _finish(
         except ServiceUnavailableError:
             logger.exception("signed copy could not be looked up", extra={"key": key})
             (stored, emailed), unchecked = _delivered(record, None), True
-        if unchecked or (stored and emailed):
+        if stored and emailed:
+            _no_longer_owed(store, record)  # (only a record still listed as owed is written)
+        elif unchecked:
             pass
         elif _lease_is_live(record, clock):
             in_flight = True  # another request is delivering the copy right now
@@ -751,7 +784,9 @@ def _finish(
                     logger.exception("signed copy could not be looked up", extra={"key": key})
                     _let_go(store, record, {})
                     (stored, emailed), unchecked = _delivered(record, None), True
-                if not unchecked and not (stored and emailed):
+                if stored and emailed:
+                    _no_longer_owed(store, record)
+                elif not unchecked:
                     stored, emailed = _deliver_copy(
                         store,
                         mailer,
@@ -764,17 +799,32 @@ def _finish(
                         clock=clock,
                         waiver_dir=waiver_dir,
                     )
+    if in_flight:
+        state = "in_flight"
+    elif unchecked:
+        state = "unchecked"
+    else:
+        state = "delivered" if stored and emailed else "owed"
+    return stored, emailed, state
+
+
+def _answer(
+    record: Item, guest: Item, stored: bool, emailed: bool, state: str, *, already: bool, settings: Settings
+) -> dict[str, Any]:
     signed = _local_stamp(str(record["signed_at"]), settings)
     if already:
         message = f"Already signed ({signed}): you are confirmed for this sail."
     else:
         message = "Thank you: your waiver is signed and you are confirmed for this sail."
-    if in_flight:
+    if state == "in_flight":
         message += " Your copy is on its way by email."
-    elif unchecked:
+    elif state == "unchecked":
         message += " We could not check on your copy just now; sign again later to make sure it reaches you."
     elif not (stored and emailed):
-        message += " Your copy could not be stored or emailed yet; sign again later to retry, or ask the crew."
+        message += (
+            " Your copy could not be stored or emailed yet; we will retry within the hour"
+            " (or sign again later to retry now, or ask the crew)."
+        )
     return {
         "status": "already signed" if already else "signed",
         "message": message,
@@ -785,18 +835,44 @@ def _finish(
     }
 
 
+def _no_longer_owed(store: Store, record: Item) -> None:
+    """A copy the bucket shows delivered while its record still lists it as owed (a delivery
+    whose record write failed, or a look that raced one): record it done, out of the index."""
+    if not record.get("gsi1pk"):
+        return
+    pk, sk = keys.waiver(str(record["sail_id"]), str(record["guest_id"]))
+    try:
+        store.update(
+            pk,
+            sk,
+            "SET copy_stored = :true, copy_emailed = :true REMOVE gsi1pk, gsi1sk",
+            condition="attribute_exists(gsi1pk)",
+            values={":true": True},
+        )
+    except (ServiceUnavailableError, ConditionFailedError):
+        logger.warning("delivered copy still listed as owed", extra={"key": record.get("object_key")})
+
+
+def _owed(record: Item) -> dict[str, str]:
+    """The GSI1 key that lists this signature among the owed copies (the nudge run finishes them)."""
+    gsi1pk, gsi1sk = keys.owed_waiver_copy(str(record["signed_at"]), str(record["sail_id"]), str(record["guest_id"]))
+    return {"gsi1pk": gsi1pk, "gsi1sk": gsi1sk}
+
+
 def _let_go(store: Store, record: Item, flags: dict[str, bool]) -> None:
     """Release this request's lease (so a retry may start at once), recording `flags` (what a
-    failed attempt leaves owed). Only our own lease: one taken over since is not ours to end."""
+    failed attempt leaves owed) and, with them, the owed-copies index key, in the same write.
+    Only our own lease: one taken over since is not ours to end."""
     pk, sk = keys.waiver(str(record["sail_id"]), str(record["guest_id"]))
-    sets = ", ".join(f"{name} = :{name}" for name in flags)
+    fields: dict[str, Any] = {**flags, **_owed(record)} if flags else {}
+    sets = ", ".join(f"{name} = :{name}" for name in fields)
     try:
         store.update(
             pk,
             sk,
             (f"SET {sets} " if sets else "") + "REMOVE copy_lease_until",
             condition="copy_lease_until = :mine",
-            values={":mine": record.get("copy_lease_until"), **{f":{name}": value for name, value in flags.items()}},
+            values={":mine": record.get("copy_lease_until"), **{f":{name}": value for name, value in fields.items()}},
         )
     except (ServiceUnavailableError, ConditionFailedError):
         logger.warning("copy lease left to expire", extra={"key": record.get("object_key")})
@@ -877,17 +953,25 @@ def _deliver_copy(
     if stored and not recorded:
         return True, True  # the normal path: nothing to write
     if not stored and not emailed_now:
-        _let_go(store, record, {})  # the email was recorded before; the copy is still owed
+        # The email was recorded before; the copy is still owed (and listed so, as before).
+        _let_go(store, record, {"copy_stored": False, "copy_emailed": True})
         return stored, emailed
-    # Record what an earlier failure left owed is done now, or that this email went out while its
-    # copy could not be stored (whoever holds the lease by now: it must not mail it again).
+    # Record what an earlier failure left owed is done now (leaving the owed-copies index), or that
+    # this email went out while its copy could not be stored (whoever holds the lease by now: it
+    # must not mail it again), listing the copy as owed.
     values: dict[str, Any] = {":stored": stored, ":true": True}
     update = "SET copy_stored = :stored, copy_emailed = :true"
     if emailed_now:
         update += ", copy_emailed_at = :at, copy_message_id = :id"
         values.update({":at": iso(clock()), ":id": message_id})
+    if stored:
+        update += " REMOVE copy_lease_until, gsi1pk, gsi1sk"
+    else:
+        owed = _owed(record)
+        update += ", gsi1pk = :owed_pk, gsi1sk = :owed_sk REMOVE copy_lease_until"
+        values.update({":owed_pk": owed["gsi1pk"], ":owed_sk": owed["gsi1sk"]})
     try:
-        store.update(pk, sk, update + " REMOVE copy_lease_until", condition="attribute_exists(pk)", values=values)
+        store.update(pk, sk, update, condition="attribute_exists(pk)", values=values)
     except ServiceUnavailableError:
         logger.exception("signed copy delivery not recorded", extra={"key": key})
     return stored, emailed
@@ -904,20 +988,15 @@ def complete_waiver_copies(
     clock: Clock = system_clock,
     waiver_dir: Path = WAIVER_DIR,
 ) -> dict[str, Any] | None:
-    """Finish a signature whose copy was not stored or emailed (for a retry job); None if unsigned."""
+    """Finish a signature whose copy was not stored or emailed (the nudge run's job for every
+    copy listed as owed); None if unsigned. The sail, guest and signature are one BatchGetItem;
+    then as a second signing would: the bucket says what is done, the lease who is on it, and
+    nothing is mailed twice. The answer adds `copy`: delivered | in_flight | unchecked | owed."""
     settings = settings or get_settings()
-    record = store.get(*keys.waiver(sail_id, guest_id), consistent=True)
+    meta, guest, record = _sail_guest_waiver(store, sail_id, guest_id)
     if not record:
         return None
-    return _finish(
-        store,
-        mailer,
-        documents,
-        record,
-        _guest(store, sail_id, guest_id),
-        get_sail_meta(store, sail_id),
-        already=True,
-        settings=settings,
-        clock=clock,
-        waiver_dir=waiver_dir,
+    stored, emailed, state = _settle_copy(
+        store, mailer, documents, record, guest, meta, settings=settings, clock=clock, waiver_dir=waiver_dir
     )
+    return {**_answer(record, guest, stored, emailed, state, already=True, settings=settings), "copy": state}

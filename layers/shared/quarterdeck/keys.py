@@ -30,6 +30,15 @@ def waiver(sail_id: str, guest_id: str) -> Key:
     return f"SAIL#{sail_id}", f"WAIVER#{guest_id}"
 
 
+OWED_WAIVER_COPIES = "WAIVER_COPIES#owed"
+
+
+def owed_waiver_copy(signed_at_iso: str, sail_id: str, guest_id: str) -> Key:
+    """GSI1 key a WAIVER# item carries only while its signed copy is owed (a failed email or
+    put): a sparse index, so the nudge run finds every owed copy, oldest first, in one Query."""
+    return OWED_WAIVER_COPIES, f"{signed_at_iso}#{sail_id}#{guest_id}"
+
+
 def checklist_item(sail_id: str, checklist: str, n: int) -> Key:
     return f"SAIL#{sail_id}", f"CHECK#{checklist}#{n:02d}"
 

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quarterdeck import keys
 from quarterdeck.auth import Purpose, SigningKeys, issue_code
@@ -28,6 +28,10 @@ from quarterdeck.sails import load_sail
 from quarterdeck.sessions import magic_link
 from quarterdeck.store import ConditionFailedError, Item, Store
 from quarterdeck.unsubscribe import email_of_unsubscribe_token, unsubscribe_token
+from quarterdeck.waiver_copies import finish_owed_copies
+
+if TYPE_CHECKING:
+    from quarterdeck.documents import DocumentStore
 
 UNFILLED_ROLES = "unfilled_roles"
 WAIVER_PENDING = "waiver_pending"
@@ -283,8 +287,10 @@ def run_nudges(
     *,
     settings: Settings | None = None,
     clock: Clock = system_clock,
+    documents: DocumentStore | None = None,
 ) -> NudgeSummary:
-    """One run: send every nudge that is due now and not sent before. Returns the summary."""
+    """One run: send every nudge that is due now and not sent before, and finish the signed
+    waiver copies a failure left owed (`quarterdeck.waiver_copies`). Returns the summary."""
     settings = settings or get_settings()
     now = clock()
     local_now = now.astimezone(settings.timezone)
@@ -306,6 +312,7 @@ def run_nudges(
             continue
         for nudge in due:
             _send_one(store, mailer, signing_keys, nudge, sail, people, summary, settings, now, local_now)
+    finish_owed_copies(store, mailer, summary, settings=settings, clock=clock, documents=documents)
     logger.info("nudge run finished", extra=summary.as_dict())
     return summary
 
