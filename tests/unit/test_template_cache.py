@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from quarterdeck.mail import template_environment
-from quarterdeck.template_cache import CACHE_DIR, precompile
+from quarterdeck.template_cache import CACHE_DIR
 
 
 def write(folder: Path, name: str, text: str) -> None:
@@ -93,14 +93,15 @@ def test_a_damaged_cache_file_is_replaced(tmp_path: Path) -> None:
     assert compiled == []
 
 
-def test_precompile_fills_the_cache_for_every_report_template() -> None:
-    # Given the report templates' environment
-    from quarterdeck.reports.render import TEMPLATE_DIR, _environment
+def test_the_build_step_compiles_every_email_and_report_template() -> None:
+    # Given the app's template folders
+    from quarterdeck.mail import TEMPLATE_DIR as EMAIL_DIR
+    from quarterdeck.reports.render import TEMPLATE_DIR as REPORT_DIR
+    from quarterdeck.template_cache import precompile_app_templates
 
-    env = _environment()
-    # When they are precompiled (a build step)
-    count = precompile(env)
-    # Then each has its compiled Python
-    sources = [p for p in TEMPLATE_DIR.iterdir() if p.is_file()]
+    # When the layer's build step runs (python -m quarterdeck.template_cache)
+    count = precompile_app_templates()
+    # Then each template has its compiled Python next to it
+    sources = [p for folder in (EMAIL_DIR, REPORT_DIR) for p in folder.iterdir() if p.is_file()]
     assert count == len(sources)
-    assert all((TEMPLATE_DIR / CACHE_DIR / f"{p.name}.py").exists() for p in sources)
+    assert all((p.parent / CACHE_DIR / f"{p.name}.py").exists() for p in sources)

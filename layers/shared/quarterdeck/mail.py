@@ -13,8 +13,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from email.message import EmailMessage
-from email.utils import formataddr, formatdate, make_msgid
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -112,6 +110,10 @@ def render_email(kind: str, to: Sequence[str], context: Mapping[str, Any], *, bc
 
 
 def to_mime(email: OutgoingEmail, sender: str) -> bytes:
+    # deferred: the email package costs a cold start that sends nothing (most nudge runs) ~6 ms
+    from email.message import EmailMessage
+    from email.utils import formataddr, formatdate, make_msgid
+
     message = EmailMessage()
     message["From"] = formataddr(("Quarterdeck", sender))
     message["To"] = ", ".join(email.to)

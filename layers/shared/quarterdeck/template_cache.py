@@ -8,7 +8,8 @@ template's text, jinja2's version, the environment's syntax options and autoesca
 name). A file whose fingerprint does not match is ignored and rewritten, so an edited
 template is never served stale. Writing is best effort: on a read-only file system (Lambda's
 /opt) the template is compiled in memory as before. `precompile(env)` fills the cache for a
-whole folder (a build step can run it).
+whole folder; `python -m quarterdeck.template_cache` fills it for the app's email and report
+templates (the layer's build runs it, as Lambda cannot write /opt).
 """
 
 from __future__ import annotations
@@ -124,3 +125,15 @@ def precompile(environment: Any, accept: Callable[[str], bool] = lambda name: no
     for name in names:
         environment.get_template(name)
     return len(names)
+
+
+def precompile_app_templates() -> int:
+    """The email and report templates, compiled with the environments the app renders them with."""
+    from quarterdeck.mail import _environment as email_environment
+    from quarterdeck.reports.render import _environment as report_environment
+
+    return precompile(email_environment()) + precompile(report_environment())
+
+
+if __name__ == "__main__":
+    print(f"{precompile_app_templates()} templates compiled")
