@@ -230,3 +230,48 @@ def test_a_forged_unsubscribe_token_is_refused(stack: LocalStack) -> None:
     )
     assert answer.status_code == 422
     assert answer.json()["error"]["field"] == "token"
+
+
+def test_a_waiver_copy_whose_email_failed_is_delivered_once_by_the_nudge_run(stack: LocalStack, admin: Any) -> None:
+    from local.commands import run_nudges as invoke_nudge_function
+    from tests.integration.test_guests_api import add_guest, open_waiver_link, sign, stored_copy_metadata
+    from tests.reliability.conftest import SES_FAULTS, injecting
+
+    def copies_to(address: str) -> list[dict[str, Any]]:
+        return [m for m in outbox(stack) if address in m["to"] and "signed waiver" in m["subject"].lower()]
+
+    # Given a guest on a sail in the spring of 2041 (no nudge of this test's is due in its run)
+    created = admin.post("/api/sails", {"date": "2041-04-10", "title": f"Owed copy {uuid.uuid4().hex[:6]}"})
+    assert created.status_code == 201, created.text
+    sail = created.json()
+    guest = add_guest(admin, sail["id"])
+    session = open_waiver_link(stack, guest["email"])
+    # And SES fails the signed copy's email when the guest signs
+    with injecting() as faults:
+        faults.fail(
+            "sesv2",
+            "SendEmail",
+            SES_FAULTS[1],
+            where=lambda request: guest["email"] in ((request.get("Destination") or {}).get("ToAddresses") or []),
+        )
+        signed = sign(session, sail["id"], guest["id"])
+    # Then the guest is confirmed and told the copy will follow; nothing reached them yet
+    assert signed.status_code == 201, signed.text
+    assert signed.json()["copy_emailed"] is False and "retry within the hour" in signed.json()["message"]
+    waiver = Store().get(*keys.waiver(sail["id"], guest["id"]), consistent=True)
+    assert waiver is not None and waiver["gsi1pk"] == keys.OWED_WAIVER_COPIES
+    assert copies_to(guest["email"]) == [] and stored_copy_metadata(waiver["object_key"]) is None
+    # When NudgeFunction runs (its handler, as the schedule invokes it), at 10 PM: quiet hours
+    at = "2041-01-15T22:00:00-08:00"
+    summary = invoke_nudge_function(at)
+    # Then the guest's copy arrives once and is stored, naming that email
+    assert summary["sent"].get("waiver_copy", 0) >= 1, summary
+    assert not any(guest["id"] in line for line in summary["failed"]), summary["failed"]
+    (copy,) = copies_to(guest["email"])
+    assert "Ada Lovelace" in copy["text"]
+    metadata = stored_copy_metadata(waiver["object_key"])
+    assert metadata is not None and metadata["ses-message-id"]
+    # And the signature is no longer listed as owed, so the next run sends nothing more
+    assert "gsi1pk" not in (Store().get(*keys.waiver(sail["id"], guest["id"]), consistent=True) or {})
+    invoke_nudge_function(at)
+    assert len(copies_to(guest["email"])) == 1

@@ -234,14 +234,21 @@ def test_no_wildcard_resource_except_justified(template: dict[str, Any]) -> None
 
 
 def test_each_function_policy_only_touches_its_own_resources(template: dict[str, Any]) -> None:
-    """Given the functions' jobs, when their statements are read, then reports never delete, nudges never use S3."""
+    """Given the functions' jobs, when their statements are read, then reports never delete, and nudges
+    touch S3 only to read and store signed waiver copies (the owed ones they finish)."""
     by_function: dict[str, set[str]] = {name: set() for name in FUNCTIONS}
     for name, statement in policy_statements(template):
         if name in by_function:
             by_function[name] |= {str(a) for a in as_list(statement.get("Action", []))}
     assert "dynamodb:DeleteItem" in by_function["ApiFunction"]
     assert "dynamodb:DeleteItem" not in by_function["ReportFunction"]
-    assert not any(a.startswith("s3:") for a in by_function["NudgeFunction"])
+    assert {a for a in by_function["NudgeFunction"] if a.startswith("s3:")} == {"s3:GetObject", "s3:PutObject"}
+    nudge_s3 = [
+        st
+        for name, st in policy_statements(template)
+        if name == "NudgeFunction" and any(str(a).startswith("s3:") for a in as_list(st.get("Action", [])))
+    ]
+    assert [st["Resource"] for st in nudge_s3] == [{"Fn::Sub": "${DataBucket.Arn}/waivers/*"}]
     assert not any(a.startswith("s3:Put") for a in by_function["ReportFunction"])
     assert "secretsmanager:GetSecretValue" in by_function["ApiFunction"]
     assert "secretsmanager:GetSecretValue" in by_function["NudgeFunction"]  # unsubscribe links
