@@ -9,6 +9,7 @@ import pytest
 
 from local.report_queue import InProcessReportQueue
 from local.server import _ONE_EVENT_AT_A_TIME
+from quarterdeck.config import get_settings
 from quarterdeck.errors import ConfigurationError
 from quarterdeck.reports.send_queue import LambdaReportQueue, SendRequest
 
@@ -53,8 +54,14 @@ def test_a_failed_local_run_is_kept_and_the_next_one_still_runs() -> None:
 
 
 def test_the_lambda_queue_without_a_function_name_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given no REPORT_FUNCTION_NAME in the environment
     monkeypatch.delenv("REPORT_FUNCTION_NAME", raising=False)
+    get_settings.cache_clear()
+    # Then a send cannot be handed over, and the error names the setting
     with pytest.raises(ConfigurationError, match="REPORT_FUNCTION_NAME"):
         LambdaReportQueue().submit(SendRequest("cfo", "2031-W40"))
+    # And given the name, the queue uses it
     monkeypatch.setenv("REPORT_FUNCTION_NAME", " quarterdeck-dev-reports ")
+    get_settings.cache_clear()
     assert LambdaReportQueue().function_name == "quarterdeck-dev-reports"
+    get_settings.cache_clear()

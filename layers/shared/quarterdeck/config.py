@@ -57,6 +57,8 @@ class Settings:
     # distribution; where the handoff notes live and when one is stale.
     monitored_functions: tuple[tuple[str, str], ...] = ()
     distribution_id: str = ""
+    # ReportFunction's name, for the API's send-now hand-off (quarterdeck.reports.send_queue).
+    report_function_name: str = ""
     notes_prefix: str = "notes/"
     note_stale_days: int = 14
     extra: dict[str, str] = field(default_factory=dict)
@@ -124,6 +126,7 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         default_max_send_rate=number("DEFAULT_MAX_SEND_RATE", defaults.default_max_send_rate),
         monitored_functions=_functions(env.get("FUNCTION_NAMES", ""), env),
         distribution_id=text("DISTRIBUTION_ID", defaults.distribution_id),
+        report_function_name=text("REPORT_FUNCTION_NAME", defaults.report_function_name),
         notes_prefix=text("NOTES_PREFIX", defaults.notes_prefix),
         note_stale_days=int(number("NOTE_STALE_DAYS", defaults.note_stale_days)),
     )

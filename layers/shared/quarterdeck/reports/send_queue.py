@@ -13,14 +13,13 @@ without holding an HTTP request open. `ReportSendQueue` is our own interface:
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from quarterdeck.config import get_settings
 from quarterdeck.errors import ConfigurationError, ServiceUnavailableError
 from quarterdeck.observability import logger
 
-FUNCTION_NAME_VARIABLE = "REPORT_FUNCTION_NAME"  # ApiFunction's environment (template.yaml)
 NOT_QUEUED = "The report could not be queued for sending (nothing was sent); please try again."
 
 
@@ -49,12 +48,12 @@ class LambdaReportQueue:
 
     def __init__(self, function_name: str | None = None) -> None:
         self.function_name = (
-            function_name if function_name is not None else os.environ.get(FUNCTION_NAME_VARIABLE, "")
+            function_name if function_name is not None else get_settings().report_function_name
         ).strip()
 
     def submit(self, request: SendRequest) -> None:
         if not self.function_name:
-            raise ConfigurationError(f"No report function ({FUNCTION_NAME_VARIABLE}) is configured to send reports.")
+            raise ConfigurationError("No report function (REPORT_FUNCTION_NAME) is configured to send reports.")
         from botocore.exceptions import BotoCoreError, ClientError
 
         from quarterdeck.clients import client
