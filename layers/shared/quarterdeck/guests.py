@@ -10,9 +10,11 @@
   overwritten) with the email's message id in its metadata: the stored copy is the record
   that it went out, so a full delivery writes nothing more to DynamoDB (two round trips in
   all). A failure is recorded on the WAIVER# item (`copy_emailed` false, or true with its
-  message id while the copy is not stored) and posting the signature again (or
-  `complete_waiver_copies`) finishes it: the bucket (HeadObject) says whether it is done,
-  the lease whether someone is delivering it now.
+  message id while the copy is not stored) with, in the same write, a GSI1 key listing it
+  among the owed copies (`keys.owed_waiver_copy`; removed by the write that records the copy
+  delivered). The hourly nudge run (`quarterdeck.waiver_copies`, via `complete_waiver_copies`)
+  or posting the signature again finishes it: the bucket (HeadObject) says whether it is
+  done, the lease whether someone is delivering it now.
 - The waiver text is versioned: `templates/waiver/index.json` names the current version and
   the SHA-256 of every published version's file. A published file edited in place no longer
   matches its hash and is refused: changing the text means publishing a new version.
