@@ -11,7 +11,7 @@
 Each report is sent once per period, so the scheduler's retries and Lambda's own are safe.
 When a report failed, the handler raises after the others ran: Lambda retries the event
 (the sent ones are skipped) and, after its retries, the event goes to the dead-letter queue.
-Heavy modules (jinja2, pydantic, the strategies) load inside the handler, not at import.
+Heavy modules (jinja2, the strategies, the portfolio schema) load inside the handler, not at import.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Executive reports: one portfolio data model, eight report kinds, SES dispatch sent once.
 
-This module stays light (the API imports it on every cold start): the strategies, jinja2 and
-pydantic load only when a report is built (`quarterdeck.reports.dispatch`).
+This module stays light (the API imports it on every cold start): the strategies and jinja2
+load only when a report is built (`quarterdeck.reports.dispatch`); the portfolio is checked by
+quarterdeck.reports.schema, not pydantic (a cold start without its ~100 ms).
 
     python -m quarterdeck.reports --dry-run --only cfo
 """
