@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from quarterdeck import coldstart  # first: the garbage collector pauses while the rest loads
+
+# isort: split
 import json
 from functools import lru_cache
 from typing import Any
 
-import api_coldstart  # first of the app's imports: the garbage collector pauses while they load
 from api_errors import register_error_handlers
 from api_openapi import with_error_responses
 from api_routes import auth, calendar, guests, health, nudges, reports, roles, sails, tasks
@@ -22,7 +24,7 @@ for area in (health, auth, sails, roles, guests, calendar, tasks, reports, nudge
     app.include_router(area.router)
 
 
-api_coldstart.loaded()
+coldstart.loaded()
 
 
 @lru_cache(maxsize=1)
@@ -46,5 +48,5 @@ def openapi_json() -> str:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    with api_coldstart.first_request():
+    with coldstart.first_request():
         return app.resolve(event, context)

@@ -6,6 +6,9 @@ of another time; the schedule's own events carry nothing and run as of now.
 
 from __future__ import annotations
 
+from quarterdeck import coldstart  # first: the garbage collector pauses while the rest loads
+
+# isort: split
 from datetime import datetime
 from typing import Any
 
@@ -18,13 +21,16 @@ from quarterdeck.nudges import run_nudges
 from quarterdeck.observability import logger, metrics
 from quarterdeck.store import Store
 
+coldstart.loaded()
+
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     at = (event or {}).get("at")
     clock = (lambda: datetime.fromisoformat(at)) if at else system_clock
-    summary = run_nudges(Store(), default_mail_sender(), load_signing_keys, clock=clock)
+    with coldstart.first_request():
+        summary = run_nudges(Store(), default_mail_sender(), load_signing_keys, clock=clock)
     for kind, count in summary.sent.items():
         metrics.add_metric(name=f"NudgesSent_{kind}", unit="Count", value=count)
     return summary.as_dict()

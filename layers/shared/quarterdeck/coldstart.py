@@ -3,8 +3,8 @@
 A cold start allocates some 85,000 objects that live as long as the container: modules,
 classes, routes, boto3's service models. With the collector on, about 180 collections walk
 them again and again and free next to nothing (35-55 ms of a 300 ms cold start on the bench
-machine). So api_handler imports this module first (collection pauses), calls `loaded()` once
-its modules are in, and serves the first request inside `first_request()`. Each time collection
+machine). So every function's handler module imports this module first (collection pauses),
+calls `loaded()` once its modules are in, and serves the first event inside `first_request()`. Each time collection
 resumes, what is alive is frozen first (`gc.freeze()`: moved to the permanent generation, which
 later collections skip) - those objects live as long as the process anyway. Reference counting
 frees everything else as usual; both pauses are bounded (the import, one request).
