@@ -289,7 +289,8 @@ def test_listing_a_column_of_1000_tasks_reads_only_that_columns_items(
     events.register("before-parameter-build.dynamodb.Query", reads.before_query)
     events.register("after-call.dynamodb.Query", reads.after_query)
     try:
-        board = admin.get("/api/tasks").json()["columns"]
+        answer = admin.get("/api/tasks").json()
+        board = answer["columns"]
     finally:
         events.unregister("before-parameter-build.dynamodb.Query", reads.before_query)
         events.unregister("after-call.dynamodb.Query", reads.after_query)
@@ -298,7 +299,30 @@ def test_listing_a_column_of_1000_tasks_reads_only_that_columns_items(
     assert set(thousand_tasks["in_review"]) <= {t["id"] for t in board["in_review"]}
     assert set(thousand_tasks["pending"]) <= {t["id"] for t in board["pending"]}
     assert len(board["completed"]) == BOARD_COMPLETED
+    # And the answer names that limit, so the page can say older completed work is not shown
+    assert answer["completed_limit"] == BOARD_COMPLETED
     assert reads.count == reads.scanned == sum(len(c) for c in board.values())
+
+
+def test_the_board_answer_names_how_many_completed_tasks_it_shows_at_most(
+    admin: ApiClient, anonymous: ApiClient
+) -> None:
+    # Given a task the admin completed
+    task = add(admin)
+    assert admin.patch(f"/api/tasks/{task['id']}", {"version": 1, "status": "completed"}).status_code == 200
+    # When the admin opens the whole board
+    board = admin.get("/api/tasks").json()
+    # Then the answer says the completed column holds at most BOARD_COMPLETED (the most recent)
+    assert board["completed_limit"] == BOARD_COMPLETED
+    assert task["id"] in {t["id"] for t in board["columns"]["completed"]}
+    assert len(board["columns"]["completed"]) <= board["completed_limit"]
+    # And one column asked for by name is not cut, so its answer carries no limit
+    assert "completed_limit" not in admin.get("/api/tasks", params={"status": "completed"}).json()
+    # And the OpenAPI document describes the field
+    document = anonymous.get("/api/openapi.json").json()
+    answer = document["paths"]["/api/tasks"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer["properties"]["completed_limit"]["type"] == "integer"
+    assert set(answer["required"]) == {"today", "columns"}
 
 
 # --- demo data ----------------------------------------------------------------------------

@@ -12,7 +12,15 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from quarterdeck.tasks import create_task, get_task, list_board, list_tasks, san_diego_today, update_task
+from quarterdeck.tasks import (
+    BOARD_COMPLETED,
+    create_task,
+    get_task,
+    list_board,
+    list_tasks,
+    san_diego_today,
+    update_task,
+)
 
 router = APIGatewayHttpRouter()
 
@@ -43,11 +51,37 @@ class TaskChange(BaseModel):
     due: str | None = Field(default=None, max_length=40, description="YYYY-MM-DD; null or empty clears it")
 
 
-@router.get("/api/tasks", summary="The board's columns, or one column", tags=["tasks"], middlewares=[ADMIN])
+BOARD_ANSWER: dict[str, Any] = {
+    "type": "object",
+    "required": ["today", "columns"],
+    "properties": {
+        "today": {"type": "string", "description": "Today in San Diego, YYYY-MM-DD."},
+        "columns": {
+            "type": "object",
+            "description": "Status -> its tasks, most recently changed first.",
+            "additionalProperties": {"type": "array", "items": {"type": "object"}},
+        },
+        "completed_limit": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "The whole board only: the completed column holds at most this many, the most recent.",
+        },
+    },
+}
+
+
+@router.get(
+    "/api/tasks",
+    summary="The board's columns, or one column",
+    tags=["tasks"],
+    middlewares=[ADMIN],
+    responses={200: {"description": "The columns", "content": {"application/json": {"schema": BOARD_ANSWER}}}},
+)
 def tasks_by_status(status: Annotated[str | None, Query(max_length=40)] = None) -> dict[str, Any]:
     today = san_diego_today().isoformat()
     if not status:  # no status (or an empty one): the whole board, one Query per column
-        return {"today": today, "columns": list_board(store())}
+        columns = list_board(store(), completed=BOARD_COMPLETED)
+        return {"today": today, "columns": columns, "completed_limit": BOARD_COMPLETED}
     return {"today": today, "columns": {status: list_tasks(store(), status)}}
 
 
