@@ -10,18 +10,27 @@ from quarterdeck import coldstart  # first: the garbage collector pauses while t
 
 # isort: split
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from quarterdeck.auth import load_signing_keys
 from quarterdeck.clock import system_clock
 from quarterdeck.mail import default_mail_sender
 from quarterdeck.nudges import run_nudges
 from quarterdeck.observability import logger, metrics
 from quarterdeck.store import Store
 
+if TYPE_CHECKING:
+    from quarterdeck.auth import SigningKeys
+
 coldstart.loaded()
+
+
+def _signing_keys() -> SigningKeys:
+    # Deferred like the links it signs: a run with nothing due never loads the auth module.
+    from quarterdeck.auth import load_signing_keys
+
+    return load_signing_keys()
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -30,7 +39,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     at = (event or {}).get("at")
     clock = (lambda: datetime.fromisoformat(at)) if at else system_clock
     with coldstart.first_request():
-        summary = run_nudges(Store(), default_mail_sender(), load_signing_keys, clock=clock)
+        summary = run_nudges(Store(), default_mail_sender(), _signing_keys, clock=clock)
     for kind, count in summary.sent.items():
         metrics.add_metric(name=f"NudgesSent_{kind}", unit="Count", value=count)
     return summary.as_dict()

@@ -17,7 +17,6 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from quarterdeck import keys
-from quarterdeck.auth import Purpose, SigningKeys, issue_code
 from quarterdeck.clock import Clock, epoch, iso, system_clock
 from quarterdeck.config import Settings, get_settings
 from quarterdeck.errors import QuarterdeckError, ServiceUnavailableError
@@ -25,12 +24,11 @@ from quarterdeck.mail import MailSender, render_email
 from quarterdeck.observability import logger
 from quarterdeck.people import person_key
 from quarterdeck.sails import load_sail
-from quarterdeck.sessions import magic_link
 from quarterdeck.store import ConditionFailedError, Item, Store
-from quarterdeck.unsubscribe import email_of_unsubscribe_token, unsubscribe_token
 from quarterdeck.waiver_copies import finish_owed_copies
 
 if TYPE_CHECKING:
+    from quarterdeck.auth import SigningKeys
     from quarterdeck.documents import DocumentStore
 
 UNFILLED_ROLES = "unfilled_roles"
@@ -243,6 +241,12 @@ def _mark_sent(store: Store, nudge: Nudge, message_id: str) -> None:
 def _render(
     nudge: Nudge, sail: SailSnapshot, store: Store, keys_for_links: SigningKeys, settings: Settings, now: datetime
 ) -> Any:
+    # Deferred: links and codes are only made when a nudge goes out; an hourly run that finds
+    # nothing due (most of them) never loads them (a shorter cold start).
+    from quarterdeck.auth import Purpose, issue_code
+    from quarterdeck.sessions import magic_link
+    from quarterdeck.unsubscribe import unsubscribe_token
+
     meta = sail.meta
     token = unsubscribe_token(keys_for_links, nudge.recipient)
     context: dict[str, Any] = {
@@ -365,6 +369,8 @@ def _send_one(
 
 def unsubscribe(store: Store, keys_for_links: SigningKeys, token: str, *, clock: Clock = system_clock) -> str:
     """Honour an unsubscribe link: that person gets no more nudges. Returns the email."""
+    from quarterdeck.unsubscribe import email_of_unsubscribe_token
+
     email = email_of_unsubscribe_token(keys_for_links, token)
     set_nudges(store, email, False, clock=clock)
     return email
