@@ -64,6 +64,14 @@ def slot(page: Page, name: str) -> Any:
     return page.locator(".role-slot").filter(has=page.get_by_role("heading", name=name, exact=True))
 
 
+def open_invite(page: Page, name: str) -> Any:
+    """Unfold the admin's invite form of a slot (`Crew 1`); its email field then has the focus."""
+    entry = slot(page, name)
+    entry.get_by_role("button", name=f"Invite… for {name}").click()
+    expect(entry.get_by_label(f"Email for {name}")).to_be_focused()
+    return entry
+
+
 def test_admin_invites_crew_whose_link_claims_the_slot_once(
     stack: LocalStack, browser: Browser, problems: PageProblems, page: Page, admin: ApiClient
 ) -> None:
@@ -77,11 +85,11 @@ def test_admin_invites_crew_whose_link_claims_the_slot_once(
     assert_accessible(admin_page)
 
     # When the admin invites crew@example.com to crew-1, and then sends the invite again
-    crew_1.get_by_label("Email for Crew 1").fill("crew@example.com")
+    open_invite(admin_page, "Crew 1").get_by_label("Email for Crew 1").fill("crew@example.com")
     crew_1.get_by_role("button", name="Send invite").click()
     expect(admin_page.get_by_text("Invite for Crew 1 sent to crew@example.com.")).to_be_visible()
     first_link = last_link_to(stack, "crew@example.com")
-    slot(admin_page, "Crew 1").get_by_label("Email for Crew 1").fill("crew@example.com")
+    open_invite(admin_page, "Crew 1").get_by_label("Email for Crew 1").fill("crew@example.com")
     slot(admin_page, "Crew 1").get_by_role("button", name="Send invite").click()
     expect(slot(admin_page, "Crew 1")).to_contain_text("Invited: crew@example.com")
     second_link = newer_link_to(stack, "crew@example.com", first_link)
@@ -162,7 +170,8 @@ def test_crew_releases_their_slot_and_sees_a_taken_slot_explained(
     expect(slot(crew_page, "Crew 1")).to_contain_text("Open")
     # And they see no release button for the rival's slot, and no admin tools
     expect(slot(crew_page, "Crew 2").get_by_role("button")).to_have_count(0)
-    expect(crew_page.get_by_role("button", name="Send invite")).to_have_count(0)
+    expect(crew_page.get_by_role("button", name=re.compile("^Invite"))).to_have_count(0)
+    expect(crew_page.locator("form.role-invite")).to_have_count(0)
     assert_accessible(crew_page)
     crew_page.context.close()
 
@@ -173,7 +182,7 @@ def test_an_admin_typing_a_bad_email_sees_the_error_at_the_field(
     sail = new_sail(admin, days_ahead=17)
     admin_page = signed_in_page(browser, problems, stack, "admin@example.com")
     admin_page.goto(f"{stack.url}/#/sails/{sail['id']}")
-    captain = slot(admin_page, "Captain")
+    captain = open_invite(admin_page, "Captain")
     captain.get_by_label("Email for Captain").fill("not an email")
     captain.get_by_role("button", name="Send invite").click()
     expect(captain.locator(".field-error")).to_have_text("Enter a valid email address.")
@@ -183,5 +192,57 @@ def test_an_admin_typing_a_bad_email_sees_the_error_at_the_field(
     captain.get_by_role("button", name="Assign directly").click()
     expect(slot(admin_page, "Captain")).to_contain_text("Confirmed")
     expect(slot(admin_page, "Captain")).to_contain_text("skipper@example.com")
+    assert_accessible(admin_page)
+    admin_page.context.close()
+
+
+def test_on_a_phone_the_invite_forms_stay_folded_until_the_admin_opens_one(
+    stack: LocalStack, browser: Browser, problems: PageProblems, page: Page, admin: ApiClient
+) -> None:
+    sail = new_sail(admin, days_ahead=18)
+    email = f"deck-{uuid.uuid4().hex[:8]}@example.com"
+    # Given the admin on the sail's page, on a phone
+    admin_page = signed_in_page(browser, problems, stack, "admin@example.com")
+    admin_page.goto(f"{stack.url}/#/sails/{sail['id']}")
+    expect(admin_page.get_by_role("heading", name="Crew roles")).to_be_visible()
+    # Then every open slot offers a folded "Invite…" button, and no invite form is shown
+    toggles = admin_page.get_by_role("button", name=re.compile("^Invite… for "))
+    expect(toggles).to_have_count(3)  # captain, crew 1, crew 2
+    for index in range(3):
+        expect(toggles.nth(index)).to_have_attribute("aria-expanded", "false")
+    expect(admin_page.get_by_role("button", name="Send invite")).to_have_count(0)
+    expect(admin_page.locator("form.role-invite:visible")).to_have_count(0)
+    assert_accessible(admin_page)
+
+    # When they open Crew 2's with the keyboard
+    crew_2 = slot(admin_page, "Crew 2")
+    toggle = crew_2.get_by_role("button", name="Invite… for Crew 2")
+    toggle.focus()
+    admin_page.keyboard.press("Enter")
+    # Then only that form unfolds, with the focus in its email field
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(crew_2.get_by_label("Email for Crew 2")).to_be_focused()
+    expect(admin_page.locator("form.role-invite:visible")).to_have_count(1)
+    assert_accessible(admin_page)
+    # And Escape folds it again, the focus back on its button
+    admin_page.keyboard.press("Escape")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_be_focused()
+    expect(crew_2.get_by_label("Email for Crew 2")).to_be_hidden()
+
+    # When they open it again and send an invite
+    open_invite(admin_page, "Crew 2")
+    admin_page.keyboard.type(email)
+    admin_page.keyboard.press("Enter")
+    # Then the usual confirmation shows, the form folds, and the focus is back on its button
+    expect(admin_page.get_by_role("status").filter(has_text=f"Invite for Crew 2 sent to {email}.")).to_be_visible()
+    expect(crew_2).to_contain_text(f"Invited: {email}")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_be_focused()
+    expect(crew_2.get_by_label("Email for Crew 2")).to_be_hidden()
+    assert last_link_to(stack, email)
+    # And opening it once more starts from an empty field
+    open_invite(admin_page, "Crew 2")
+    expect(crew_2.get_by_label("Email for Crew 2")).to_have_value("")
     assert_accessible(admin_page)
     admin_page.context.close()

@@ -267,3 +267,49 @@ def test_the_board_is_for_admins_only(stack: LocalStack, page: Page) -> None:
     page.goto(f"{stack.url}/#/board")
     expect(page.get_by_text("The board is for the admins.")).to_be_visible()
     expect(page.locator(".board")).to_have_count(0)
+
+
+def _delete(items: list[dict[str, Any]]) -> None:
+    from quarterdeck.clients import client
+    from quarterdeck.store import Store
+
+    table = Store().table_name
+    for start in range(0, len(items), 25):
+        keys = [
+            {"DeleteRequest": {"Key": {"pk": {"S": i["pk"]}, "sk": {"S": i["sk"]}}}} for i in items[start : start + 25]
+        ]
+        client("dynamodb").batch_write_item(RequestItems={table: keys})
+
+
+def test_a_full_completed_column_says_it_shows_only_the_most_recent(stack: LocalStack, page: Page) -> None:
+    from quarterdeck.store import Store
+    from quarterdeck.tasks import BOARD_COMPLETED, new_task_item
+
+    admin = sign_in(stack, "admin@example.com")
+    note = column(page, "completed").get_by_text(f"Showing the {BOARD_COMPLETED} most recent.")
+    # Given the board as it is: the note shows only if the completed column came back full
+    before = admin.get("/api/tasks").json()
+    open_board_as_admin(page, stack)
+    expect(note).to_have_count(1 if len(before["columns"]["completed"]) >= before["completed_limit"] else 0)
+
+    # When more completed tasks exist than the board shows
+    batch = uuid.uuid4().hex[:8]
+    items = [
+        new_task_item("seed@example.com", title=f"Done {batch} {n}", status="completed", entity="Bulk", owner="CFO")
+        for n in range(BOARD_COMPLETED + 1)
+    ]
+    Store().put_many(items)
+    try:
+        page.reload()
+        expect(page.locator(".board")).to_be_visible()
+        # Then the completed column shows the limit's worth of cards, and a note under them says so
+        done = column(page, "completed")
+        expect(done.locator("li.task-card")).to_have_count(BOARD_COMPLETED)
+        expect(note).to_be_visible()
+        expect(done.locator(".board-cards + .board-limit")).to_have_count(1)
+        # And the other columns carry no such note, and the page passes axe
+        expect(page.locator(".board-limit")).to_have_count(1)
+        done.scroll_into_view_if_needed()
+        assert_accessible(page)
+    finally:
+        _delete(items)

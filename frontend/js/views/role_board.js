@@ -1,7 +1,7 @@
 // The role board on the sail page: each slot with its state and holder, and the buttons the
 // person may use — claim an open slot, release their own; admins invite, confirm, assign and
 // release anyone. Arriving from an invite (`?claim=<slot>`) brings that slot into view.
-import { html, useState, useEffect } from '../html.js';
+import { html, useState, useEffect, useRef } from '../html.js';
 import { post } from '../api.js';
 import { ErrorNotice, Notice, Field } from '../components.js';
 
@@ -22,26 +22,61 @@ export function rolesCanChange(sail, now = new Date()) {
 
 const domId = (prefix, slot) => `${prefix}-${String(slot).replace(/[^a-z0-9-]/gi, '')}`;
 
+// The admin's invite form for an open slot, folded behind an "Invite…" button so a phone shows
+// one short row per slot. Opening it puts the focus on the email field; a successful invite or
+// assignment (or Cancel / Escape) folds it again and gives the focus back to the button.
 function InviteForm({ slot, busy, error, onInvite, onAssign }) {
+  const [open, setOpen] = useState(false);
   const [email, setEmail] = useState('');
+  const toggle = useRef(null);
+  const input = useRef(null);
   const name = domId('email', slot);
+  const formId = domId('invite', slot);
   // The API names the field `email`; this form's input is the one for this slot.
   const fieldError = error && error.field === 'email' ? { message: error.message, field: name } : null;
+
+  useEffect(() => { if (open && input.current) input.current.focus(); }, [open]);
+
+  const close = () => {
+    setOpen(false);
+    // The button is still there while the slot is open (an assignment removes it with the form).
+    setTimeout(() => { if (toggle.current) toggle.current.focus(); }, 0);
+  };
+  const send = async (action) => {
+    const done = await action(email.trim());
+    if (done) {
+      setEmail('');
+      close();
+    }
+  };
   const submit = (event) => {
     event.preventDefault();
-    onInvite(email.trim());
+    send(onInvite);
   };
+  const keyDown = (event) => {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      close();
+    }
+  };
+  const label = slotLabel(slot);
   return html`
-    <form class="role-invite" onSubmit=${submit} noValidate>
-      <${Field} label=${`Email for ${slotLabel(slot)}`} name=${name} error=${fieldError}>
+    <div class="role-invite-toggle">
+      <button type="button" ref=${toggle} id=${domId('invite-toggle', slot)} aria-expanded=${open ? 'true' : 'false'}
+        aria-controls=${formId} onClick=${() => (open ? close() : setOpen(true))}
+        >Invite…<span class="visually-hidden"> for ${label}</span></button>
+    </div>
+    <form class="role-invite" id=${formId} hidden=${!open} onSubmit=${submit} onKeyDown=${keyDown} noValidate>
+      <${Field} label=${`Email for ${label}`} name=${name} error=${fieldError}>
         ${({ id, invalid, describedBy }) => html`
-          <input id=${id} type="email" autocomplete="off" inputmode="email" value=${email}
+          <input id=${id} ref=${input} type="email" autocomplete="off" inputmode="email" value=${email}
             aria-invalid=${invalid ? 'true' : undefined} aria-describedby=${describedBy}
             onInput=${(event) => setEmail(event.currentTarget.value)} />`}
       </${Field}>
       <div class="role-actions">
         <button type="submit" class="primary" disabled=${busy}>Send invite</button>
-        <button type="button" disabled=${busy} onClick=${() => onAssign(email.trim())}>Assign directly</button>
+        <button type="button" disabled=${busy} onClick=${() => send(onAssign)}>Assign directly</button>
+        <button type="button" disabled=${busy} onClick=${close}>Cancel</button>
       </div>
     </form>`;
 }
@@ -126,10 +161,12 @@ export function RoleBoard({ sail, session, query = {}, onChange }) {
       await post(`/sails/${encodeURIComponent(sail.id)}/roles/${encodeURIComponent(slot)}/${action}`, body);
       setDone(message);
       if (onChange) await onChange();
+      return true;
     } catch (failure) {
       setError({ slot, failure });
       // The slot may have changed under us (409): show its current state.
       if (failure.status === 409 && onChange) onChange();
+      return false;
     } finally {
       setBusy(null);
     }

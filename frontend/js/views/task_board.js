@@ -80,6 +80,7 @@ function Filter({ label, name, value, options, onChange }) {
 export function TaskBoard({ query = {}, session }) {
   const [tasks, setTasks] = useState(null);
   const [today, setToday] = useState('');
+  const [completedLimit, setCompletedLimit] = useState(null); // set when the board's answer was cut at its limit
   const [loadError, setLoadError] = useState(null);
   const [error, setError] = useState(null);
   const [announcement, setAnnouncement] = useState('');
@@ -103,6 +104,9 @@ export function TaskBoard({ query = {}, session }) {
       saved.current = new Map(all.map((t) => [t.id, t]));
       setTasks(all);
       setToday(board.today);
+      // The completed column holds only the most recent ones: say so when it came back full.
+      const limit = Number(board.completed_limit) || null;
+      setCompletedLimit(limit && (board.columns.completed || []).length >= limit ? limit : null);
       setLoadError(null);
     } catch (failure) {
       setLoadError(failure);
@@ -249,6 +253,9 @@ export function TaskBoard({ query = {}, session }) {
                         onDragStart=${setDragging} onDragEnd=${dragEnd} />`)}
                     </ul>`
                   : html`<p class="board-empty">No tasks${filtered ? ' match the filters' : ''}.</p>`}
+                ${status === 'completed' && completedLimit
+                  ? html`<p class="board-limit" id="board-completed-limit">Showing the ${completedLimit} most recent.</p>`
+                  : null}
               </section>`;
           })}
         </div>`}
