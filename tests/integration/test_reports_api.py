@@ -42,6 +42,16 @@ def test_preview_renders_without_sending(stack: LocalStack, admin: ApiClient) ->
     assert len(outbox(stack)) == before  # nothing sent
 
 
+def test_a_preview_names_the_aws_figures_it_does_not_read(admin: ApiClient) -> None:
+    # Given the CTO report, which shows CloudWatch and Cost Explorer figures when it is sent
+    # When an admin previews it
+    answer = admin.post("/api/reports/cto/preview", {})
+    # Then it renders, and says those figures are read when the report is sent (the API is not
+    # granted them, and each Cost Explorer call is billed)
+    assert answer.status_code == 200, answer.text
+    assert "read when the report is sent, not in a preview" in answer.json()["text"]
+
+
 def test_preview_refuses_an_unknown_kind_and_a_bad_period(admin: ApiClient) -> None:
     unknown = admin.post("/api/reports/cfoo/preview", {})
     assert unknown.status_code == 404

@@ -250,6 +250,8 @@ def test_each_function_policy_only_touches_its_own_resources(template: dict[str,
     ]
     assert [st["Resource"] for st in nudge_s3] == [{"Fn::Sub": "${DataBucket.Arn}/waivers/*"}]
     assert not any(a.startswith("s3:Put") for a in by_function["ReportFunction"])
+    # The report preview in the API reads no CloudWatch or Cost Explorer figures (billed per call)
+    assert not any(a.startswith(("cloudwatch:", "ce:")) for a in by_function["ApiFunction"])
     assert "secretsmanager:GetSecretValue" in by_function["ApiFunction"]
     assert "secretsmanager:GetSecretValue" in by_function["NudgeFunction"]  # unsubscribe links
     assert "secretsmanager:GetSecretValue" not in by_function["ReportFunction"]

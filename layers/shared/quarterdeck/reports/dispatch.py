@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -448,6 +448,12 @@ def list_reports(
     ]
 
 
+def _aws_figures_not_previewed(period: Period, today: date, now: datetime, sources: tuple[str, ...]) -> Any:
+    from quarterdeck.reports.aws_figures import not_read
+
+    return not_read("read when the report is sent, not in a preview", sources)
+
+
 def preview_report(
     kind: str,
     store: Store,
@@ -466,7 +472,9 @@ def preview_report(
     from quarterdeck.reports.portfolio import load_portfolio
 
     data = portfolio or load_portfolio(settings=settings)
-    source = Source(portfolio=data, now=clock(), store=store, settings=settings)
+    # A preview reads no CloudWatch or Cost Explorer figures: the API is not granted them, and
+    # each Cost Explorer call is billed; the report names them as read when it is sent.
+    source = Source(portfolio=data, now=clock(), store=store, settings=settings, aws_reader=_aws_figures_not_previewed)
     report = prepare(chosen, source, the_period, today)
     email = _render(report, settings, archive=True, to=data.recipients_for(chosen, settings.owner_email))
     return {
