@@ -31,13 +31,13 @@ KINDS: dict[str, KindInfo] = {
     info.kind: info
     for info in (
         KindInfo("ceo", "CEO report", "weekly", "Mondays 07:00", "CEO"),
-        KindInfo("cto", "CTO report", "weekly", "Mondays 07:00", "CTO"),
-        KindInfo("cfo", "CFO report", "weekly", "Mondays 07:00", "CFO"),
-        KindInfo("cmo", "CMO report", "weekly", "Mondays 07:00", "CMO"),
-        KindInfo("accounting", "Accounting report", "weekly", "Mondays 07:00", "Accounting"),
-        KindInfo("rental", "Rental property report (3028 51st St)", "monthly", "the 1st of the month, 07:00", "CFO"),
+        KindInfo("cto", "CTO report", "weekly", "Mondays 07:02", "CTO"),
+        KindInfo("cfo", "CFO report", "weekly", "Mondays 07:04", "CFO"),
+        KindInfo("cmo", "CMO report", "weekly", "Mondays 07:06", "CMO"),
+        KindInfo("accounting", "Accounting report", "weekly", "Mondays 07:08", "Accounting"),
+        KindInfo("rental", "Rental property report (3028 51st St)", "monthly", "the 1st of the month, 07:12", "CFO"),
         KindInfo("yacht_delivery", "Expert Yacht Delivery report", "weekly", "Fridays 07:00", "CEO"),
-        KindInfo("client_portfolio", "Dangerous Centaur client portfolio", "weekly", "Mondays 07:00", "CEO"),
+        KindInfo("client_portfolio", "Dangerous Centaur client portfolio", "weekly", "Mondays 07:10", "CEO"),
     )
 }
 
