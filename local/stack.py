@@ -88,8 +88,8 @@ class _IdempotentTransactions:
 class MotoServer:
     """moto's server, answering one request at a time.
 
-    moto's backends are not thread-safe (a TransactWriteItems deep-copies the table while
-    other requests change it: "dictionary changed size during iteration", lost writes).
+    moto's backends are not thread-safe (a TransactWriteItems that deep-copied the table while
+    other requests changed it: "dictionary changed size during iteration", lost writes).
     Real DynamoDB serialises writes to an item itself; serialising the emulator's requests
     keeps that guarantee while connections are still accepted concurrently, so races in
     our own read-then-write code still interleave across requests.
@@ -120,58 +120,12 @@ class MotoServer:
         self.thread.join()
 
 
-class _OneBackupPerTransaction:
-    """Stands in for the `copy` module inside moto's DynamoDB models.
-
-    moto backs up the whole table before a TransactWriteItems once per *action* (a 22-action
-    sail creation deep-copies the table 22 times), so transactions slow down as the test
-    table grows until requests time out. The backup only has to be the state before the
-    transaction, so within one transaction each table is copied once. Semantics are moto's.
-    """
-
-    def __init__(self) -> None:
-        import copy
-
-        self._copy = copy
-        self.backups: dict[int, Any] | None = None
-
-    def deepcopy(self, value: Any, memo: Any = None) -> Any:
-        from moto.dynamodb.models.table import Table
-
-        if self.backups is None or not isinstance(value, Table):
-            return self._copy.deepcopy(value, memo)
-        if id(value) not in self.backups:
-            self.backups[id(value)] = self._copy.deepcopy(value, memo)
-        return self.backups[id(value)]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._copy, name)
-
-
-def _copy_each_table_once_per_transaction() -> None:
-    import moto.dynamodb.models as models
-
-    if isinstance(getattr(models, "copy", None), _OneBackupPerTransaction):
-        return
-    shim = _OneBackupPerTransaction()
-    models.copy = shim  # type: ignore[assignment]
-    original = models.DynamoDBBackend.transact_write_items
-
-    def transact_write_items(self: Any, transact_items: Any) -> None:
-        shim.backups = {}  # moto answers one request at a time (MotoServer), so this is not shared
-        try:
-            original(self, transact_items)
-        finally:
-            shim.backups = None
-
-    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-
-
 def start_moto(port: int) -> tuple[Any, str]:
+    from local.moto_transactions import install as install_transactions_backing_up_touched_items
     from local.outbox import record_send_times
 
     record_send_times()
-    _copy_each_table_once_per_transaction()
+    install_transactions_backing_up_touched_items()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log would drown the app's
     return MotoServer(port), f"http://127.0.0.1:{port}"
 
