@@ -11,11 +11,13 @@ on the bench's seeded table) and, if an action fails, puts those copies back in
 
 What this patch does instead, per transaction:
 - Before moto runs, it reads each action's key from the request (a Put's from its `Item`,
-  the others' from `Key`) and keeps a deep copy of the item stored under it, or notes that
-  there is none. That is O(items in the transaction).
+  the others' from `Key`) and keeps the item stored under it, or notes that there is none.
+  That is O(items in the transaction). Only an Update's item is deep-copied: moto changes
+  that Item in place, while a Put stores a new Item and a Delete only removes the old one.
 - While moto runs, `copy.deepcopy(table)` inside moto's models returns the live table, so
   moto's own "backup" costs nothing and its rollback (`self.tables[name] = backup`) puts
-  the same table back: a no-op.
+  the same table back: a no-op. `copy.deepcopy(item)` returns the item too: moto copies an
+  item before an Update only to record the old image on the table's stream.
 - If moto raises (TransactionCanceledException with its reasons, or a validation error part
   way through), every touched key gets its old item back, or loses the item it did not have,
   and the exception goes on unchanged. All or nothing, as before.
@@ -51,7 +53,7 @@ class _ItemBefore:
     hash_key: Any  # DynamoType
     range_key: Any  # DynamoType, or None on a table without a sort key
     had_hash_bucket: bool  # sort-key tables: whether `items[hash_key]` existed (moto's defaultdict adds it)
-    item: Any  # a deep copy of the Item stored there, or None if there was none
+    item: Any  # the Item stored there (a deep copy for an Update), or None if there was none
 
     def restore(self) -> None:
         items = self.table.items
@@ -101,7 +103,8 @@ def items_before(backend: Any, transact_items: Any) -> list[_ItemBefore] | None:
                 had_bucket, item = stored is not None, stored
             else:
                 had_bucket, item = stored is not None, (stored or {}).get(range_key)
-            before[identity] = _ItemBefore(table, hash_key, range_key, had_bucket, copy.deepcopy(item))
+            kept = copy.deepcopy(item) if kind == "Update" else item  # only an Update changes the Item itself
+            before[identity] = _ItemBefore(table, hash_key, range_key, had_bucket, kept)
     except Exception:  # a malformed request (no key, bad types): moto answers it as it always did
         return None
     return list(before.values())
@@ -110,16 +113,17 @@ def items_before(backend: Any, transact_items: Any) -> list[_ItemBefore] | None:
 class _TablesAreBackedUpByItem(threading.local):
     """Stands in for the `copy` module inside moto's DynamoDB models (`models.copy`).
 
-    While this thread runs a transaction whose items were backed up, `deepcopy(table)` returns
-    the table itself; everything else is the real `copy` module.
+    While this thread runs a transaction whose items were backed up, `deepcopy` of a table or
+    an item returns it uncopied; everything else is the real `copy` module.
     """
 
     items_backed_up = False
 
     def deepcopy(self, value: Any, memo: Any = None) -> Any:
+        from moto.dynamodb.models.dynamo_type import Item
         from moto.dynamodb.models.table import Table
 
-        if self.items_backed_up and isinstance(value, Table):
+        if self.items_backed_up and isinstance(value, Table | Item):
             return value
         return copy.deepcopy(value, memo)
 
@@ -144,6 +148,15 @@ def check_moto_internals() -> None:
         ),
         "DynamoDBBackend.transact_write_items rolls back by putting the backups in self.tables": (
             "self.tables[table_name] = original_table_state[table_name]" in _source(transact)
+        ),
+        "models deep-copies only the backups and an Update's old image for the stream": (
+            inspect.getsource(models).count("copy.deepcopy(") == 2
+            and _source(models.DynamoDBBackend.update_item).count("orig_item") == 2
+            and "table.stream_shard.add(orig_item, item)" in _source(models.DynamoDBBackend.update_item)
+        ),
+        "a Put stores a new Item, a Delete pops the old one": (
+            "item = Item(hash_value, range_value, item_attrs)" in _source(Table.put_item)
+            and ".pop(" in _source(Table.delete_item)
         ),
         "models.copy is the copy module (or this patch)": (
             getattr(models, "copy", None) is copy or isinstance(getattr(models, "copy", None), _TablesAreBackedUpByItem)
