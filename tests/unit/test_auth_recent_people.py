@@ -10,7 +10,7 @@ from quarterdeck.auth import SigningKeys, authenticate, issue_token
 from quarterdeck.config import Settings
 from quarterdeck.errors import AuthenticationError
 from quarterdeck.people import RecentPeople, person_key, recent_people, revoke_session
-from tests.unit.test_guests_fakes import FakeStore
+from tests.unit.fakes import FakeStore
 
 KEYS = SigningKeys(current_kid="k1", keys={"k1": "x" * 40})
 SETTINGS = replace(Settings(), person_cache_seconds=60.0)

@@ -1,15 +1,13 @@
 """Crew roles, the domain alone: invite, claim, release, designate against in-memory fakes.
 
-The fake store speaks the small part of DynamoDB's expression language the domain uses
-(SET/REMOVE, `=`/`<>`/`<`/`>`, `attribute_(not_)exists`, AND) and is all-or-nothing in
-`transact`, like the real one. The fake mailer records what would have been sent.
+The shared fakes (tests/unit/fakes.py): the store evaluates DynamoDB's expressions and is
+all-or-nothing in `transact`, like the real one; the mailer records what would have been sent.
 """
 
 from __future__ import annotations
 
-import copy
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,160 +25,9 @@ from quarterdeck.errors import (
     SailNotFoundError,
     ServiceUnavailableError,
 )
-from quarterdeck.mail import OutgoingEmail, render_email
-from quarterdeck.store import ConditionFailedError, Item, TransactionCanceledError, Write
-
-# --- fakes ----------------------------------------------------------------------------
-_TERM = re.compile(r"^(\S+)\s*(=|<>|<|>)\s*(\S+)$")
-
-
-class FakeStore:
-    """The Store interface over a dict, evaluating the conditions the domain writes."""
-
-    def __init__(self) -> None:
-        self.items: dict[tuple[str, str], Item] = {}
-        self.before_transact: Callable[[], object] | None = None
-        # "conflict": the next transaction is cancelled by DynamoDB (TransactionConflict, which
-        # the store reports as unavailable); "ambiguous": it commits but the answer is lost.
-        self.fail_next: str | None = None
-        self.transactions = 0
-
-    # reads
-    def get(self, pk: str, sk: str, *, consistent: bool = False) -> Item | None:
-        found = self.items.get((pk, sk))
-        return copy.deepcopy(found) if found else None
-
-    def batch_get(self, wanted: Sequence[tuple[str, str]]) -> list[Item]:
-        return [copy.deepcopy(self.items[k]) for k in wanted if k in self.items]
-
-    def query(self, pk: str, *, sk_prefix: str | None = None, **_: Any) -> list[Item]:
-        return [
-            copy.deepcopy(item)
-            for (p, s), item in sorted(self.items.items())
-            if p == pk and (sk_prefix is None or s.startswith(sk_prefix))
-        ]
-
-    # expression evaluation
-    @staticmethod
-    def _name(token: str, names: dict[str, str]) -> str:
-        return names.get(token, token)
-
-    def _holds(self, item: Item | None, condition: str | None, names: dict[str, str], values: dict[str, Any]) -> bool:
-        if not condition:
-            return True
-        for term in (t.strip() for t in condition.split(" AND ")):
-            if match := re.fullmatch(r"attribute_(not_)?exists\((\S+)\)", term):
-                present = item is not None and self._name(match.group(2), names) in item
-                if present == bool(match.group(1)):
-                    return False
-                continue
-            match = _TERM.match(term)
-            assert match, f"fake store cannot read {term!r}"
-            left = (item or {}).get(self._name(match.group(1), names))
-            right = values[match.group(3)]
-            op = match.group(2)
-            ok = {
-                "=": left == right,
-                "<>": left != right,
-                "<": left is not None and left < right,
-                ">": left is not None and left > right,
-            }[op]
-            if not ok:
-                return False
-        return True
-
-    def _apply(self, item: Item, update: str, names: dict[str, str], values: dict[str, Any]) -> Item:
-        item = copy.deepcopy(item)
-        for clause in re.split(r"\s+(?=(?:SET|REMOVE|ADD|DELETE)\s)", update.strip()):
-            verb, _, rest = clause.partition(" ")
-            for part in (p.strip() for p in re.split(r",(?![^()]*\))", rest)):
-                if verb == "SET":
-                    target, _, value = part.partition("=")
-                    if keep := re.fullmatch(r"if_not_exists\((\S+),\s*(\S+)\)", value.strip()):
-                        name = self._name(keep.group(1), names)
-                        item[self._name(target.strip(), names)] = copy.deepcopy(item.get(name, values[keep.group(2)]))
-                        continue
-                    item[self._name(target.strip(), names)] = copy.deepcopy(values[value.strip()])
-                elif verb == "REMOVE":
-                    item.pop(self._name(part, names), None)
-                elif verb in ("ADD", "DELETE"):  # on string sets; an emptied set disappears
-                    target, _, value = part.partition(" ")
-                    name = self._name(target, names)
-                    current = set(item.get(name) or ())
-                    changed = current | values[value] if verb == "ADD" else current - values[value]
-                    item[name] = changed
-                    if not changed:
-                        del item[name]
-                else:
-                    raise AssertionError(f"fake store cannot {verb}")
-        return item
-
-    # writes
-    def put(self, item: Item, *, condition: str | None = None, names: Any = None, values: Any = None) -> None:
-        key = (item["pk"], item["sk"])
-        current = self.items.get(key)
-        if not self._holds(current, condition, names or {}, values or {}):
-            raise ConditionFailedError(copy.deepcopy(current))
-        self.items[key] = copy.deepcopy(item)
-
-    def update(
-        self, pk: str, sk: str, update: str, *, condition: str | None = None, names: Any = None, values: Any = None
-    ) -> Item:
-        current = self.items.get((pk, sk))
-        if not self._holds(current, condition, names or {}, values or {}):
-            raise ConditionFailedError(copy.deepcopy(current))
-        self.items[(pk, sk)] = self._apply(current or {"pk": pk, "sk": sk}, update, names or {}, values or {})
-        return copy.deepcopy(self.items[(pk, sk)])
-
-    def delete(self, pk: str, sk: str, *, condition: str | None = None) -> None:
-        self.items.pop((pk, sk), None)
-
-    def transact(self, writes: Sequence[Write]) -> None:
-        self.transactions += 1
-        if self.before_transact:
-            hook, self.before_transact = self.before_transact, None
-            hook()
-        failure, self.fail_next = self.fail_next, None
-        if failure == "conflict":
-            raise ServiceUnavailableError("The database is busy; please try again.")
-        reasons = []
-        for write in writes:
-            key = (write.item["pk"], write.item["sk"]) if write.item else (write.key["pk"], write.key["sk"])  # type: ignore[index]
-            ok = self._holds(self.items.get(key), write.condition, write.names, write.values)
-            reasons.append("None" if ok else "ConditionalCheckFailed")
-        if any(r != "None" for r in reasons):
-            raise TransactionCanceledError(reasons)
-        for write in writes:
-            if write.kind == "Put":
-                assert write.item is not None
-                self.items[(write.item["pk"], write.item["sk"])] = copy.deepcopy(write.item)
-            elif write.kind == "Update":
-                assert write.key is not None and write.update is not None
-                key = (write.key["pk"], write.key["sk"])
-                self.items[key] = self._apply(
-                    self.items.get(key, dict(write.key)), write.update, write.names, write.values
-                )
-            elif write.kind == "Delete":
-                assert write.key is not None
-                self.items.pop((write.key["pk"], write.key["sk"]), None)
-        if failure == "ambiguous":
-            raise ServiceUnavailableError("The database is busy; please try again.")
-
-
-class FakeMailer:
-    def __init__(self, *, failing: bool = False) -> None:
-        self.sent: list[OutgoingEmail] = []
-        self.failing = failing
-
-    def send(self, email: OutgoingEmail) -> str:
-        if self.failing:
-            raise ServiceUnavailableError("Email could not be sent; please try again.")
-        self.sent.append(email)
-        return f"message-{len(self.sent)}"
-
-    def to(self, address: str) -> list[OutgoingEmail]:
-        return [m for m in self.sent if address in m.to]
-
+from quarterdeck.mail import render_email
+from quarterdeck.store import Item, Write
+from tests.unit.fakes import FakeMailer, FakeStore, busy
 
 NOW = datetime(2026, 6, 1, 19, 0, tzinfo=UTC)
 SETTINGS = Settings(admin_emails=("admin@example.com", "owner@example.com"), app_url="https://qd.example")
@@ -323,7 +170,7 @@ def test_a_person_holds_at_most_one_slot_per_sail(store: FakeStore, mailer: Fake
 
 def test_a_claim_that_loses_the_race_is_told_who_won(store: FakeStore, mailer: FakeMailer, sail_id: str) -> None:
     # Given Bob's claim lands between Ann's read and Ann's write
-    store.before_transact = lambda: claim(store, FakeMailer(), BOB, sail_id, "crew-1")
+    store.before_next["transact"] = lambda: claim(store, FakeMailer(), BOB, sail_id, "crew-1")
     # When Ann's write runs, its condition fails
     with pytest.raises(RoleStateError) as refused:
         claim(store, mailer, ANN, sail_id, "crew-1")
@@ -337,11 +184,11 @@ def test_a_claim_that_collides_with_another_transaction_is_tried_again(
     store: FakeStore, mailer: FakeMailer, sail_id: str
 ) -> None:
     # Given DynamoDB cancels Ann's transaction for a conflict, and the slot is still open
-    store.fail_next = "conflict"
-    before = store.transactions
+    store.fail_next["transact"] = busy()
+    before = store.calls.count("transact")
     # Then her claim is tried again and succeeds, with one confirmation
     assert claim(store, mailer, ANN, sail_id, "crew-1")["holder"] == "ann@example.com"
-    assert store.transactions - before == 2
+    assert store.calls.count("transact") - before == 2
     assert [m.kind for m in mailer.to("ann@example.com")] == ["role_claimed"]
 
 
@@ -351,9 +198,9 @@ def test_a_collision_with_the_winning_claim_answers_409_naming_the_winner(
     # Given Bob's claim commits while Ann's collides with it
     def bob_wins() -> None:
         claim(store, FakeMailer(), BOB, sail_id, "crew-1")
-        store.fail_next = "conflict"
+        store.fail_next["transact"] = busy()
 
-    store.before_transact = bob_wins
+    store.before_next["transact"] = bob_wins
     with pytest.raises(RoleStateError) as refused:
         claim(store, mailer, ANN, sail_id, "crew-1")
     assert "crew-1 is claimed, held by bob@example.com" in refused.value.message
@@ -362,10 +209,10 @@ def test_a_collision_with_the_winning_claim_answers_409_naming_the_winner(
 def test_a_claim_whose_answer_was_lost_but_landed_counts_once(
     store: FakeStore, mailer: FakeMailer, sail_id: str
 ) -> None:
-    store.fail_next = "ambiguous"
-    before = store.transactions
+    store.lose_answer_next["transact"] = busy()
+    before = store.calls.count("transact")
     assert claim(store, mailer, ANN, sail_id, "crew-1")["state"] == "claimed"
-    assert store.transactions - before == 1
+    assert store.calls.count("transact") - before == 1
     assert role(store, sail_id, "crew-1")["holder"] == "ann@example.com"
 
 
@@ -373,7 +220,7 @@ def test_a_database_that_stays_unavailable_is_reported(store: FakeStore, mailer:
     original = store.transact
 
     def always_busy(writes: Sequence[Write]) -> None:
-        store.fail_next = "conflict"
+        store.fail_next["transact"] = busy()
         original(writes)
 
     store.transact = always_busy  # type: ignore[method-assign]
@@ -400,7 +247,7 @@ def test_roles_of_a_cancelled_or_departed_sail_do_not_change(
 
 
 def test_a_sail_cancelled_between_read_and_write_is_refused(store: FakeStore, mailer: FakeMailer, sail_id: str) -> None:
-    store.before_transact = lambda: store.update(
+    store.before_next["transact"] = lambda: store.update(
         *keys.sail(sail_id), "SET #status = :c", names={"#status": "status"}, values={":c": "cancelled"}
     )
     with pytest.raises(ConflictError) as refused:
@@ -474,7 +321,7 @@ def test_a_release_racing_another_release_is_told_the_new_state(
     store: FakeStore, mailer: FakeMailer, sail_id: str
 ) -> None:
     claim(store, mailer, ANN, sail_id, "crew-1")
-    store.before_transact = lambda: release(store, FakeMailer(), ANN, sail_id, "crew-1")
+    store.before_next["transact"] = lambda: release(store, FakeMailer(), ANN, sail_id, "crew-1")
     with pytest.raises(RoleStateError) as refused:
         release(store, mailer, ADMIN, sail_id, "crew-1")
     assert "crew-1 is open" in refused.value.message

@@ -23,7 +23,7 @@ from quarterdeck.errors import (
     SailNotFoundError,
 )
 from quarterdeck.sails import cancel_sail, create_sail
-from tests.unit.test_guests_fakes import FakeDocuments, FakeMailer, FakeStore, FixedClock
+from tests.unit.fakes import FakeDocuments, FakeMailer, FakeStore, FixedClock
 
 SETTINGS = Settings(app_url="https://crew.example", guest_capacity=6)
 ADMIN = "admin@example.com"

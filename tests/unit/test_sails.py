@@ -25,6 +25,7 @@ from quarterdeck.sails import (
     sail_view,
     slot_names,
 )
+from tests.unit.fakes import FakeStore
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = Settings()
@@ -75,22 +76,11 @@ def test_slots_are_captain_then_numbered_crew() -> None:
     assert slot_names(3) == ["captain", "crew-1", "crew-2", "crew-3"]
 
 
-class _IndexOnly:
-    """Answers GSI1 Queries from a few META items and records each call."""
-
-    def __init__(self, items: list[dict[str, Any]]) -> None:
-        self.items = items
-        self.queries: list[tuple[str, tuple[str, str], str]] = []
-
-    def query(self, pk: str, *, sk_between: tuple[str, str], index: str) -> list[dict[str, Any]]:
-        self.queries.append((pk, sk_between, index))
-        low, high = sk_between
-        found = [i for i in self.items if i["gsi1pk"] == pk and low <= i["gsi1sk"] <= high]
-        return sorted(found, key=lambda i: str(i["gsi1sk"]))
-
-
 def _indexed(sail_id: str, departure: str) -> dict[str, Any]:
+    pk, sk = keys.sail(sail_id)
     return {
+        "pk": pk,
+        "sk": sk,
         "gsi1pk": keys.sails_by_date(),
         "gsi1sk": keys.sail_index_sk(departure, sail_id),
         "type": "sail",
@@ -103,20 +93,23 @@ def _indexed(sail_id: str, departure: str) -> dict[str, Any]:
 
 def test_any_range_of_sails_is_one_query_on_the_index() -> None:
     # Given sails over a year and a half, on both sides of a new year and of a DST change
-    store = _IndexOnly(
-        [
-            _indexed("before", "2026-11-19T16:15:00-08:00"),
-            _indexed("first", "2026-11-20T16:15:00-08:00"),
-            _indexed("dst", "2027-03-14T18:50:00-07:00"),
-            _indexed("last", "2027-12-21T16:16:00-08:00"),
-            _indexed("after", "2027-12-22T16:17:00-08:00"),
-        ]
-    )
+    store = FakeStore()
+    for item in (
+        _indexed("before", "2026-11-19T16:15:00-08:00"),
+        _indexed("first", "2026-11-20T16:15:00-08:00"),
+        _indexed("dst", "2027-03-14T18:50:00-07:00"),
+        _indexed("last", "2027-12-21T16:16:00-08:00"),
+        _indexed("after", "2027-12-22T16:17:00-08:00"),
+    ):
+        store.items[(item["pk"], item["sk"])] = item
     # When a crew member lists 20 Nov 2026 to 21 Dec 2027 (both days included)
     found = list_sails(store, date(2026, 11, 20), date(2027, 12, 21), settings=SETTINGS)  # type: ignore[arg-type]
     # Then they get the sails of those days, by departure, from ONE Query
     assert [s["id"] for s in found] == ["first", "dst", "last"]
-    assert store.queries == [("SAILS#ALL", ("2026-11-20", "2027-12-21~"), "gsi1")]
+    assert [(q.pk, q.sk_between, q.index) for q in store.queries] == [
+        ("SAILS#ALL", ("2026-11-20", "2027-12-21~"), "gsi1")
+    ]
+    assert store.calls == ["query"]
 
 
 def test_a_range_defaults_to_today_in_san_diego_and_is_checked() -> None:

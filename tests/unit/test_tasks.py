@@ -1,17 +1,18 @@
-"""The tasks domain with an in-memory Store and a fixed clock: no AWS, no HTTP."""
+"""The tasks domain with the shared in-memory Store and a fixed clock (tests/unit/fakes.py): no AWS, no HTTP."""
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
 from quarterdeck import tasks
 from quarterdeck.errors import InvalidInputError, StaleVersionError, TaskNotFoundError
-from quarterdeck.store import ConditionFailedError, Item
+from quarterdeck.store import Item
+from tests.unit.fakes import FakeStore, FixedClock
 
 SOURCE = {
     "kind": "cfo",
@@ -21,85 +22,15 @@ SOURCE = {
 }
 
 
-class FakeStore:
-    """Just enough of quarterdeck.store.Store for the tasks module: items by key, GSI1 by partition."""
-
-    def __init__(self) -> None:
-        self.items: dict[tuple[str, str], Item] = {}
-        self.queries: list[str] = []
-        self.read: list[str] = []  # the ids of the items the Queries read
-
-    def get(self, pk: str, sk: str, *, consistent: bool = False) -> Item | None:
-        found = self.items.get((pk, sk))
-        return copy.deepcopy(found) if found else None
-
-    def put(self, item: Item, *, condition: str | None = None, **_: Any) -> None:
-        key = (item["pk"], item["sk"])
-        assert condition in (None, "attribute_not_exists(pk)")
-        if condition and key in self.items:
-            raise ConditionFailedError(copy.deepcopy(self.items[key]))
-        self.items[key] = copy.deepcopy(item)
-
-    def update(
-        self,
-        pk: str,
-        sk: str,
-        update: str,
-        *,
-        condition: str | None = None,
-        names: dict[str, str] | None = None,
-        values: dict[str, Any] | None = None,
-    ) -> Item:
-        names, values = names or {}, values or {}
-        current = self.items.get((pk, sk))
-        if condition == "#gsi1pk = :old":  # re-keying
-            if current is None or current.get("gsi1pk") != values[":old"]:
-                raise ConditionFailedError(copy.deepcopy(current) if current else None)
-        else:
-            assert condition == "attribute_exists(pk) AND #version = :expected"
-            if current is None or current.get(names["#version"]) != values[":expected"]:
-                raise ConditionFailedError(copy.deepcopy(current) if current else None)
-        set_part, _, remove_part = update.removeprefix("SET ").partition(" REMOVE ")
-        for assignment in set_part.split(", "):
-            name, value = assignment.split(" = ")
-            current[names[name]] = copy.deepcopy(values[value])
-        for name in filter(None, remove_part.split(", ")):
-            current.pop(names[name], None)
-        return copy.deepcopy(current)
-
-    def iter_query(
-        self,
-        pk: str,
-        *,
-        index: str | None = None,
-        forward: bool = True,
-        sk_prefix: str = "",
-        limit: int | None = None,
-        **_: Any,
-    ) -> Iterator[Item]:
-        assert index == "gsi1"
-        self.queries.append(pk + (f" {sk_prefix}" if sk_prefix else ""))
-        found = sorted(
-            (i for i in self.items.values() if i.get("gsi1pk") == pk and i["gsi1sk"].startswith(sk_prefix)),
-            key=lambda i: i["gsi1sk"],
-        )
-        found = (found if forward else found[::-1])[:limit]  # DynamoDB stops reading at the Limit
-        self.read.extend(i["id"] for i in found)
-        yield from (copy.deepcopy(i) for i in found)
-
-    def query(self, pk: str, **kwargs: Any) -> list[Item]:
-        return list(self.iter_query(pk, **kwargs))
+def queried(store: FakeStore) -> list[str]:
+    """The partitions (and sort-key prefixes) of GSI1 the Queries asked for."""
+    assert all(q.index == "gsi1" for q in store.queries)
+    return [q.pk + (f" {q.sk_prefix}" if q.sk_prefix else "") for q in store.queries]
 
 
-class Clock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def tick(self, minutes: int = 1) -> None:
-        self.now += timedelta(minutes=minutes)
+def read_ids(store: FakeStore) -> list[str]:
+    """The ids of the tasks the Queries read."""
+    return [pk.removeprefix("TASK#") for pk, _ in store.read]
 
 
 @pytest.fixture
@@ -108,9 +39,9 @@ def store() -> FakeStore:
 
 
 @pytest.fixture
-def clock() -> Clock:
+def clock() -> FixedClock:
     # 2026-11-24 03:00 UTC is still the 23rd in San Diego
-    return Clock(datetime(2026, 11, 24, 3, 0, tzinfo=UTC))
+    return FixedClock(datetime(2026, 11, 24, 3, 0, tzinfo=UTC))
 
 
 def ids() -> Iterator[str]:
@@ -126,12 +57,12 @@ def new_id() -> Any:
     return lambda: next(counter)
 
 
-def make(store: FakeStore, clock: Clock, new_id: Any, **fields: Any) -> dict[str, Any]:
+def make(store: FakeStore, clock: FixedClock, new_id: Any, **fields: Any) -> dict[str, Any]:
     return tasks.create_task(store, "owner@example.com", clock=clock, new_id=new_id, **{"title": "Do it", **fields})
 
 
 # --- creating ------------------------------------------------------------------------------
-def test_a_task_is_created_pending_in_its_column(store: FakeStore, clock: Clock, new_id: Any) -> None:
+def test_a_task_is_created_pending_in_its_column(store: FakeStore, clock: FixedClock, new_id: Any) -> None:
     task = make(store, clock, new_id, title="  Call   the marina ", entity="Queen of San Diego", owner="CEO")
     assert task["id"] == "t001"
     assert task["title"] == "Call the marina"
@@ -143,7 +74,7 @@ def test_a_task_is_created_pending_in_its_column(store: FakeStore, clock: Clock,
     assert item["history"] == [{"at": "2026-11-24T03:00:00+00:00", "by": "owner@example.com", "to": "pending"}]
 
 
-def test_a_report_task_is_created_once_per_source_key(store: FakeStore, clock: Clock, new_id: Any) -> None:
+def test_a_report_task_is_created_once_per_source_key(store: FakeStore, clock: FixedClock, new_id: Any) -> None:
     # Given a report that created a task for its break-even item
     first = make(store, clock, new_id, title="Book 6 charters", source=SOURCE, source_key="cfo/2026-W48/break-even")
     # When the same report runs again (with a reworded title)
@@ -182,7 +113,7 @@ def test_a_report_task_is_created_once_per_source_key(store: FakeStore, clock: C
     ],
 )
 def test_bad_input_is_refused_naming_the_field(
-    store: FakeStore, clock: Clock, new_id: Any, fields: dict[str, Any], field: str
+    store: FakeStore, clock: FixedClock, new_id: Any, fields: dict[str, Any], field: str
 ) -> None:
     with pytest.raises(InvalidInputError) as refused:
         make(store, clock, new_id, **fields)
@@ -196,14 +127,14 @@ def test_an_unknown_status_is_refused() -> None:
     assert refused.value.field == "status"
 
 
-def test_due_dates_accept_a_date_and_empty_means_none(store: FakeStore, clock: Clock, new_id: Any) -> None:
+def test_due_dates_accept_a_date_and_empty_means_none(store: FakeStore, clock: FixedClock, new_id: Any) -> None:
     assert make(store, clock, new_id, due=date(2026, 12, 1))["due"] == "2026-12-01"
     assert make(store, clock, new_id, due="")["due"] is None
     assert make(store, clock, new_id, due=" 2026-12-02 ")["due"] == "2026-12-02"
 
 
 # --- changing ------------------------------------------------------------------------------
-def test_a_move_changes_column_and_records_who_and_when(store: FakeStore, clock: Clock, new_id: Any) -> None:
+def test_a_move_changes_column_and_records_who_and_when(store: FakeStore, clock: FixedClock, new_id: Any) -> None:
     task = make(store, clock, new_id)
     clock.tick(5)
     moved = tasks.update_task(
@@ -221,7 +152,7 @@ def test_a_move_changes_column_and_records_who_and_when(store: FakeStore, clock:
     assert item["gsi1sk"] == "in_review#2026-11-24T03:05:00+00:00#t001"
 
 
-def test_moves_may_skip_ahead_and_go_back(store: FakeStore, clock: Clock, new_id: Any) -> None:
+def test_moves_may_skip_ahead_and_go_back(store: FakeStore, clock: FixedClock, new_id: Any) -> None:
     task = make(store, clock, new_id)
     done = tasks.update_task(store, "a@x.com", task["id"], version=1, changes={"status": "completed"}, clock=clock)
     back = tasks.update_task(store, "a@x.com", task["id"], version=2, changes={"status": "pending"}, clock=clock)
@@ -233,7 +164,7 @@ def test_moves_may_skip_ahead_and_go_back(store: FakeStore, clock: Clock, new_id
     ]
 
 
-def test_a_stale_version_is_refused_and_nothing_changes(store: FakeStore, clock: Clock, new_id: Any) -> None:
+def test_a_stale_version_is_refused_and_nothing_changes(store: FakeStore, clock: FixedClock, new_id: Any) -> None:
     # Given two people read the task at version 1 and the first saves a move
     task = make(store, clock, new_id)
     tasks.update_task(store, "a@x.com", task["id"], version=1, changes={"status": "in_review"}, clock=clock)
@@ -247,7 +178,7 @@ def test_a_stale_version_is_refused_and_nothing_changes(store: FakeStore, clock:
     assert store.items == before
 
 
-def test_a_change_that_loses_the_race_after_reading_is_stale(store: FakeStore, clock: Clock, new_id: Any) -> None:
+def test_a_change_that_loses_the_race_after_reading_is_stale(store: FakeStore, clock: FixedClock, new_id: Any) -> None:
     """The read saw version 1, but someone wrote before our conditional update landed."""
     task = make(store, clock, new_id)
     real_get = store.get
@@ -262,7 +193,7 @@ def test_a_change_that_loses_the_race_after_reading_is_stale(store: FakeStore, c
         tasks.update_task(store, "b@x.com", task["id"], version=1, changes={"status": "completed"}, clock=clock)
 
 
-def test_edits_are_not_history_and_due_can_be_cleared(store: FakeStore, clock: Clock, new_id: Any) -> None:
+def test_edits_are_not_history_and_due_can_be_cleared(store: FakeStore, clock: FixedClock, new_id: Any) -> None:
     task = make(store, clock, new_id, due="2026-12-01", owner="CFO")
     edited = tasks.update_task(
         store, "a@x.com", task["id"], version=1, changes={"due": None, "owner": "", "title": "New"}, clock=clock
@@ -286,7 +217,7 @@ def test_edits_are_not_history_and_due_can_be_cleared(store: FakeStore, clock: C
     ],
 )
 def test_bad_changes_are_refused_naming_the_field(
-    store: FakeStore, clock: Clock, new_id: Any, changes: dict[str, Any], version: Any, field: str
+    store: FakeStore, clock: FixedClock, new_id: Any, changes: dict[str, Any], version: Any, field: str
 ) -> None:
     task = make(store, clock, new_id)
     before = copy.deepcopy(store.items)
@@ -304,7 +235,7 @@ def test_changing_a_missing_task_is_not_found(store: FakeStore) -> None:
 
 
 # --- reading -------------------------------------------------------------------------------
-def test_a_column_lists_only_its_tasks_most_recent_first(store: FakeStore, clock: Clock, new_id: Any) -> None:
+def test_a_column_lists_only_its_tasks_most_recent_first(store: FakeStore, clock: FixedClock, new_id: Any) -> None:
     first = make(store, clock, new_id)
     clock.tick()
     second = make(store, clock, new_id)
@@ -313,18 +244,18 @@ def test_a_column_lists_only_its_tasks_most_recent_first(store: FakeStore, clock
     tasks.update_task(store, "a@x.com", moved["id"], version=1, changes={"status": "completed"}, clock=clock)
     assert [t["id"] for t in tasks.list_tasks(store, "pending", clock=clock)] == [second["id"], first["id"]]
     assert [t["id"] for t in tasks.list_tasks(store, "completed", clock=clock)] == [moved["id"]]
-    assert store.queries[-1] == "TASKS#completed completed#"
+    assert queried(store)[-1] == "TASKS#completed completed#"
     store.queries.clear()
     board = tasks.list_board(store, clock=clock)
     assert {s: len(c) for s, c in board.items()} == {"pending": 2, "in_review": 0, "completed": 1}
     assert [t["id"] for t in board["pending"]] == [second["id"], first["id"]]
     # The board is two Queries: the open columns' shared partition and the completed column
-    assert store.queries == ["TASKS#open", "TASKS#completed completed#"]
+    assert queried(store) == ["TASKS#open", "TASKS#completed completed#"]
     with pytest.raises(InvalidInputError):
         tasks.list_tasks(store, "everything")
 
 
-def test_counts_for_reports_are_open_and_overdue_in_san_diego(store: FakeStore, clock: Clock, new_id: Any) -> None:
+def test_counts_for_reports_are_open_and_overdue_in_san_diego(store: FakeStore, clock: FixedClock, new_id: Any) -> None:
     # Given: one task due yesterday, one due today, one without a date, one late but completed
     make(store, clock, new_id, due="2026-11-22")
     make(store, clock, new_id, due="2026-11-23")
@@ -336,11 +267,11 @@ def test_counts_for_reports_are_open_and_overdue_in_san_diego(store: FakeStore, 
     assert tasks.task_counts(store, clock()) == {"open": 3, "overdue": 1}
     assert tasks.task_counts(store, date(2026, 11, 24)) == {"open": 3, "overdue": 2}
     # And only the open columns were read, in one Query of their shared partition
-    assert set(store.queries) == {"TASKS#open"}
-    assert done["id"] not in store.read
+    assert set(queried(store)) == {"TASKS#open"}
+    assert done["id"] not in read_ids(store)
 
 
-def test_overdue_uses_the_san_diego_date(store: FakeStore, clock: Clock, new_id: Any) -> None:
+def test_overdue_uses_the_san_diego_date(store: FakeStore, clock: FixedClock, new_id: Any) -> None:
     # 03:00 UTC on the 24th is the evening of the 23rd in San Diego: due the 23rd is not late yet
     task = make(store, clock, new_id, due="2026-11-23")
     assert task["overdue"] is False
@@ -348,7 +279,7 @@ def test_overdue_uses_the_san_diego_date(store: FakeStore, clock: Clock, new_id:
 
 
 def test_the_board_reads_every_open_task_but_only_the_latest_completed(
-    store: FakeStore, clock: Clock, new_id: Any
+    store: FakeStore, clock: FixedClock, new_id: Any
 ) -> None:
     # Given 3 pending, 2 in review and 60 completed tasks, completed one a minute apart
     pending = [make(store, clock, new_id)["id"] for _ in range(3)]
@@ -373,11 +304,11 @@ def test_the_board_reads_every_open_task_but_only_the_latest_completed(
     assert [t["id"] for t in board["in_review"]] == review[::-1]
     # And the completed column shows the 50 most recently completed; the 10 oldest were not even read
     assert [t["id"] for t in board["completed"]] == done[::-1][: tasks.BOARD_COMPLETED]
-    assert not set(done[:10]) & set(store.read)
-    assert len(store.queries) == 2
+    assert not set(done[:10]) & set(read_ids(store))
+    assert len(queried(store)) == 2
 
 
-def test_old_column_keys_are_moved_to_the_shared_partition(store: FakeStore, clock: Clock, new_id: Any) -> None:
+def test_old_column_keys_are_moved_to_the_shared_partition(store: FakeStore, clock: FixedClock, new_id: Any) -> None:
     # Given tasks written with the keys of before (one partition per column, no status in the sort key)
     fresh = make(store, clock, new_id)
     old_open = make(store, clock, new_id)

@@ -17,8 +17,8 @@ from quarterdeck import guests, keys
 from quarterdeck.auth import SigningKeys
 from quarterdeck.nudges import NudgeSummary, run_nudges
 from quarterdeck.waiver_copies import owed_copies
+from tests.unit.fakes import FakeDocuments, FakeMailer, FakeStore, FixedClock
 from tests.unit.test_guests import NOW, SETTINGS, add, sign
-from tests.unit.test_guests_fakes import FakeDocuments, FakeMailer, FakeStore, FixedClock
 
 ROOT = Path(__file__).resolve().parents[2]
 
