@@ -173,7 +173,7 @@ class SendPacer:
                 if self._last is None:
                     break
                 turn = max(self._last, self._answered or self._last) + self.interval
-                if now >= turn - 1e-9:  # (a clock's rounding must not spin on a nanosecond)
+                if now >= turn - 1e-9:  # (a clock's rounding error must not make it spin)
                     break
                 self._sleep(turn - now)  # an answer that comes in meanwhile moves the turn on
             self._last = now
