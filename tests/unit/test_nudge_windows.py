@@ -13,6 +13,7 @@ from quarterdeck.nudges import (
     SailSnapshot,
     due_nudges,
     is_quiet,
+    may_owe_nudges,
 )
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -120,3 +121,17 @@ def test_quiet_hours_are_nine_at_night_to_eight_in_the_morning() -> None:
     assert is_quiet(at("2026-06-21T07:59:00"))
     assert not is_quiet(at("2026-06-21T08:00:00"))
     assert not is_quiet(at("2026-06-21T20:59:00"))
+
+
+def test_the_index_item_alone_tells_when_no_nudge_can_be_due() -> None:
+    # Given a sail with something owed of every kind (open slot, unsigned guest, open checklist)
+    # When the run looks at it every hour of the ten days before it departs, and as it departs
+    the_sail = sail()
+    hours = [at(f"2026-06-{day:02d}T{hour:02d}:30:00") for day in range(11, 22) for hour in range(24)]
+    # Then the index item says "maybe" exactly when due_nudges owes something, so skipping the
+    # partition's read when it says "no" never loses a nudge
+    for moment in hours:
+        owed = bool(due_nudges(the_sail, moment, ADMINS))
+        assert may_owe_nudges(the_sail.meta, moment) == owed, moment
+    # And a cancelled sail is never read
+    assert not may_owe_nudges(sail(status="cancelled").meta, at("2026-06-20T12:00:00"))

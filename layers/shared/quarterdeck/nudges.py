@@ -116,6 +116,24 @@ def is_quiet(local_now: datetime) -> bool:
     return local_now.hour >= QUIET_FROM_HOUR or local_now.hour < QUIET_UNTIL_HOUR
 
 
+def may_owe_nudges(meta: Item, local_now: datetime) -> bool:
+    """Whether any nudge window of this sail is open now, from its index item alone: when none
+    is, `due_nudges` owes nothing whatever its partition holds, so the run does not read it
+    (most hourly runs read no partition at all)."""
+    if meta.get("status", "scheduled") != "scheduled":
+        return False
+    departure = datetime.fromisoformat(str(meta["departure"]))
+    if local_now >= departure:
+        return False
+    days_until = (date.fromisoformat(str(meta["date"])) - local_now.date()).days
+    return (
+        days_until in UNFILLED_DAYS
+        or days_until in WAIVER_DAYS
+        or departure - CHECKLIST_LEAD <= local_now
+        or (days_until == 0 and local_now.hour >= DAY_OF_HOUR)
+    )
+
+
 def due_nudges(sail: SailSnapshot, local_now: datetime, admins: Iterable[str]) -> list[Nudge]:
     """Which nudges this sail owes right now (before quiet hours and once-only are applied)."""
     if sail.meta.get("status", "scheduled") != "scheduled":
@@ -304,6 +322,8 @@ def run_nudges(
     # failed is not claimed (or its claim is freed), so the next run sends it.
     for meta in upcoming_sails(store, local_now.date()):
         summary.sails += 1
+        if not may_owe_nudges(meta, local_now):
+            continue
         try:
             sail = SailSnapshot.from_items(load_sail(store, str(meta["id"])))
             due = due_nudges(sail, local_now, admins)
