@@ -45,8 +45,13 @@ def session() -> Any:
 
 @cache
 def client(service: str, region: str | None = None) -> Any:
+    return new_client(service, region, _config())
+
+
+def new_client(service: str, region: str | None, config: Config) -> Any:
+    """A client of the process's session with a configuration of its own (not cached here)."""
     with _creating:
-        return session().client(service, region_name=region, config=_config())
+        return session().client(service, region_name=region, config=config)
 
 
 def reset_clients() -> None:

@@ -62,8 +62,7 @@ def _client(service: str, region: str | None, endpoint: str) -> Any:
     # session, which already holds the endpoint and partition data (a session of our own
     # would read them again: tens of milliseconds of a cold start).
     config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=3, read_timeout=10)
-    with clients._creating:  # a session makes clients in one thread at a time
-        return clients.session().client(service, region_name=region, config=config)
+    return clients.new_client(service, region, config)
 
 
 def source_client(service: str, region: str | None = None) -> Any:
