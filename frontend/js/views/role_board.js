@@ -35,12 +35,20 @@ function InviteForm({ slot, busy, error, onInvite, onAssign }) {
   // The API names the field `email`; this form's input is the one for this slot.
   const fieldError = error && error.field === 'email' ? { message: error.message, field: name } : null;
 
+  // Whether the form is open right now (state lags a render behind): a focus hand-back that
+  // comes after the form was opened again must not take the focus from its email field.
+  const isOpen = useRef(false);
   useEffect(() => { if (open && input.current) input.current.focus(); }, [open]);
 
+  const openForm = () => {
+    isOpen.current = true;
+    setOpen(true);
+  };
   const close = () => {
+    isOpen.current = false;
     setOpen(false);
     // The button is still there while the slot is open (an assignment removes it with the form).
-    setTimeout(() => { if (toggle.current) toggle.current.focus(); }, 0);
+    setTimeout(() => { if (!isOpen.current && toggle.current) toggle.current.focus(); }, 0);
   };
   const send = async (action) => {
     const done = await action(email.trim());
@@ -63,7 +71,7 @@ function InviteForm({ slot, busy, error, onInvite, onAssign }) {
   return html`
     <div class="role-invite-toggle">
       <button type="button" ref=${toggle} id=${domId('invite-toggle', slot)} aria-expanded=${open ? 'true' : 'false'}
-        aria-controls=${formId} onClick=${() => (open ? close() : setOpen(true))}
+        aria-controls=${formId} onClick=${() => (open ? close() : openForm())}
         >Invite…<span class="visually-hidden"> for ${label}</span></button>
     </div>
     <form class="role-invite" id=${formId} hidden=${!open} onSubmit=${submit} onKeyDown=${keyDown} noValidate>
@@ -159,8 +167,9 @@ export function RoleBoard({ sail, session, query = {}, onChange }) {
     setDone(null);
     try {
       await post(`/sails/${encodeURIComponent(sail.id)}/roles/${encodeURIComponent(slot)}/${action}`, body);
-      setDone(message);
       if (onChange) await onChange();
+      // Said once the board shows the new state (and the invite form has folded).
+      setDone(message);
       return true;
     } catch (failure) {
       setError({ slot, failure });
