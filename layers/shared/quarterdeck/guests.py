@@ -460,7 +460,9 @@ def resend_waiver_link(
             names={"#status": "status"},
             values={":on_hold": ON_HOLD},
         ),
-        history_write(sail_id, actor_email, "waiver_link_sent", {"guest_id": guest_id}, clock=clock),
+        # "issued", not "sent": the transaction commits before the mail goes out, and a failed
+        # send answers 503 (the admin resends) with this entry already written.
+        history_write(sail_id, actor_email, "waiver_link_issued", {"guest_id": guest_id}, clock=clock),
     ]
     try:
         store.transact([*writes, *issued.writes])
