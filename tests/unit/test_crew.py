@@ -41,16 +41,6 @@ def clock() -> datetime:
 
 
 @pytest.fixture
-def store() -> FakeStore:
-    return FakeStore()
-
-
-@pytest.fixture
-def mailer() -> FakeMailer:
-    return FakeMailer()
-
-
-@pytest.fixture
 def sail_id(store: FakeStore) -> str:
     """A sail on 2026-06-21 with captain, crew-1 and crew-2 open, made by the sails domain itself."""
     created = sails.create_sail(

@@ -22,11 +22,6 @@ from tests.unit.fakes import (
 )
 
 
-@pytest.fixture
-def store() -> FakeStore:
-    return FakeStore()
-
-
 # --- conditions ------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("condition", "item", "expected"),

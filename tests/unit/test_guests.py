@@ -31,21 +31,6 @@ NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def store() -> FakeStore:
-    return FakeStore()
-
-
-@pytest.fixture
-def mailer() -> FakeMailer:
-    return FakeMailer()
-
-
-@pytest.fixture
-def documents() -> FakeDocuments:
-    return FakeDocuments()
-
-
-@pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(NOW)
 

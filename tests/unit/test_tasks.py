@@ -34,11 +34,6 @@ def read_ids(store: FakeStore) -> list[str]:
 
 
 @pytest.fixture
-def store() -> FakeStore:
-    return FakeStore()
-
-
-@pytest.fixture
 def clock() -> FixedClock:
     # 2026-11-24 03:00 UTC is still the 23rd in San Diego
     return FixedClock(datetime(2026, 11, 24, 3, 0, tzinfo=UTC))

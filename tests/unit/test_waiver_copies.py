@@ -24,21 +24,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def store() -> FakeStore:
-    return FakeStore()
-
-
-@pytest.fixture
-def mailer() -> FakeMailer:
-    return FakeMailer()
-
-
-@pytest.fixture
-def documents() -> FakeDocuments:
-    return FakeDocuments()
-
-
-@pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(NOW)
 
