@@ -136,13 +136,10 @@ def may_owe_nudges(meta: Item, local_now: datetime) -> bool:
 
 def due_nudges(sail: SailSnapshot, local_now: datetime, admins: Iterable[str]) -> list[Nudge]:
     """Which nudges this sail owes right now (before quiet hours and once-only are applied)."""
-    if sail.meta.get("status", "scheduled") != "scheduled":
+    if not may_owe_nudges(sail.meta, local_now):
         return []
-    sail_date = date.fromisoformat(str(sail.meta["date"]))
-    days_until = (sail_date - local_now.date()).days
+    days_until = (date.fromisoformat(str(sail.meta["date"])) - local_now.date()).days
     departure = sail.departure()
-    if local_now >= departure:
-        return []
     sail_id = sail.sail_id
     admins = sorted(admins)
     due: list[Nudge] = []
