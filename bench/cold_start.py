@@ -46,13 +46,14 @@ class Kind:
         return self.event_for(sample) if self.event_for else self.event
 
 
-def _filled_sail_page_event(ctx: Any, directory: Path) -> Path | None:
-    template = ctx.root / "events" / "api_sail_page.json"
+def _filled_api_event(ctx: Any, directory: Path, name: str) -> Path | None:
+    """events/<name> with the seeded sail's id and a crew member's token filled in."""
+    template = ctx.root / "events" / name
     if not template.exists():
         return None
     text = template.read_text(encoding="utf-8")
     text = text.replace("SAIL_ID", ctx.seeded.page_sail).replace("TOKEN", ctx.seeded.tokens["crew"])
-    target = directory / "api_sail_page.json"
+    target = directory / name
     target.write_text(text, encoding="utf-8")
     return target
 
@@ -84,8 +85,16 @@ def kinds(ctx: Any, directory: Path) -> list[Kind]:
             "ApiFunction",
             "api_handler",
             "api",
-            _filled_sail_page_event(ctx, directory),
+            _filled_api_event(ctx, directory, "api_sail_page.json"),
             1.5,
+        ),
+        Kind(
+            "ApiFunction, GET /api/sails (crew; a query: the validated table)",
+            "ApiFunction",
+            "api_handler",
+            "api",
+            _filled_api_event(ctx, directory, "api_sail_list.json"),
+            None,
         ),
         Kind(
             "NudgeFunction, hourly run", "NudgeFunction", "nudge_handler", "nudges", events / "nudge_hourly.json", 1.4

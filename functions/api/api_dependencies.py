@@ -6,10 +6,10 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from quarterdeck.auth import SigningKeys, load_signing_keys
-from quarterdeck.mail import MailSender, default_mail_sender
 from quarterdeck.store import Store
 
 if TYPE_CHECKING:
+    from quarterdeck.mail import MailSender
     from quarterdeck.reports.send_queue import ReportSendQueue
 
 _installed_report_queue: ReportSendQueue | None = None
@@ -21,6 +21,8 @@ def store() -> Store:
 
 
 def mailer() -> MailSender:
+    from quarterdeck.mail import default_mail_sender  # not every route mails: the sail page never loads SES
+
     return default_mail_sender()
 
 
@@ -51,6 +53,8 @@ def install_report_queue(queue: ReportSendQueue | None) -> None:
 
 def reset() -> None:
     """Forget cached adapters (tests that change settings)."""
+    from quarterdeck.mail import default_mail_sender
+
     store.cache_clear()
     default_mail_sender.cache_clear()
     _lambda_report_queue.cache_clear()

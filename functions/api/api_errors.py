@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from api_access import cross_site_refusal
 from api_responses import error_response
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -45,7 +47,13 @@ def _field_of(location: tuple[object, ...]) -> str | None:
     return ".".join(names) or (str(location[0]) if location else None)
 
 
-def register_error_handlers(app: APIGatewayHttpResolver) -> None:
+def no_route(error: Exception) -> Response:
+    return error_response(404, "no_route", "There is no such API route.")
+
+
+def register_error_handlers(app: APIGatewayHttpResolver, *, not_found: Callable[[Exception], Response]) -> None:
+    """The error handlers of one resolver; `not_found` answers a request it has no route for."""
+
     @app.exception_handler(QuarterdeckError)
     def domain_error(error: QuarterdeckError) -> Response:
         status = status_for(error)
@@ -99,6 +107,4 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
             return error_response(422, "invalid_input", "The request body is not valid JSON.", "body")
         return unexpected(error)
 
-    @app.not_found
-    def no_route(error: Exception) -> Response:
-        return error_response(404, "no_route", "There is no such API route.")
+    app.not_found(not_found)

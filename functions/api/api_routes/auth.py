@@ -1,4 +1,4 @@
-"""Sign-in with magic links, sign-out, and who am I."""
+"""Sign-in with magic links and sign-out. (Who am I is in api_reads.)"""
 
 from __future__ import annotations
 
@@ -81,12 +81,3 @@ def magic(body: Annotated[MagicCodeRequest, Body()]) -> Response[Any]:
 def logout() -> Response[Any]:
     end_session(store(), caller(router))
     return json_response(200, {"status": "signed out"}, cookies=[_session_cookie("", 0)])
-
-
-@router.get("/api/me", summary="Who am I", tags=["auth"], middlewares=[MEMBER])
-def me() -> dict[str, Any]:
-    who = caller(router)
-    answer: dict[str, Any] = {"email": who.email, "role": who.role}
-    if who.is_guest:
-        answer.update(sail_id=who.sail_id, guest_id=who.guest_id)
-    return answer

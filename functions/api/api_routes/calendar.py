@@ -1,4 +1,5 @@
-"""Private calendar feeds: a person's secret feed URL (issue, look, revoke) and the feed itself."""
+"""Private calendar feeds: issue and revoke a person's secret feed URL (api_reads has the
+status and the feed)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from typing import Any
 
 from api_access import MEMBER, caller
 from api_dependencies import store
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from quarterdeck import calendar_feed
@@ -25,38 +25,9 @@ def new_calendar_token() -> dict[str, Any]:
     return calendar_feed.issue_calendar_token(store(), who.email, guest_sail_id=who.sail_id if who.is_guest else None)
 
 
-@router.get(
-    "/api/calendar/token", summary="Whether a private calendar URL is active", tags=["calendar"], middlewares=[MEMBER]
-)
-def calendar_token_status() -> dict[str, Any]:
-    return calendar_feed.calendar_token_status(store(), caller(router).email)
-
-
 @router.delete(
     "/api/calendar/token", summary="Revoke the private calendar URL", tags=["calendar"], middlewares=[MEMBER]
 )
 def revoke_calendar_token() -> dict[str, Any]:
     calendar_feed.revoke_calendar_token(store(), caller(router).email)
     return {"active": False}
-
-
-@router.get(
-    "/api/calendar/<feed>",
-    summary="A person's sails as iCalendar (the secret is the URL)",
-    tags=["calendar"],
-    responses={
-        200: {"description": "iCalendar (RFC 5545)", "content": {"text/calendar": {"schema": {"type": "string"}}}},
-    },
-)
-def calendar(feed: str) -> Response[Any]:
-    text = calendar_feed.calendar_for_feed(store(), feed)
-    return Response(
-        status_code=200,
-        content_type="text/calendar; charset=utf-8",
-        body=text,
-        headers={
-            "Cache-Control": "private, max-age=300",
-            "Content-Disposition": 'inline; filename="quarterdeck-sails.ics"',
-            "Referrer-Policy": "no-referrer",
-        },
-    )

@@ -1,11 +1,11 @@
-"""Guests and waivers: admins add guests and resend waiver links; a guest reads and signs its
-own waiver; crew read the manifest for check-in at the dock."""
+"""Guests and waivers: admins add guests and resend waiver links; a guest signs its own waiver.
+(The manifest, a guest's record and the waiver text are in api_reads.)"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from api_access import ADMIN, CREW, GUEST, caller
+from api_access import ADMIN, GUEST, caller
 from api_dependencies import mailer, store
 from api_responses import json_response
 from aws_lambda_powertools.event_handler import Response
@@ -48,16 +48,6 @@ def add_guest(sail_id: str, body: Annotated[NewGuestRequest, Body()]) -> Respons
     return json_response(201, answer)
 
 
-@router.get(
-    "/api/sails/<sail_id>/guests",
-    summary="The sail's guest manifest (status, party size, signed time)",
-    tags=["guests"],
-    middlewares=[CREW],
-)
-def manifest(sail_id: str) -> dict[str, Any]:
-    return guests.list_guests(store(), sail_id, contact=caller(router).is_admin)
-
-
 @router.post(
     "/api/sails/<sail_id>/guests/<guest_id>/resend",
     summary="Email a fresh waiver link to a guest who has not signed",
@@ -66,21 +56,6 @@ def manifest(sail_id: str) -> dict[str, Any]:
 )
 def resend(sail_id: str, guest_id: str) -> dict[str, Any]:
     return guests.resend_waiver_link(store(), mailer(), caller(router).email, sail_id, guest_id)
-
-
-@router.get(
-    "/api/sails/<sail_id>/guests/<guest_id>",
-    summary="One guest with its sail's date and times and its signature",
-    tags=["guests"],
-    middlewares=[GUEST],
-)
-def guest_record(sail_id: str, guest_id: str) -> dict[str, Any]:
-    return guests.get_guest_record(store(), sail_id, guest_id)
-
-
-@router.get("/api/waiver", summary="The current waiver text, version and SHA-256", tags=["guests"], middlewares=[GUEST])
-def current_waiver() -> dict[str, Any]:
-    return guests.waiver_view(guests.load_waiver())
 
 
 @router.post(

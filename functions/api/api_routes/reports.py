@@ -1,7 +1,7 @@
-"""Routes of the reports area (admin only): list the kinds and their last runs, preview any
-report rendered, send one now (handed to ReportFunction: 202 at once; the run shows in the
-list when recorded). The domain (quarterdeck.reports) loads on first use, so the API's cold
-start does not pay for jinja2 or the strategies."""
+"""Routes of the reports area (admin only): preview any report rendered, send one now (handed
+to ReportFunction: 202 at once; the run shows in the list, in api_reads, when recorded). The
+domain (quarterdeck.reports) loads on first use, so the API's cold start does not pay for
+jinja2 or the strategies."""
 
 from __future__ import annotations
 
@@ -29,13 +29,6 @@ class SendBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     force: bool = False
     period: str | None = Field(default=None, max_length=8, pattern=PERIOD)
-
-
-@router.get("/api/reports", middlewares=[ADMIN], summary="Report kinds with their last run", tags=["reports"])
-def list_report_kinds() -> dict[str, Any]:
-    from quarterdeck.reports.dispatch import list_reports
-
-    return {"reports": list_reports(store())}
 
 
 @router.post(

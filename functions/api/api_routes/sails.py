@@ -1,10 +1,11 @@
-"""Sails: list, create, read, edit, cancel; their checklists; the sunset preview."""
+"""Sails: list, create, edit, cancel; their checklists; the sunset preview. (A sail's page is
+in api_reads.)"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from api_access import ADMIN, CREW, MEMBER, caller
+from api_access import ADMIN, CREW, caller
 from api_dependencies import mailer, store
 from api_responses import json_response
 from aws_lambda_powertools.event_handler import Response
@@ -78,13 +79,6 @@ def create_sail(body: Annotated[NewSailRequest, Body()]) -> Response[Any]:
 @router.get("/api/sun", summary="Sunset and sail times for a date (preview)", tags=["sails"], middlewares=[CREW])
 def sun_preview(day: Annotated[str, Query(alias="date")]) -> dict[str, Any]:
     return sail_times(calendar_date(day)).as_dict()
-
-
-@router.get(
-    "/api/sails/<sail_id>", summary="A sail with roles, checklists, guests", tags=["sails"], middlewares=[MEMBER]
-)
-def get_sail(sail_id: str) -> dict[str, Any]:
-    return sails.get_sail(store(), sail_id, caller(router))
 
 
 @router.patch(

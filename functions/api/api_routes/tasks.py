@@ -1,4 +1,5 @@
-"""The progress dashboard's cards: list a column (or the board), add a task, edit or move one."""
+"""The progress dashboard's cards: list a column (or the board), add a task, edit or move one.
+(One task with its history is in api_reads.)"""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from quarterdeck.tasks import (
     BOARD_COMPLETED,
     create_task,
-    get_task,
     list_board,
     list_tasks,
     san_diego_today,
@@ -91,11 +91,6 @@ def tasks_by_status(status: Annotated[str | None, Query(max_length=40)] = None) 
 def add_task(body: Annotated[NewTask, Body()]) -> Response[Any]:
     task = create_task(store(), caller(router).email, **body.model_dump())
     return json_response(201, task)
-
-
-@router.get("/api/tasks/<task_id>", summary="One task with its history", tags=["tasks"], middlewares=[ADMIN])
-def one_task(task_id: str) -> dict[str, Any]:
-    return get_task(store(), task_id)
 
 
 @router.patch("/api/tasks/<task_id>", summary="Edit or move a task (409 if stale)", tags=["tasks"], middlewares=[ADMIN])

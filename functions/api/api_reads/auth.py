@@ -1,0 +1,19 @@
+"""Who am I."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api_access import MEMBER, caller
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+router = APIGatewayHttpRouter()
+
+
+@router.get("/api/me", summary="Who am I", tags=["auth"], middlewares=[MEMBER])
+def me() -> dict[str, Any]:
+    who = caller(router)
+    answer: dict[str, Any] = {"email": who.email, "role": who.role}
+    if who.is_guest:
+        answer.update(sail_id=who.sail_id, guest_id=who.guest_id)
+    return answer

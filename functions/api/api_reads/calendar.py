@@ -1,0 +1,43 @@
+"""Private calendar feeds: whether a person's secret feed URL is active, and the feed itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api_access import MEMBER, caller
+from api_dependencies import store
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+from quarterdeck import calendar_feed
+
+router = APIGatewayHttpRouter()
+
+
+@router.get(
+    "/api/calendar/token", summary="Whether a private calendar URL is active", tags=["calendar"], middlewares=[MEMBER]
+)
+def calendar_token_status() -> dict[str, Any]:
+    return calendar_feed.calendar_token_status(store(), caller(router).email)
+
+
+@router.get(
+    "/api/calendar/<feed>",
+    summary="A person's sails as iCalendar (the secret is the URL)",
+    tags=["calendar"],
+    responses={
+        200: {"description": "iCalendar (RFC 5545)", "content": {"text/calendar": {"schema": {"type": "string"}}}},
+    },
+)
+def calendar(feed: str) -> Response[Any]:
+    text = calendar_feed.calendar_for_feed(store(), feed)
+    return Response(
+        status_code=200,
+        content_type="text/calendar; charset=utf-8",
+        body=text,
+        headers={
+            "Cache-Control": "private, max-age=300",
+            "Content-Disposition": 'inline; filename="quarterdeck-sails.ics"',
+            "Referrer-Policy": "no-referrer",
+        },
+    )

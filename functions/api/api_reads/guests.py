@@ -1,0 +1,39 @@
+"""Guests and waivers, read: crew read the manifest for check-in at the dock; a guest reads its
+own record and the waiver it is asked to sign."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api_access import CREW, GUEST, caller
+from api_dependencies import store
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+from quarterdeck import guests
+
+router = APIGatewayHttpRouter()
+
+
+@router.get(
+    "/api/sails/<sail_id>/guests",
+    summary="The sail's guest manifest (status, party size, signed time)",
+    tags=["guests"],
+    middlewares=[CREW],
+)
+def manifest(sail_id: str) -> dict[str, Any]:
+    return guests.list_guests(store(), sail_id, contact=caller(router).is_admin)
+
+
+@router.get(
+    "/api/sails/<sail_id>/guests/<guest_id>",
+    summary="One guest with its sail's date and times and its signature",
+    tags=["guests"],
+    middlewares=[GUEST],
+)
+def guest_record(sail_id: str, guest_id: str) -> dict[str, Any]:
+    return guests.get_guest_record(store(), sail_id, guest_id)
+
+
+@router.get("/api/waiver", summary="The current waiver text, version and SHA-256", tags=["guests"], middlewares=[GUEST])
+def current_waiver() -> dict[str, Any]:
+    return guests.waiver_view(guests.load_waiver())

@@ -1,0 +1,19 @@
+"""The reports area, read (admin only): the kinds and their last runs. The domain
+(quarterdeck.reports) loads on first use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api_access import ADMIN
+from api_dependencies import store
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+router = APIGatewayHttpRouter()
+
+
+@router.get("/api/reports", middlewares=[ADMIN], summary="Report kinds with their last run", tags=["reports"])
+def list_report_kinds() -> dict[str, Any]:
+    from quarterdeck.reports.dispatch import list_reports
+
+    return {"reports": list_reports(store())}

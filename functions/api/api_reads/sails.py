@@ -1,0 +1,20 @@
+"""A sail's page: the sail with its roles, checklists and guests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api_access import MEMBER, caller
+from api_dependencies import store
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+from quarterdeck import sails
+
+router = APIGatewayHttpRouter()
+
+
+@router.get(
+    "/api/sails/<sail_id>", summary="A sail with roles, checklists, guests", tags=["sails"], middlewares=[MEMBER]
+)
+def get_sail(sail_id: str) -> dict[str, Any]:
+    return sails.get_sail(store(), sail_id, caller(router))

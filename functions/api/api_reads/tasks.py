@@ -1,0 +1,18 @@
+"""One task of the progress dashboard, with its history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api_access import ADMIN
+from api_dependencies import store
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+from quarterdeck.tasks import get_task
+
+router = APIGatewayHttpRouter()
+
+
+@router.get("/api/tasks/<task_id>", summary="One task with its history", tags=["tasks"], middlewares=[ADMIN])
+def one_task(task_id: str) -> dict[str, Any]:
+    return get_task(store(), task_id)
