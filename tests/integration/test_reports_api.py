@@ -6,6 +6,7 @@ background thread (local/report_queue.py), and the run shows in GET /api/reports
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Any
@@ -166,6 +167,35 @@ def test_send_now_that_cannot_be_handed_over_is_503_and_claims_nothing(stack: Lo
     # And trying again once the hand-off works sends it
     assert admin.post("/api/reports/ceo/send", {"period": period}).status_code == 202
     assert last_run_when_recorded(admin, "ceo", period)["status"] == "sent"
+
+
+def test_send_now_that_cannot_build_the_report_shows_why_on_the_page(stack: LocalStack, admin: ApiClient) -> None:
+    from quarterdeck.config import get_settings
+    from quarterdeck.reports.runs import period_runs
+    from quarterdeck.store import Store
+
+    period = "2031-W25"
+    before = len(outbox(stack))
+    # Given the data bucket has no portfolio file where the report function looks
+    os.environ["PORTFOLIO_KEY"] = "missing/portfolio.toml"
+    get_settings.cache_clear()
+    try:
+        # When the admin sends the CMO report now
+        answer = admin.post("/api/reports/cmo/send", {"period": period})
+        assert answer.status_code == 202, answer.text
+        # Then the page's list shows the run failed, saying why (as the page polls it)
+        run = last_run_when_recorded(admin, "cmo", period)
+        assert stack.reports.wait_idle(30)
+    finally:
+        os.environ["PORTFOLIO_KEY"] = "portfolio.toml"
+        get_settings.cache_clear()
+    assert run["status"] == "failed" and "does not exist" in run["error"], run
+    # And nothing was claimed or sent, so sending again once the file is back just works
+    assert period_runs(Store(), "cmo", period) == []
+    assert len(outbox(stack)) == before
+    assert admin.post("/api/reports/cmo/send", {"period": period}).status_code == 202
+    assert stack.reports.wait_idle(30)
+    assert last_run_when_recorded(admin, "cmo", period)["status"] == "sent"
 
 
 def test_send_refuses_an_unknown_kind_and_a_bad_period(admin: ApiClient) -> None:

@@ -30,6 +30,7 @@ from quarterdeck.reports.runs import (
     last_runs,
     mark_failed,
     mark_sent,
+    record_refusal,
     sent_runs,
     why_all_skipped,
 )
@@ -193,6 +194,7 @@ def run_reports(
     (one Query each; worth it for a schedule's repeated events). Send-now turns it off: its
     one claim refuses a report already sent by itself."""
     settings = settings or get_settings()
+    store = store or Store()
     chosen = selected_kinds(kinds)
     order, total = list(chosen), len(chosen)
     fixed_period = parse_period(period) if period else None
@@ -208,11 +210,12 @@ def run_reports(
     def fail_all(error: QuarterdeckError) -> Summary:
         for kind in chosen:
             finish(Outcome(kind, periods[kind].label, FAILED, reason=error.message, error=error))
+            if not dry_run:
+                _note_refusal(store, kind, periods[kind].label, error.message, clock)
         logger.error("report run refused", extra={"reason": error.message})
         summary.outcomes.sort(key=lambda o: order.index(o.kind))
         return summary
 
-    store = store or Store()
     # Reports already sent for their period are skipped before anything else loads: one
     # BatchGetItem, so a retried or repeated schedule event costs next to nothing.
     if not dry_run and not force and check_sent_first:
@@ -262,6 +265,14 @@ def run_reports(
     summary.outcomes.sort(key=lambda o: order.index(o.kind))  # the table lists the kinds in order
     logger.info("report run finished", extra=summary.as_dict())
     return summary
+
+
+def _note_refusal(store: Store, kind: str, period: str, reason: str, clock: Clock) -> None:
+    """Show the refusal on the reports page; best effort (the run has failed either way)."""
+    try:
+        record_refusal(store, kind, period, reason, clock())
+    except Exception:
+        logger.exception("could not note the refused report on its summary", extra={"kind": kind})
 
 
 def _check_recipients(settings: Settings) -> None:

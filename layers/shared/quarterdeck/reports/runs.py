@@ -137,6 +137,7 @@ def claim_run(
 
 
 DELIVERY = "to#"  # a summary item's attribute per recipient: `to#<recipient>`
+REFUSED = "refused"  # a summary item's attribute: the latest run that failed before any claim
 
 
 def _summary_write(claim: Claim, view: dict[str, Any], now: datetime) -> Write:
@@ -308,12 +309,40 @@ def run_view(item: Item) -> dict[str, Any]:
     }
 
 
+def record_refusal(store: Store, kind: str, period: str, reason: str, now: datetime) -> None:
+    """Note on the kind's summary that a run failed before it claimed anything (no portfolio
+    file, an unverified sender, no owner address), so the reports page says why nothing was
+    sent: a send-now's outcome is otherwise only in ReportFunction's log. No run item is
+    written (there is nothing to retry but the cause), and no delivery's view is touched."""
+    pk, sk = keys.report_latest(kind)
+    view = {
+        "period": period,
+        "recipient": None,
+        "status": FAILED,
+        "message_id": None,
+        "sent_at": None,
+        "updated_at": iso(now),
+        "sends": 0,
+        "error": reason[:500],
+    }
+    store.update(
+        pk,
+        sk,
+        "SET #type = :type, #kind = :kind, #updated_at = :at, #refused = :view",
+        names=_names("type", "kind", "updated_at", REFUSED),
+        values={":type": "report_latest", ":kind": kind, ":at": iso(now), ":view": view},
+    )
+
+
 def _latest_view(summary: Item) -> dict[str, Any] | None:
-    """The kind's most recently changed delivery, with every recorded delivery of its period."""
+    """The kind's most recently changed delivery (or refusal), with every recorded delivery of
+    its period."""
     deliveries = [value for name, value in summary.items() if name.startswith(DELIVERY) and isinstance(value, dict)]
-    if not deliveries:
+    refused = summary.get(REFUSED)
+    candidates = [*deliveries, refused] if isinstance(refused, dict) else deliveries
+    if not candidates:
         return None
-    latest = max(deliveries, key=lambda d: str(d.get("updated_at", "")))
+    latest = max(candidates, key=lambda d: str(d.get("updated_at", "")))
     same = [d for d in deliveries if d.get("period") == latest.get("period")]
     view = run_view(latest)
     view["deliveries"] = [run_view(d) for d in sorted(same, key=lambda d: str(d.get("recipient", "")))]
