@@ -49,6 +49,7 @@ def local_environment(moto_url: str, app_url: str) -> dict[str, str]:
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
+        "PYDANTIC_DISABLE_PLUGINS": "__all__",  # as template.yaml: no plugins to look for
         # moto can take seconds under a full test run; a 10 s timeout would make botocore
         # retry writes that already happened.
         "QUARTERDECK_READ_TIMEOUT": "120",
