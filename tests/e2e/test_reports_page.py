@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -69,6 +71,38 @@ def test_admin_lists_previews_and_sends_a_report(stack: LocalStack, page: Page) 
     assert len(outbox(stack)[before:]) == 2
     expect(card).to_contain_text("sent")
     assert_accessible(page)
+
+
+def test_a_send_that_cannot_build_the_report_says_why(stack: LocalStack, page: Page) -> None:
+    from quarterdeck.config import get_settings
+
+    open_reports_as_admin(page, stack)
+    card = page.locator("li.report-card").filter(has=page.get_by_role("heading", name="CMO report"))
+    # Given the report function will find no portfolio file in the data bucket
+    os.environ["PORTFOLIO_KEY"] = "missing/portfolio.toml"
+    get_settings.cache_clear()
+    try:
+        # When the admin sends the CMO report now
+        page.get_by_role("button", name="Send CMO report now").click()
+        send_anyway = page.get_by_role("button", name="Send again anyway")
+        expect(page.get_by_role("status").or_(send_anyway).first).to_be_visible()  # queued, or sent before
+        if send_anyway.is_visible():  # sent earlier in this test run: force it
+            page.once("dialog", lambda dialog: dialog.accept())
+            send_anyway.click()
+        # Then, once the report function has given up, the page says it was not sent and why
+        alert = page.get_by_role("alert")
+        expect(alert).to_contain_text("The CMO report for", timeout=60_000)
+        expect(alert).to_contain_text("was not sent")
+        expect(alert).to_contain_text("does not exist")
+        # And the card shows the failed attempt with its reason, the button ready for another try
+        expect(card).to_contain_text("failed")
+        expect(card).to_contain_text("does not exist")
+        expect(page.get_by_role("button", name="Send CMO report now")).to_be_enabled()
+        assert_accessible(page)
+    finally:
+        assert stack.reports.wait_idle(30)
+        os.environ["PORTFOLIO_KEY"] = "portfolio.toml"
+        get_settings.cache_clear()
 
 
 def test_a_task_link_opens_the_preview_of_its_report(stack: LocalStack, page: Page) -> None:
