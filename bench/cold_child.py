@@ -1,12 +1,14 @@
 """One cold start in a fresh process (run by bench.cold_start as a script; never imported).
 
     python bench/cold_child.py baseline
+    python bench/cold_child.py clients:dynamodb,secretsmanager
     python bench/cold_child.py <handler module> <event.json>
 
 Times, from just after the interpreter is up: importing the handler module (Lambda's init
 phase) and serving the first event (the first invoke). The baseline imports boto3 and
-creates one DynamoDB client. While the first event is served, the time spent inside AWS
-SDK calls (waiting on the emulator, mostly) is summed too. Prints one line
+creates one DynamoDB client; a `clients:` baseline creates the clients a function makes.
+While the first event is served, the time spent inside AWS SDK calls (waiting on the
+emulator, mostly) is summed too. Prints one line
 `BENCH_RESULT {json}` (the handler may log to stdout too).
 """
 
@@ -49,7 +51,8 @@ def _count_aws_time() -> None:
 def main() -> None:
     kind = sys.argv[1]
     event = None
-    if kind != "baseline":
+    clients = kind.removeprefix("clients:").split(",") if kind.startswith("clients:") else None
+    if kind != "baseline" and clients is None:
         with open(sys.argv[2], encoding="utf-8") as handle:
             event = json.load(handle)
     start = time.perf_counter()
@@ -57,6 +60,13 @@ def main() -> None:
         import boto3
 
         boto3.client("dynamodb")
+        imported = served = time.perf_counter()
+        status = "ok"
+    elif clients is not None:
+        import boto3
+
+        for service in clients:
+            boto3.client(service)
         imported = served = time.perf_counter()
         status = "ok"
     else:

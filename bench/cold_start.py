@@ -41,6 +41,12 @@ class Kind:
     bar: float | None  # max ratio to the baseline; None = information only
     # Each sample's own event (a report for a new period each time), else `event` for all.
     event_for: Callable[[int], Path] | None = None
+    # The label of a baseline making the same AWS clients as this function, shown beside the bar.
+    same_clients: str = ""
+
+    @property
+    def is_baseline(self) -> bool:
+        return self.module == "baseline" or self.module.startswith("clients:")
 
     def event_of(self, sample: int) -> Path | None:
         return self.event_for(sample) if self.event_for else self.event
@@ -74,11 +80,18 @@ def _report_events(ctx: Any, directory: Path) -> tuple[Path | None, Callable[[in
     return base, event_for
 
 
+# Baselines making the clients a function makes (information, for judging the bars otherwise).
+API_CLIENTS = "baseline with ApiFunction's clients: DynamoDB, Secrets Manager"
+REPORT_CLIENTS = "baseline with ReportFunction's clients: DynamoDB, S3, SES, Cost Explorer, SES v2"
+
+
 def kinds(ctx: Any, directory: Path) -> list[Kind]:
     events = ctx.root / "events"
     report_event, report_event_for = _report_events(ctx, directory)
     return [
         Kind("baseline: import boto3 + one DynamoDB client", "", "baseline", "", None, None),
+        Kind(API_CLIENTS, "", "clients:dynamodb,secretsmanager", "", None, None),
+        Kind(REPORT_CLIENTS, "", "clients:dynamodb,s3,ses,ce,sesv2", "", None, None),
         Kind("ApiFunction, GET /api/health", "ApiFunction", "api_handler", "api", events / "api_health.json", None),
         Kind(
             "ApiFunction, GET /api/sails/{id} (crew)",
@@ -87,6 +100,7 @@ def kinds(ctx: Any, directory: Path) -> list[Kind]:
             "api",
             _filled_api_event(ctx, directory, "api_sail_page.json"),
             1.5,
+            same_clients=API_CLIENTS,
         ),
         Kind(
             "ApiFunction, GET /api/sails (crew; a query: the validated table)",
@@ -107,6 +121,7 @@ def kinds(ctx: Any, directory: Path) -> list[Kind]:
             report_event,
             1.4,
             report_event_for,
+            same_clients=REPORT_CLIENTS,
         ),
         Kind(
             "ReportFunction, same event again (already sent: skipped)",
@@ -254,7 +269,7 @@ def _top(breakdown: dict[str, dict[str, float]], kind: Kind) -> str:
 
 def available(ctx: Any, kind: Kind) -> str | None:
     """Why this kind cannot be measured yet, or None."""
-    if kind.module == "baseline":
+    if kind.is_baseline:
         return None
     handler = ctx.root / "functions" / kind.code_dir / f"{kind.module}.py"
     if not handler.exists():
@@ -289,7 +304,7 @@ def run(ctx: Any) -> Section:
         for round_number in range(runs):
             for k in measured:
                 # Kinds without a bar (information only) are sampled every other round.
-                if k.label not in failures and (k.bar or k.module == "baseline" or round_number % 2 == 0):
+                if k.label not in failures and (k.bar or k.is_baseline or round_number % 2 == 0):
                     samples[k.label].append(sample(k, envs[k.label], next(numbers), python=python))
 
     base = median([s["total_s"] for s in samples[all_kinds[0].label]])
@@ -333,6 +348,10 @@ def run(ctx: Any) -> Section:
             f"{ratio(own / base)}; loaded: {', '.join(loaded) or 'none of the heavy modules'}; "
             f"imports: {_top(breakdown, k)}"
         )
+        if samples.get(k.same_clients):
+            same = median([s["total_s"] for s in samples[k.same_clients]])
+            section.data[k.label]["ratio_to_same_clients"] = total / same
+            note += f"; ÷ the {k.same_clients.split(':')[0]} {ratio(total / same)}"
         if k.bar:
             section.add(judged(k.label, value, measured_text, bar, value <= k.bar, note))
         else:
