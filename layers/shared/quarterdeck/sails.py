@@ -379,21 +379,12 @@ def update_sail(
         if name in sets:
             detail[name] = {"from": meta.get(name), "to": sets[name]}
 
-    names = {f"#{name}": name for name in sets}
-    values = {f":{name}": value for name, value in sets.items()}
-    assignments = ", ".join(f"#{name} = :{name}" for name in sets)
-    names.update({"#version": "version", "#status": "status", "#updated_at": "updated_at"})
-    values.update({":expected": expected, ":one": 1, ":scheduled": "scheduled", ":now": iso(now)})
-    update = Write(
-        "Update",
-        key=dict(zip(("pk", "sk"), keys.sail(sail_id), strict=True)),
-        update=f"SET {assignments}, #updated_at = :now, #version = #version + :one",
-        condition="attribute_exists(pk) AND #version = :expected AND #status = :scheduled",
-        names=names,
-        values=values,
-    )
     action = "sail_rescheduled" if new_date else "sail_edited"
-    writes = [update, *extra, history_write(sail_id, actor_email, action, detail, clock=clock)]
+    writes = [
+        _scheduled_meta_write(sail_id, sets, expected, now),
+        *extra,
+        history_write(sail_id, actor_email, action, detail, clock=clock),
+    ]
     try:
         store.transact(writes)
     except TransactionCanceledError as lost:
@@ -476,7 +467,7 @@ def cancel_sail(
         try:
             store.transact(
                 [
-                    _cancel_write(sail_id, sets, int(meta.get("version", 1)), now),
+                    _scheduled_meta_write(sail_id, sets, int(meta.get("version", 1)), now),
                     history_write(
                         sail_id, actor_email, "sail_cancelled", {"reason": why} if why else None, clock=clock
                     ),
@@ -498,12 +489,13 @@ def cancel_sail(
 CANCEL_ATTEMPTS = 3
 
 
-def _cancel_write(sail_id: str, sets: Mapping[str, Any], version: int, now: datetime) -> Write:
-    """META → cancelled, only from `scheduled` at the version that was read."""
+def _scheduled_meta_write(sail_id: str, sets: Mapping[str, Any], version: int, now: datetime) -> Write:
+    """META gets `sets` and its next version, only while it is `scheduled` at the version that
+    was read (an edit, or the cancellation itself)."""
     names = {f"#{name}": name for name in sets}
     values = {f":{name}": value for name, value in sets.items()}
     assignments = ", ".join(f"#{name} = :{name}" for name in sets)
-    names.update({"#version": "version", "#updated_at": "updated_at"})
+    names.update({"#version": "version", "#status": "status", "#updated_at": "updated_at"})
     values.update({":expected": version, ":one": 1, ":scheduled": "scheduled", ":now": iso(now)})
     return Write(
         "Update",
