@@ -315,16 +315,7 @@ def record_refusal(store: Store, kind: str, period: str, reason: str, now: datet
     sent: a send-now's outcome is otherwise only in ReportFunction's log. No run item is
     written (there is nothing to retry but the cause), and no delivery's view is touched."""
     pk, sk = keys.report_latest(kind)
-    view = {
-        "period": period,
-        "recipient": None,
-        "status": FAILED,
-        "message_id": None,
-        "sent_at": None,
-        "updated_at": iso(now),
-        "sends": 0,
-        "error": reason[:500],
-    }
+    view = run_view({"period": period, "status": FAILED, "updated_at": iso(now), "error": reason[:500]})
     store.update(
         pk,
         sk,
