@@ -78,8 +78,14 @@ def _caller(event: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def sail_page(sail_id: str, caller: dict[str, Any]) -> dict[str, Any]:
+    # Waivers and history sort last (WAIVER#, ~HIST#): only an admin's page reads them.
+    values = {":pk": {"S": f"SAIL#{sail_id}"}}
+    condition = "pk = :pk"
+    if caller["role"] != "admin":
+        values[":end"] = {"S": "WAIVER#"}
+        condition += " AND sk < :end"
     found = _client("dynamodb").query(
-        TableName=TABLE, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": f"SAIL#{sail_id}"}}
+        TableName=TABLE, KeyConditionExpression=condition, ExpressionAttributeValues=values
     )
     items = [_item(raw) for raw in found["Items"]]
     meta = next((i for i in items if i["sk"] == "META"), None)
@@ -127,7 +133,7 @@ def claim(sail_id: str, slot: str, caller: dict[str, Any]) -> dict[str, Any]:
     if meta.get("status") == "cancelled" or role.get("state") != "open":
         return _answer(409, {"error": {"code": "role_state", "message": f"{slot} is {role.get('state')}."}})
     email, now = caller["sub"], datetime.now(UTC).replace(microsecond=0).isoformat()
-    history = {"pk": pk, "sk": {"S": f"HIST#{now}#{uuid.uuid4().hex[:16]}"}}
+    history = {"pk": pk, "sk": {"S": f"~HIST#{now}#{uuid.uuid4().hex[:16]}"}}
     dynamodb.transact_write_items(
         TransactItems=[
             {

@@ -422,6 +422,7 @@ class Query:
     sk_between: tuple[str, str] | None = None
     forward: bool = True
     limit: int | None = None
+    sk_before: str | None = None
 
 
 def _key(pk: Any, sk: Any) -> tuple[str, str]:
@@ -493,6 +494,7 @@ class FakeStore:
         *,
         sk_prefix: str | None = None,
         sk_between: tuple[str, str] | None = None,
+        sk_before: str | None = None,
         index: str | None = None,
         forward: bool = True,
         limit: int | None = None,
@@ -508,7 +510,7 @@ class FakeStore:
             raise StoreRefusedError(
                 "The BETWEEN operator requires upper bound to be greater than or equal to lower bound"
             )
-        return self._query(Query(pk, index, sk_prefix, sk_between, forward, limit))
+        return self._query(Query(pk, index, sk_prefix, sk_between, forward, limit, sk_before))
 
     def _query(self, query: Query) -> Iterator[Item]:
         self.queries.append(query)
@@ -523,6 +525,8 @@ class FakeStore:
         elif query.sk_between is not None:
             low, high = query.sk_between
             listed = [i for i in listed if low <= i[sk_name] <= high]
+        elif query.sk_before is not None:
+            listed = [i for i in listed if i[sk_name] < query.sk_before]
         if not query.forward:
             listed.reverse()
         page = listed[: query.limit]  # DynamoDB stops reading at the Limit

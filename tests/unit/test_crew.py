@@ -64,7 +64,7 @@ def role(store: FakeStore, sail_id: str, slot: str) -> Item:
 
 def history(store: FakeStore, sail_id: str) -> list[tuple[str, str, Any]]:
     """(actor, action, detail) of the sail's history entries (one clock tick: order is not kept)."""
-    entries = store.query(keys.sail_partition(sail_id), sk_prefix="HIST#")
+    entries = store.query(keys.sail_partition(sail_id), sk_prefix=keys.HISTORY_PREFIX)
     return [(h["actor"], h["action"], h.get("detail")) for h in entries]
 
 

@@ -188,6 +188,8 @@ def test_queries_of_the_table_and_of_the_sparse_index(store: FakeStore) -> None:
     assert store.calls == ["batch_write", "query", "query", "query", "query", "query", "query"]
     assert store.queries[4] == Query("IDX", index="gsi1", forward=False, limit=1)
     assert store.read[-2:] == [("P", "A#1"), ("P", "A#1")]
+    # And a Query up to a sort key reads the partition's head only
+    assert [i["sk"] for i in store.query("P", sk_before="B#")] == ["A#1", "A#2"]
 
 
 @pytest.mark.parametrize(

@@ -14,9 +14,11 @@ from quarterdeck.auth import Caller
 from quarterdeck.checklists import checklists_view, new_checklist_items, templates
 from quarterdeck.config import Settings
 from quarterdeck.errors import InvalidInputError
+from quarterdeck.history import history_write
 from quarterdeck.sails import (
     crew_slot_count,
     date_range,
+    get_sail,
     holders_of,
     list_sails,
     people_on,
@@ -234,6 +236,27 @@ def test_crew_sees_roles_and_guests_but_no_history() -> None:
     assert view["roles"][0]["holder"] == "cap@example.com"
     assert "invited" not in view["roles"][1]
     assert len(view["guests"]) == 2
+
+
+def test_only_an_admins_page_reads_the_waivers_and_the_history_old_keys_and_new() -> None:
+    # Given a stored sail with a signed waiver, a history entry under the sort key used before
+    # 2026-11-23 (HIST#) and a later one under today's (~HIST#, the partition's tail)
+    store = FakeStore()
+    claimed = history_write("s1", "crew@example.com", "role_claimed", clock=lambda: datetime(2026, 11, 5, tzinfo=UTC))
+    assert claimed.item is not None
+    store.put_many([*_sail_items(), claimed.item])
+
+    # When a crew member opens the page
+    crew_view = get_sail(store, "s1", CREW, SETTINGS)
+
+    # Then no waiver and no history entry of today's keys was read (an old entry sits mid-partition
+    # and is still read, unshown), and the page is whole without them
+    assert not [sk for _, sk in store.read if sk.startswith(("WAIVER#", keys.HISTORY_PREFIX))]
+    assert "history" not in crew_view and len(crew_view["guests"]) == 2 and len(crew_view["roles"]) == 3
+
+    # When an admin opens it, Then both entries are there, in the order they happened
+    admin_view = get_sail(store, "s1", ADMIN, SETTINGS)
+    assert [h["action"] for h in admin_view["history"]] == ["sail_created", "role_claimed"]
 
 
 def test_a_guest_sees_only_itself_and_no_one_elses_email() -> None:

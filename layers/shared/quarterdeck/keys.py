@@ -43,8 +43,26 @@ def checklist_item(sail_id: str, checklist: str, n: int) -> Key:
     return f"SAIL#{sail_id}", f"CHECK#{checklist}#{n:02d}"
 
 
+HISTORY_PREFIX = "~HIST#"
+LEGACY_HISTORY_PREFIX = "HIST#"  # entries written before 2026-11-23, still read as history
+
+
 def history_entry(sail_id: str, at_iso: str, entry_id: str) -> Key:
-    return f"SAIL#{sail_id}", f"HIST#{at_iso}#{entry_id}"
+    """`~` sorts after every other sort key of the partition, so a sail's history is its tail
+    and a Query that stops at `sail_shared_end()` never reads it."""
+    return f"SAIL#{sail_id}", f"{HISTORY_PREFIX}{at_iso}#{entry_id}"
+
+
+def history_order(sk: str) -> str:
+    """`<iso>#<id>` of an entry's sort key, old prefix or new: the order entries happened in."""
+    return sk.partition(LEGACY_HISTORY_PREFIX)[2]
+
+
+def sail_shared_end() -> str:
+    """Exclusive sort-key bound of what everyone on a sail may be shown (META, roles, holders,
+    guests, checklists): the waiver signatures (WAIVER#) and the history (~HIST#) sort from
+    here on, so the pages and runs that need neither read a partition's head only."""
+    return "WAIVER#"
 
 
 SAILS_BY_DATE = "SAILS#ALL"

@@ -1,7 +1,8 @@
 """Sails: create, list, read, edit and cancel the evenings on the water.
 
 A sail and everything on it (role slots, guests, waivers, checklist items, history) share
-one partition, `SAIL#<id>`, so the sail page is one Query (`load_sail`). The sail's own
+one partition, `SAIL#<id>`, so the sail page is one Query (`load_sail`); the waivers and the
+history sort last, so a page or a run that shows neither stops before them. The sail's own
 record (`META`) carries its times, computed from the San Diego sunset for its date when it
 is created and again whenever its date changes, and its GSI1 keys (`SAILS#ALL` /
 `<departure iso>#<id>`) so any date range of sails is ONE Query on the index (a BETWEEN on
@@ -219,11 +220,14 @@ def get_sail_meta(store: Store, sail_id: str, *, consistent: bool = False) -> It
     return item
 
 
-def load_sail(store: Store, sail_id: str) -> list[Item]:
-    """The sail and everything on it: ONE Query on its partition. Raises SailNotFoundError."""
+def load_sail(store: Store, sail_id: str, *, with_history: bool = False) -> list[Item]:
+    """The sail with its roles, holders, guests and checklists: ONE Query on its partition.
+    The waiver signatures and the history, which grow with the sail's life, sort after those
+    and are read only `with_history` (the admin's page). Raises SailNotFoundError."""
     if not sail_id or len(sail_id) > 64:
         raise SailNotFoundError("There is no such sail.")
-    items = store.query(keys.sail_partition(sail_id))
+    partition = keys.sail_partition(sail_id)
+    items = store.query(partition) if with_history else store.query(partition, sk_before=keys.sail_shared_end())
     if not any(i.get("sk") == "META" and i.get("type") == "sail" for i in items):
         raise SailNotFoundError("There is no such sail.")
     return items
@@ -267,13 +271,13 @@ def sail_view(items: Iterable[Item], caller: Caller | None, settings: Settings |
         guests = [g for g in guests if caller is not None and g.get("id") == caller.guest_id]
     view["guests"] = [_guest_view(g) for g in guests]
     if is_admin:
-        entries = sorted((i for i in items if i.get("type") == "history"), key=lambda i: str(i["sk"]))
+        entries = sorted((i for i in items if i.get("type") == "history"), key=lambda i: keys.history_order(i["sk"]))
         view["history"] = [history_view(e) for e in entries]
     return view
 
 
 def get_sail(store: Store, sail_id: str, caller: Caller | None, settings: Settings | None = None) -> dict[str, Any]:
-    return sail_view(load_sail(store, sail_id), caller, settings)
+    return sail_view(load_sail(store, sail_id, with_history=bool(caller and caller.is_admin)), caller, settings)
 
 
 # --- list -------------------------------------------------------------------------

@@ -181,6 +181,7 @@ class Store:
         *,
         sk_prefix: str | None = None,
         sk_between: tuple[str, str] | None = None,
+        sk_before: str | None = None,
         index: str | None = None,
         forward: bool = True,
         limit: int | None = None,
@@ -198,6 +199,10 @@ class Store:
             condition += " AND #sk BETWEEN :lo AND :hi"
             names["#sk"] = sk_name
             values[":lo"], values[":hi"] = sk_between
+        elif sk_before is not None:  # the partition's head, up to (not including) sk_before
+            condition += " AND #sk < :before"
+            names["#sk"] = sk_name
+            values[":before"] = sk_before
         kwargs: dict[str, Any] = {
             "TableName": self.table_name,
             "KeyConditionExpression": condition,

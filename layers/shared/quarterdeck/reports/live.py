@@ -90,7 +90,7 @@ def sail_figures(figures: LiveFigures, store: Store, now: datetime, *, detail: b
         planned += not departed
         if not detail:
             continue
-        items = store.query(keys.sail_partition(str(meta["id"])))
+        items = store.query(keys.sail_partition(str(meta["id"])), sk_before=keys.sail_shared_end())
         for item in items:
             if item.get("type") == "role":
                 roles_total += 1
