@@ -1,4 +1,5 @@
-"""Private calendar feeds: whether a person's secret feed URL is active, and the feed itself."""
+"""Private calendar feeds: whether a person's secret feed URL is active, and the feed itself.
+The domain (quarterdeck.calendar_feed) loads on first use: every cold start imports this module."""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ from api_dependencies import store
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from quarterdeck import calendar_feed
-
 router = APIGatewayHttpRouter()
 
 
@@ -18,6 +17,8 @@ router = APIGatewayHttpRouter()
     "/api/calendar/token", summary="Whether a private calendar URL is active", tags=["calendar"], middlewares=[MEMBER]
 )
 def calendar_token_status() -> dict[str, Any]:
+    from quarterdeck import calendar_feed
+
     return calendar_feed.calendar_token_status(store(), caller(router).email)
 
 
@@ -30,6 +31,8 @@ def calendar_token_status() -> dict[str, Any]:
     },
 )
 def calendar(feed: str) -> Response[Any]:
+    from quarterdeck import calendar_feed
+
     text = calendar_feed.calendar_for_feed(store(), feed)
     return Response(
         status_code=200,

@@ -1,5 +1,6 @@
 """Guests and waivers, read: crew read the manifest for check-in at the dock; a guest reads its
-own record and the waiver it is asked to sign."""
+own record and the waiver it is asked to sign. The domain (quarterdeck.guests, which brings the
+mail and document adapters) loads on first use: every cold start imports this module."""
 
 from __future__ import annotations
 
@@ -8,8 +9,6 @@ from typing import Any
 from api_access import CREW, GUEST, caller
 from api_dependencies import store
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-
-from quarterdeck import guests
 
 router = APIGatewayHttpRouter()
 
@@ -21,6 +20,8 @@ router = APIGatewayHttpRouter()
     middlewares=[CREW],
 )
 def manifest(sail_id: str) -> dict[str, Any]:
+    from quarterdeck import guests
+
     return guests.list_guests(store(), sail_id, contact=caller(router).is_admin)
 
 
@@ -31,9 +32,13 @@ def manifest(sail_id: str) -> dict[str, Any]:
     middlewares=[GUEST],
 )
 def guest_record(sail_id: str, guest_id: str) -> dict[str, Any]:
+    from quarterdeck import guests
+
     return guests.get_guest_record(store(), sail_id, guest_id)
 
 
 @router.get("/api/waiver", summary="The current waiver text, version and SHA-256", tags=["guests"], middlewares=[GUEST])
 def current_waiver() -> dict[str, Any]:
+    from quarterdeck import guests
+
     return guests.waiver_view(guests.load_waiver())

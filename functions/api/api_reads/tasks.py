@@ -1,4 +1,5 @@
-"""One task of the progress dashboard, with its history."""
+"""One task of the progress dashboard, with its history. The domain (quarterdeck.tasks) loads
+on first use: every cold start imports this module."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from api_access import ADMIN
 from api_dependencies import store
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from quarterdeck.tasks import get_task
-
 router = APIGatewayHttpRouter()
 
 
 @router.get("/api/tasks/<task_id>", summary="One task with its history", tags=["tasks"], middlewares=[ADMIN])
 def one_task(task_id: str) -> dict[str, Any]:
+    from quarterdeck.tasks import get_task
+
     return get_task(store(), task_id)
