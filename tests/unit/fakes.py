@@ -658,8 +658,11 @@ class FakeMailer:
         self.sent: list[OutgoingEmail] = []
         self.failing = failing  # every send fails
         self.failures = 0  # how many next sends fail
+        self.crash: BaseException | None = None  # the process dies while sending (nothing after runs)
 
     def send(self, email: OutgoingEmail) -> str:
+        if self.crash is not None:
+            raise self.crash
         if self.failing or self.failures:
             self.failures = max(0, self.failures - 1)
             raise ServiceUnavailableError("Email could not be sent; please try again.")

@@ -103,21 +103,45 @@ def test_a_copy_whose_storing_failed_is_stored_by_the_run_without_a_second_email
     assert record["copy_stored"] is True and listed(store) == []
 
 
-def test_a_normal_signature_lists_nothing_and_the_run_reads_one_query_for_copies(
+def test_a_normal_signature_is_listed_until_the_next_run_finds_its_copy_delivered(
     store: FakeStore, mailer: FakeMailer, documents: FakeDocuments, clock: FixedClock
 ) -> None:
     sail_id, guest_id = new_guest(store, mailer, clock, "All well", "ada@example.com")
-    # Given Ada signed and her copy went out (two DynamoDB calls, nothing listed)
+    # Given Ada signed and her copy went out (two DynamoDB calls; listed from the signing on)
     store.calls.clear()
     sign(store, mailer, documents, clock, sail_id, guest_id)
-    assert store.calls == ["batch_get", "transact"] and listed(store) == []
+    assert store.calls == ["batch_get", "transact"] and listed(store) == [(sail_id, guest_id)]
     # When the run comes
     store.calls.clear()
     clock.now += timedelta(hours=1)
     summary = nudge_run(store, mailer, documents, clock)
-    # Then it looked for owed copies with one Query (next to the sails' one) and sent nothing
-    assert store.calls == ["query", "query"] and summary.as_dict()["sent"] == {}
-    assert copies_to(mailer, "ada@example.com") == 1
+    # Then it finds the copy in the bucket, sends nothing, says so and unlists it
+    assert summary.as_dict()["sent"] == {} and summary.skipped["waiver_copy:found_delivered"] == 1
+    assert copies_to(mailer, "ada@example.com") == 1 and listed(store) == []
+    # And the run after that reads one Query for copies (next to the sails' one) and nothing more
+    store.calls.clear()
+    clock.now += timedelta(hours=1)
+    summary = nudge_run(store, mailer, documents, clock)
+    assert store.calls == ["query", "query"] and summary.as_dict()["sent"] == {} and not summary.skipped
+
+
+def test_a_copy_whose_signing_request_died_after_its_transaction_is_delivered_by_the_run(
+    store: FakeStore, mailer: FakeMailer, documents: FakeDocuments, clock: FixedClock
+) -> None:
+    sail_id, guest_id = new_guest(store, mailer, clock, "Died half-way", "ada@example.com")
+    # Given the signing request dies right after its transaction (the function timed out while
+    # SES hung, say): nothing it would have written on a failure is written
+    mailer.crash = RuntimeError("Task timed out")
+    with pytest.raises(RuntimeError):
+        sign(store, mailer, documents, clock, sail_id, guest_id)
+    mailer.crash = None
+    assert store.items[keys.guest(sail_id, guest_id)]["status"] == "confirmed" and not documents.objects
+    # When the hourly run comes, its lease long run out
+    clock.now += timedelta(hours=1)
+    summary = nudge_run(store, mailer, documents, clock)
+    # Then Ada gets her copy once, it is stored, and nothing is owed any more
+    assert summary.sent["waiver_copy"] == 1 and summary.failed == []
+    assert copies_to(mailer, "ada@example.com") == 1 and len(documents.objects) == 1 and listed(store) == []
 
 
 def test_one_copy_failing_again_does_not_stop_the_others(
@@ -172,8 +196,9 @@ def test_a_copy_delivered_whose_record_was_not_written_is_unlisted_without_mail(
     documents.put_new(record["object_key"], b"copy", metadata={"ses-message-id": "message-1"})
     # When the run comes
     summary = nudge_run(store, mailer, documents, clock)
-    # Then it mails nothing, counts the copy as delivered and no longer lists it
-    assert summary.sent["waiver_copy"] == 1 and copies_to(mailer, "ada@example.com") == 1
+    # Then it mails nothing, says it found the copy delivered and no longer lists it
+    assert summary.skipped["waiver_copy:found_delivered"] == 1 and "waiver_copy" not in summary.sent
+    assert copies_to(mailer, "ada@example.com") == 1
     assert listed(store) == [] and store.items[keys.waiver(sail_id, guest_id)]["copy_stored"] is True
 
 

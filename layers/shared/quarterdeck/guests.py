@@ -5,16 +5,17 @@
   any race), and a history entry. The waiver link is mailed afterwards; if that fails the
   guest is still added and the admin can resend the link.
 - Signing is one transaction: the WAIVER# item (written only if absent, so signing twice is
-  a no-op) holding a copy lease, the guest becoming `confirmed`, and a history entry. The
-  signed copy then goes to the guest by email, and then to the data bucket (never
-  overwritten) with the email's message id in its metadata: the stored copy is the record
-  that it went out, so a full delivery writes nothing more to DynamoDB (two round trips in
-  all). A failure is recorded on the WAIVER# item (`copy_emailed` false, or true with its
-  message id while the copy is not stored) with, in the same write, a GSI1 key listing it
-  among the owed copies (`keys.owed_waiver_copy`; removed by the write that records the copy
-  delivered). The hourly nudge run (`quarterdeck.waiver_copies`, via `complete_waiver_copies`)
-  or posting the signature again finishes it: the bucket (HeadObject) says whether it is
-  done, the lease whether someone is delivering it now.
+  a no-op) holding a copy lease and listed among the owed copies (a GSI1 key,
+  `keys.owed_waiver_copy`), the guest becoming `confirmed`, and a history entry. The signed
+  copy then goes to the guest by email, and then to the data bucket (never overwritten) with
+  the email's message id in its metadata: the stored copy is the record that it went out, so
+  a full delivery writes nothing more to DynamoDB (two round trips in all). Listed from the
+  start, a copy is never lost, even if the request dies between its transaction and the
+  delivery (a timeout, a crash): the hourly nudge run (`quarterdeck.waiver_copies`, via
+  `complete_waiver_copies`) takes every listed copy whose lease has run out, asks the bucket
+  (HeadObject) and either unlists a copy found delivered or delivers it. A failure is
+  recorded on the WAIVER# item (`copy_emailed` false, or true with its message id while the
+  copy is not stored), and posting the signature again finishes it too.
 - The waiver text is versioned: `templates/waiver/index.json` names the current version and
   the SHA-256 of every published version's file. A published file edited in place no longer
   matches its hash and is refused: changing the text means publishing a new version.
@@ -597,6 +598,9 @@ def sign_waiver(
         # Which request wrote the signature: it finishes what it wrote even if the answer was lost.
         "request_id": new_id(),
     }
+    # Owed until the bucket shows it delivered: if this request dies before it delivers the copy,
+    # the hourly run still finds the signature (and unlists the copies it finds delivered).
+    record.update(_owed(record))
     guest_pk, guest_sk = keys.guest(sail_id, guest_id)
     meta_pk, meta_sk = keys.sail(sail_id)
     writes = [
@@ -742,14 +746,15 @@ def _settle_copy(
     waiver_dir: Path = WAIVER_DIR,
 ) -> tuple[bool, bool, str]:
     """Deliver the signed copy if that is still owed. Returns (stored, emailed, state), the
-    state being `delivered`, `in_flight` (another request holds the lease), `unchecked` (the
+    state being `delivered` (now), `found_delivered` (the bucket holds it already: it is
+    unlisted, nothing is sent), `in_flight` (another request holds the lease), `unchecked` (the
     bucket could not be asked) or `owed` (an attempt failed; the copy stays listed as owed).
 
     `leased`: this request wrote the signature with its lease, so nothing is delivered yet and
     nobody else delivers it: no look first. Otherwise the bucket says whether the copy was
     delivered (one HeadObject), and the lease whether someone is delivering it right now."""
     key = str(record.get("object_key"))
-    in_flight = unchecked = False
+    in_flight = unchecked = found = False
     if leased:
         stored, emailed = _deliver_copy(
             store,
@@ -762,6 +767,7 @@ def _settle_copy(
             settings=settings,
             clock=clock,
             waiver_dir=waiver_dir,
+            just_signed=True,
         )
     else:
         try:
@@ -770,6 +776,7 @@ def _settle_copy(
             logger.exception("signed copy could not be looked up", extra={"key": key})
             (stored, emailed), unchecked = _delivered(record, None), True
         if stored and emailed:
+            found = True
             _no_longer_owed(store, record)  # (only a record still listed as owed is written)
         elif unchecked:
             pass
@@ -789,6 +796,7 @@ def _settle_copy(
                     _let_go(store, record, {})
                     (stored, emailed), unchecked = _delivered(record, None), True
                 if stored and emailed:
+                    found = True
                     _no_longer_owed(store, record)
                 elif not unchecked:
                     stored, emailed = _deliver_copy(
@@ -807,6 +815,8 @@ def _settle_copy(
         state = "in_flight"
     elif unchecked:
         state = "unchecked"
+    elif found:
+        state = "found_delivered"
     else:
         state = "delivered" if stored and emailed else "owed"
     return stored, emailed, state
@@ -840,8 +850,9 @@ def _answer(
 
 
 def _no_longer_owed(store: Store, record: Item) -> None:
-    """A copy the bucket shows delivered while its record still lists it as owed (a delivery
-    whose record write failed, or a look that raced one): record it done, out of the index."""
+    """A copy the bucket shows delivered while its record still lists it as owed (a normal
+    delivery, listed since signing; a delivery whose record write failed; a look that raced
+    one): record it done, out of the index."""
     if not record.get("gsi1pk"):
         return
     pk, sk = keys.waiver(str(record["sail_id"]), str(record["guest_id"]))
@@ -894,12 +905,15 @@ def _deliver_copy(
     settings: Settings,
     clock: Clock,
     waiver_dir: Path,
+    just_signed: bool = False,
 ) -> tuple[bool, bool]:
     """Under the lease: email the signed copy, then put it in the bucket (never overwriting) with
     the message's id in its metadata, whatever of the two is still owed (`delivered`).
 
-    The stored copy is the durable record that the copy went out, so a full delivery writes
-    nothing to DynamoDB (the lease simply runs out). Failures do: a failed email lets go of the
+    The stored copy is the durable record that the copy went out, so the signing request's full
+    delivery (`just_signed`) writes nothing to DynamoDB: the lease simply runs out, and the next
+    nudge run unlists the copy when it finds it stored. A retry's delivery unlists it at once.
+    Failures write: a failed email lets go of the
     lease (recording `copy_emailed = false`); an email whose copy could not be stored is recorded
     (`copy_emailed`, its message id) so a retry stores it without mailing again. At least once:
     the one duplicate possible is a crash between the email and the put (or a failed put and a
@@ -953,16 +967,15 @@ def _deliver_copy(
         except (ServiceUnavailableError, ConfigurationError):
             logger.exception("signed copy emailed but not stored", extra={"key": key})
     pk, sk = keys.waiver(str(record["sail_id"]), str(record["guest_id"]))
-    recorded = "copy_stored" in record or "copy_emailed" in record
-    if stored and not recorded:
+    if stored and just_signed:
         return True, True  # the normal path: nothing to write
     if not stored and not emailed_now:
         # The email was recorded before; the copy is still owed (and listed so, as before).
         _let_go(store, record, {"copy_stored": False, "copy_emailed": True})
         return stored, emailed
-    # Record what an earlier failure left owed is done now (leaving the owed-copies index), or that
-    # this email went out while its copy could not be stored (whoever holds the lease by now: it
-    # must not mail it again), listing the copy as owed.
+    # Record that a retry delivered what was owed (leaving the owed-copies index), or that this
+    # email went out while its copy could not be stored (whoever holds the lease by now: it must
+    # not mail it again), listing the copy as owed.
     values: dict[str, Any] = {":stored": stored, ":true": True}
     update = "SET copy_stored = :stored, copy_emailed = :true"
     if emailed_now:
@@ -995,7 +1008,8 @@ def complete_waiver_copies(
     """Finish a signature whose copy was not stored or emailed (the nudge run's job for every
     copy listed as owed); None if unsigned. The sail, guest and signature are one BatchGetItem;
     then as a second signing would: the bucket says what is done, the lease who is on it, and
-    nothing is mailed twice. The answer adds `copy`: delivered | in_flight | unchecked | owed."""
+    nothing is mailed twice. The answer adds `copy`: delivered | found_delivered | in_flight |
+    unchecked | owed."""
     settings = settings or get_settings()
     meta, guest, record = _sail_guest_waiver(store, sail_id, guest_id)
     if not record:

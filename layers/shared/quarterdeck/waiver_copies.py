@@ -1,17 +1,19 @@
-"""Owed waiver copies: the hourly nudge run finishes the signed copies a failure left owed.
+"""Owed waiver copies: the hourly nudge run finishes the signed copies not yet known delivered.
 
-Signing emails the guest's signed copy and then stores it in the data bucket. When either step
-fails, the signature (WAIVER# item) records what is owed and, in that same write, a GSI1 key
-(`WAIVER_COPIES#owed` / `<signed_at>#<sail>#<guest>`, see `keys.owed_waiver_copy`); the write
-that finally records the copy delivered removes it. That sparse index lists exactly the owed
-copies, oldest first, so this run reads them with ONE Query (no Scan, no extra item) and
-finishes each through `guests.complete_waiver_copies`: the bucket says what is done, the copy
-lease says whether someone is delivering it now, and nothing is mailed twice.
+Signing emails the guest's signed copy and then stores it in the data bucket. The signature
+(WAIVER# item) is written with a GSI1 key (`WAIVER_COPIES#owed` / `<signed_at>#<sail>#<guest>`,
+see `keys.owed_waiver_copy`) that lists its copy as owed until a write records it delivered or
+this run finds it in the bucket, so a copy whose request died half-way is never lost; a failed
+step records what is owed on the same item. That sparse index lists the copies signed since
+the last run and the owed ones, oldest first, so this run reads them with ONE Query (no Scan,
+no extra item) and finishes each through `guests.complete_waiver_copies`: the bucket says what
+is done (a copy found delivered is only unlisted), the copy lease says whether someone is
+delivering it now, and nothing is mailed twice.
 
 Quiet hours do not apply (the guest is waiting for their copy). One copy's failure is reported
 in the run's summary and the run goes on; the copy stays listed for the next run. The heavy
-parts (the guests module, jinja2, the S3 client) load only when something is owed, so an
-ordinary hourly run costs one Query more and no import.
+parts (the guests module, jinja2, the S3 client) load only when something is listed, so an
+hour with no new signature costs one Query more and no import.
 """
 
 from __future__ import annotations
@@ -50,9 +52,10 @@ def finish_owed_copies(
     clock: Clock,
     documents: DocumentStore | None = None,
 ) -> None:
-    """Deliver every owed copy, each outcome in `summary`: `sent[waiver_copy]` (delivered now,
-    or found delivered), `skipped[waiver_copy:in_flight]` (another request holds its lease), or a
-    line in `failed` (still owed: the next run tries again)."""
+    """Deliver every owed copy, each outcome in `summary`: `sent[waiver_copy]` (delivered now),
+    `skipped[waiver_copy:found_delivered]` (its signing request, or a retry, delivered it: now
+    unlisted), `skipped[waiver_copy:in_flight]` (another request holds its lease), or a line in
+    `failed` (still owed: the next run tries again)."""
     try:
         owed = owed_copies(store)
     except QuarterdeckError as error:
@@ -79,8 +82,8 @@ def finish_owed_copies(
         state = (answer or {}).get("copy")
         if state == "delivered":
             summary.sent[WAIVER_COPY] += 1
-        elif state == "in_flight":
-            summary.skipped[f"{WAIVER_COPY}:in_flight"] += 1
+        elif state in ("found_delivered", "in_flight"):
+            summary.skipped[f"{WAIVER_COPY}:{state}"] += 1
         else:
             stored, emailed = (answer or {}).get("copy_stored"), (answer or {}).get("copy_emailed")
             summary.failed.append(f"{what}: still owed ({state or 'unsigned'}; stored {stored}, emailed {emailed})")
