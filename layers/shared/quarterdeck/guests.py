@@ -913,11 +913,11 @@ def _deliver_copy(
     The stored copy is the durable record that the copy went out, so the signing request's full
     delivery (`just_signed`) writes nothing to DynamoDB: the lease simply runs out, and the next
     nudge run unlists the copy when it finds it stored. A retry's delivery unlists it at once.
-    Failures write: a failed email lets go of the
-    lease (recording `copy_emailed = false`); an email whose copy could not be stored is recorded
-    (`copy_emailed`, its message id) so a retry stores it without mailing again. At least once:
-    the one duplicate possible is a crash between the email and the put (or a failed put and a
-    failed record of the email), after which the lease runs out and a retry mails it again."""
+    Failures write: a failed email lets go of the lease (recording `copy_emailed = false`); an
+    email whose copy could not be stored is recorded (`copy_emailed`, its message id) so a
+    retry stores it without mailing again. At least once: the one duplicate possible is a crash
+    between the email and the put (or a failed put and a failed record of the email), after
+    which the lease runs out and a retry mails it again."""
     stored, emailed = delivered
     key = str(record["object_key"])
     try:
