@@ -14,7 +14,7 @@ from quarterdeck.auth import Caller
 from quarterdeck.checklists import checklists_view, new_checklist_items, templates
 from quarterdeck.config import Settings
 from quarterdeck.errors import InvalidInputError
-from quarterdeck.history import history_write
+from quarterdeck.repositories.history import history_write
 from quarterdeck.sails import (
     crew_slot_count,
     date_range,

@@ -17,7 +17,7 @@ from typing import Any
 from quarterdeck import keys
 from quarterdeck.clock import Clock, iso, system_clock
 from quarterdeck.errors import ConflictError, InvalidInputError, NotFoundError
-from quarterdeck.history import history_write
+from quarterdeck.repositories.history import history_write
 from quarterdeck.store import Item, Store, TransactionCanceledError, Write
 from quarterdeck.validation import text_field
 

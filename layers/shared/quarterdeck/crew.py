@@ -33,7 +33,7 @@ from quarterdeck.errors import (
     SailNotFoundError,
     ServiceUnavailableError,
 )
-from quarterdeck.history import history_write
+from quarterdeck.repositories.history import history_write
 from quarterdeck.mail import MailSender, render_email
 from quarterdeck.observability import logger
 from quarterdeck.people import person_upsert, recent_people

@@ -46,7 +46,7 @@ from quarterdeck.errors import (
     SailNotFoundError,
     ServiceUnavailableError,
 )
-from quarterdeck.history import history_write
+from quarterdeck.repositories.history import history_write
 from quarterdeck.mail import MailSender, render_email
 from quarterdeck.observability import logger
 from quarterdeck.sails import get_sail_meta

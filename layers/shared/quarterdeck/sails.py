@@ -32,7 +32,7 @@ from quarterdeck.errors import (
     SailNotFoundError,
     StaleVersionError,
 )
-from quarterdeck.history import history_view, history_write
+from quarterdeck.repositories.history import history_view, history_write
 from quarterdeck.observability import logger
 from quarterdeck.store import Item, Store, TransactionCanceledError, Write
 from quarterdeck.sun import SailTimes, local_today, sail_times

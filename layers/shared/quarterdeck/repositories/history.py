@@ -1,6 +1,6 @@
 """A sail's history: every change appended as its own item in the sail's partition.
 
-Domain functions add `history_write(...)` to the same transaction as the change itself,
+Repositories add `history_write(...)` to the same transaction as the change itself,
 so a change and its history entry are written together or not at all.
 """
 
