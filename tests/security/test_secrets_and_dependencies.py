@@ -227,7 +227,8 @@ def _judge(report: dict[str, Any], what: str) -> None:
         pytest.skip(
             f"NOT AUDITED: pip-audit could not look up {len(unaudited)} of {len(dependencies)} packages of {what}: "
             "the package index's per-version vulnerability data is not reachable from this machine "
-            f"(first: {unaudited[0]['skip_reason']}). {rest}"
+            f"(first: {unaudited[0]['skip_reason']}). {rest} "
+            "CI audits them as a required check (the pip-audit job of .github/workflows/ci.yml)."
         )
 
 
