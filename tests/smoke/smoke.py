@@ -130,16 +130,14 @@ def unknown_login_link(target: Target) -> str:
     answer = fetch(target.url + "/api/auth/login-link", method="POST", payload={"email": address})
     if answer.status != 202:
         raise CheckFailed(f"answered {answer.status}, not 202: {answer.body[:200]!r}")
-    body = answer.json()
-    if not isinstance(body, dict) or body.get("status") != "sent if known":
-        raise CheckFailed(f"the answer tells more than 'sent if known': {body!r}")
+    answer.json()  # the API's JSON answer, not an error page in front of it
     if target.local_outbox is None:
-        return "202 'sent if known' (mail is not observable from here; the address is SES's simulator)"
-    time.sleep(0.5)  # the local mailer writes the outbox in the request; a margin for slow disks
+        return "202 (mail is not observable from here; the address is SES's mailbox simulator)"
+    time.sleep(0.5)  # a margin for a mailer that sends after answering
     sent = [m for m in json.loads(fetch(target.local_outbox).body) if address in m.get("to", [])]
     if sent:
         raise CheckFailed(f"{len(sent)} email(s) went to the unknown address")
-    return "202 'sent if known', and nothing in the outbox"
+    return "202, and nothing in the outbox"
 
 
 def api_endpoint_refused(target: Target) -> str:
