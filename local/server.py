@@ -200,7 +200,10 @@ class QuarterdeckRequestHandler(BaseHTTPRequestHandler):
 
     def _local(self) -> None:
         path = urlsplit(self.path).path
-        if path == "/_local/outbox.json":
+        if not _is_loopback_host(self.headers.get("Host") or ""):
+            # A page on another name that resolves here (DNS rebinding) must not read the outbox's links.
+            self._send(403, b"Forbidden: the local outbox answers only localhost", {"Content-Type": "text/plain"})
+        elif path == "/_local/outbox.json":
             self._send(200, json.dumps(outbox.messages()).encode(), {"Content-Type": "application/json"})
         elif path == "/_local/outbox":
             self._send(200, _outbox_page(), {"Content-Type": "text/html; charset=utf-8"})
@@ -241,7 +244,14 @@ class QuarterdeckRequestHandler(BaseHTTPRequestHandler):
         else:
             self._send(405, b"Method not allowed", {"Content-Type": "text/plain"})
 
-    do_GET = do_HEAD = do_POST = do_PATCH = do_PUT = do_DELETE = _dispatch
+    # OPTIONS and TRACE too: API Gateway answers them (404 from the API without a route, 405
+    # from the bucket), never the 501 of a server that does not know the method.
+    do_GET = do_HEAD = do_POST = do_PATCH = do_PUT = do_DELETE = do_OPTIONS = do_TRACE = _dispatch
+
+
+def _is_loopback_host(host: str) -> bool:
+    name = host.rsplit(":", 1)[0] if not host.startswith("[") else host.partition("]")[0] + "]"
+    return name.lower() in ("localhost", "127.0.0.1", "[::1]")
 
 
 _HEADERS: dict[str, str] = {}

@@ -83,7 +83,7 @@ def sign_in(stack: LocalStack, email: str) -> ApiClient:
     client = ApiClient(stack.url)
     answer = client.post("/api/auth/magic", {"code": code})
     assert answer.status_code == 200, answer.text
-    client.token = answer.json()["token"]
+    client.token = answer.cookies["qd_session"]
     return client
 
 

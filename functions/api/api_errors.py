@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from typing import Any
 
 from api_access import cross_site_refusal
 from api_responses import error_response
@@ -19,6 +21,7 @@ from quarterdeck.errors import (
     QuarterdeckError,
     RateLimitedError,
     ServiceUnavailableError,
+    UnsupportedMediaTypeError,
 )
 from quarterdeck.observability import logger
 
@@ -29,6 +32,7 @@ STATUS_BY_ERROR: tuple[tuple[type[QuarterdeckError], int], ...] = (
     (NotFoundError, 404),
     (ConflictError, 409),
     (RateLimitedError, 429),
+    (UnsupportedMediaTypeError, 415),
     (ServiceUnavailableError, 503),
     (ConfigurationError, 503),
 )
@@ -108,3 +112,23 @@ def register_error_handlers(app: APIGatewayHttpResolver, *, not_found: Callable[
         return unexpected(error)
 
     app.not_found(not_found)
+
+
+def refused_at_the_door(event: dict[str, Any], error: QuarterdeckError) -> dict[str, Any]:
+    """The HTTP API answer for a request refused before routing (api_gate). A cookie-session write
+    from another site is told 403 first, as everywhere else (the CSRF suite holds us to it)."""
+    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+
+    error = cross_site_refusal(APIGatewayProxyEventV2(event)) or error
+    status = status_for(error)
+    logger.info("request refused", extra={"status": status, "code": error.code, "field": error.field})
+    body: dict[str, Any] = {"code": error.code, "message": error.message}
+    if error.field:
+        body["field"] = error.field
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json", "Cache-Control": "no-store"},
+        "body": json.dumps({"error": body}, separators=(",", ":")),
+        "isBase64Encoded": False,
+        "cookies": [],
+    }

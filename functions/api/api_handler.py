@@ -17,7 +17,8 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from api_errors import register_error_handlers
+from api_errors import refused_at_the_door, register_error_handlers
+from api_gate import request_refusal
 from api_reads import auth as auth_reads
 from api_reads import calendar as calendar_reads
 from api_reads import guests as guest_reads
@@ -91,7 +92,20 @@ def openapi_json() -> str:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     with coldstart.first_request():
+        refused = request_refusal(event)
+        if refused is not None:
+            return refused_at_the_door(event, refused)
         try:
-            return reads.resolve(event, context)
+            answer = reads.resolve(event, context)
         except NotARead:
-            return validated_app().resolve(event, context)
+            answer = validated_app().resolve(event, context)
+        return never_stored(answer)
+
+
+def never_stored(answer: dict[str, Any]) -> dict[str, Any]:
+    """Every API answer is someone's own (a sail page, who am I, a manifest): no browser, proxy
+    or edge cache keeps it, unless a route chose otherwise."""
+    headers = answer.setdefault("headers", {})
+    if not any(name.lower() == "cache-control" for name in headers):
+        headers["Cache-Control"] = "no-store"
+    return answer

@@ -57,7 +57,7 @@ def open_waiver_link(stack: LocalStack, email: str) -> ApiClient:
     guest = ApiClient(stack.url)
     answer = guest.post("/api/auth/magic", {"code": code_of(last_link_to(stack, email))})
     assert answer.status_code == 200, answer.text
-    guest.token = answer.json()["token"]
+    guest.token = answer.cookies["qd_session"]
     return guest
 
 

@@ -69,7 +69,7 @@ def test_an_invite_link_signs_a_new_person_in_and_they_claim_the_slot(
     body = redeemed.json()
     assert (body["role"], body["purpose"], body["sail_id"], body["slot"]) == ("crew", "claim", sail["id"], "crew-1")
     person = ApiClient(stack.url)
-    person.token = body["token"]
+    person.token = redeemed.cookies["qd_session"]
     assert person.get("/api/me").json() == {"email": newcomer, "role": "crew"}
     # When they claim it
     claimed = person.post(role_url(sail["id"], "crew-1", "claim"))
@@ -127,7 +127,7 @@ def test_a_guest_or_anonymous_caller_cannot_claim(stack: LocalStack, admin: ApiC
 
     code = issue_code(Store(), unique_email("guest"), Purpose.waiver(sail["id"], "g1"), timedelta(minutes=5))
     guest = ApiClient(stack.url)
-    guest.token = anonymous.post("/api/auth/magic", {"code": code}).json()["token"]
+    guest.token = anonymous.post("/api/auth/magic", {"code": code}).cookies["qd_session"]
     answer = guest.post(role_url(sail["id"], "crew-1", "claim"))
     assert answer.status_code == 403
     assert roles_of(admin, sail["id"])["crew-1"]["state"] == "open"

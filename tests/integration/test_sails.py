@@ -76,7 +76,7 @@ def guest_session(stack: LocalStack, sail_id: str, guest_id: str, email: str) ->
     answer = session.post("/api/auth/magic", {"code": code})
     assert answer.status_code == 200, answer.text
     assert answer.json()["role"] == "guest"
-    session.token = answer.json()["token"]
+    session.token = answer.cookies["qd_session"]
     return session
 
 

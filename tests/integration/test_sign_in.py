@@ -34,7 +34,7 @@ def test_login_link_signs_a_known_person_in_once(stack: LocalStack, anonymous: A
     cookie = first.headers["Set-Cookie"]
     assert "qd_session=" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
     me = ApiClient(stack.url)
-    me.token = first.json()["token"]
+    me.token = first.cookies["qd_session"]
     assert me.get("/api/me").json()["email"] == "deckhand@example.com"
     # And the same link a second time is refused, saying why
     again = anonymous.post("/api/auth/magic", {"code": code_of(link)})

@@ -83,7 +83,7 @@ def guest_session(stack: LocalStack, email: str, sail_id: str, guest_id: str) ->
     assert answer.status_code == 200, answer.text
     assert answer.json()["role"] == "guest"
     session = ApiClient(stack.url)
-    session.token = answer.json()["token"]
+    session.token = answer.cookies["qd_session"]
     return session
 
 

@@ -11,7 +11,7 @@ from api_responses import json_response
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, StrictBool
 
 from quarterdeck import guests
 from quarterdeck.documents import default_document_store
@@ -32,7 +32,7 @@ class NewGuestRequest(BaseModel):
 class SignatureRequest(BaseModel):
     full_name: Scalar = None
     accept: Scalar = False
-    minor: bool = False
+    minor: StrictBool = False
     guardian_name: Scalar = None
 
 

@@ -13,7 +13,7 @@ from api_responses import json_response
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 router = APIGatewayHttpRouter()
 
@@ -27,7 +27,7 @@ class PreviewBody(BaseModel):
 
 class SendBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    force: bool = False
+    force: StrictBool = False
     period: str | None = Field(default=None, max_length=8, pattern=PERIOD)
 
 

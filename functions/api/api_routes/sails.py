@@ -11,7 +11,7 @@ from api_responses import json_response
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from quarterdeck import checklists, sails
 from quarterdeck.sun import sail_times
@@ -35,7 +35,7 @@ class SailChangesRequest(BaseModel):
     title: Scalar = None
     crew_slots: Scalar = None
     notes: Scalar = None
-    version: int | None = None
+    version: StrictInt | None = None
 
 
 class CancelRequest(BaseModel):
@@ -43,7 +43,7 @@ class CancelRequest(BaseModel):
 
 
 class TickRequest(BaseModel):
-    done: bool
+    done: StrictBool
 
 
 class ChecklistLabelRequest(BaseModel):

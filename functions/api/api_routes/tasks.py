@@ -11,7 +11,7 @@ from api_responses import json_response
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from quarterdeck.tasks import (
     BOARD_COMPLETED,
@@ -42,7 +42,7 @@ class TaskChange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int = Field(ge=1)
+    version: StrictInt = Field(ge=1)
     status: str | None = Field(default=None, description="pending | in_review | completed")
     title: str | None = Field(default=None, max_length=1000)
     detail: str | None = Field(default=None, max_length=10000)

@@ -9,6 +9,7 @@ every claim is required.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -200,9 +201,17 @@ def _rejection(current: Item | None, now: datetime) -> CodeRejectedError | None:
     return None
 
 
+_CODE_TEXT = re.compile(r"^[A-Za-z0-9_\-]{1,200}$")  # codes are url-safe base64 (secrets.token_urlsafe)
+
+
+def is_code_text(code: str) -> bool:
+    """Whether `code` can be a code at all (before any read): the code alphabet, 1 to 200 long."""
+    return bool(_CODE_TEXT.match(code or ""))
+
+
 def check_code_text(code: str) -> str:
     """The code as given, or 422 naming `code` if it cannot be one."""
-    if not code or len(code) > 200:
+    if not is_code_text(code):
         raise InvalidInputError("The code is missing or malformed.", field="code")
     return code
 

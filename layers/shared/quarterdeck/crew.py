@@ -33,10 +33,10 @@ from quarterdeck.errors import (
     SailNotFoundError,
     ServiceUnavailableError,
 )
-from quarterdeck.repositories.history import history_write
 from quarterdeck.mail import MailSender, render_email
 from quarterdeck.observability import logger
 from quarterdeck.people import person_upsert, recent_people
+from quarterdeck.repositories.history import history_write
 from quarterdeck.store import Item, Store, TransactionCanceledError, Write
 from quarterdeck.validation import email_address
 

@@ -48,6 +48,12 @@ class RateLimitedError(QuarterdeckError):
     code = "rate_limited"
 
 
+class UnsupportedMediaTypeError(QuarterdeckError):
+    """A request body in a format other than JSON (415)."""
+
+    code = "unsupported_media_type"
+
+
 class ServiceUnavailableError(QuarterdeckError):
     """A dependency (DynamoDB, SES, ...) failed after retries (503)."""
 

@@ -46,9 +46,9 @@ from quarterdeck.errors import (
     SailNotFoundError,
     ServiceUnavailableError,
 )
-from quarterdeck.repositories.history import history_write
 from quarterdeck.mail import MailSender, render_email
 from quarterdeck.observability import logger
+from quarterdeck.repositories.history import history_write
 from quarterdeck.sails import get_sail_meta
 from quarterdeck.sessions import magic_link
 from quarterdeck.store import ConditionFailedError, Item, Store, TransactionCanceledError, Write

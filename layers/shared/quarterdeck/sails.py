@@ -32,8 +32,8 @@ from quarterdeck.errors import (
     SailNotFoundError,
     StaleVersionError,
 )
-from quarterdeck.repositories.history import history_view, history_write
 from quarterdeck.observability import logger
+from quarterdeck.repositories.history import history_view, history_write
 from quarterdeck.store import Item, Store, TransactionCanceledError, Write
 from quarterdeck.sun import SailTimes, local_today, sail_times
 from quarterdeck.validation import calendar_date, text_field

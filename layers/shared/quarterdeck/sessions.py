@@ -10,8 +10,8 @@ from quarterdeck.auth import (
     CodeGrant,
     Purpose,
     SigningKeys,
-    check_code_text,
     code_key,
+    is_code_text,
     issue_token,
     new_code,
     usable_code,
@@ -139,12 +139,15 @@ def redeem_code(
     limit as a ConditionCheck, the person created or updated) or, for a refused code, the
     counter's ADD. The transaction decides: the read only chooses the answer's words."""
     settings = settings or get_settings()
-    check_code_text(code)
-    wanted = [code_key(code)]
+    # A malformed code (empty, too long, not the code alphabet: a lone surrogate, a control
+    # character) is a wrong guess like any other: counted, and answered as an unknown code.
+    well_formed = is_code_text(code)
+    wanted = [code_key(code) if well_formed else ("", "")]
     if source:
         counter_pk, counter_sk, _ = _failures_window(source, settings, clock)
         wanted.append((counter_pk, counter_sk))
-    found = {(item["pk"], item["sk"]): item for item in store.batch_get(wanted, consistent=True)}
+    reads = [key for key in wanted if key[0]]
+    found = {(item["pk"], item["sk"]): item for item in store.batch_get(reads, consistent=True)} if reads else {}
     limit = settings.magic_code_failures_per_window
     if source and int(found.get(wanted[1], {}).get("count", 0)) >= limit:
         logger.info("magic code attempts limited")

@@ -3,18 +3,37 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from quarterdeck.errors import InvalidInputError
 
 _EMAIL = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
 
 
+def _text(value: object, field: str) -> str:
+    """A JSON string, or nothing: a number or a boolean is never taken as text (`full_name: 123`)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInputError(f"The {field.replace('_', ' ')} must be text.", field=field)
+    return value
+
+
 def email_address(value: object, field: str = "email") -> str:
-    text = str(value or "").strip().lower()
-    if len(text) > 254 or not _EMAIL.match(text):
+    """Printable ASCII only: no right-to-left override, zero-width character or look-alike
+    letter from another script can make one address read as another."""
+    text = _text(value, field).strip().lower()
+    if len(text) > 254 or not text.isascii() or not _EMAIL.match(text):
         raise InvalidInputError("Enter a valid email address.", field=field)
     return text
+
+
+# Invisible characters that reorder or hide text (bidi embeddings, overrides and isolates,
+# zero-width spaces and joiners, the BOM): taken out of names and titles, so a name shows as
+# what was typed and never reorders the line around it.
+_INVISIBLE = dict.fromkeys(
+    [*range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2065), *range(0x2066, 0x206A), 0xFEFF]
+)
 
 
 # Characters that end a line somewhere (email headers, str.splitlines): never inside a name or title.
@@ -26,9 +45,10 @@ def text_field(
 ) -> str:
     """Whitespace collapsed to single spaces. `single_line` values (names, titles: they reach email
     subjects) are refused if they carry a line break, rather than silently joined."""
-    if single_line and _LINE_BREAKS.intersection(str(value or "")):
+    raw = _text(value, field)
+    if single_line and _LINE_BREAKS.intersection(raw):
         raise InvalidInputError(f"The {field.replace('_', ' ')} must be on one line.", field=field)
-    text = " ".join(str(value or "").split())
+    text = " ".join(raw.translate(_INVISIBLE).split())
     if len(text) < min_length:
         raise InvalidInputError(f"The {field.replace('_', ' ')} is required.", field=field)
     if len(text) > max_length:
@@ -36,8 +56,23 @@ def text_field(
     return text
 
 
-def calendar_date(value: object, field: str = "date") -> date:
+SANE_YEARS = 5  # dates further back or ahead than this are typing mistakes (or attacks), never plans
+
+
+def calendar_date(value: object, field: str = "date", *, today: date | None = None) -> date:
+    """A `YYYY-MM-DD` string within SANE_YEARS of today (a sail in 9999 overflowed every
+    computation downstream)."""
+    text = _text(value, field)
     try:
-        return date.fromisoformat(str(value or ""))
+        day = date.fromisoformat(text) if len(text) == 10 else None
     except ValueError:
-        raise InvalidInputError("Enter a real date as YYYY-MM-DD.", field=field) from None
+        day = None
+    if day is None:
+        raise InvalidInputError("Enter a real date as YYYY-MM-DD.", field=field)
+    today = today or date.today()
+    span = timedelta(days=365 * SANE_YEARS + 1)
+    if not today - span <= day <= today + span:
+        raise InvalidInputError(
+            f"The {field.replace('_', ' ')} must be within {SANE_YEARS} years of today.", field=field
+        )
+    return day
