@@ -59,6 +59,11 @@ class Context:
 
         return Store()
 
+    def unsubscribe_keys(self) -> Any:
+        from quarterdeck.unsubscribe import load_unsubscribe_keys
+
+        return load_unsubscribe_keys()
+
     def signing_keys(self) -> Any:
         from quarterdeck.auth import load_signing_keys
 

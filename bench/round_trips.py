@@ -110,7 +110,9 @@ def _feed(fx: Fixtures) -> Request:
 def _unsubscribe(fx: Fixtures) -> Request:
     from quarterdeck.unsubscribe import unsubscribe_token
 
-    return Request("POST", "/api/nudges/unsubscribe", None, {"token": unsubscribe_token(fx.ctx.signing_keys(), CREW)})
+    return Request(
+        "POST", "/api/nudges/unsubscribe", None, {"token": unsubscribe_token(fx.ctx.unsubscribe_keys(), CREW)}
+    )
 
 
 def _release(fx: Fixtures) -> Request:

@@ -133,7 +133,7 @@ def nudge_reads(ctx: Any, store: Any, counter: DynamoCounter) -> dict[str, Any]:
     from quarterdeck.nudges import run_nudges
 
     with counter.counting() as calls:
-        result = run_nudges(store, NullMailer(), ctx.signing_keys, clock=lambda: NUDGE_AT)
+        result = run_nudges(store, NullMailer(), ctx.unsubscribe_keys, clock=lambda: NUDGE_AT)
     mine = [c for c in calls if c.table == store.table_name or not c.table]
     reads = [c for c in mine if c.operation in ("Query", "Scan", "GetItem", "BatchGetItem", "TransactGetItems")]
     counted = summary(reads)

@@ -12,6 +12,7 @@ REGION = "us-east-1"
 # Names the local stack gives the resources that CloudFormation would name in AWS.
 TABLE_NAME = f"{PREFIX}-table"
 SECRET_NAME = f"{PREFIX}/jwt-signing-key"
+UNSUBSCRIBE_SECRET_NAME = f"{PREFIX}/unsubscribe-key"
 DATA_BUCKET = f"{PREFIX}-data"
 FRONTEND_BUCKET = f"{PREFIX}-frontend"
 SENDER = "crew@queenofsandiego.example"
@@ -34,6 +35,7 @@ def local_environment(moto_url: str, app_url: str) -> dict[str, str]:
         "STAGE": "local",
         "TABLE_NAME": TABLE_NAME,
         "SIGNING_SECRET_ID": SECRET_NAME,
+        "UNSUBSCRIBE_SECRET_ID": UNSUBSCRIBE_SECRET_NAME,
         "DATA_BUCKET": DATA_BUCKET,
         "PORTFOLIO_KEY": "portfolio.toml",
         "SENDER_EMAIL": SENDER,

@@ -11,7 +11,16 @@ from typing import Any
 import boto3
 from cfnlint.decode import decode
 
-from local.environment import DATA_BUCKET, FRONTEND_BUCKET, REGION, ROOT, SECRET_NAME, SENDER, TABLE_NAME
+from local.environment import (
+    DATA_BUCKET,
+    FRONTEND_BUCKET,
+    REGION,
+    ROOT,
+    SECRET_NAME,
+    SENDER,
+    TABLE_NAME,
+    UNSUBSCRIBE_SECRET_NAME,
+)
 
 TEMPLATE = ROOT / "template.yaml"
 
@@ -61,7 +70,9 @@ def provision(template_path: Path = TEMPLATE) -> None:
     template = load_template(template_path)
     tables = _resources(template, "AWS::DynamoDB::Table")
     create_table(tables["Table"])
-    create_signing_secret(_resources(template, "AWS::SecretsManager::Secret")["SigningKeySecret"])
+    secrets_in_template = _resources(template, "AWS::SecretsManager::Secret")
+    create_signing_secret(secrets_in_template["SigningKeySecret"])
+    create_signing_secret(secrets_in_template["UnsubscribeKeySecret"], UNSUBSCRIBE_SECRET_NAME)
     buckets = _resources(template, "AWS::S3::Bucket")
     s3 = boto3.client("s3", region_name=REGION)
     for logical, name in (("FrontendBucket", FRONTEND_BUCKET), ("DataBucket", DATA_BUCKET)):

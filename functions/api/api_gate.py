@@ -13,11 +13,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import json
 import re
 from typing import Any
 
-from quarterdeck.errors import InvalidInputError, NotFoundError, QuarterdeckError, UnsupportedMediaTypeError
+from quarterdeck.config import get_settings
+from quarterdeck.errors import (
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    QuarterdeckError,
+    UnsupportedMediaTypeError,
+)
 
 MAX_SEGMENT = 128  # ids are 16 to 64 characters; a slot, list or kind name is shorter still
 
@@ -29,12 +37,31 @@ _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _TEXT_JUDGED_BY_ROUTE = frozenset({"/api/auth/magic"})
 
 
+ORIGIN_HEADER = "x-quarterdeck-origin"
+ORIGIN_SECRET_MAX_AGE = 300
+
+
 def request_refusal(event: dict[str, Any]) -> QuarterdeckError | None:
     """Why this request is refused at the door, or None if it may go on to its route."""
+    if not _came_through_cloudfront(event):
+        return ForbiddenError("Use the app's own address.", code="direct_api_call")
     path = str(event.get("rawPath") or event.get("requestContext", {}).get("http", {}).get("path", ""))
     if any(len(segment) > MAX_SEGMENT for segment in path.split("/")):
         return NotFoundError("There is no such page or record.", field="path")
     return _body_refusal(event, path)
+
+
+def _came_through_cloudfront(event: dict[str, Any]) -> bool:
+    """In AWS (`ORIGIN_SECRET_ID` set), only CloudFront knows the origin header's value; a call
+    to the execute-api address lacks it. The local stack has no CloudFront and sets no secret."""
+    secret_id = get_settings().origin_secret_id
+    if not secret_id:
+        return True
+    from quarterdeck.secret_values import secret_cache
+
+    expected = str(secret_cache.json_secret(secret_id, max_age=ORIGIN_SECRET_MAX_AGE).get("key", ""))
+    sent = next((str(v) for k, v in (event.get("headers") or {}).items() if str(k).lower() == ORIGIN_HEADER), "")
+    return bool(expected) and hmac.compare_digest(sent.encode(), expected.encode())
 
 
 def _body_refusal(event: dict[str, Any], path: str) -> QuarterdeckError | None:

@@ -26,11 +26,11 @@ if TYPE_CHECKING:
 coldstart.loaded()
 
 
-def _signing_keys() -> SigningKeys:
-    # Deferred like the links it signs: a run with nothing due never loads the auth module.
-    from quarterdeck.auth import load_signing_keys
+def _unsubscribe_keys() -> SigningKeys:
+    # Deferred like the links it signs: a run with nothing due never reads the key.
+    from quarterdeck.unsubscribe import load_unsubscribe_keys
 
-    return load_signing_keys()
+    return load_unsubscribe_keys()
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -39,7 +39,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     at = (event or {}).get("at")
     clock = (lambda: datetime.fromisoformat(at)) if at else system_clock
     with coldstart.first_request():
-        summary = run_nudges(Store(), default_mail_sender(), _signing_keys, clock=clock)
+        summary = run_nudges(Store(), default_mail_sender(), _unsubscribe_keys, clock=clock)
     for kind, count in summary.sent.items():
         metrics.add_metric(name=f"NudgesSent_{kind}", unit="Count", value=count)
     return summary.as_dict()

@@ -17,12 +17,12 @@ import time_machine
 
 from local.stack import LocalStack
 from quarterdeck import keys
-from quarterdeck.auth import load_signing_keys
 from quarterdeck.clients import client
 from quarterdeck.mail import default_mail_sender
 from quarterdeck.nudges import NudgeSummary, run_nudges
 from quarterdeck.sails import create_sail
 from quarterdeck.store import Store
+from quarterdeck.unsubscribe import load_unsubscribe_keys
 from tests.conftest import outbox
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -34,7 +34,7 @@ def local(text: str) -> datetime:
 
 def run_at(moment: datetime) -> NudgeSummary:
     with time_machine.travel(moment, tick=False):
-        return run_nudges(Store(), default_mail_sender(), load_signing_keys)
+        return run_nudges(Store(), default_mail_sender(), load_unsubscribe_keys)
 
 
 def new_sail(day: str, title: str) -> dict[str, Any]:
@@ -119,7 +119,7 @@ def test_two_runs_at_once_send_each_nudge_once(stack: LocalStack) -> None:
     summaries: list[NudgeSummary] = []
 
     def one_run() -> None:
-        summaries.append(run_nudges(Store(), default_mail_sender(), load_signing_keys, clock=lambda: moment))
+        summaries.append(run_nudges(Store(), default_mail_sender(), load_unsubscribe_keys, clock=lambda: moment))
 
     # When two runs start at the same time
     threads = [threading.Thread(target=one_run) for _ in range(2)]
@@ -170,7 +170,7 @@ def test_reads_do_not_grow_with_past_sails(own_table: Store, items_read: list[in
             own_table, "admin@example.com", date=f"2031-02-{3 + n % 6:02d}", title=f"Up {n}", clock=lambda: created_on
         )
     moment = local("2031-02-02T07:30:00")  # quiet hours: nothing is sent, everything is read
-    run_nudges(own_table, default_mail_sender(), load_signing_keys, clock=lambda: moment)
+    run_nudges(own_table, default_mail_sender(), load_unsubscribe_keys, clock=lambda: moment)
     with_none_past = sum(items_read)
     items_read.clear()
     # When 10,000 past sails are added in the months before
@@ -190,7 +190,7 @@ def test_reads_do_not_grow_with_past_sails(own_table: Store, items_read: list[in
             for n in range(10_000)
         ]
     )
-    run_nudges(own_table, default_mail_sender(), load_signing_keys, clock=lambda: moment)
+    run_nudges(own_table, default_mail_sender(), load_unsubscribe_keys, clock=lambda: moment)
     # Then the run reads exactly as many items as before
     assert with_none_past > 20
     assert sum(items_read) == with_none_past

@@ -6,6 +6,7 @@ and checks one property. They need no AWS account and no network.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -780,3 +781,45 @@ def test_deploy_uses_oidc_and_a_production_approval() -> None:
         assert job["permissions"]["id-token"] == "write"
         assert job.get("needs"), "a deploy must wait for the tests"
     assert "--config-env staging" in text and "--config-env prod" in text
+
+
+def _secrets_readable_by(template: dict[str, Any], function: str) -> set[str]:
+    readable: set[str] = set()
+    for policy in props(template, function).get("Policies", []):
+        for statement in (policy.get("Statement") or []) if isinstance(policy, dict) else []:
+            actions = statement.get("Action")
+            actions = actions if isinstance(actions, list) else [actions]
+            if "secretsmanager:GetSecretValue" in actions:
+                resources = statement["Resource"]
+                for resource in resources if isinstance(resources, list) else [resources]:
+                    readable.add(resource["Ref"])
+    return readable
+
+
+def test_each_function_reads_only_the_secrets_it_uses(template: dict[str, Any]) -> None:
+    """Given the three functions, then only ApiFunction holds the session-signing key: NudgeFunction
+    signs unsubscribe links with their own key, ReportFunction reads no secret."""
+    assert _secrets_readable_by(template, "ApiFunction") == {
+        "SigningKeySecret",
+        "UnsubscribeKeySecret",
+        "OriginVerifySecret",
+    }
+    assert _secrets_readable_by(template, "NudgeFunction") == {"UnsubscribeKeySecret"}
+    assert _secrets_readable_by(template, "ReportFunction") == set()
+
+
+def test_the_api_answers_only_requests_that_came_through_cloudfront(template: dict[str, Any]) -> None:
+    """Given the distribution's API origin, then it sends the origin secret as a header, and
+    ApiFunction is told which secret to compare it with (api_gate refuses a request without it)."""
+    origins = {o["Id"]: o for o in props(template, "Distribution")["DistributionConfig"]["Origins"]}
+    headers = {h["HeaderName"]: h["HeaderValue"] for h in origins["api"]["OriginCustomHeaders"]}
+    assert "OriginVerifySecret" in json.dumps(headers["X-Quarterdeck-Origin"])
+    variables = props(template, "ApiFunction")["Environment"]["Variables"]
+    assert variables["ORIGIN_SECRET_ID"] == {"Ref": "OriginVerifySecret"}
+
+
+def test_the_access_log_keeps_no_path(template: dict[str, Any]) -> None:
+    """The calendar feed's secret is in its path: the access log records the route key instead."""
+    log_format = props(template, "HttpApi")["AccessLogSettings"]["Format"]
+    assert "$context.path" not in log_format
+    assert "$context.routeKey" in log_format

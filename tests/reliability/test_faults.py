@@ -438,12 +438,12 @@ def nudge_sail(day: str) -> dict[str, Any]:
 
 
 def nudge_run(day: str, hour: int = 10, minute: int = 0) -> Any:
-    from quarterdeck.auth import load_signing_keys
     from quarterdeck.mail import default_mail_sender
     from quarterdeck.nudges import run_nudges
+    from quarterdeck.unsubscribe import load_unsubscribe_keys
 
     moment = (datetime.fromisoformat(day) - timedelta(days=7)).replace(hour=hour, minute=minute, tzinfo=LA)
-    return run_nudges(Store(), default_mail_sender(), load_signing_keys, clock=lambda: moment)
+    return run_nudges(Store(), default_mail_sender(), load_unsubscribe_keys, clock=lambda: moment)
 
 
 def nudges_about(stack: LocalStack, title: str) -> list[dict[str, Any]]:

@@ -138,10 +138,9 @@ class World:
         return issue_code(Store(), unique_email("coder"), Purpose.login(), timedelta(minutes=15))
 
     def unsubscribe_token(self) -> str:
-        from quarterdeck.auth import load_signing_keys
-        from quarterdeck.unsubscribe import unsubscribe_token
+        from quarterdeck.unsubscribe import load_unsubscribe_keys, unsubscribe_token
 
-        return unsubscribe_token(load_signing_keys(), unique_email("unsubscriber"))
+        return unsubscribe_token(load_unsubscribe_keys(), unique_email("unsubscriber"))
 
 
 @pytest.fixture(scope="module")

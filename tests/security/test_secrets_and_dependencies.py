@@ -145,10 +145,9 @@ def test_a_whole_flow_logs_no_key_code_or_token(
     caplog: pytest.LogCaptureFixture,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    from quarterdeck.auth import load_signing_keys
     from quarterdeck.people import ensure_person
     from quarterdeck.store import Store
-    from quarterdeck.unsubscribe import unsubscribe_token
+    from quarterdeck.unsubscribe import load_unsubscribe_keys, unsubscribe_token
 
     links: set[str] = set()
     secrets: dict[str, str] = {"signing key": signing_secret()["key"]}
@@ -185,7 +184,7 @@ def test_a_whole_flow_logs_no_key_code_or_token(
     )
     assert signed.status_code == 201, signed.text
     # And someone unsubscribes and everyone signs out
-    token = unsubscribe_token(load_signing_keys(), crew_email)
+    token = unsubscribe_token(load_unsubscribe_keys(), crew_email)
     secrets["unsubscribe token"] = token
     assert anonymous.post("/api/nudges/unsubscribe", {"token": token}).status_code == 200
     for session in (crew, claimer, guest, admin):

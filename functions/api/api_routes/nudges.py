@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from api_access import PUBLIC_WRITE
-from api_dependencies import signing_keys, store
+from api_dependencies import store
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, Field, SecretStr
 
 from quarterdeck.nudges import unsubscribe
+from quarterdeck.unsubscribe import load_unsubscribe_keys
 
 router = APIGatewayHttpRouter()
 
@@ -26,5 +27,5 @@ class UnsubscribeRequest(BaseModel):
     middlewares=[PUBLIC_WRITE],
 )
 def stop_nudges(body: Annotated[UnsubscribeRequest, Body()]) -> dict[str, str]:
-    email = unsubscribe(store(), signing_keys(), body.token.get_secret_value())
+    email = unsubscribe(store(), load_unsubscribe_keys(), body.token.get_secret_value())
     return {"status": "unsubscribed", "email": email}
