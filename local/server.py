@@ -244,9 +244,15 @@ class QuarterdeckRequestHandler(BaseHTTPRequestHandler):
         else:
             self._send(405, b"Method not allowed", {"Content-Type": "text/plain"})
 
-    # OPTIONS and TRACE too: API Gateway answers them (404 from the API without a route, 405
-    # from the bucket), never the 501 of a server that does not know the method.
-    do_GET = do_HEAD = do_POST = do_PATCH = do_PUT = do_DELETE = do_OPTIONS = do_TRACE = _dispatch
+    do_GET = do_HEAD = do_POST = do_PATCH = do_PUT = do_DELETE = _dispatch
+
+    def __getattr__(self, name: str) -> Any:
+        # Any other method too (OPTIONS, TRACE, QUERY...): API Gateway hands it to the function
+        # (a 404 from the API without a route, a 405 from the bucket), never the 501 of a
+        # server that does not know the method.
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
 
 
 def _is_loopback_host(host: str) -> bool:
