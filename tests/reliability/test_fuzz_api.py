@@ -43,7 +43,9 @@ pytestmark = pytest.mark.slow
 
 EXAMPLES = 10  # per operation, per generation mode, per run
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-MINIMUM_REQUESTS = 1000
+# Each run checks its own count (a test that summed the others' counts passed or skipped
+# depending on which tests ran before it): three runs, 1,000+ requests together.
+MINIMUM_REQUESTS_PER_RUN = 340
 # Logging out would revoke the admin's session halfway through a run (the anonymous run sends it);
 # cancelling the real sail would turn the rest of that run into "this sail is cancelled".
 NOT_AS_ADMIN = {"POST /api/auth/logout"}
@@ -120,12 +122,14 @@ def _print_figures() -> Iterator[None]:
 def test_fuzz_as_anonymous(stack: LocalStack) -> None:
     problems = fuzz("anonymous", load_document(stack))
     assert not problems, "\n\n".join(problems)
+    assert SENT["anonymous"] >= MINIMUM_REQUESTS_PER_RUN, dict(SENT)
 
 
 def test_fuzz_as_admin(stack: LocalStack) -> None:
     admin = sign_in(stack, "admin@example.com")
     problems = fuzz("admin", load_document(stack, admin.token), skip=NOT_AS_ADMIN)
     assert not problems, "\n\n".join(problems)
+    assert SENT["admin"] >= MINIMUM_REQUESTS_PER_RUN, dict(SENT)
 
 
 def real_sail_guest_task(admin: ApiClient) -> dict[str, str]:
@@ -146,11 +150,4 @@ def test_fuzz_as_admin_on_real_ids(stack: LocalStack) -> None:
     ids = real_sail_guest_task(admin)
     problems = fuzz("admin on real ids", load_document(stack, admin.token), skip=NOT_ON_REAL_IDS, path_ids=ids)
     assert not problems, "\n\n".join(problems)
-
-
-def test_at_least_a_thousand_generated_requests() -> None:
-    runs = {"anonymous", "admin", "admin on real ids"}
-    if set(SENT) != runs:
-        pytest.skip("counts the requests of the three runs above; run the whole module")
-    print(f"\n{sum(SENT.values())} generated requests: {dict(SENT)}")
-    assert sum(SENT.values()) >= MINIMUM_REQUESTS, dict(SENT)
+    assert SENT["admin on real ids"] >= MINIMUM_REQUESTS_PER_RUN, dict(SENT)

@@ -29,9 +29,8 @@ pytestmark = pytest.mark.slow
 
 MUST_PASS = {"not_a_server_error", "status_code_conformance", "content_type_conformance", "response_schema_conformance"}
 EXAMPLES = 25  # per operation and phase: four runs of ~37 operations reach 4,000+ requests
-MINIMUM_REQUESTS = 4000
+MINIMUM_REQUESTS_PER_RUN = 1000  # four runs: 4,000+ together; each run checks its own count
 ROOT = Path(__file__).resolve().parents[2]
-SENT: Counter[str] = Counter()
 
 
 def _own_address() -> str:
@@ -105,14 +104,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
         token = guest_session(stack, guest["email"], sail["id"], guest["id"]).token
     # When schemathesis' CLI runs every phase with every check
     sent, failed, statuses = _run(stack, who, token, tmp_path / f"{who}.ndjson")
-    SENT[who] = sent
     print(f"\nschemathesis as {who}: {sent} requests, statuses {dict(statuses)}, other findings {dict(failed)}")
     # Then it sent real traffic, and nothing was a server error or broke the documented schema
-    assert sent > 300, f"the {who} run sent only {sent} requests"
+    assert sent >= MINIMUM_REQUESTS_PER_RUN, f"the {who} run sent only {sent} requests"
     assert not {name: n for name, n in failed.items() if name in MUST_PASS}, dict(failed)
-
-
-def test_the_cli_runs_together_sent_enough() -> None:
-    if len(SENT) < 4:
-        pytest.skip("runs only after the four role runs in the same session")
-    assert sum(SENT.values()) >= MINIMUM_REQUESTS, dict(SENT)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, StrictBool
 
 from quarterdeck import guests
 from quarterdeck.documents import default_document_store
+from quarterdeck.validation import without_controls
 
 router = APIGatewayHttpRouter()
 
@@ -82,6 +83,6 @@ def sign(sail_id: str, guest_id: str, body: Annotated[SignatureRequest, Body()])
         minor=body.minor,
         guardian_name=body.guardian_name,
         ip=http.source_ip or "",
-        user_agent=http.user_agent or router.current_event.headers.get("user-agent") or "",
+        user_agent=without_controls(http.user_agent or router.current_event.headers.get("user-agent") or "", 512),
     )
     return json_response(200 if answer["status"] == "already signed" else 201, answer)

@@ -21,6 +21,7 @@ from quarterdeck.clients import client
 from quarterdeck.config import Settings, get_settings
 from quarterdeck.errors import ConfigurationError, InvalidInputError, ServiceUnavailableError
 from quarterdeck.observability import logger
+from quarterdeck.validation import without_controls
 
 TEMPLATE_DIR = Path(__file__).parent / "templates" / "email"
 _THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException", "LimitExceededException"}
@@ -105,7 +106,7 @@ def render_email(kind: str, to: Sequence[str], context: Mapping[str, Any], *, bc
     env = _environment()
     text_module = env.get_template(f"{kind}.txt").make_module(dict(context))
     html = env.get_template(f"{kind}.html").render(dict(context))
-    subject = " ".join(str(getattr(text_module, "subject", kind)).split())
+    subject = without_controls(str(getattr(text_module, "subject", kind)), 900)
     return OutgoingEmail(to=tuple(to), bcc=tuple(bcc), subject=subject, text=str(text_module), html=html, kind=kind)
 
 

@@ -56,6 +56,15 @@ def text_field(
     return text
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def without_controls(value: str, max_length: int) -> str:
+    """Text from a header or another line we only record (a user agent): control characters
+    (NUL, ESC, CR/LF...) become spaces, so nothing they carry reaches a document or a mail."""
+    return " ".join(_CONTROL.sub(" ", value).split())[:max_length]
+
+
 SANE_YEARS = 5  # dates further back or ahead than this are typing mistakes (or attacks), never plans
 
 
