@@ -5,11 +5,34 @@
 // kept, and without a connection the last copy answers instead. Only the app's own files and
 // the reads a crew member needs at the dock are kept (who am I, the sails list, a sail);
 // API answers served from the cache carry `offline_copy: {saved_at}` so the page can say so.
-// Signing out empties the kept answers.
+// Signing out, or any answer saying the session has ended (401), empties the kept answers; a
+// copy older than two days is dropped rather than shown. What is kept of a sail is what the
+// dock needs (times, roles, checklists, guests' names and waiver status): no one's contact
+// details are written to the phone.
 
 const SHELL_CACHE = 'qd-shell-v1';
-const DATA_CACHE = 'qd-data-v1';
+const DATA_CACHE = 'qd-data-v2'; // v2: dock copies without contact details
 const KEPT_API = [/^\/api\/me$/, /^\/api\/sails$/, /^\/api\/sails\/[^/]+$/];
+const MAX_AGE_MS = 48 * 3600 * 1000;
+const CONTACT_FIELDS = ['email', 'phone', 'invited'];
+
+// The dock copy of an answer: guests and roles without contact details.
+function dockCopy(data) {
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return data;
+  const copy = { ...data };
+  if (Array.isArray(copy.guests)) {
+    copy.guests = copy.guests.map((guest) => {
+      const kept = { ...guest };
+      for (const field of CONTACT_FIELDS) delete kept[field];
+      return kept;
+    });
+  }
+  return copy;
+}
+
+async function forgetEverything() {
+  await caches.delete(DATA_CACHE);
+}
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(['/', '/css/app.css', '/js/app.js'])));
@@ -30,10 +53,14 @@ const isKeptApi = (url) => KEPT_API.some((pattern) => pattern.test(url.pathname)
 const isShell = (url) => !url.pathname.startsWith('/api/') && !url.pathname.startsWith('/_local/');
 
 async function keepAnswer(request, response) {
-  // Store a copy stamped with when it was saved.
-  const body = await response.clone().arrayBuffer();
-  const headers = new Headers(response.headers);
-  headers.set('X-Saved-At', new Date().toISOString());
+  // Store the dock copy, stamped with when it was saved.
+  let body;
+  try {
+    body = JSON.stringify(dockCopy(await response.clone().json()));
+  } catch {
+    return;
+  }
+  const headers = { 'Content-Type': 'application/json', 'X-Saved-At': new Date().toISOString() };
   const cache = await caches.open(DATA_CACHE);
   await cache.put(request, new Response(body, { status: response.status, headers }));
 }
@@ -43,6 +70,10 @@ async function offlineCopy(request) {
   const kept = await cache.match(request);
   if (!kept) return null;
   const savedAt = kept.headers.get('X-Saved-At');
+  if (!savedAt || Date.now() - Date.parse(savedAt) > MAX_AGE_MS) {
+    await cache.delete(request);
+    return null;
+  }
   try {
     const data = await kept.clone().json();
     if (data && typeof data === 'object' && !Array.isArray(data)) data.offline_copy = { saved_at: savedAt };
@@ -59,7 +90,8 @@ async function networkFirstApi(request) {
   try {
     const response = await fetch(request);
     if (response.ok) await keepAnswer(request, response);
-    else if (response.status === 401 || response.status === 403 || response.status === 404) {
+    else if (response.status === 401) await forgetEverything(); // the session ended or expired
+    else if (response.status === 403 || response.status === 404) {
       await (await caches.open(DATA_CACHE)).delete(request);
     }
     return response;
@@ -90,12 +122,20 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin) return;
   if (request.method === 'POST' && url.pathname === '/api/auth/logout') {
     event.respondWith((async () => {
-      await caches.delete(DATA_CACHE);
+      await forgetEverything();
       return fetch(request);
     })());
     return;
   }
   if (request.method !== 'GET') return;
+  if (url.pathname.startsWith('/api/') && !isKeptApi(url)) {
+    // Any other API read still tells the worker when the session has ended.
+    event.respondWith(fetch(request).then(async (response) => {
+      if (response.status === 401) await forgetEverything();
+      return response;
+    }));
+    return;
+  }
   if (isKeptApi(url)) event.respondWith(networkFirstApi(request));
   else if (isShell(url)) event.respondWith(networkFirstShell(request));
 });
@@ -112,7 +152,7 @@ self.addEventListener('message', (event) => {
       let url;
       try { url = new URL(answer.url, self.location.origin); } catch { continue; }
       if (url.origin !== self.location.origin || !isKeptApi(url)) continue;
-      await data.put(new Request(url.href), new Response(JSON.stringify(answer.body), {
+      await data.put(new Request(url.href), new Response(JSON.stringify(dockCopy(answer.body)), {
         status: 200,
         headers: { 'Content-Type': 'application/json', 'X-Saved-At': new Date().toISOString() },
       }));

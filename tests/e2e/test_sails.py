@@ -241,3 +241,48 @@ def test_no_countdown_on_other_days(page: Page, stack: LocalStack) -> None:
     page.goto(f"{stack.url}/#/sails/{sail['id']}")
     expect(page.locator(".timing-panel").get_by_test_id("departure")).to_be_visible()
     expect(page.get_by_role("timer")).to_have_count(0)
+
+
+def _kept_sail_copies(page: Page) -> list[str]:
+    """The bodies of the sail answers the service worker keeps on this phone."""
+    return page.evaluate(
+        """async () => {
+          const cache = await caches.open('qd-data-v2');
+          const bodies = [];
+          for (const request of await cache.keys()) {
+            if (/\\/api\\/sails\\/[^/]+$/.test(new URL(request.url).pathname)) {
+              bodies.push(await (await cache.match(request)).text());
+            }
+          }
+          return bodies;
+        }"""
+    )
+
+
+def test_the_phone_keeps_no_contact_details_and_forgets_when_the_session_ends(page: Page, stack: LocalStack) -> None:
+    # Given an admin (who sees guests' addresses) opened a sail with a guest on this phone
+    admin = hold_session(page, stack, "admin@example.com")
+    sail = api_sail(admin, title=f"Kept {uuid.uuid4().hex[:4]}")
+    guest_email = f"kept-{uuid.uuid4().hex[:6]}@example.com"
+    assert (
+        admin.post(f"/api/sails/{sail['id']}/guests", {"name": "Kept Guest", "email": guest_email}).status_code == 201
+    )
+    page.goto(f"{stack.url}/#/sails/{sail['id']}")
+    expect(page.get_by_text("Saved on this phone")).to_be_visible()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.reload()
+    expect(page.get_by_role("heading", name=sail["title"], level=1)).to_be_visible()
+    page.wait_for_function(
+        """async () => { const c = await caches.open('qd-data-v2'); return (await c.keys()).length > 0; }"""
+    )
+    # Then the kept copy has the guest's name and status, not their address
+    kept = _kept_sail_copies(page)
+    assert kept and any("Kept Guest" in body for body in kept)
+    assert not any(guest_email in body for body in kept)
+    # When the session ends elsewhere (its token no longer valid) and the page asks the API again
+    page.context.clear_cookies()
+    page.evaluate("fetch('/api/me').then((r) => r.status)")
+    # Then nothing of it is kept on the phone any more
+    page.wait_for_function(
+        """async () => { const c = await caches.open('qd-data-v2'); return (await c.keys()).length === 0; }"""
+    )
