@@ -29,6 +29,21 @@ _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 Middleware = Callable[[Any, NextMiddleware], Response]
 
 
+VIEWER_HEADER = "x-quarterdeck-viewer"  # set by the distribution's viewer-request function
+
+
+def viewer_address(event: Any) -> str:
+    """The address of the person making the request: behind CloudFront API Gateway's source is
+    the edge, so the distribution's function passes the viewer's own. Trusted only where the
+    origin gate is on (api_gate: every request came through CloudFront, whose function
+    overwrites whatever a viewer sent in that header); locally, the connection's address."""
+    if get_settings().origin_secret_id:
+        forwarded = str((event.headers or {}).get(VIEWER_HEADER) or "").strip()
+        if forwarded:
+            return forwarded[:64]
+    return str(event.request_context.http.source_ip or "")
+
+
 def _cookie(event: Any, name: str) -> str | None:
     for pair in event.cookies or []:
         key, _, value = pair.partition("=")

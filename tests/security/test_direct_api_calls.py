@@ -65,3 +65,41 @@ def test_a_request_through_cloudfront_is_served(behind_cloudfront: None) -> None
     # Then it is answered as usual
     assert answer["statusCode"] == 200
     assert json.loads(answer["body"]) == {"status": "ok"}
+
+
+def _wrong_code(viewer: str, *, origin: str | None = ORIGIN_VALUE) -> int:
+    from api_handler import handler
+
+    headers = {"content-type": "application/json", "x-quarterdeck-viewer": viewer}
+    if origin:
+        headers["x-quarterdeck-origin"] = origin
+    body = json.dumps({"code": "wrong" + uuid.uuid4().hex}).encode()
+    event = http_api_event("POST", "/api/auth/magic", headers, body, "130.176.1.1")  # one CloudFront edge
+    return int(handler(event, _Context())["statusCode"])
+
+
+def test_behind_cloudfront_the_guessing_limit_is_per_viewer_not_per_edge(behind_cloudfront: None) -> None:
+    # Given one viewer who guesses codes until the limit, through the same edge as everyone
+    limit = get_settings().magic_code_failures_per_window
+    guesser, bystander = f"203.0.113.{uuid.uuid4().int % 200 + 1}", f"198.51.100.{uuid.uuid4().int % 200 + 1}"
+    statuses = [_wrong_code(guesser) for _ in range(limit + 1)]
+    # Then the guesser is limited
+    assert statuses[:limit] == [401] * limit and statuses[limit] == 429, statuses
+    # And another viewer behind the same edge is not
+    assert _wrong_code(bystander) == 401
+
+
+def test_without_cloudfront_a_viewer_header_sent_by_the_caller_is_not_believed(stack: LocalStack) -> None:
+    # Given no origin gate (the local stack), a caller who rotates a made-up viewer header
+    limit = get_settings().magic_code_failures_per_window
+    edge = f"192.0.2.{uuid.uuid4().int % 200 + 1}"
+    statuses = []
+    for n in range(limit + 1):
+        from api_handler import handler
+
+        body = json.dumps({"code": "wrong" + uuid.uuid4().hex}).encode()
+        headers = {"content-type": "application/json", "x-quarterdeck-viewer": f"203.0.113.{n + 1}"}
+        event = http_api_event("POST", "/api/auth/magic", headers, body, edge)
+        statuses.append(int(handler(event, _Context())["statusCode"]))
+    # Then the guesses still count against the connection's own address
+    assert statuses[-1] == 429, statuses

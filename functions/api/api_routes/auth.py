@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from api_access import MEMBER, PUBLIC_WRITE, SESSION_COOKIE, caller
+from api_access import MEMBER, PUBLIC_WRITE, SESSION_COOKIE, caller, viewer_address
 from api_dependencies import mailer, signing_keys, store
 from api_responses import json_response
 from aws_lambda_powertools.event_handler import Response
@@ -61,7 +61,7 @@ def login_link(body: Annotated[LoginLinkRequest, Body()]) -> Response[Any]:
     middlewares=[PUBLIC_WRITE],
 )
 def magic(body: Annotated[MagicCodeRequest, Body()]) -> Response[Any]:
-    source = router.current_event.request_context.http.source_ip or None
+    source = viewer_address(router.current_event) or None
     signed_in = redeem_code(store(), signing_keys(), body.code.get_secret_value(), source=source)
     who, purpose = signed_in.caller, signed_in.grant.purpose
     # The session is the HttpOnly cookie alone: no script on the page can read it. A client

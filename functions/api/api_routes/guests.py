@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from api_access import ADMIN, GUEST, caller
+from api_access import ADMIN, GUEST, caller, viewer_address
 from api_dependencies import mailer, store
 from api_responses import json_response
 from aws_lambda_powertools.event_handler import Response
@@ -82,7 +82,7 @@ def sign(sail_id: str, guest_id: str, body: Annotated[SignatureRequest, Body()])
         accept=body.accept,
         minor=body.minor,
         guardian_name=body.guardian_name,
-        ip=http.source_ip or "",
+        ip=viewer_address(router.current_event),
         user_agent=without_controls(http.user_agent or router.current_event.headers.get("user-agent") or "", 512),
     )
     return json_response(200 if answer["status"] == "already signed" else 201, answer)
