@@ -240,8 +240,8 @@ def test_a_waiver_copy_whose_email_failed_is_delivered_once_by_the_nudge_run(sta
     def copies_to(address: str) -> list[dict[str, Any]]:
         return [m for m in outbox(stack) if address in m["to"] and "signed waiver" in m["subject"].lower()]
 
-    # Given a guest on a sail in the spring of 2041 (no nudge of this test's is due in its run)
-    created = admin.post("/api/sails", {"date": "2041-04-10", "title": f"Owed copy {uuid.uuid4().hex[:6]}"})
+    # Given a guest on a sail in the spring of 2030 (no nudge of this test's is due in its run)
+    created = admin.post("/api/sails", {"date": "2030-04-10", "title": f"Owed copy {uuid.uuid4().hex[:6]}"})
     assert created.status_code == 201, created.text
     sail = created.json()
     guest = add_guest(admin, sail["id"])
@@ -262,7 +262,7 @@ def test_a_waiver_copy_whose_email_failed_is_delivered_once_by_the_nudge_run(sta
     assert waiver is not None and waiver["gsi1pk"] == keys.OWED_WAIVER_COPIES
     assert copies_to(guest["email"]) == [] and stored_copy_metadata(waiver["object_key"]) is None
     # When NudgeFunction runs (its handler, as the schedule invokes it), at 10 PM: quiet hours
-    at = "2041-01-15T22:00:00-08:00"
+    at = "2030-01-15T22:00:00-08:00"
     summary = invoke_nudge_function(at)
     # Then the guest's copy arrives once and is stored, naming that email
     assert summary["sent"].get("waiver_copy", 0) >= 1, summary

@@ -80,8 +80,9 @@ def sail_date(value: object, *, now: datetime, settings: Settings, field: str = 
     """A real calendar date, not before today in the sails' zone."""
     if value is None or value == "":
         raise InvalidInputError("The date is required.", field=field)
-    day = calendar_date(value, field)
-    if day < local_today(now, settings):
+    today = local_today(now, settings)
+    day = calendar_date(value, field, today=today)
+    if day < today:
         raise InvalidInputError("The date is in the past. Pick today or a later day.", field=field)
     return day
 
@@ -297,8 +298,9 @@ def date_range(
 ) -> DateRange:
     """`from`/`to` of a list request; `from` defaults to today, `to` to `default_days` later."""
     settings = settings or get_settings()
-    first = calendar_date(start, "from") if start else local_today(clock(), settings)
-    last = calendar_date(end, "to") if end else first + timedelta(days=default_days)
+    today = local_today(clock(), settings)
+    first = calendar_date(start, "from", today=today) if start else today
+    last = calendar_date(end, "to", today=today) if end else first + timedelta(days=default_days)
     if last < first:
         raise InvalidInputError("'to' is before 'from'.", field="to")
     if (last - first).days > MAX_RANGE_DAYS:
