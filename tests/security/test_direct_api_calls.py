@@ -103,3 +103,49 @@ def test_without_cloudfront_a_viewer_header_sent_by_the_caller_is_not_believed(s
         statuses.append(int(handler(event, _Context())["statusCode"]))
     # Then the guesses still count against the connection's own address
     assert statuses[-1] == 429, statuses
+
+
+@pytest.mark.parametrize("malformed", ["\ud800", "\x00\x1b", "", "x" * 300, "not a code!"])
+def test_malformed_codes_count_as_wrong_guesses(stack: LocalStack, malformed: str) -> None:
+    # Given a source that sends only malformed codes (each was a 500 or went uncounted)
+    from api_handler import handler
+
+    limit = get_settings().magic_code_failures_per_window
+    source = f"192.0.2.{uuid.uuid4().int % 250 + 1}"
+    statuses = []
+    for _ in range(limit + 1):
+        body = json.dumps({"code": malformed}).encode()
+        event = http_api_event("POST", "/api/auth/magic", {"content-type": "application/json"}, body, source)
+        statuses.append(int(handler(event, _Context())["statusCode"]))
+    # Then each is refused like a wrong code, and the limit is reached as with wrong codes
+    assert all(400 <= status < 500 for status in statuses), statuses
+    assert statuses[-1] == 429, statuses
+
+
+def test_the_session_token_is_only_in_its_cookie(stack: LocalStack) -> None:
+    from datetime import timedelta
+
+    import requests
+
+    from quarterdeck.auth import Purpose, issue_code
+    from quarterdeck.store import Store
+
+    # When someone redeems a login link
+    code = issue_code(Store(), f"cookie-{uuid.uuid4().hex[:8]}@example.com", Purpose.login(), timedelta(minutes=15))
+    answer = requests.post(f"{stack.url}/api/auth/magic", json={"code": code}, timeout=30)
+    # Then the session is the HttpOnly cookie, and the body (which scripts read) does not carry it
+    assert answer.status_code == 200, answer.text
+    token = answer.cookies["qd_session"]
+    assert "HttpOnly" in answer.headers["Set-Cookie"]
+    assert "token" not in answer.json()
+    assert token not in answer.text
+
+
+def test_the_local_outbox_answers_only_local_names(stack: LocalStack) -> None:
+    import requests
+
+    # When a page on another name that resolves here (DNS rebinding) asks for the outbox
+    rebound = requests.get(f"{stack.url}/_local/outbox.json", headers={"Host": "attacker.example"}, timeout=30)
+    # Then it is refused; the local names still get it
+    assert rebound.status_code == 403
+    assert requests.get(f"{stack.url}/_local/outbox.json", timeout=30).status_code == 200
