@@ -207,6 +207,22 @@ def test_built_layer_holds_lambda_platform_packages_and_no_boto3() -> None:
     assert not (built / "boto3").exists() and not (built / "botocore").exists()
 
 
+def test_built_layer_ships_unchecked_bytecode_for_the_runtime_python() -> None:
+    """Given `sam build` ran where python3.13 is, then every module of ours has a 3.13 .pyc whose
+    header says unchecked-hash (used whatever the timestamps after zipping)."""
+    built = ROOT / ".aws-sam/build/SharedLayer/python"
+    if not built.is_dir():
+        pytest.skip("no sam build output here (make build)")
+    compiled = list(built.glob("quarterdeck/**/__pycache__/*.cpython-313.pyc"))
+    if not compiled:
+        pytest.skip("built without python3.13: the layer ships no bytecode (the build said so)")
+    sources = [p for p in built.glob("quarterdeck/**/*.py") if "__pycache__" not in p.parts]
+    assert len(compiled) >= len(sources) * 0.95, (len(compiled), len(sources))
+    for pyc in compiled[:20]:
+        flags = int.from_bytes(pyc.read_bytes()[4:8], "little")
+        assert flags == 0b01, (pyc, flags)  # hash-based, not checked against the source
+
+
 # ------------------------------------------------------------------ least privilege
 
 
