@@ -15,6 +15,7 @@ import importlib.metadata
 import itertools
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -43,6 +44,9 @@ class Kind:
     event_for: Callable[[int], Path] | None = None
     # The label of a baseline making the same AWS clients as this function, shown beside the bar.
     same_clients: str = ""
+    # "shipped": the layer with the bytecode its build compiles; "source": the layer without any
+    # (what a build without python3.13 ships). Both read-only, no cache written or read elsewhere.
+    layer: str = "shipped"
 
     @property
     def is_baseline(self) -> bool:
@@ -99,8 +103,17 @@ def kinds(ctx: Any, directory: Path) -> list[Kind]:
             "api_handler",
             "api",
             _filled_api_event(ctx, directory, "api_sail_page.json"),
-            1.5,
+            1.3,
             same_clients=API_CLIENTS,
+        ),
+        Kind(
+            "ApiFunction, GET /api/sails/{id} (crew), source only",
+            "ApiFunction",
+            "api_handler",
+            "api",
+            _filled_api_event(ctx, directory, "api_sail_page.json"),
+            None,
+            layer="source",
         ),
         Kind(
             "ApiFunction, GET /api/sails (crew; a query: the validated table)",
@@ -111,15 +124,24 @@ def kinds(ctx: Any, directory: Path) -> list[Kind]:
             None,
         ),
         Kind(
-            "NudgeFunction, hourly run", "NudgeFunction", "nudge_handler", "nudges", events / "nudge_hourly.json", 1.4
+            "NudgeFunction, hourly run", "NudgeFunction", "nudge_handler", "nudges", events / "nudge_hourly.json", 1.3
         ),
         Kind(
-            "ReportFunction, CFO report for a new period",
+            "NudgeFunction, hourly run, source only",
+            "NudgeFunction",
+            "nudge_handler",
+            "nudges",
+            events / "nudge_hourly.json",
+            None,
+            layer="source",
+        ),
+        Kind(
+            "ReportFunction, CFO report for a new period (its bar: section 5, schedule to last sent)",
             "ReportFunction",
             "report_handler",
             "reports",
             report_event,
-            1.4,
+            None,
             report_event_for,
             same_clients=REPORT_CLIENTS,
         ),
@@ -165,32 +187,89 @@ def distribution_closure(names: list[str]) -> set[str]:
     return found
 
 
+def _tops(name: str) -> tuple[Path, list[str]]:
+    """Where a distribution is installed and its top-level names (packages, modules, dist-info)."""
+    distribution = importlib.metadata.distribution(name)
+    installed = Path(str(distribution.locate_file("")))
+    tops = {Path(str(file)).parts[0] for file in distribution.files or [] if not str(file).startswith("..")}
+    return installed, sorted(top for top in tops if top != "__pycache__")
+
+
 def lambda_python(root: Path, scratch: Path) -> Path:
-    """An interpreter whose site-packages holds only what a deployed function can import:
-    the runtime's boto3 and the layer's requirements, each with its dependencies (symlinks
-    into this venv). Development-only packages (cryptography, which PyJWT imports whenever it
-    is installed, moto, pytest...) stay out, as they are out of Lambda; the baseline runs in
-    it too. The layer's own code and the function's directory come from PYTHONPATH."""
+    """An interpreter whose site-packages holds only what Lambda's python3.13 runtime provides:
+    boto3 with its dependencies (symlinks into this venv; the runtime's own copy is compiled).
+    Development-only packages (cryptography, which PyJWT imports whenever it is installed,
+    moto, pytest...) stay out, as they are out of Lambda; the baseline runs in it too. The
+    layer (`lambda_layer`) and the function's directory come from PYTHONPATH, as /opt/python
+    and /var/task do."""
     home = scratch / "lambda-python"
     venv.EnvBuilder(symlinks=True, with_pip=False).create(home)
     site = Path(sysconfig.get_path("purelib", vars={"base": str(home), "platbase": str(home)}))
-    for name in sorted(distribution_closure([*RUNTIME_PACKAGES, *layer_requirements(root)])):
-        distribution = importlib.metadata.distribution(name)
-        installed = Path(str(distribution.locate_file("")))
-        tops = {Path(str(file)).parts[0] for file in distribution.files or [] if not str(file).startswith("..")}
-        for top in sorted(tops):
-            if top != "__pycache__" and not (site / top).exists():
+    for name in sorted(distribution_closure(list(RUNTIME_PACKAGES))):
+        installed, tops = _tops(name)
+        for top in tops:
+            if not (site / top).exists():
                 (site / top).symlink_to(installed / top)
     return home / "bin" / "python"
+
+
+_NO_CACHES = shutil.ignore_patterns("__pycache__", "*.pyc")
+
+
+def lambda_layer(root: Path, scratch: Path, variant: str) -> Path:
+    """The layer as Lambda mounts it at /opt/python: copies (not links) of the layer's
+    requirements and of `quarterdeck`, with the bytecode the build ships ("shipped": compiled
+    in unchecked-hash mode, by this interpreter, since the bench runs here on it; in AWS the
+    build uses python3.13) or none ("source"), then made read-only like /opt. The function's
+    code is copied beside it, without bytecode, as a function's zip has none."""
+    layer = scratch / f"layer-{variant}" / "python"
+    layer.mkdir(parents=True)
+    runtime = distribution_closure(list(RUNTIME_PACKAGES))
+    for name in sorted(distribution_closure(layer_requirements(root)) - runtime):
+        installed, tops = _tops(name)
+        for top in tops:
+            source, target = installed / top, layer / top
+            if target.exists() or not source.exists():
+                continue
+            if source.is_dir():
+                shutil.copytree(source, target, ignore=_NO_CACHES)
+            else:
+                shutil.copy2(source, target)
+    shutil.copytree(root / "layers" / "shared" / "quarterdeck", layer / "quarterdeck", ignore=_NO_CACHES)
+    functions = scratch / f"layer-{variant}" / "functions"
+    shutil.copytree(root / "functions", functions, ignore=_NO_CACHES)
+    # The email and report templates compiled to Python, as the layer build does (layers/shared/Makefile).
+    subprocess.run(
+        [sys.executable, "-m", "quarterdeck.template_cache"],
+        cwd=layer,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(layer)},
+        check=True,
+        capture_output=True,
+    )
+    if variant == "shipped":
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-qq", "-j", "0", "--invalidation-mode", "unchecked-hash", str(layer)],
+            check=False,
+            capture_output=True,
+        )
+    for directory, _, files in os.walk(layer.parent):  # read-only, as /opt is
+        for file in files:
+            os.chmod(Path(directory) / file, 0o444)
+        os.chmod(directory, 0o555)  # noqa: S103 - read and traverse only: the point is that nothing is writable
+    return layer
 
 
 def child_environment(ctx: Any, kind: Kind, scratch: Path) -> dict[str, str]:
     from local.environment import local_environment
 
-    paths = [str(ctx.root / "layers" / "shared")]
+    mounted = scratch / f"layer-{kind.layer}"
+    paths = [str(mounted / "python")]
     if kind.code_dir:
-        paths.append(str(ctx.root / "functions" / kind.code_dir))
+        paths.append(str(mounted / "functions" / kind.code_dir))
     env = {
+        # Lambda writes no bytecode under /opt or /var/task (read-only) and keeps none between
+        # cold starts: what the layer ships is all there is.
+        "PYTHONDONTWRITEBYTECODE": "1",
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(scratch),
         "LANG": "C.UTF-8",
@@ -285,6 +364,8 @@ def run(ctx: Any) -> Section:
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as scratch_name:
         scratch = Path(scratch_name)
         python = lambda_python(ctx.root, scratch)
+        for variant in ("shipped", "source"):
+            lambda_layer(ctx.root, scratch, variant)
         all_kinds = kinds(ctx, scratch)
         missing = {k.label: available(ctx, k) for k in all_kinds}
         measured = [k for k in all_kinds if missing[k.label] is None]
@@ -357,8 +438,9 @@ def run(ctx: Any) -> Section:
         else:
             section.add(info(k.label, measured_text, note, value))
     section.notes.append(
-        "Locally the layer has bytecode caches; in Lambda /opt is read-only and the layer ships no .pyc "
-        "(pip --no-compile), so each cold start there also compiles the layer's modules."
+        "Each function runs as Lambda runs it: the layer copied and read-only, no bytecode written or read "
+        "from anywhere else. 'As shipped' has the .pyc the layer build compiles (unchecked-hash; here by the "
+        "bench's Python 3.11, in AWS by python3.13); 'source only' has none, as a build without python3.13 ships."
     )
     section.notes.append(
         "Every process (baseline included) runs in an interpreter that sees only the runtime's boto3 and "

@@ -6,9 +6,13 @@ runs as of its own future date, so each is the first send of all eight for its p
 and starts without cached AWS clients, as a scheduled (cold) ReportFunction does. The
 achieved rate is taken from when moto received each message: (messages - 1) / (last -
 first). Bars: achieved ÷ allowed within 0.9-1.0 at the SES sandbox rate (1/s), and never
-more than the allowed number in any one-second window. At the production starting rate
-(14/s) the achieved rate is reported only: there the dispatch is bound by building each
-report between sends, not by the pacer.
+more than the allowed number in any one-second window; and what the owner waits for, from
+the schedule firing (clients cold) to the last report sent, within 1.2x of the pacing limit
+((messages - 1) / rate) at 1/s. It replaces ReportFunction's cold-start bar: a report's
+first event builds and sends a whole report, so its cold start measured the work, not the
+wait. (In process: the modules are already imported; section 1 gives the function's import.)
+At the production starting rate (14/s) both are reported only: there the dispatch is bound
+by building each report between sends, not by the pacer.
 """
 
 from __future__ import annotations
@@ -112,6 +116,7 @@ def run(ctx: Any) -> Section:
     section = Section("5. Email pacing (eight reports at MaxSendRate) and rendering")
     try:
         for rate, judged_rate in ((SANDBOX_RATE, True), (PRODUCTION_RATE, False)):
+            fired = time.time()  # the schedule fires: clients are cold (dispatch_reports drops them)
             ids, how = dispatch_reports(ctx, rate)
             times = _arrivals(ids)
             if len(times) < 2:
@@ -119,7 +124,12 @@ def run(ctx: Any) -> Section:
             achieved = (len(times) - 1) / (times[-1] - times[0])
             value = achieved / rate
             peak = max_in_window(times)
+            limit = (len(times) - 1) / rate  # the pacer alone: the first send at once, then one per 1/rate
+            to_last = times[-1] - fired
             section.data[f"rate_{rate:g}"] = {
+                "fired_to_last_sent_s": to_last,
+                "pacing_limit_s": limit,
+                "fired_to_last_sent_ratio": to_last / limit,
                 "allowed_per_s": rate,
                 "achieved_per_s": achieved,
                 "ratio": value,
@@ -134,6 +144,12 @@ def run(ctx: Any) -> Section:
             else:
                 why = "bound by building each report between sends"
                 section.add(info(f"achieved ÷ allowed at {rate:g}/s", text, why))
+            run_text = f"{to_last:.2f} s, pacing limit {limit:.2f} s ({ratio(to_last / limit)})"
+            run_label = f"schedule fired → last of {len(times)} reports sent, at {rate:g}/s"
+            if judged_rate:
+                section.add(judged(run_label, to_last / limit, run_text, "≤ 1.2x", to_last / limit <= 1.2))
+            else:
+                section.add(info(run_label, run_text, "bound by building each report, not by the pacer"))
             section.add(
                 judged(
                     f"most messages in any 1 s at {rate:g}/s (the 1.0 bound, per second)",

@@ -90,7 +90,7 @@ def _detail(value: object) -> str:
     return text
 
 
-def _due(value: object) -> str | None:
+def _due(value: object, today: date | None = None) -> str | None:
     """`YYYY-MM-DD` (a San Diego date) or nothing."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -98,7 +98,7 @@ def _due(value: object) -> str | None:
         raise InvalidInputError("Enter the due date as YYYY-MM-DD.", field="due")
     if isinstance(value, str) and not _ISO_DATE.match(value.strip()):
         raise InvalidInputError("Enter the due date as YYYY-MM-DD.", field="due")
-    day = value if isinstance(value, date) else calendar_date(value.strip(), "due")
+    day = value if isinstance(value, date) else calendar_date(value.strip(), "due", today=today)
     if not 2000 <= day.year <= 2100:
         raise InvalidInputError("Enter a due date between 2000 and 2100.", field="due")
     return day.isoformat()
@@ -195,7 +195,7 @@ def new_task_item(
         "detail": _detail(detail),
         "entity": _optional_text(entity, "entity", ENTITY_MAX),
         "owner": _optional_text(owner, "owner", OWNER_MAX),
-        "due": _due(due),
+        "due": _due(due, san_diego_today(clock)),
         "source": _source(source),
     }
     if source_key is not None and not source_key.strip():
@@ -298,7 +298,7 @@ def update_task(
         "detail": _detail,
         "entity": lambda v: _optional_text(v, "entity", ENTITY_MAX),
         "owner": lambda v: _optional_text(v, "owner", OWNER_MAX),
-        "due": _due,
+        "due": lambda v: _due(v, san_diego_today(clock)),
         "status": _status,
     }
     clean = {name: cleaners[name](value) for name, value in changes.items()}

@@ -36,7 +36,7 @@ def action_task_items(report: Report) -> list[Item]:
                 detail=detail,
                 entity=action.entity[:ENTITY_MAX],
                 owner=action.owner,
-                due=action.due.isoformat(),
+                due=action.due,  # a date the report computed, not typed input: no window applies
                 source={"kind": report.kind, "period": report.period.label, "section": action.section, "link": link},
                 source_key=source_key(report.kind, report.period.label, n),
             )
