@@ -49,10 +49,10 @@ class Load:
 
 
 # --- assumptions (each one is stated in docs/cost.md) ----------------------------------
-API_MEMORY_GB, NUDGE_MEMORY_GB, REPORT_MEMORY_GB = 0.5, 0.25, 0.5  # template.yaml
-API_WARM_S = 0.08  # billed duration of a warm API request (2-3 DynamoDB calls, some SES sends)
+API_MEMORY_GB, NUDGE_MEMORY_GB, REPORT_MEMORY_GB = 1.0, 0.25, 0.5  # template.yaml (decisions.md, 2026-12-04)
+API_WARM_S = 0.06  # billed duration of a warm API request at 1024 MB (2-3 DynamoDB calls, some SES sends)
 COLD_FRACTION = 0.02  # share of API requests that start a new container
-API_INIT_S = 1.2  # INIT phase, billed since August 2025
+API_INIT_S = 0.7  # INIT phase at 1024 MB (1.2 s at 512 MB), billed since August 2025
 NUDGE_RUN_S = 2.0  # an hourly run: always a cold start, a few Queries
 NUDGE_EMAILS_PER_SAIL = 12
 REPORT_RUN_S = 2.5  # cold start + build + render + one send
@@ -137,7 +137,7 @@ LINES: tuple[Line, ...] = (
         per=M,
         free=M,
     ),
-    Line("Lambda", "ApiFunction compute, arm64 512 MB", "GB-s", 0.0000133334, _api_gb_s, free=400_000),
+    Line("Lambda", "ApiFunction compute, arm64 1024 MB", "GB-s", 0.0000133334, _api_gb_s, free=400_000),
     Line("Lambda", "NudgeFunction compute, arm64 256 MB", "GB-s", 0.0000133334, _nudge_gb_s),
     Line(
         "Lambda",
