@@ -112,7 +112,8 @@ def seed_past(store: Any, count: int, start: int) -> None:
 
     capture = _Capture(meta_only=True)
     local_day = NUDGE_AT.astimezone(sails.get_settings().timezone).date()
-    early = lambda: datetime(2000, 1, 1, tzinfo=UTC)  # noqa: E731 - every date is in the future then
+    first_day = NUDGE_AT - timedelta(days=2 + count // PAST_PER_DAY)
+    early = lambda: first_day  # noqa: E731 - every seeded date is in the future then, and within five years
     ids = itertools.count(start)
     with cached_sun():
         for n in range(count):

@@ -11,13 +11,6 @@ from quarterdeck.store import Store
 if TYPE_CHECKING:
     from quarterdeck.mail import MailSender
     from quarterdeck.reports.send_queue import ReportSendQueue
-    from quarterdeck.repositories.checklists import ChecklistRepository
-    from quarterdeck.repositories.guests import GuestRepository
-    from quarterdeck.repositories.nudges import NudgeRepository
-    from quarterdeck.repositories.people import PeopleRepository
-    from quarterdeck.repositories.reports import ReportRepository
-    from quarterdeck.repositories.sails import SailRepository
-    from quarterdeck.repositories.tasks import TaskRepository
 
 _installed_report_queue: ReportSendQueue | None = None
 
@@ -25,57 +18,6 @@ _installed_report_queue: ReportSendQueue | None = None
 @lru_cache(maxsize=1)
 def store() -> Store:
     return Store()
-
-
-# One repository per aggregate, each over the one Store; imported on first use so a route
-# loads only the repositories it needs.
-@lru_cache(maxsize=1)
-def sails() -> SailRepository:
-    from quarterdeck.repositories.sails import DynamoSailRepository
-
-    return DynamoSailRepository(store())
-
-
-@lru_cache(maxsize=1)
-def checklists() -> ChecklistRepository:
-    from quarterdeck.repositories.checklists import DynamoChecklistRepository
-
-    return DynamoChecklistRepository(store())
-
-
-@lru_cache(maxsize=1)
-def guests() -> GuestRepository:
-    from quarterdeck.repositories.guests import DynamoGuestRepository
-
-    return DynamoGuestRepository(store())
-
-
-@lru_cache(maxsize=1)
-def people() -> PeopleRepository:
-    from quarterdeck.repositories.people import DynamoPeopleRepository
-
-    return DynamoPeopleRepository(store())
-
-
-@lru_cache(maxsize=1)
-def nudges() -> NudgeRepository:
-    from quarterdeck.repositories.nudges import DynamoNudgeRepository
-
-    return DynamoNudgeRepository(store())
-
-
-@lru_cache(maxsize=1)
-def reports() -> ReportRepository:
-    from quarterdeck.repositories.reports import DynamoReportRepository
-
-    return DynamoReportRepository(store())
-
-
-@lru_cache(maxsize=1)
-def tasks() -> TaskRepository:
-    from quarterdeck.repositories.tasks import DynamoTaskRepository
-
-    return DynamoTaskRepository(store())
 
 
 def mailer() -> MailSender:
@@ -114,7 +56,5 @@ def reset() -> None:
     from quarterdeck.mail import default_mail_sender
 
     store.cache_clear()
-    for repository in (sails, checklists, guests, people, nudges, reports, tasks):
-        repository.cache_clear()
     default_mail_sender.cache_clear()
     _lambda_report_queue.cache_clear()
