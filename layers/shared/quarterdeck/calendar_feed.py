@@ -28,6 +28,7 @@ from typing import Any
 from quarterdeck.clock import Clock, iso, system_clock
 from quarterdeck.config import Settings, get_settings
 from quarterdeck.errors import NotFoundError
+from quarterdeck.formatting import clock_time
 from quarterdeck.people import get_person, person_key
 from quarterdeck.sails import get_sail_meta, holders_of, sail_records, sail_summary
 from quarterdeck.store import ConditionFailedError, Store
@@ -187,17 +188,13 @@ def _utc(iso_text: str) -> str:
     return datetime.fromisoformat(iso_text).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _local_clock(iso_text: str, settings: Settings) -> str:
-    moment = datetime.fromisoformat(iso_text).astimezone(settings.timezone)
-    return f"{moment.hour % 12 or 12}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
-
-
 def _event(sail: Mapping[str, Any], slot: str | None, stamp: str, settings: Settings) -> list[str]:
     cancelled = sail.get("status") == "cancelled"
     summary = f"{'Cancelled: ' if cancelled else ''}{sail['title']}{f' ({slot})' if slot else ''}"
+    tz = settings.timezone
     description = [
-        f"Sunset {_local_clock(sail['sunset'], settings)}.",
-        f"Departure {_local_clock(sail['departure'], settings)}, back {_local_clock(sail['return'], settings)}.",
+        f"Sunset {clock_time(sail['sunset'], tz)}.",
+        f"Departure {clock_time(sail['departure'], tz)}, back {clock_time(sail['return'], tz)}.",
     ]
     if slot:
         description.append(f"Your role: {slot}.")

@@ -33,6 +33,7 @@ from quarterdeck.errors import (
     SailNotFoundError,
     ServiceUnavailableError,
 )
+from quarterdeck.formatting import sail_for_email
 from quarterdeck.mail import MailSender, render_email
 from quarterdeck.observability import logger
 from quarterdeck.people import person_upsert, recent_people
@@ -162,28 +163,16 @@ def _holder_left(sail_id: str, email: str, slot: str) -> Write:
 
 # --- mail ---------------------------------------------------------------------------
 def sail_context(meta: Item, slot: str, settings: Settings) -> dict[str, Any]:
-    """The sail as an email shows it, in San Diego time."""
-    tz = settings.timezone
-
-    def local(name: str) -> str:
-        raw = meta.get(name)
-        if not raw:
-            return "to be announced"
-        moment = datetime.fromisoformat(str(raw)).astimezone(tz)
-        return moment.strftime("%I:%M %p").lstrip("0")
-
-    date_text = str(meta.get("date", ""))
-    if date_text:
-        day = datetime.fromisoformat(date_text)
-        date_text = f"{day.strftime('%A, %B')} {day.day}, {day.year}"
+    """The sail as a role email shows it (formatting.sail_for_email), with the slot."""
+    sail = sail_for_email(meta, tz=settings.timezone, app_url=settings.app_url)
     return {
-        "title": meta.get("title") or "Sail",
-        "date_text": date_text,
-        "departure_text": local("departure"),
-        "return_text": local("return"),
+        "title": sail["title"],
+        "date_text": sail["date"],
+        "departure_text": sail["departure"],
+        "return_text": sail["return"],
         "slot": slot,
         "slot_label": slot_label(slot),
-        "sail_url": f"{settings.app_url}/#/sails/{meta.get('id', '')}",
+        "sail_url": sail["link"],
     }
 
 

@@ -27,7 +27,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ from quarterdeck.errors import (
     SailNotFoundError,
     ServiceUnavailableError,
 )
+from quarterdeck.formatting import local_stamp, sail_for_email
 from quarterdeck.mail import MailSender, render_email
 from quarterdeck.observability import logger
 from quarterdeck.repositories.history import history_write
@@ -142,33 +143,12 @@ def capacity_of(meta: Item, settings: Settings) -> int:
     return int(meta.get("guest_capacity") or settings.guest_capacity)
 
 
-def _local_time(iso_text: str | None, settings: Settings) -> str:
-    if not iso_text:
-        return "—"
-    moment = datetime.fromisoformat(iso_text).astimezone(settings.timezone)
-    return f"{moment.hour % 12 or 12}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
+def _sail_context(meta: Item, settings: Settings) -> dict[str, Any]:
+    return sail_for_email(meta, tz=settings.timezone, app_url=settings.app_url)
 
 
 def _local_stamp(iso_text: str, settings: Settings) -> str:
-    """`Saturday, June 20, 2026 at 7:29 PM`, in the sail's time zone."""
-    moment = datetime.fromisoformat(iso_text).astimezone(settings.timezone)
-    return f"{_long_date(moment.date().isoformat())} at {_local_time(iso_text, settings)}"
-
-
-def _long_date(date_text: str | None) -> str:
-    if not date_text:
-        return "—"
-    day = date.fromisoformat(date_text)
-    return f"{day:%A}, {day:%B} {day.day}, {day.year}"
-
-
-def _sail_context(meta: Item, settings: Settings) -> dict[str, Any]:
-    return {
-        "title": meta.get("title", "Sail"),
-        "date": _long_date(meta.get("date")),
-        "departure": _local_time(meta.get("departure"), settings),
-        "return": _local_time(meta.get("return"), settings),
-    }
+    return local_stamp(iso_text, settings.timezone)
 
 
 # --- reads ------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,6 +19,7 @@ from typing import Any, Protocol
 from quarterdeck.clients import client
 from quarterdeck.config import Settings, get_settings
 from quarterdeck.errors import ConfigurationError, InvalidInputError, ServiceUnavailableError
+from quarterdeck.formatting import clock_time, long_date
 from quarterdeck.observability import logger
 from quarterdeck.validation import without_controls
 
@@ -64,15 +64,8 @@ class MailSender(Protocol):
 
 
 def local_time(value: str) -> str:
-    """'2026-06-21T19:29:32-07:00' -> '7:29 PM' (times are stored in San Diego time)."""
-    moment = datetime.fromisoformat(value)
-    return moment.strftime("%I:%M %p").lstrip("0")
-
-
-def long_date(value: str) -> str:
-    """'2026-06-21' -> 'Sunday, June 21, 2026'."""
-    day = date.fromisoformat(value[:10])
-    return f"{day.strftime('%A, %B')} {day.day}, {day.year}"
+    """'2026-06-21T19:29:32-07:00' -> '7:29 PM', in the club's time zone (a jinja2 filter)."""
+    return clock_time(value, get_settings().timezone)
 
 
 def template_environment(folder: Path, **options: Any) -> Any:

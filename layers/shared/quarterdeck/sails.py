@@ -526,28 +526,11 @@ def people_on(items: Iterable[Item]) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-def _human_time(iso_text: str, settings: Settings) -> str:
-    moment = datetime.fromisoformat(iso_text).astimezone(settings.timezone)
-    hour = moment.hour % 12 or 12
-    return f"{hour}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
-
-
-def _human_date(iso_date: str) -> str:
-    day = date.fromisoformat(iso_date)
-    return f"{day.strftime('%A')}, {day.strftime('%B')} {day.day}, {day.year}"
-
-
 def _mail_sail(meta: Mapping[str, Any], settings: Settings | None = None) -> dict[str, Any]:
+    from quarterdeck.formatting import sail_for_email  # only a change that mails needs it: not the sail page
+
     settings = settings or get_settings()
-    return {
-        "id": meta["id"],
-        "title": meta["title"],
-        "date": _human_date(str(meta["date"])),
-        "departure": _human_time(str(meta["departure"]), settings),
-        "return": _human_time(str(meta["return"]), settings),
-        "sunset": _human_time(str(meta["sunset"]), settings),
-        "link": f"{settings.app_url}/#/sails/{meta['id']}",
-    }
+    return sail_for_email(meta, tz=settings.timezone, app_url=settings.app_url)
 
 
 def _tell_people(
