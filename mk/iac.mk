@@ -51,12 +51,8 @@ tools: $(SAM) $(CHECKOV) $(ACTIONLINT)
 sam-cli: $(SAM)
 
 ## build: sam build (the layer is built for Lambda's arm64/python3.13 by layers/shared/Makefile)
-# The layer's bytecode is compiled by the runtime's Python: python3.13 on PATH (CI's deploy
-# job), else a pyenv 3.13 if this machine has one; without either the layer ships none.
-PYTHON313 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) python3.13)
-
 build: $(SAM)
-	PYTHON313="$(PYTHON313)" $(SAM) build --template-file template.yaml
+	$(SAM) build --template-file template.yaml
 
 check-env:
 	@case "$(ENV)" in dev|staging|prod) ;; *) echo "ENV must be dev, staging or prod (got '$(ENV)')"; exit 2;; esac
