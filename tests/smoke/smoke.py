@@ -85,12 +85,18 @@ class Target:
     local_outbox: str | None  # the local stack's outbox.json, to see that nothing was sent
 
 
-def static_page(target: Target) -> str:
-    answer = fetch(target.url + "/")
+def served(target: Target, path: str, media: str) -> Answer:
+    """`path` of the site, answered 200 with a content type starting with `media`."""
+    answer = fetch(target.url + path)
     if answer.status != 200:
-        raise CheckFailed(f"/ answered {answer.status}")
-    if not answer.header("content-type").startswith("text/html"):
-        raise CheckFailed(f"/ is {answer.header('content-type') or 'of no type'}, not text/html")
+        raise CheckFailed(f"{path} answered {answer.status}")
+    if not answer.header("content-type").startswith(media):
+        raise CheckFailed(f"{path} is {answer.header('content-type') or 'of no type'}, not {media}")
+    return answer
+
+
+def static_page(target: Target) -> str:
+    answer = served(target, "/", "text/html")
     if b"Quarterdeck" not in answer.body:
         raise CheckFailed("/ does not look like Quarterdeck's page")
     missing = [name for name in SECURITY_HEADERS if not answer.header(name)]
@@ -157,11 +163,7 @@ def api_endpoint_refused(target: Target) -> str:
 
 
 def favicon(target: Target) -> str:
-    answer = fetch(target.url + "/favicon.ico")
-    if answer.status != 200:
-        raise CheckFailed(f"/favicon.ico answered {answer.status}")
-    if not answer.header("content-type").startswith("image/"):
-        raise CheckFailed(f"/favicon.ico is {answer.header('content-type') or 'of no type'}, not an image")
+    answer = served(target, "/favicon.ico", "image/")
     if not answer.body.startswith(ICO_MAGIC):
         raise CheckFailed("/favicon.ico is not an icon file")
     return f"{len(answer.body)} bytes, {answer.header('content-type')}"
