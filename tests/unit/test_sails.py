@@ -303,6 +303,9 @@ def test_checklist_templates_are_data_in_the_layer() -> None:
 def test_no_code_path_scans_the_table() -> None:
     # No request path may issue a DynamoDB Scan: the word does not appear as a call anywhere we ship.
     pattern = re.compile(r"""\.scan\(|["']scan["']|\bScan\b\s*\(""")
-    for folder in ("layers/shared/quarterdeck", "functions"):
-        for source in (ROOT / folder).rglob("*.py"):
-            assert not pattern.search(source.read_text()), source
+    sources = [
+        source for folder in ("layers/shared/quarterdeck", "functions") for source in (ROOT / folder).rglob("*.py")
+    ]
+    # (the walk finds the code: a moved folder must not turn this into a check of nothing)
+    assert len(sources) > 50 and ROOT / "layers/shared/quarterdeck/store.py" in sources
+    assert [source for source in sources if pattern.search(source.read_text())] == []

@@ -1,4 +1,4 @@
-"""Domain errors. The API maps each family to one status code in one place (functions/api/errors.py)."""
+"""Domain errors. The API maps each family to one status code in one place (functions/api/api_errors.py)."""
 
 from __future__ import annotations
 

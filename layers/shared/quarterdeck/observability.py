@@ -1,4 +1,5 @@
-"""The one place Logger, Metrics and Tracer are created (Powertools reads its settings from the environment)."""
+"""The one place Logger and Metrics are created (Powertools reads their settings from the environment; no Tracer:
+X-Ray traces come from the functions' Tracing: Active, not from our code)."""
 
 from __future__ import annotations
 
