@@ -240,7 +240,7 @@ def lambda_layer(root: Path, scratch: Path, variant: str) -> Path:
     shutil.copytree(root / "functions", functions, ignore=_NO_CACHES)
     # The email and report templates compiled to Python, as the layer build does (layers/shared/Makefile).
     subprocess.run(
-        [sys.executable, "-m", "quarterdeck.template_cache"],
+        [sys.executable, "-m", "quarterdeck.template_precompile"],
         cwd=layer,
         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(layer)},
         check=True,

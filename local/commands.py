@@ -14,8 +14,7 @@ import sys
 import warnings
 from typing import Any
 
-from local.environment import apply_environment
-from local.server import LambdaContext, add_code_paths
+from local.environment import LambdaContext, add_code_paths, apply_environment
 
 
 def run_nudges(at: str | None = None) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,3 +67,31 @@ def apply_environment(moto_url: str, app_url: str) -> None:
 
     get_settings.cache_clear()
     reset_clients()
+
+
+class LambdaContext:
+    """The context Lambda passes a handler, as the local stack's functions receive it."""
+
+    function_name = "ApiFunction"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:ApiFunction"
+
+    def __init__(self) -> None:
+        self.aws_request_id = str(uuid.uuid4())
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def add_code_paths() -> None:
+    """Make the layer and the API function importable, as Lambda would."""
+    import sys
+
+    for path in (
+        ROOT / "layers" / "shared",
+        ROOT / "functions" / "api",
+        ROOT / "functions" / "nudges",
+        ROOT / "functions" / "reports",
+    ):
+        if str(path) not in sys.path:
+            sys.path.insert(0, str(path))

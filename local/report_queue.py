@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from local.server import LambdaContext
+from local.environment import LambdaContext
 from quarterdeck.observability import logger
 from quarterdeck.reports.send_queue import SendRequest
 

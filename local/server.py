@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from local import outbox
-from local.environment import ROOT
+from local.environment import ROOT, LambdaContext
 from local.provision import load_template
 
 FRONTEND = ROOT / "frontend"
@@ -55,18 +55,6 @@ def headers_of_policy(config: dict[str, Any]) -> dict[str, str]:
 
 
 _ONE_EVENT_AT_A_TIME = threading.Lock()
-
-
-class LambdaContext:
-    function_name = "ApiFunction"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:ApiFunction"
-
-    def __init__(self) -> None:
-        self.aws_request_id = str(uuid.uuid4())
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
 
 
 def http_api_event(method: str, target: str, headers: dict[str, str], body: bytes, source_ip: str) -> dict[str, Any]:
@@ -275,20 +263,6 @@ def serve(port: int, host: str = "127.0.0.1") -> ThreadingHTTPServer:
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="quarterdeck-web", daemon=True).start()
     return server
-
-
-def add_code_paths() -> None:
-    """Make the layer and the API function importable, as Lambda would."""
-    import sys
-
-    for path in (
-        ROOT / "layers" / "shared",
-        ROOT / "functions" / "api",
-        ROOT / "functions" / "nudges",
-        ROOT / "functions" / "reports",
-    ):
-        if str(path) not in sys.path:
-            sys.path.insert(0, str(path))
 
 
 def _send_reports_now(**options: str) -> Any:

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from typing import Any
 
-from local.environment import apply_environment
-from local.server import add_code_paths, serve
+from local.environment import add_code_paths, apply_environment
+from local.server import serve
 
 
 def free_port() -> int:

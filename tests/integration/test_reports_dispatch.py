@@ -339,7 +339,7 @@ def test_action_items_become_pending_tasks_once(stack: LocalStack) -> None:
 def test_the_schedule_event_runs_through_the_handler(stack: LocalStack) -> None:
     from report_handler import ReportRunFailedError, handler
 
-    from local.server import LambdaContext
+    from local.environment import LambdaContext
     from quarterdeck.reports.kinds import ReportKindNotFoundError
 
     period = "2031-W12"

@@ -97,9 +97,9 @@ def test_the_build_step_compiles_every_email_and_report_template() -> None:
     # Given the app's template folders
     from quarterdeck.mail import TEMPLATE_DIR as EMAIL_DIR
     from quarterdeck.reports.render import TEMPLATE_DIR as REPORT_DIR
-    from quarterdeck.template_cache import precompile_app_templates
+    from quarterdeck.template_precompile import precompile_app_templates
 
-    # When the layer's build step runs (python -m quarterdeck.template_cache)
+    # When the layer's build step runs (python -m quarterdeck.template_precompile)
     count = precompile_app_templates()
     # Then each template has its compiled Python next to it
     sources = [p for folder in (EMAIL_DIR, REPORT_DIR) for p in folder.iterdir() if p.is_file()]

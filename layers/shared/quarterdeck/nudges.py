@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import random
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -21,6 +20,7 @@ from quarterdeck.clock import Clock, epoch, iso, system_clock
 from quarterdeck.config import Settings, get_settings
 from quarterdeck.errors import QuarterdeckError, ServiceUnavailableError
 from quarterdeck.mail import MailSender, render_email
+from quarterdeck.nudge_summary import NudgeSummary
 from quarterdeck.observability import logger
 from quarterdeck.people import person_key
 from quarterdeck.sails import load_sail
@@ -59,24 +59,6 @@ class Nudge:
     recipient: str
     sail_id: str
     details: dict[str, Any] = field(default_factory=dict, compare=False)
-
-
-@dataclass
-class NudgeSummary:
-    at: str
-    sails: int = 0
-    sent: Counter[str] = field(default_factory=Counter)
-    skipped: Counter[str] = field(default_factory=Counter)
-    failed: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "at": self.at,
-            "sails": self.sails,
-            "sent": dict(self.sent),
-            "skipped": dict(self.skipped),
-            "failed": list(self.failed),
-        }
 
 
 @dataclass(frozen=True)

@@ -125,15 +125,3 @@ def precompile(environment: Any, accept: Callable[[str], bool] = lambda name: no
     for name in names:
         environment.get_template(name)
     return len(names)
-
-
-def precompile_app_templates() -> int:
-    """The email and report templates, compiled with the environments the app renders them with."""
-    from quarterdeck.mail import _environment as email_environment
-    from quarterdeck.reports.render import _environment as report_environment
-
-    return precompile(email_environment()) + precompile(report_environment())
-
-
-if __name__ == "__main__":
-    print(f"{precompile_app_templates()} templates compiled")

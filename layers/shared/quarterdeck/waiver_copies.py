@@ -30,7 +30,7 @@ from quarterdeck.store import Item, Store
 
 if TYPE_CHECKING:
     from quarterdeck.documents import DocumentStore
-    from quarterdeck.nudges import NudgeSummary
+    from quarterdeck.nudge_summary import NudgeSummary
 
 WAIVER_COPY = "waiver_copy"
 # At most this many owed copies per run (oldest first); the rest wait an hour. Each costs a few
