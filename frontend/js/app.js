@@ -1,6 +1,7 @@
 // Quarterdeck's single-page app: session, layout, and the hash routes to the views.
 import { html, render, useState, useEffect, useCallback } from './html.js';
 import { get, post } from './api.js';
+import { setTimeZone } from './components.js';
 import { parseHash, match, go } from './router.js';
 import { SignIn } from './views/sign_in.js';
 import { Magic } from './views/magic.js';
@@ -54,7 +55,9 @@ function App() {
 
   const refreshSession = useCallback(async () => {
     try {
-      setSession(await get('/me'));
+      const me = await get('/me');
+      setTimeZone(me.timezone);
+      setSession(me);
     } catch {
       setSession(null);
     }

@@ -25,13 +25,27 @@ export function Field({ label, name, error, hint, children }) {
     </div>`;
 }
 
-const timeFormat = new Intl.DateTimeFormat('en-US', {
-  hour: 'numeric', minute: '2-digit', timeZone: 'America/Los_Angeles',
-});
-const dateFormat = new Intl.DateTimeFormat('en-US', {
-  weekday: 'short', month: 'short', day: 'numeric', year: 'numeric', timeZone: 'America/Los_Angeles',
-});
+// Times are shown in the club's time zone, whatever the phone's: /api/me says which (one setting,
+// the deployment's); until a session has said, the club's home port, San Diego.
+let clubZone = 'America/Los_Angeles';
+const formats = new Map();
 
-// Times are shown in San Diego time, whatever the phone's zone.
-export const formatTime = (iso) => (iso ? timeFormat.format(new Date(iso)) : '—');
-export const formatDate = (isoDate) => (isoDate ? dateFormat.format(new Date(`${isoDate}T12:00:00-08:00`)) : '—');
+export function setTimeZone(zone) {
+  if (zone && zone !== clubZone) {
+    clubZone = zone;
+    formats.clear();
+  }
+}
+
+// An Intl.DateTimeFormat in the club's zone (kept per options: pages format many times).
+export function zonedFormat(options, locale = 'en-US') {
+  const key = `${locale}|${JSON.stringify(options)}`;
+  if (!formats.has(key)) formats.set(key, new Intl.DateTimeFormat(locale, { ...options, timeZone: clubZone }));
+  return formats.get(key);
+}
+
+export const formatTime = (iso) => (iso ? zonedFormat({ hour: 'numeric', minute: '2-digit' }).format(new Date(iso)) : '—');
+export const formatDate = (isoDate) => (isoDate
+  ? zonedFormat({ weekday: 'short', month: 'short', day: 'numeric', year: 'numeric' })
+    .format(new Date(`${isoDate}T12:00:00-08:00`))
+  : '—');

@@ -286,3 +286,21 @@ def test_the_phone_keeps_no_contact_details_and_forgets_when_the_session_ends(pa
     page.wait_for_function(
         """async () => { const c = await caches.open('qd-data-v2'); return (await c.keys()).length === 0; }"""
     )
+
+
+def test_times_follow_the_club_time_zone_the_api_names(page: Page, stack: LocalStack) -> None:
+    # Given a club whose deployment names another time zone (its /api/me says so)
+    admin = hold_session(page, stack, "admin@example.com")
+    sail = api_sail(admin, title=f"Zone {uuid.uuid4().hex[:4]}")
+
+    def other_zone(route: Any) -> None:
+        answer = route.fetch()
+        route.fulfill(response=answer, json={**answer.json(), "timezone": "America/New_York"})
+
+    page.route("**/api/me", other_zone)
+    # When the sail page opens
+    page.goto(f"{stack.url}/#/sails/{sail['id']}")
+    # Then its departure reads in that zone, not the phone's and not a hard-coded one
+    departure = datetime.fromisoformat(sail["departure"]).astimezone(ZoneInfo("America/New_York"))
+    expected = f"{departure.hour % 12 or 12}:{departure.minute:02d}"
+    expect(page.locator(".timing-panel").get_by_test_id("departure")).to_have_text(re.compile(expected))

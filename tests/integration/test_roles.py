@@ -70,7 +70,7 @@ def test_an_invite_link_signs_a_new_person_in_and_they_claim_the_slot(
     assert (body["role"], body["purpose"], body["sail_id"], body["slot"]) == ("crew", "claim", sail["id"], "crew-1")
     person = ApiClient(stack.url)
     person.token = redeemed.cookies["qd_session"]
-    assert person.get("/api/me").json() == {"email": newcomer, "role": "crew"}
+    assert person.get("/api/me").json() == {"email": newcomer, "role": "crew", "timezone": "America/Los_Angeles"}
     # When they claim it
     claimed = person.post(role_url(sail["id"], "crew-1", "claim"))
     # Then the admin's view shows them as its holder

@@ -84,6 +84,7 @@ def test_a_waiver_code_opens_only_a_guest_session_even_for_an_admin_email(world:
         "role": "guest",
         "sail_id": world.sail_id,
         "guest_id": world.guest_id,
+        "timezone": "America/Los_Angeles",
     }
     refused = {
         "list sails": session.get("/api/sails"),

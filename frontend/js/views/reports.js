@@ -8,12 +8,11 @@
 // kind's last run for the period is a new sent or failed record, and shows it.
 import { html, useState, useEffect, useRef, useCallback } from '../html.js';
 import { get, post } from '../api.js';
-import { ErrorNotice, Notice } from '../components.js';
+import { ErrorNotice, Notice, zonedFormat } from '../components.js';
 
-const stamp = new Intl.DateTimeFormat('en-US', {
-  month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit', timeZone: 'America/Los_Angeles',
-});
-const when = (iso) => (iso ? stamp.format(new Date(iso)) : '');
+const when = (iso) => (iso
+  ? zonedFormat({ month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit' }).format(new Date(iso))
+  : '');
 const POLL_EVERY_MS = 2000;
 const POLL_FOR_MS = 60000;
 

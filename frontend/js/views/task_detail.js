@@ -1,16 +1,13 @@
 // A task opened from its card: what it is, where it came from, its history, and an edit form.
 import { html, useState, useEffect, useRef } from '../html.js';
 import { get, patch } from '../api.js';
-import { ErrorNotice } from '../components.js';
+import { ErrorNotice, zonedFormat } from '../components.js';
 import {
   STATUSES, STATUS_LABELS, ENTITIES, OWNER_ROLES, DueText, SourceText,
 } from './task_card.js';
 
 // "Nov 23, 2026, 3:22 AM" in San Diego time.
-const momentFormat = new Intl.DateTimeFormat('en-US', {
-  dateStyle: 'medium', timeStyle: 'short', timeZone: 'America/Los_Angeles',
-});
-const formatMoment = (iso) => (iso ? momentFormat.format(new Date(iso)) : '—');
+const formatMoment = (iso) => (iso ? zonedFormat({ dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso)) : '—');
 
 function formOf(task) {
   return {

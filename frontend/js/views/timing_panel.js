@@ -1,13 +1,10 @@
 // When to be at the dock: sunset, departure, return, civil dusk; a live countdown on the day.
 import { html, useEffect, useState } from '../html.js';
-import { formatTime } from '../components.js';
+import { formatTime, zonedFormat } from '../components.js';
 
-const dayFormat = new Intl.DateTimeFormat('en-CA', {
-  year: 'numeric', month: '2-digit', day: '2-digit', timeZone: 'America/Los_Angeles',
-});
 
 // Today's date in San Diego as YYYY-MM-DD, whatever the phone's zone.
-export const sanDiegoToday = (now = new Date()) => dayFormat.format(now);
+export const sanDiegoToday = (now = new Date()) => zonedFormat({ year: 'numeric', month: '2-digit', day: '2-digit' }, 'en-CA').format(now);
 
 function duration(ms) {
   const minutes = Math.max(0, Math.round(ms / 60000));

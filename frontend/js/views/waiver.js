@@ -2,13 +2,11 @@
 // text, and the signature form. The guest is on hold until they sign; then confirmed.
 import { html, useEffect, useState } from '../html.js';
 import { get, post } from '../api.js';
-import { ErrorNotice, Field, Notice, formatDate, formatTime } from '../components.js';
+import { ErrorNotice, Field, Notice, formatDate, formatTime, zonedFormat } from '../components.js';
 
-const signedFormat = new Intl.DateTimeFormat('en-US', {
-  weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit',
-  timeZone: 'America/Los_Angeles',
-});
-export const formatSigned = (iso) => (iso ? signedFormat.format(new Date(iso)) : '—');
+export const formatSigned = (iso) => (iso
+  ? zonedFormat({ weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }).format(new Date(iso))
+  : '—');
 
 export function GuestStatus({ status }) {
   return status === 'confirmed'
