@@ -141,30 +141,27 @@ def redeem_code(
     settings = settings or get_settings()
     # A malformed code (empty, too long, not the code alphabet: a lone surrogate, a control
     # character) is a wrong guess like any other: counted, and answered as an unknown code.
-    well_formed = is_code_text(code)
-    wanted = [code_key(code) if well_formed else ("", "")]
-    if source:
-        counter_pk, counter_sk, _ = _failures_window(source, settings, clock)
-        wanted.append((counter_pk, counter_sk))
-    reads = [key for key in wanted if key[0]]
+    code_at = code_key(code) if is_code_text(code) else None
+    counter_at = _failures_window(source, settings, clock)[:2] if source else None
+    reads = [key for key in (code_at, counter_at) if key]
     found = {(item["pk"], item["sk"]): item for item in store.batch_get(reads, consistent=True)} if reads else {}
     limit = settings.magic_code_failures_per_window
-    if source and int(found.get(wanted[1], {}).get("count", 0)) >= limit:
+    if counter_at and int(found.get(counter_at, {}).get("count", 0)) >= limit:
         logger.info("magic code attempts limited")
         raise _too_many(settings)
     try:
-        grant = usable_code(found.get(wanted[0]), clock=clock)
+        grant = usable_code(found.get(code_at) if code_at else None, clock=clock)
     except CodeRejectedError as rejected:
         raise _refused(store, rejected, source, settings, clock) from None
     purpose = grant.purpose
     # A waiver link only ever opens a guest session, whoever owns the address.
     role = "guest" if purpose.kind == "waiver" else ("admin" if settings.is_admin(grant.email) else "crew")
     writes = [use_code_write(code, clock=clock), person_upsert(grant.email, role, clock=clock)]
-    if source:
+    if counter_at:
         writes.append(
             Write(
                 "ConditionCheck",
-                key={"pk": wanted[1][0], "sk": wanted[1][1]},
+                key={"pk": counter_at[0], "sk": counter_at[1]},
                 condition="attribute_not_exists(#count) OR #count < :limit",
                 names={"#count": "count"},
                 values={":limit": limit},
