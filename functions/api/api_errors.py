@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from api_access import cross_site_refusal
-from api_responses import error_response
+from api_responses import error_body, error_response
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
 
@@ -122,13 +122,10 @@ def refused_at_the_door(event: dict[str, Any], error: QuarterdeckError) -> dict[
     error = cross_site_refusal(APIGatewayProxyEventV2(event)) or error
     status = status_for(error)
     logger.info("request refused", extra={"status": status, "code": error.code, "field": error.field})
-    body: dict[str, Any] = {"code": error.code, "message": error.message}
-    if error.field:
-        body["field"] = error.field
     return {
         "statusCode": status,
-        "headers": {"Content-Type": "application/json", "Cache-Control": "no-store"},
-        "body": json.dumps({"error": body}, separators=(",", ":")),
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(error_body(error.code, error.message, error.field), separators=(",", ":")),
         "isBase64Encoded": False,
         "cookies": [],
     }

@@ -101,11 +101,12 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     with coldstart.first_request():
         refused = request_refusal(event)
         if refused is not None:
-            return refused_at_the_door(event, refused)
-        try:
-            answer = reads.resolve(event, context)
-        except NotARead:
-            answer = validated_app().resolve(event, context)
+            answer = refused_at_the_door(event, refused)
+        else:
+            try:
+                answer = reads.resolve(event, context)
+            except NotARead:
+                answer = validated_app().resolve(event, context)
         return never_stored(answer)
 
 

@@ -14,13 +14,17 @@ def json_response(status: int, body: Any, *, cookies: list[Cookie] | None = None
         status_code=status,
         content_type="application/json",
         body=json.dumps(body, separators=(",", ":"), default=str),
-        headers={"Cache-Control": "no-store"},
         cookies=cookies or [],
     )
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None) -> Response:
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    """The error envelope every refusal carries: `{"error": {"code", "message", "field"?}}`."""
     error: dict[str, Any] = {"code": code, "message": message}
     if field:
         error["field"] = field
-    return json_response(status, {"error": error})
+    return {"error": error}
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None) -> Response:
+    return json_response(status, error_body(code, message, field))

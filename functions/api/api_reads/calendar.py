@@ -39,7 +39,6 @@ def calendar(feed: str) -> Response[Any]:
         content_type="text/calendar; charset=utf-8",
         body=text,
         headers={
-            "Cache-Control": "no-store",
             "Content-Disposition": 'inline; filename="quarterdeck-sails.ics"',
             "Referrer-Policy": "no-referrer",
         },
