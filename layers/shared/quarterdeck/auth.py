@@ -279,13 +279,18 @@ class SigningKeys:
 SIGNING_KEYS_MAX_AGE = 300  # seconds a container keeps the signing secret it read
 
 
-def load_signing_keys(settings: Settings | None = None) -> SigningKeys:
-    """The key from Secrets Manager, kept for five minutes per container (one read on the
-    shared client, not a boto3 session of its own: see quarterdeck.secret_values)."""
+def keys_in_secret(secret_id: str) -> SigningKeys:
+    """The keys a secret of ours holds (`{kid, key, previous?}`), kept for five minutes per
+    container (one read on the shared client, not a boto3 session of its own: see
+    quarterdeck.secret_values)."""
     from quarterdeck.secret_values import secret_cache
 
-    settings = settings or get_settings()
-    return SigningKeys.from_secret(secret_cache.json_secret(settings.signing_secret_id, max_age=SIGNING_KEYS_MAX_AGE))
+    return SigningKeys.from_secret(secret_cache.json_secret(secret_id, max_age=SIGNING_KEYS_MAX_AGE))
+
+
+def load_signing_keys(settings: Settings | None = None) -> SigningKeys:
+    """The session-signing keys."""
+    return keys_in_secret((settings or get_settings()).signing_secret_id)
 
 
 @dataclass(frozen=True)

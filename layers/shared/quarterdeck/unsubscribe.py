@@ -13,21 +13,15 @@ import hashlib
 import hmac
 from datetime import timedelta
 
-from quarterdeck.auth import SigningKeys
+from quarterdeck.auth import SigningKeys, keys_in_secret
 from quarterdeck.clock import Clock, epoch, system_clock
 from quarterdeck.config import Settings, get_settings
 from quarterdeck.errors import InvalidInputError
 
-UNSUBSCRIBE_KEYS_MAX_AGE = 300  # seconds a container keeps the key it read
-
 
 def load_unsubscribe_keys(settings: Settings | None = None) -> SigningKeys:
-    """The unsubscribe-link key from Secrets Manager (the same shape as the signing secret)."""
-    from quarterdeck.secret_values import secret_cache
-
-    settings = settings or get_settings()
-    secret = secret_cache.json_secret(settings.unsubscribe_secret_id, max_age=UNSUBSCRIBE_KEYS_MAX_AGE)
-    return SigningKeys.from_secret(secret)
+    """The unsubscribe-link keys (a secret of the same shape as the signing secret)."""
+    return keys_in_secret((settings or get_settings()).unsubscribe_secret_id)
 
 
 def _mac(key: str, email: str, expires: int) -> str:
