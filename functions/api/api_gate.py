@@ -2,11 +2,10 @@
 
 Checked once at the door, for every route: no path segment is longer than any id of ours
 (else 404: a 2,100-character sail id reached DynamoDB's key-size limit as a 500); a body is
-JSON (`application/json`, else 415), is nested no deeper than any of our requests needs
-(else 422, instead of a RecursionError deep in
-a parser), and holds only text that can be stored and mailed: no lone surrogates and no control
-characters other than tab and line breaks (else 422 naming the field). Found by attacking the
-local stack: each of these was a 500 or a 503 further in.
+JSON (`application/json`, else 415), is nested no deeper than any of our requests needs (else
+422, instead of a RecursionError deep in a parser), and holds only text that can be stored and
+mailed: no lone surrogates and no control characters other than tab and line breaks (else 422
+naming the field). Found by attacking the local stack: each of these was a 500 or a 503 further in.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import base64
 import binascii
 import hmac
 import json
-import re
 from typing import Any
 
 from quarterdeck.config import get_settings
@@ -26,11 +24,11 @@ from quarterdeck.errors import (
     QuarterdeckError,
     UnsupportedMediaTypeError,
 )
+from quarterdeck.validation import STRAY_CONTROL
 
 MAX_SEGMENT = 128  # ids are 16 to 64 characters; a slot, list or kind name is shorter still
 
 MAX_DEPTH = 16  # our deepest body is an object of lists of objects; 16 leaves room, 1,000 does not
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # A malformed magic code must count as a wrong guess (sessions.redeem_code), so its text is not
 # refused here, where nothing would count it.
@@ -110,6 +108,6 @@ def _text_refusal(text: str, field: str) -> InvalidInputError | None:
         text.encode("utf-8")
     except UnicodeEncodeError:
         return InvalidInputError(f"The {field} holds an invalid character (a lone surrogate).", field=field)
-    if _CONTROL.search(text):
+    if STRAY_CONTROL.search(text):
         return InvalidInputError(f"The {field} holds a control character.", field=field)
     return None

@@ -14,18 +14,12 @@ from typing import Any
 import boto3
 import pytest
 
+from local.environment import LambdaContext
 from local.server import http_api_event
 from local.stack import LocalStack
 from quarterdeck.config import get_settings
 
 ORIGIN_VALUE = uuid.uuid4().hex + uuid.uuid4().hex
-
-
-class _Context:
-    function_name = "ApiFunction"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:ApiFunction"
-    aws_request_id = "direct-call-test"
 
 
 @pytest.fixture
@@ -43,7 +37,7 @@ def _call(headers: dict[str, str]) -> dict[str, Any]:
     from api_handler import handler
 
     event = http_api_event("GET", "/api/health", headers, b"", "198.51.100.7")
-    return handler(event, _Context())  # type: ignore[no-any-return]
+    return handler(event, LambdaContext())  # type: ignore[no-any-return]
 
 
 def test_a_request_without_the_origin_header_is_refused(behind_cloudfront: None) -> None:
@@ -75,7 +69,7 @@ def _wrong_code(viewer: str, *, origin: str | None = ORIGIN_VALUE) -> int:
         headers["x-quarterdeck-origin"] = origin
     body = json.dumps({"code": "wrong" + uuid.uuid4().hex}).encode()
     event = http_api_event("POST", "/api/auth/magic", headers, body, "130.176.1.1")  # one CloudFront edge
-    return int(handler(event, _Context())["statusCode"])
+    return int(handler(event, LambdaContext())["statusCode"])
 
 
 def test_behind_cloudfront_the_guessing_limit_is_per_viewer_not_per_edge(behind_cloudfront: None) -> None:
@@ -100,7 +94,7 @@ def test_without_cloudfront_a_viewer_header_sent_by_the_caller_is_not_believed(s
         body = json.dumps({"code": "wrong" + uuid.uuid4().hex}).encode()
         headers = {"content-type": "application/json", "x-quarterdeck-viewer": f"203.0.113.{n + 1}"}
         event = http_api_event("POST", "/api/auth/magic", headers, body, edge)
-        statuses.append(int(handler(event, _Context())["statusCode"]))
+        statuses.append(int(handler(event, LambdaContext())["statusCode"]))
     # Then the guesses still count against the connection's own address
     assert statuses[-1] == 429, statuses
 
@@ -116,7 +110,7 @@ def test_malformed_codes_count_as_wrong_guesses(stack: LocalStack, malformed: st
     for _ in range(limit + 1):
         body = json.dumps({"code": malformed}).encode()
         event = http_api_event("POST", "/api/auth/magic", {"content-type": "application/json"}, body, source)
-        statuses.append(int(handler(event, _Context())["statusCode"]))
+        statuses.append(int(handler(event, LambdaContext())["statusCode"]))
     # Then each is refused like a wrong code, and the limit is reached as with wrong codes
     assert all(400 <= status < 500 for status in statuses), statuses
     assert statuses[-1] == 429, statuses

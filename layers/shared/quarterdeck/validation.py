@@ -57,6 +57,8 @@ def text_field(
 
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# Control characters no text of ours carries: every one but tab and the line breaks of multi-line text.
+STRAY_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def without_controls(value: str, max_length: int) -> str:
