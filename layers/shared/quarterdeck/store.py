@@ -35,16 +35,11 @@ class ConditionFailedError(Exception):
 
 
 class TransactionCanceledError(Exception):
-    """A transaction was cancelled; `reasons` holds one code per action ('None' where it passed)
-    and `failed` the names (`Write.name`) of the actions whose condition failed: repositories
-    decide what went wrong by those names, never by an action's position."""
+    """A transaction was cancelled; `reasons` holds one code per action ('None' where it passed)."""
 
-    def __init__(self, reasons: list[str], names: Sequence[str] = ()) -> None:
+    def __init__(self, reasons: list[str]) -> None:
         super().__init__(f"transaction cancelled: {reasons}")
         self.reasons = reasons
-        self.failed: frozenset[str] = frozenset(
-            name for name, reason in zip(names, reasons, strict=False) if name and reason == "ConditionalCheckFailed"
-        )
 
 
 def _serializer() -> Any:
@@ -99,7 +94,6 @@ class Write:
 
     kind: str  # "Put" | "Update" | "Delete" | "ConditionCheck"
     key: Item | None = None
-    name: str = ""  # what this action stands for (`slot`, `holder`, `sail`): in `failed` when its condition fails
     item: Item | None = None
     update: str | None = None
     condition: str | None = None
@@ -292,14 +286,11 @@ class Store:
         timeout after the write) a no-op instead of a failed condition on our own write."""
         import uuid
 
-        try:
-            self._call(
-                "transact_write_items",
-                TransactItems=[w.to_request(self.table_name) for w in writes],
-                ClientRequestToken=uuid.uuid4().hex,
-            )
-        except TransactionCanceledError as error:
-            raise TransactionCanceledError(error.reasons, [w.name for w in writes]) from error
+        self._call(
+            "transact_write_items",
+            TransactItems=[w.to_request(self.table_name) for w in writes],
+            ClientRequestToken=uuid.uuid4().hex,
+        )
 
     def put_many(self, items: Sequence[Item]) -> None:
         """Unconditional bulk load (seeding, imports)."""
