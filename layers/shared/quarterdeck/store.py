@@ -35,11 +35,16 @@ class ConditionFailedError(Exception):
 
 
 class TransactionCanceledError(Exception):
-    """A transaction was cancelled; `reasons` holds one code per action ('None' where it passed)."""
+    """A transaction was cancelled; `reasons` holds one code per action ('None' where it passed)
+    and `failed` the names (`Write.name`) of the actions whose condition failed: repositories
+    decide what went wrong by those names, never by an action's position."""
 
-    def __init__(self, reasons: list[str]) -> None:
+    def __init__(self, reasons: list[str], names: Sequence[str] = ()) -> None:
         super().__init__(f"transaction cancelled: {reasons}")
         self.reasons = reasons
+        self.failed: frozenset[str] = frozenset(
+            name for name, reason in zip(names, reasons, strict=False) if name and reason == "ConditionalCheckFailed"
+        )
 
 
 def _serializer() -> Any:
@@ -94,6 +99,7 @@ class Write:
 
     kind: str  # "Put" | "Update" | "Delete" | "ConditionCheck"
     key: Item | None = None
+    name: str = ""  # what this action stands for (`slot`, `holder`, `sail`): in `failed` when its condition fails
     item: Item | None = None
     update: str | None = None
     condition: str | None = None
@@ -286,11 +292,14 @@ class Store:
         timeout after the write) a no-op instead of a failed condition on our own write."""
         import uuid
 
-        self._call(
-            "transact_write_items",
-            TransactItems=[w.to_request(self.table_name) for w in writes],
-            ClientRequestToken=uuid.uuid4().hex,
-        )
+        try:
+            self._call(
+                "transact_write_items",
+                TransactItems=[w.to_request(self.table_name) for w in writes],
+                ClientRequestToken=uuid.uuid4().hex,
+            )
+        except TransactionCanceledError as error:
+            raise TransactionCanceledError(error.reasons, [w.name for w in writes]) from error
 
     def put_many(self, items: Sequence[Item]) -> None:
         """Unconditional bulk load (seeding, imports)."""
