@@ -6,3 +6,10 @@ A lost condition becomes a domain error (`quarterdeck.errors`) here, chosen by t
 action that failed, never by its position. Domain modules import the protocols, never `Store`.
 See docs/architecture.md.
 """
+
+from __future__ import annotations
+
+from typing import Any
+
+Item = dict[str, Any]
+"""What crosses the boundary: a plain dict of an item's attributes (the domain never reads pk/sk)."""
