@@ -122,12 +122,14 @@ def seed(ctx: Context) -> None:
     from quarterdeck import crew, sails, tasks
     from quarterdeck.auth import Caller
     from quarterdeck.people import ensure_person
+    from quarterdeck.repositories.people import DynamoPeopleRepository
 
     store = ctx.store()
+    people = DynamoPeopleRepository(store)
     mailer = NullMailer()
     seeded = ctx.seeded
     for email, role in ((ADMIN, "admin"), (CREW, "crew"), (CAPTAIN, "crew")):
-        ensure_person(store, email, role)
+        ensure_person(people, email, role)
 
     def new_sail(days: int, title: str, crew_slots: int = 2) -> str:
         created = sails.create_sail(store, ADMIN, date=future_day(days).isoformat(), title=title, crew_slots=crew_slots)
@@ -152,7 +154,7 @@ def seed(ctx: Context) -> None:
             if n == 0:
                 seeded.guest_id = str(answer["guest"]["id"])
                 seeded.guest_email = str(answer["guest"]["email"])
-        ensure_person(store, seeded.guest_email, "guest")
+        ensure_person(people, seeded.guest_email, "guest")
     except Exception as error:  # the guests area is still landing: say so, measure the rest
         seeded.problems.append(f"guests not seeded: {type(error).__name__}: {error}")
     from quarterdeck import checklists

@@ -63,11 +63,12 @@ class Fixtures:
         """(guest id, guest token) of a new, unsigned guest."""
         from quarterdeck import guests
         from quarterdeck.people import ensure_person
+        from quarterdeck.repositories.people import DynamoPeopleRepository
 
         email = self.email("rt-guest")
         answer = guests.add_guest(self.store, self.mailer, ADMIN, sail_id, name="Bench Guest", email=email)
         guest_id = str(answer["guest"]["id"])
-        ensure_person(self.store, email, "guest")
+        ensure_person(DynamoPeopleRepository(self.store), email, "guest")
         return guest_id, self.ctx.token(email, "guest", sail_id=sail_id, guest_id=guest_id)
 
     def claimed(self, sail_id: str, slot: str) -> None:
@@ -87,23 +88,26 @@ Recipe = Callable[[Fixtures], Request]
 
 def _login_link(fx: Fixtures) -> Request:
     from quarterdeck.people import ensure_person
+    from quarterdeck.repositories.people import DynamoPeopleRepository
 
     email = fx.email("rt-login")
-    ensure_person(fx.store, email, "crew")
+    ensure_person(DynamoPeopleRepository(fx.store), email, "crew")
     return Request("POST", "/api/auth/login-link", None, {"email": email})
 
 
 def _magic(fx: Fixtures) -> Request:
-    from quarterdeck.auth import Purpose, issue_code
+    from quarterdeck.magic_codes import Purpose
+    from quarterdeck.repositories.sign_in import DynamoSignInRepository
 
-    code = issue_code(fx.store, CREW, Purpose.login(), timedelta(minutes=15))
+    code = DynamoSignInRepository(fx.store).issue_code(CREW, Purpose.login(), timedelta(minutes=15))
     return Request("POST", "/api/auth/magic", None, {"code": code})
 
 
 def _feed(fx: Fixtures) -> Request:
     from quarterdeck.calendar_feed import issue_calendar_token
+    from quarterdeck.repositories.people import DynamoPeopleRepository
 
-    url = str(issue_calendar_token(fx.store, CREW)["url"])
+    url = str(issue_calendar_token(DynamoPeopleRepository(fx.store), CREW)["url"])
     return Request("GET", "/api/calendar/" + url.rsplit("/", 1)[1], None)
 
 

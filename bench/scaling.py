@@ -71,11 +71,13 @@ def seed_upcoming(store: Any) -> None:
     from quarterdeck import crew, guests, sails
     from quarterdeck.auth import Caller
     from quarterdeck.people import ensure_person
+    from quarterdeck.repositories.people import DynamoPeopleRepository
 
+    people = DynamoPeopleRepository(store)
     mailer = NullMailer()
     clock = lambda: CREATED_AT  # noqa: E731
     for email, role in ((ADMIN, "admin"), (CREW, "crew"), (CAPTAIN, "crew")):
-        ensure_person(store, email, role, clock=clock)
+        ensure_person(people, email, role, clock=clock)
     local_day = NUDGE_AT.astimezone(sails.get_settings().timezone).date()
     for n, days in enumerate(UPCOMING_DAYS):
         sail_id = f"upcoming{n}"
@@ -88,7 +90,7 @@ def seed_upcoming(store: Any) -> None:
         for g in range(2):
             email = f"scaling-guest{n}-{g}@example.com"
             guests.add_guest(store, mailer, ADMIN, sail_id, name=f"Guest {g}", email=email, clock=clock)
-            ensure_person(store, email, "guest", clock=clock)
+            ensure_person(people, email, "guest", clock=clock)
 
 
 class _Capture:

@@ -12,6 +12,7 @@ from quarterdeck.clock import iso, system_clock
 from quarterdeck.config import get_settings
 from quarterdeck.mail import OutgoingEmail
 from quarterdeck.people import ensure_person
+from quarterdeck.repositories.people import DynamoPeopleRepository
 from quarterdeck.store import Store, Write
 
 DEMO_CREW = ("captain@example.com", "crew@example.com", "deckhand@example.com")
@@ -19,10 +20,11 @@ DEMO_CREW = ("captain@example.com", "crew@example.com", "deckhand@example.com")
 
 def seed_demo_data(store: Store | None = None) -> None:
     store = store or Store()
+    people = DynamoPeopleRepository(store)
     for admin in get_settings().admin_emails:
-        ensure_person(store, admin, "admin")
+        ensure_person(people, admin, "admin")
     for email in DEMO_CREW:
-        ensure_person(store, email, "crew")
+        ensure_person(people, email, "crew")
     seed_tasks(store)
     seed_sails(store)
     seed_portfolio()

@@ -76,10 +76,11 @@ def sign_in(stack: LocalStack, email: str) -> ApiClient:
     """
     from datetime import timedelta
 
-    from quarterdeck.auth import Purpose, issue_code
+    from quarterdeck.magic_codes import Purpose
+    from quarterdeck.repositories.sign_in import DynamoSignInRepository
     from quarterdeck.store import Store
 
-    code = issue_code(Store(), email, Purpose.login(), timedelta(minutes=15))
+    code = DynamoSignInRepository(Store()).issue_code(email, Purpose.login(), timedelta(minutes=15))
     client = ApiClient(stack.url)
     answer = client.post("/api/auth/magic", {"code": code})
     assert answer.status_code == 200, answer.text

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from api_dependencies import signing_keys, store
+from api_dependencies import people_repository, signing_keys
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
@@ -110,7 +110,7 @@ def resolve_caller(app: Any) -> Caller:
             _refuse_cross_site(event)
     if not token:
         raise AuthenticationError("Please sign in.")
-    who = authenticate(store(), token, signing_keys())
+    who = authenticate(people_repository(), token, signing_keys())
     app.append_context(caller=who)
     return who
 

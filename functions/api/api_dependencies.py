@@ -6,6 +6,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from quarterdeck.auth import SigningKeys, load_signing_keys
+from quarterdeck.repositories.people import DynamoPeopleRepository, PeopleRepository
+from quarterdeck.repositories.sign_in import DynamoSignInRepository, SignInRepository
 from quarterdeck.store import Store
 
 if TYPE_CHECKING:
@@ -18,6 +20,14 @@ _installed_report_queue: ReportSendQueue | None = None
 @lru_cache(maxsize=1)
 def store() -> Store:
     return Store()
+
+
+def people_repository() -> PeopleRepository:
+    return DynamoPeopleRepository(store())
+
+
+def sign_in_repository() -> SignInRepository:
+    return DynamoSignInRepository(store())
 
 
 def mailer() -> MailSender:

@@ -54,10 +54,11 @@ def test_unknown_email_gets_the_same_answer_and_no_mail(stack: LocalStack, anony
 
 def test_login_links_are_rate_limited_per_email(stack: LocalStack, anonymous: ApiClient) -> None:
     from quarterdeck.people import ensure_person
+    from quarterdeck.repositories.people import DynamoPeopleRepository
     from quarterdeck.store import Store
 
     # Given a person who asks for many links in one hour
-    ensure_person(Store(), "eager@example.com", "crew")
+    ensure_person(DynamoPeopleRepository(Store()), "eager@example.com", "crew")
     before = len(outbox(stack))
     answers = [anonymous.post("/api/auth/login-link", {"email": "eager@example.com"}) for _ in range(8)]
     # Then every answer looks the same, but only the allowed number of emails go out

@@ -162,24 +162,26 @@ def test_wrong_codes_are_answered_alike_then_limited(stack: LocalStack) -> None:
 def test_the_limit_is_per_address_and_ends_with_its_window(stack: LocalStack) -> None:
     from quarterdeck.auth import load_signing_keys
     from quarterdeck.errors import CodeRejectedError, RateLimitedError
+    from quarterdeck.repositories.sign_in import DynamoSignInRepository
     from quarterdeck.sessions import redeem_code
 
     store, keys = Store(), load_signing_keys()
+    sign_in = DynamoSignInRepository(store)
     now = datetime.now(UTC)
     address, neighbour = fresh_loopback(), fresh_loopback()
     # Given an address that used up its wrong guesses
     for _ in range(_limit()):
         with pytest.raises(CodeRejectedError):
-            redeem_code(store, keys, "w" * 43, source=address, clock=lambda: now)
+            redeem_code(sign_in, keys, "w" * 43, source=address, clock=lambda: now)
     code = issue_code(store, unique_email("patient"), Purpose.login(), timedelta(hours=2))
     with pytest.raises(RateLimitedError):
-        redeem_code(store, keys, code, source=address, clock=lambda: now)
+        redeem_code(sign_in, keys, code, source=address, clock=lambda: now)
     # Then another address is not affected
     with pytest.raises(CodeRejectedError):
-        redeem_code(store, keys, "w" * 43, source=neighbour, clock=lambda: now)
+        redeem_code(sign_in, keys, "w" * 43, source=neighbour, clock=lambda: now)
     # And once the window has passed, the same address may try again
     from quarterdeck.config import get_settings
 
     later = now + timedelta(minutes=get_settings().magic_code_window_minutes)
-    signed_in = redeem_code(store, keys, code, source=address, clock=lambda: later)
+    signed_in = redeem_code(sign_in, keys, code, source=address, clock=lambda: later)
     assert signed_in.caller.role == "crew"

@@ -146,6 +146,7 @@ def test_a_whole_flow_logs_no_key_code_or_token(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     from quarterdeck.people import ensure_person
+    from quarterdeck.repositories.people import DynamoPeopleRepository
     from quarterdeck.store import Store
     from quarterdeck.unsubscribe import load_unsubscribe_keys, unsubscribe_token
 
@@ -153,7 +154,7 @@ def test_a_whole_flow_logs_no_key_code_or_token(
     secrets: dict[str, str] = {"signing key": signing_secret()["key"]}
     # Given a crew member who signs in from an emailed link
     crew_email = unique_email("logged")
-    ensure_person(Store(), crew_email, "crew")
+    ensure_person(DynamoPeopleRepository(Store()), crew_email, "crew")
     anonymous = ApiClient(stack.url)
     assert anonymous.post("/api/auth/login-link", {"email": crew_email}).status_code == 202
     login = _newer_link(stack, crew_email, links)

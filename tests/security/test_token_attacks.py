@@ -172,6 +172,7 @@ def test_an_admin_token_is_refused_once_the_email_is_no_longer_an_admin(stack: L
 
 def test_a_token_of_a_deleted_person_is_refused(stack: LocalStack) -> None:
     from quarterdeck.people import delete_person
+    from quarterdeck.repositories.people import DynamoPeopleRepository
     from quarterdeck.store import Store
 
     # Given a signed-in crew member
@@ -179,7 +180,7 @@ def test_a_token_of_a_deleted_person_is_refused(stack: LocalStack) -> None:
     session = sign_in(stack, email)
     assert session.get("/api/me").status_code == 200
     # When the person is deleted
-    delete_person(Store(), email)
+    delete_person(DynamoPeopleRepository(Store()), email)
     # Then the still-unexpired token opens nothing
     answer = session.get("/api/me")
     assert answer.status_code == 401

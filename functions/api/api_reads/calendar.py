@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from api_access import MEMBER, caller
-from api_dependencies import store
+from api_dependencies import people_repository, store
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
@@ -19,7 +19,7 @@ router = APIGatewayHttpRouter()
 def calendar_token_status() -> dict[str, Any]:
     from quarterdeck import calendar_feed
 
-    return calendar_feed.calendar_token_status(store(), caller(router).email)
+    return calendar_feed.calendar_token_status(people_repository(), caller(router).email)
 
 
 @router.get(

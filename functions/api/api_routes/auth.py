@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from api_access import MEMBER, PUBLIC_WRITE, SESSION_COOKIE, caller, viewer_address
-from api_dependencies import mailer, signing_keys, store
+from api_dependencies import mailer, people_repository, sign_in_repository, signing_keys
 from api_responses import json_response
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
@@ -50,7 +50,7 @@ def _session_cookie(token: str, max_age: int) -> Cookie:
     status_code=202,
 )
 def login_link(body: Annotated[LoginLinkRequest, Body()]) -> Response[Any]:
-    request_login_link(store(), mailer(), body.email)
+    request_login_link(people_repository(), sign_in_repository(), mailer(), body.email)
     return json_response(
         202, {"status": "sent if known", "message": "If that email is registered, a link is on its way."}
     )
@@ -64,7 +64,7 @@ def login_link(body: Annotated[LoginLinkRequest, Body()]) -> Response[Any]:
 )
 def magic(body: Annotated[MagicCodeRequest, Body()]) -> Response[Any]:
     source = viewer_address(router.current_event) or None
-    signed_in = redeem_code(store(), signing_keys(), body.code.get_secret_value(), source=source)
+    signed_in = redeem_code(sign_in_repository(), signing_keys(), body.code.get_secret_value(), source=source)
     who, purpose = signed_in.caller, signed_in.grant.purpose
     # The session is the HttpOnly cookie alone: no script on the page can read it. A client
     # that is not a browser reads the same token from the Set-Cookie header and sends it as
@@ -83,5 +83,5 @@ def magic(body: Annotated[MagicCodeRequest, Body()]) -> Response[Any]:
 
 @router.post("/api/auth/logout", summary="End this session", tags=["auth"], middlewares=[MEMBER])
 def logout() -> Response[Any]:
-    end_session(store(), caller(router))
+    end_session(people_repository(), caller(router))
     return json_response(200, {"status": "signed out"}, cookies=[_session_cookie("", 0)])

@@ -27,11 +27,12 @@ from typing import Any
 
 from quarterdeck.clock import Clock, iso, system_clock
 from quarterdeck.config import Settings, get_settings
-from quarterdeck.errors import NotFoundError
+from quarterdeck.errors import NotFoundError, PersonNotFoundError
 from quarterdeck.formatting import clock_time
-from quarterdeck.people import get_person, person_key
+from quarterdeck.people import get_person
+from quarterdeck.repositories.people import PeopleRepository
 from quarterdeck.sails import get_sail_meta, holders_of, sail_records, sail_summary
-from quarterdeck.store import ConditionFailedError, Store
+from quarterdeck.store import Store
 from quarterdeck.sun import local_today
 
 PAST_DAYS = 31  # a feed shows last month's sails too, so the calendar keeps its history
@@ -63,7 +64,7 @@ def feed_url(email: str, secret: str, settings: Settings | None = None) -> str:
 
 
 def issue_calendar_token(
-    store: Store,
+    people: PeopleRepository,
     email: str,
     *,
     guest_sail_id: str | None = None,
@@ -73,34 +74,25 @@ def issue_calendar_token(
     """A new private feed URL for this person; any previous URL stops working."""
     secret = secrets.token_urlsafe(32)
     now = iso(clock())
-    update = "SET calendar_token = :hash, calendar_token_at = :now"
-    values: dict[str, Any] = {":hash": _hash(secret), ":now": now}
-    if guest_sail_id:
-        update += ", calendar_sail_id = :sail"
-        values[":sail"] = guest_sail_id
     try:
-        store.update(*person_key(email), update, condition="attribute_exists(pk)", values=values)
-    except ConditionFailedError:
+        people.set_calendar_token(email, _hash(secret), at=now, sail_id=guest_sail_id)
+    except PersonNotFoundError:
         raise CalendarFeedNotFoundError("There is no such person.") from None
     return {"url": feed_url(email, secret, settings), "created_at": now, "active": True}
 
 
-def calendar_token_status(store: Store, email: str) -> dict[str, Any]:
-    person = get_person(store, email) or {}
+def calendar_token_status(people: PeopleRepository, email: str) -> dict[str, Any]:
+    person = people.person(email) or {}
     if not person.get("calendar_token"):
         return {"active": False}
     return {"active": True, "created_at": person.get("calendar_token_at")}
 
 
-def revoke_calendar_token(store: Store, email: str) -> None:
+def revoke_calendar_token(people: PeopleRepository, email: str) -> None:
     """The person's feed URL stops working (404) at once."""
     try:
-        store.update(
-            *person_key(email),
-            "REMOVE calendar_token, calendar_token_at, calendar_sail_id",
-            condition="attribute_exists(pk)",
-        )
-    except ConditionFailedError:
+        people.clear_calendar_token(email)
+    except PersonNotFoundError:
         raise CalendarFeedNotFoundError("There is no such person.") from None
 
 

@@ -98,3 +98,23 @@ class StaleVersionError(ConflictError):
     """An update carried a version someone else has already changed."""
 
     code = "stale_version"
+
+
+class PersonExistsError(ConflictError):
+    """A person with this address is already on record; `current` is their record."""
+
+    code = "person_exists"
+
+    def __init__(self, message: str, *, current: dict[str, object] | None = None) -> None:
+        super().__init__(message, field="email")
+        self.current = current or {}
+
+
+class LimitReachedError(RateLimitedError):
+    """A sign-in counter is at its limit for the window; `counters` names which."""
+
+    code = "limit_reached"
+
+    def __init__(self, message: str, *, counters: frozenset[str] = frozenset()) -> None:
+        super().__init__(message)
+        self.counters = counters

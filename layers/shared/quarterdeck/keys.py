@@ -143,3 +143,22 @@ def report_latest_all() -> Key:
 def report_runs(kind: str, period: str = "") -> Key:
     """A kind's partition and the sort-key prefix of one period's deliveries (or of all)."""
     return f"REPORT#{kind}", (f"RUN#{period}#" if period else "RUN#")
+
+
+def person(email: str) -> Key:
+    return f"PERSON#{email.lower()}", "META"
+
+
+def magic_code(code_hash: str) -> Key:
+    """A magic-link code, stored under its SHA-256 (never the code itself)."""
+    return f"CODE#{code_hash}", "META"
+
+
+def code_pointer(link: str) -> Key:
+    """The `CODEREF#` item naming the one live code of a link (an invite, a waiver link)."""
+    return f"CODEREF#{link}", "META"
+
+
+def rate_counter(counter: str, window: str) -> Key:
+    """One window of a sign-in counter (`login#<email>` per hour, `magic#<source>` per window)."""
+    return f"RATE#{counter}", window

@@ -364,31 +364,3 @@ def _send_one(
     except QuarterdeckError as error:
         summary.failed.append(f"{what}: sent (MessageId {message_id}) but not recorded: {error.message}")
         logger.exception("nudge sent but not recorded", extra={"kind": nudge.kind, "message_id": message_id})
-
-
-def unsubscribe(store: Store, keys_for_links: SigningKeys, token: str, *, clock: Clock = system_clock) -> str:
-    """Honour an unsubscribe link: that person gets no more nudges. Returns the email."""
-    from quarterdeck.unsubscribe import email_of_unsubscribe_token
-
-    email = email_of_unsubscribe_token(keys_for_links, token)
-    set_nudges(store, email, False, clock=clock)
-    return email
-
-
-def set_nudges(store: Store, email: str, enabled: bool, *, clock: Clock = system_clock) -> None:
-    """Turn a person's nudges on or off (creating the record of someone we only mailed)."""
-    pk, sk = person_key(email)
-    store.update(
-        pk,
-        sk,
-        "SET nudges = :enabled, #type = if_not_exists(#type, :person), email = :email, "
-        "created_at = if_not_exists(created_at, :now), #role = if_not_exists(#role, :guest)",
-        names={"#type": "type", "#role": "role"},
-        values={
-            ":enabled": enabled,
-            ":person": "person",
-            ":email": email.lower(),
-            ":now": iso(clock()),
-            ":guest": "guest",
-        },
-    )

@@ -5,25 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from quarterdeck.auth import (
-    Caller,
-    CodeGrant,
-    Purpose,
-    SigningKeys,
-    code_key,
-    is_code_text,
-    issue_token,
-    new_code,
-    usable_code,
-    use_code_write,
-)
+from quarterdeck.auth import Caller, SigningKeys, issue_token
 from quarterdeck.clock import Clock, epoch, system_clock
 from quarterdeck.config import Settings, get_settings
-from quarterdeck.errors import CodeRejectedError, RateLimitedError, ServiceUnavailableError
+from quarterdeck.errors import CodeRejectedError, LimitReachedError, RateLimitedError
+from quarterdeck.magic_codes import CodeGrant, Purpose, is_code_text, usable_code
 from quarterdeck.mail import MailSender, render_email
 from quarterdeck.observability import logger
-from quarterdeck.people import get_person, person_upsert, recent_people, revoke_session
-from quarterdeck.store import Store, TransactionCanceledError, Write
+from quarterdeck.people import recent_people, revoke_session
+from quarterdeck.repositories.people import PeopleRepository
+from quarterdeck.repositories.sign_in import Limit, SignInRepository
 from quarterdeck.validation import email_address
 
 
@@ -40,21 +31,17 @@ def magic_link(code: str, settings: Settings | None = None) -> str:
     return f"{settings.app_url}/#/magic?code={code}"
 
 
-def _rate_write(email: str, settings: Settings, clock: Clock) -> Write:
+def _links_per_hour(email: str, settings: Settings, clock: Clock) -> Limit:
     """At most `login_links_per_hour` links per email per hour (one conditional counter)."""
     now = clock()
-    return Write(
-        "Update",
-        key={"pk": f"RATE#login#{email}", "sk": now.strftime("%Y%m%d%H")},
-        update="ADD #count :one SET expires_at = :expires",
-        condition="attribute_not_exists(#count) OR #count < :limit",
-        names={"#count": "count"},
-        values={":one": 1, ":limit": settings.login_links_per_hour, ":expires": epoch(now + timedelta(hours=2))},
+    return Limit(
+        f"login#{email}", now.strftime("%Y%m%d%H"), settings.login_links_per_hour, epoch(now + timedelta(hours=2))
     )
 
 
 def request_login_link(
-    store: Store,
+    people: PeopleRepository,
+    sign_in: SignInRepository,
     mailer: MailSender,
     email: str,
     *,
@@ -66,29 +53,32 @@ def request_login_link(
     counting the link against the hourly limit and storing its code (cancelled if over the limit)."""
     settings = settings or get_settings()
     address = email_address(email)
-    person = get_person(store, address)
+    person = people.person(address)
     # Guests sign in only through their waiver link, never with a crew login link.
     if not (settings.is_admin(address) or (person and person.get("role") in ("admin", "crew"))):
         logger.info("login link asked for an unknown email")
         return
-    issued = new_code(address, Purpose.login(), timedelta(minutes=settings.login_link_minutes), clock=clock)
     try:
-        store.transact([_rate_write(address, settings, clock), *issued.writes])
-    except TransactionCanceledError:
+        code = sign_in.issue_code(
+            address,
+            Purpose.login(),
+            timedelta(minutes=settings.login_link_minutes),
+            limits=[_links_per_hour(address, settings, clock)],
+            clock=clock,
+        )
+    except LimitReachedError:
         logger.info("login link rate limit reached")
         return
     mailer.send(
-        render_email(
-            "login", [address], {"link": magic_link(issued.code, settings), "minutes": settings.login_link_minutes}
-        )
+        render_email("login", [address], {"link": magic_link(code, settings), "minutes": settings.login_link_minutes})
     )
 
 
-def _failures_window(source: str, settings: Settings, clock: Clock) -> tuple[str, str, int]:
-    """The counter of wrong codes from `source` in the current window: (pk, sk, expires_at)."""
+def _wrong_codes(source: str, settings: Settings, clock: Clock) -> Limit:
+    """The counter of wrong codes from `source` in the current window."""
     length = settings.magic_code_window_minutes * 60
     start = epoch(clock()) // length * length
-    return f"RATE#magic#{source}", str(start), start + 2 * length
+    return Limit(f"magic#{source}", str(start), settings.magic_code_failures_per_window, start + 2 * length)
 
 
 def _too_many(settings: Settings) -> RateLimitedError:
@@ -100,27 +90,14 @@ def _too_many(settings: Settings) -> RateLimitedError:
     )
 
 
-def _count_failure(store: Store, source: str, settings: Settings, clock: Clock) -> None:
-    pk, sk, expires = _failures_window(source, settings, clock)
-    store.update(
-        pk,
-        sk,
-        "ADD #count :one SET expires_at = :expires",
-        names={"#count": "count"},
-        values={":one": 1, ":expires": expires},
-    )
-
-
-def _refused(
-    store: Store, rejected: CodeRejectedError, source: str | None, settings: Settings, clock: Clock
-) -> CodeRejectedError:
-    if source:
-        _count_failure(store, source, settings, clock)
+def _refused(sign_in: SignInRepository, rejected: CodeRejectedError, wrong_codes: Limit | None) -> CodeRejectedError:
+    if wrong_codes is not None:
+        sign_in.count(wrong_codes)
     return rejected
 
 
 def redeem_code(
-    store: Store,
+    sign_in: SignInRepository,
     keys: SigningKeys,
     code: str,
     *,
@@ -134,52 +111,34 @@ def redeem_code(
     wrong codes from it, every code from it (right or wrong, so nothing tells them apart) is
     answered 429 until the window ends, and is not consumed.
 
-    Two round trips: one consistent BatchGetItem of the code and the source's counter, then
-    either one transaction (the code used under its condition, the counter still under the
-    limit as a ConditionCheck, the person created or updated) or, for a refused code, the
-    counter's ADD. The transaction decides: the read only chooses the answer's words."""
+    Two round trips: one consistent read of the code and the source's counter, then either one
+    transaction (the code used under its condition, the counter still under the limit, the
+    person created or updated) or, for a refused code, the counter's increment. The transaction
+    decides: the read only chooses the answer's words."""
     settings = settings or get_settings()
     # A malformed code (empty, too long, not the code alphabet: a lone surrogate, a control
     # character) is a wrong guess like any other: counted, and answered as an unknown code.
-    code_at = code_key(code) if is_code_text(code) else None
-    counter_at = _failures_window(source, settings, clock)[:2] if source else None
-    reads = [key for key in (code_at, counter_at) if key]
-    found = {(item["pk"], item["sk"]): item for item in store.batch_get(reads, consistent=True)} if reads else {}
-    limit = settings.magic_code_failures_per_window
-    if counter_at and int(found.get(counter_at, {}).get("count", 0)) >= limit:
+    known_shape = is_code_text(code)
+    wrong_codes = _wrong_codes(source, settings, clock) if source else None
+    limits = [wrong_codes] if wrong_codes else []
+    found = sign_in.look_up(code if known_shape else None, limits)
+    if wrong_codes and found.counts.get(wrong_codes.counter, 0) >= wrong_codes.limit:
         logger.info("magic code attempts limited")
         raise _too_many(settings)
     try:
-        grant = usable_code(found.get(code_at) if code_at else None, clock=clock)
+        grant = usable_code(found.code, clock=clock)
     except CodeRejectedError as rejected:
-        raise _refused(store, rejected, source, settings, clock) from None
+        raise _refused(sign_in, rejected, wrong_codes) from None
     purpose = grant.purpose
     # A waiver link only ever opens a guest session, whoever owns the address.
     role = "guest" if purpose.kind == "waiver" else ("admin" if settings.is_admin(grant.email) else "crew")
-    writes = [use_code_write(code, clock=clock), person_upsert(grant.email, role, clock=clock)]
-    if counter_at:
-        writes.append(
-            Write(
-                "ConditionCheck",
-                key={"pk": counter_at[0], "sk": counter_at[1]},
-                condition="attribute_not_exists(#count) OR #count < :limit",
-                names={"#count": "count"},
-                values={":limit": limit},
-            )
-        )
     try:
-        store.transact(writes)
-    except TransactionCanceledError as lost:
-        if len(lost.reasons) > 2 and lost.reasons[2] != "None":
-            logger.info("magic code attempts limited")
-            raise _too_many(settings) from None
-        # The code was used (or replaced) between the read and the write: say which.
-        current = store.get(*code_key(code), consistent=True)
-        try:
-            usable_code(current, clock=clock)
-        except CodeRejectedError as rejected:
-            raise _refused(store, rejected, source, settings, clock) from None
-        raise ServiceUnavailableError("Signing in did not go through; please open the link again.") from None
+        sign_in.redeem(code, email=grant.email, role=role, limits=limits, clock=clock)
+    except LimitReachedError:
+        logger.info("magic code attempts limited")
+        raise _too_many(settings) from None
+    except CodeRejectedError as rejected:
+        raise _refused(sign_in, rejected, wrong_codes) from None
     recent_people.forget(grant.email)
     token, caller = issue_token(
         keys,
@@ -193,5 +152,5 @@ def redeem_code(
     return SignIn(token=token, caller=caller, grant=grant)
 
 
-def end_session(store: Store, caller: Caller, *, clock: Clock = system_clock) -> None:
-    revoke_session(store, caller.email, caller.jti, caller.expires, clock=clock)
+def end_session(people: PeopleRepository, caller: Caller, *, clock: Clock = system_clock) -> None:
+    revoke_session(people, caller.email, caller.jti, caller.expires, clock=clock)

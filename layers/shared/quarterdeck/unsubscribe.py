@@ -14,9 +14,10 @@ import hmac
 from datetime import timedelta
 
 from quarterdeck.auth import SigningKeys, keys_in_secret
-from quarterdeck.clock import Clock, epoch, system_clock
+from quarterdeck.clock import Clock, epoch, iso, system_clock
 from quarterdeck.config import Settings, get_settings
 from quarterdeck.errors import InvalidInputError
+from quarterdeck.repositories.people import PeopleRepository
 
 
 def load_unsubscribe_keys(settings: Settings | None = None) -> SigningKeys:
@@ -53,4 +54,12 @@ def email_of_unsubscribe_token(keys: SigningKeys, token: str, *, clock: Clock = 
         raise InvalidInputError(
             "This unsubscribe link has expired. Use the link in a newer email, or ask an admin.", field="token"
         )
+    return email
+
+
+def unsubscribe(people: PeopleRepository, keys: SigningKeys, token: str, *, clock: Clock = system_clock) -> str:
+    """Honour an unsubscribe link: that person gets no more nudges (a record is made for someone
+    we only mailed). Returns the email."""
+    email = email_of_unsubscribe_token(keys, token, clock=clock)
+    people.set_nudges(email, False, created_at=iso(clock()))
     return email

@@ -1,0 +1,152 @@
+"""People and sign-in in memory: `PeopleRepository` and `SignInRepository` as dicts, their
+conditions as plain Python (tests/integration/test_repository_people.py holds them to the
+DynamoDB implementations)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+
+from quarterdeck.clock import Clock, epoch, iso, system_clock
+from quarterdeck.errors import LimitReachedError, PersonExistsError, PersonNotFoundError, ServiceUnavailableError
+from quarterdeck.magic_codes import Purpose, code_rejection, fresh_code, hash_code
+from quarterdeck.repositories import Item
+from quarterdeck.repositories.people import Role
+from quarterdeck.repositories.sign_in import CodeLookup, Limit, code_item
+
+
+class MemoryPeopleRepository:
+    def __init__(self) -> None:
+        self.records: dict[str, Item] = {}
+        self.reads = 0  # how many times a record was read (what a warm request must not do)
+
+    def person(self, email: str) -> Item | None:
+        self.reads += 1
+        found = self.records.get(email.lower())
+        return copy.deepcopy(found) if found is not None else None
+
+    def people(self, emails: Iterable[str]) -> dict[str, Item]:
+        wanted = {email.lower() for email in emails}
+        return {email: copy.deepcopy(item) for email, item in self.records.items() if email in wanted}
+
+    def add_person(self, email: str, role: Role, *, created_at: str) -> Item:
+        address = email.lower()
+        if address in self.records:
+            raise PersonExistsError("This person is already on record.", current=copy.deepcopy(self.records[address]))
+        self.records[address] = {
+            "type": "person",
+            "email": address,
+            "role": role,
+            "created_at": created_at,
+            "nudges": True,
+        }
+        return copy.deepcopy(self.records[address])
+
+    def _existing(self, email: str) -> Item:
+        found = self.records.get(email.lower())
+        if found is None:
+            raise PersonNotFoundError("There is no such person.")
+        return found
+
+    def set_role(self, email: str, role: Role) -> Item:
+        record = self._existing(email)
+        record["role"] = role
+        return copy.deepcopy(record)
+
+    def upsert(self, email: str, role: Role, *, created_at: str) -> None:
+        """What `person_upsert` does inside a transaction."""
+        record = self.records.setdefault(email.lower(), {"created_at": created_at, "nudges": True})
+        record.update(type="person", email=email.lower())
+        if role != "guest" or "role" not in record:
+            record["role"] = role
+
+    def revoke_session(self, email: str, jti: str, expires: int) -> Item | None:
+        record = self.records.get(email.lower())
+        if record is None:
+            return None
+        record.setdefault("revoked", {})[jti] = expires
+        return copy.deepcopy(record)
+
+    def drop_revoked(self, email: str, jtis: Sequence[str]) -> None:
+        revoked = self.records.get(email.lower(), {}).get("revoked", {})
+        for jti in jtis:
+            revoked.pop(jti, None)
+
+    def set_nudges(self, email: str, enabled: bool, *, created_at: str) -> None:
+        record = self.records.setdefault(email.lower(), {"created_at": created_at, "role": "guest"})
+        record.update(type="person", email=email.lower(), nudges=enabled)
+
+    def set_calendar_token(self, email: str, token_hash: str, *, at: str, sail_id: str | None = None) -> None:
+        record = self._existing(email)
+        record.update(calendar_token=token_hash, calendar_token_at=at)
+        if sail_id:
+            record["calendar_sail_id"] = sail_id
+
+    def clear_calendar_token(self, email: str) -> None:
+        record = self._existing(email)
+        for name in ("calendar_token", "calendar_token_at", "calendar_sail_id"):
+            record.pop(name, None)
+
+    def delete_person(self, email: str) -> None:
+        self.records.pop(email.lower(), None)
+
+
+class MemorySignInRepository:
+    def __init__(self, people: MemoryPeopleRepository | None = None) -> None:
+        self.people = people or MemoryPeopleRepository()
+        self.codes: dict[str, Item] = {}  # by SHA-256 of the code
+        self.pointers: dict[str, Item] = {}  # by link
+        self.counts: dict[tuple[str, str], int] = {}  # by (counter, window)
+
+    def _reached(self, limits: Sequence[Limit]) -> None:
+        full = frozenset(
+            limit.counter for limit in limits if self.counts.get((limit.counter, limit.window), 0) >= limit.limit
+        )
+        if full:
+            raise LimitReachedError("Too many sign-in attempts.", counters=full)
+
+    def issue_code(
+        self,
+        email: str,
+        purpose: Purpose,
+        valid_for: timedelta,
+        *,
+        replaces: str | None = None,
+        limits: Sequence[Limit] = (),
+        clock: Clock = system_clock,
+    ) -> str:
+        self._reached(limits)
+        for limit in limits:
+            self.count(limit)
+        code = fresh_code()
+        item = code_item(email, purpose, valid_for, clock=clock)
+        self.codes[hash_code(code)] = item
+        if replaces:
+            previous = self.pointers.get(replaces)
+            if previous and int(previous["expires_at"]) > epoch(clock()) and previous["code_hash"] in self.codes:
+                self.codes[previous["code_hash"]].update(used=True, revoked=True)
+            self.pointers[replaces] = {"code_hash": hash_code(code), "link": replaces, "expires_at": item["expires_at"]}
+        return code
+
+    def look_up(self, code: str | None, limits: Sequence[Limit] = ()) -> CodeLookup:
+        stored = self.codes.get(hash_code(code)) if code else None
+        counts = {limit.counter: self.counts.get((limit.counter, limit.window), 0) for limit in limits}
+        return CodeLookup(copy.deepcopy(stored), counts)
+
+    def redeem(
+        self, code: str, *, email: str, role: Role, limits: Sequence[Limit] = (), clock: Clock = system_clock
+    ) -> None:
+        now = clock()
+        stored = self.codes.get(hash_code(code))
+        usable = stored is not None and stored.get("used") is False and int(stored["expires_at"]) > epoch(now)
+        self._reached(limits)
+        if not usable:
+            raise code_rejection(stored, now) or ServiceUnavailableError("Signing in did not go through.")
+        assert stored is not None  # nosec B101 - narrows the type: `usable` says it is there
+        stored.update(used=True, used_at=iso(now))
+        self.people.upsert(email, role, created_at=iso(now))
+
+    def count(self, limit: Limit) -> None:
+        key = (limit.counter, limit.window)
+        self.counts[key] = self.counts.get(key, 0) + 1
