@@ -1,0 +1,294 @@
+"""The people and sign-in repositories: the DynamoDB ones (moto's server, the table built from
+template.yaml) and the in-memory ones the unit tests use run the same scenarios, so the fakes
+cannot drift from the real thing."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from quarterdeck.errors import CodeRejectedError, LimitReachedError, PersonExistsError, PersonNotFoundError
+from quarterdeck.magic_codes import Purpose
+from quarterdeck.repositories.people import DynamoPeopleRepository, PeopleRepository
+from quarterdeck.repositories.sign_in import (
+    CODE_POINTER,
+    DynamoSignInRepository,
+    Limit,
+    SignInRepository,
+    code_pointer_key,
+    new_code,
+)
+from quarterdeck.store import Store, TransactionCanceledError
+from tests.unit.memory.people import MemoryPeopleRepository, MemorySignInRepository
+
+CREATED = "2026-12-04T10:00:00+00:00"
+
+
+@dataclass
+class Repositories:
+    people: PeopleRepository
+    sign_in: SignInRepository
+
+
+@pytest.fixture(params=["dynamo", "memory"])
+def repos(request: pytest.FixtureRequest) -> Iterator[Repositories]:
+    if request.param == "dynamo":
+        request.getfixturevalue("stack")  # points Store() at the local stack's table
+        store = Store()
+        yield Repositories(DynamoPeopleRepository(store), DynamoSignInRepository(store))
+    else:
+        people = MemoryPeopleRepository()
+        yield Repositories(people, MemorySignInRepository(people))
+
+
+def someone(name: str = "person") -> str:
+    return f"{name}-{uuid.uuid4().hex[:8]}@Example.com"
+
+
+def a_limit(ceiling: int = 2) -> Limit:
+    return Limit(f"test#{uuid.uuid4().hex[:8]}", "w1", ceiling, 2_000_000_000)
+
+
+# --- people ---------------------------------------------------------------------------
+def test_a_person_added_is_found_by_any_case_of_the_address(repos: Repositories) -> None:
+    # Given a person added as crew
+    email = someone()
+    added = repos.people.add_person(email, "crew", created_at=CREATED)
+    # When they are read with the address in another case
+    found = repos.people.person(email.upper())
+    # Then the record is theirs, nudges on, without table keys
+    assert found == added
+    assert found is not None and found["email"] == email.lower() and found["role"] == "crew"
+    assert found["nudges"] is True and "pk" not in found
+    assert repos.people.person(someone("nobody")) is None
+
+
+def test_adding_someone_on_record_is_refused_with_their_record(repos: Repositories) -> None:
+    # Given a guest on record
+    email = someone("guest")
+    repos.people.add_person(email, "guest", created_at=CREATED)
+    # When they are added again as crew
+    with pytest.raises(PersonExistsError) as exists:
+        repos.people.add_person(email, "crew", created_at=CREATED)
+    # Then the refusal carries the record as it is (still a guest)
+    assert exists.value.current["role"] == "guest"
+
+
+def test_people_are_read_together_by_address(repos: Repositories) -> None:
+    # Given two people on record
+    first, second = someone("first"), someone("second")
+    for email in (first, second):
+        repos.people.add_person(email, "crew", created_at=CREATED)
+    # When they and someone unknown are read together
+    found = repos.people.people([first, second.upper(), someone("unknown")])
+    # Then those on record come back, by lower-case address
+    assert set(found) == {first.lower(), second.lower()}
+    assert repos.people.people([]) == {}
+
+
+def test_a_role_changes_only_for_someone_on_record(repos: Repositories) -> None:
+    # Given a guest on record
+    email = someone("promoted")
+    repos.people.add_person(email, "guest", created_at=CREATED)
+    # When they are made crew
+    assert repos.people.set_role(email, "crew")["role"] == "crew"
+    # Then the record says so; and someone unknown cannot be given a role
+    assert (repos.people.person(email) or {})["role"] == "crew"
+    with pytest.raises(PersonNotFoundError):
+        repos.people.set_role(someone("unknown"), "crew")
+
+
+def test_signed_out_sessions_are_remembered_and_forgotten(repos: Repositories) -> None:
+    # Given a person who never signed out
+    email = someone("signer")
+    repos.people.add_person(email, "crew", created_at=CREATED)
+    # When two sessions are signed out
+    repos.people.revoke_session(email, "jti-1", 100)
+    after = repos.people.revoke_session(email, "jti-2", 200)
+    # Then both are remembered, with their expiry
+    assert after is not None and after["revoked"] == {"jti-1": 100, "jti-2": 200}
+    # And dropping the first forgets only it
+    repos.people.drop_revoked(email, ["jti-1"])
+    assert (repos.people.person(email) or {})["revoked"] == {"jti-2": 200}
+    # And signing out someone unknown changes nothing
+    assert repos.people.revoke_session(someone("unknown"), "jti", 100) is None
+
+
+def test_turning_nudges_off_makes_a_guest_record_of_someone_only_mailed(repos: Repositories) -> None:
+    # Given crew on record and an address we only mailed
+    crew, mailed = someone("crew"), someone("mailed")
+    repos.people.add_person(crew, "crew", created_at=CREATED)
+    # When both turn their nudges off
+    for email in (crew, mailed):
+        repos.people.set_nudges(email, False, created_at=CREATED)
+    # Then both records say so, the crew member keeps the role, the other is a guest
+    crew_record = repos.people.person(crew) or {}
+    assert (crew_record["nudges"], crew_record["role"]) == (False, "crew")
+    assert (repos.people.person(mailed) or {}) == {
+        "type": "person",
+        "email": mailed.lower(),
+        "role": "guest",
+        "created_at": CREATED,
+        "nudges": False,
+    }
+    # And turning them on again is kept
+    repos.people.set_nudges(crew, True, created_at=CREATED)
+    assert (repos.people.person(crew) or {})["nudges"] is True
+
+
+def test_a_calendar_token_is_kept_and_cleared_on_a_person(repos: Repositories) -> None:
+    # Given a person on record
+    email = someone("feed")
+    repos.people.add_person(email, "guest", created_at=CREATED)
+    # When a calendar token is kept for their sail
+    repos.people.set_calendar_token(email, "hash-1", at=CREATED, sail_id="s1")
+    # Then the record has it
+    record = repos.people.person(email) or {}
+    assert (record["calendar_token"], record["calendar_token_at"], record["calendar_sail_id"]) == (
+        "hash-1",
+        CREATED,
+        "s1",
+    )
+    # And clearing it removes all three
+    repos.people.clear_calendar_token(email)
+    assert not {"calendar_token", "calendar_token_at", "calendar_sail_id"} & set(repos.people.person(email) or {})
+
+
+def test_calendar_tokens_need_a_person(repos: Repositories) -> None:
+    # Given an address nobody holds, when a token is kept or cleared for it, then neither is done
+    with pytest.raises(PersonNotFoundError):
+        repos.people.set_calendar_token(someone("unknown"), "hash", at=CREATED)
+    with pytest.raises(PersonNotFoundError):
+        repos.people.clear_calendar_token(someone("unknown"))
+
+
+def test_a_deleted_person_is_gone(repos: Repositories) -> None:
+    # Given a person on record, when they are deleted, then they are not found
+    email = someone("leaver")
+    repos.people.add_person(email, "crew", created_at=CREATED)
+    repos.people.delete_person(email)
+    assert repos.people.person(email) is None
+
+
+# --- sign-in ----------------------------------------------------------------------------
+def test_an_issued_code_is_stored_by_its_hash(repos: Repositories) -> None:
+    # Given a login code issued
+    email = someone("login")
+    code = repos.sign_in.issue_code(email, Purpose.login(), timedelta(minutes=15))
+    # When it is looked up
+    found = repos.sign_in.look_up(code).code
+    # Then it is unused, for its owner and purpose
+    assert found is not None
+    assert (found["email"], found["purpose"], found["used"]) == (email.lower(), "login", False)
+    # And an unknown code, or nothing at all, finds nothing
+    assert repos.sign_in.look_up("nothing-like-it").code is None
+    assert repos.sign_in.look_up(None).code is None
+
+
+def test_a_new_code_for_a_link_revokes_the_previous_one(repos: Repositories) -> None:
+    # Given a waiver link's code
+    link, purpose = f"waiver:{uuid.uuid4().hex[:6]}:g1", Purpose.waiver("s1", "g1")
+    old = repos.sign_in.issue_code(someone("guest"), purpose, timedelta(hours=1), replaces=link)
+    # When the link gets a new code
+    new = repos.sign_in.issue_code(someone("guest"), purpose, timedelta(hours=1), replaces=link)
+    # Then the old one is revoked and the new one is live
+    assert (repos.sign_in.look_up(old).code or {}).get("revoked") is True
+    assert (repos.sign_in.look_up(new).code or {}).get("used") is False
+
+
+def test_codes_are_counted_against_a_limit_and_refused_at_it(repos: Repositories) -> None:
+    # Given a limit of two codes
+    limit, email = a_limit(2), someone("eager")
+    for _ in range(2):
+        repos.sign_in.issue_code(email, Purpose.login(), timedelta(minutes=15), limits=[limit])
+    assert repos.sign_in.look_up(None, [limit]).counts == {limit.counter: 2}
+    # When a third is asked for
+    with pytest.raises(LimitReachedError) as reached:
+        repos.sign_in.issue_code(email, Purpose.login(), timedelta(minutes=15), limits=[limit])
+    # Then it is refused, naming the counter, and not counted
+    assert reached.value.counters == {limit.counter}
+    assert repos.sign_in.look_up(None, [limit]).counts == {limit.counter: 2}
+
+
+def test_counting_adds_one_in_the_window(repos: Repositories) -> None:
+    # Given a counter never used, when it is counted twice, then it holds two
+    limit = a_limit()
+    assert repos.sign_in.look_up(None, [limit]).counts == {limit.counter: 0}
+    repos.sign_in.count(limit)
+    repos.sign_in.count(limit)
+    assert repos.sign_in.look_up(None, [limit]).counts == {limit.counter: 2}
+
+
+def test_redeeming_uses_the_code_once_and_makes_the_person(repos: Repositories) -> None:
+    # Given a login code of someone not on record
+    email = someone("new")
+    code = repos.sign_in.issue_code(email, Purpose.login(), timedelta(minutes=15))
+    # When it is redeemed
+    repos.sign_in.redeem(code, email=email, role="crew")
+    # Then the code is used and the person is crew, nudges on
+    assert (repos.sign_in.look_up(code).code or {})["used"] is True
+    person = repos.people.person(email) or {}
+    assert (person["role"], person["nudges"], person["type"]) == ("crew", True, "person")
+    # And a second redemption is refused, saying why
+    with pytest.raises(CodeRejectedError, match="already been used"):
+        repos.sign_in.redeem(code, email=email, role="crew")
+
+
+def test_a_guest_code_never_lowers_a_role(repos: Repositories) -> None:
+    # Given crew on record with a waiver code
+    email = someone("crew")
+    repos.people.add_person(email, "crew", created_at=CREATED)
+    code = repos.sign_in.issue_code(email, Purpose.waiver("s1", "g1"), timedelta(hours=1))
+    # When it is redeemed as a guest
+    repos.sign_in.redeem(code, email=email, role="guest")
+    # Then the record is still crew's
+    assert (repos.people.person(email) or {})["role"] == "crew"
+
+
+def test_redeeming_at_a_limit_is_refused_and_spends_nothing(repos: Repositories) -> None:
+    # Given a good code and a counter at its ceiling
+    email, limit = someone("limited"), a_limit(1)
+    code = repos.sign_in.issue_code(email, Purpose.login(), timedelta(minutes=15))
+    repos.sign_in.count(limit)
+    # When the code is redeemed under that limit
+    with pytest.raises(LimitReachedError) as reached:
+        repos.sign_in.redeem(code, email=email, role="crew", limits=[limit])
+    # Then it is refused, naming the counter, and the code is still unused
+    assert reached.value.counters == {limit.counter}
+    assert (repos.sign_in.look_up(code).code or {})["used"] is False
+    assert repos.people.person(email) is None
+
+
+def test_an_expired_code_is_refused(repos: Repositories) -> None:
+    # Given a code issued two hours ago, valid for fifteen minutes
+    issued = datetime.now(UTC) - timedelta(hours=2)
+    email = someone("late")
+    code = repos.sign_in.issue_code(email, Purpose.login(), timedelta(minutes=15), clock=lambda: issued)
+    # When it is redeemed now, then it is refused as expired
+    with pytest.raises(CodeRejectedError, match="expired"):
+        repos.sign_in.redeem(code, email=email, role="crew")
+
+
+def test_an_unknown_code_is_refused(repos: Repositories) -> None:
+    with pytest.raises(CodeRejectedError, match="not valid"):
+        repos.sign_in.redeem("no-such-code", email=someone(), role="crew")
+
+
+# --- the write builders other aggregates put in their transactions (DynamoDB only) ---------
+def test_of_two_codes_issued_for_a_link_at_once_one_loses_by_name(stack: object) -> None:
+    # Given a link's pointer as two issuers read it (absent)
+    store, link = Store(), f"invite:{uuid.uuid4().hex[:6]}:crew-1"
+    pointer = store.get(*code_pointer_key(link), consistent=True)
+    first = new_code(someone(), Purpose.claim("s1", "crew-1"), timedelta(hours=1), replaces=link, pointer=pointer)
+    second = new_code(someone(), Purpose.claim("s1", "crew-1"), timedelta(hours=1), replaces=link, pointer=pointer)
+    # When both write
+    store.transact(first.writes)
+    with pytest.raises(TransactionCanceledError) as lost:
+        store.transact(second.writes)
+    # Then the second is cancelled by the pointer's condition, named
+    assert lost.value.failed == {CODE_POINTER}
+    assert DynamoSignInRepository(store).look_up(second.code).code is None
