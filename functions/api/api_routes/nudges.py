@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from api_access import PUBLIC_WRITE
-from api_dependencies import store
+from api_dependencies import nudge_repository
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, Field, SecretStr
@@ -27,5 +27,5 @@ class UnsubscribeRequest(BaseModel):
     middlewares=[PUBLIC_WRITE],
 )
 def stop_nudges(body: Annotated[UnsubscribeRequest, Body()]) -> dict[str, str]:
-    email = unsubscribe(store(), load_unsubscribe_keys(), body.token.get_secret_value())
+    email = unsubscribe(nudge_repository(), load_unsubscribe_keys(), body.token.get_secret_value())
     return {"status": "unsubscribed", "email": email}
