@@ -25,7 +25,8 @@ LABELS = {"departure": ["Life jackets", "VHF check"], "return": ["Lines coiled"]
 
 
 class World(Protocol):
-    repo: ChecklistRepository
+    @property
+    def repo(self) -> ChecklistRepository: ...
 
     def sail(self, sail_id: str, labels: Mapping[str, Sequence[str]], status: str = "scheduled") -> None: ...
 

@@ -27,7 +27,8 @@ STALE = timedelta(minutes=15)
 
 
 class World(Protocol):
-    repo: NudgeRepository
+    @property
+    def repo(self) -> NudgeRepository: ...
 
     def sail(self, day: date, *others: Item) -> str: ...
 

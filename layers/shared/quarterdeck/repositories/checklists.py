@@ -9,6 +9,7 @@ that is cancelled or gone → SailCancelledError, anything else → ConflictErro
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -90,6 +91,35 @@ def _still_scheduled(sail_id: str) -> Write:
     )
 
 
+@dataclass(frozen=True)
+class _Change:
+    """One change to one item, by one person at one moment: its item's writes and its history."""
+
+    sail_id: str
+    checklist: str
+    n: int
+    actor: str
+    at: datetime
+
+    def key(self) -> Item:
+        pk, sk = keys.checklist_item(self.sail_id, self.checklist, self.n)
+        return {"pk": pk, "sk": sk}
+
+    def update(self, expression: str, values: dict[str, Any]) -> Write:
+        """An update of the item, which must exist."""
+        return Write(
+            "Update", key=self.key(), name=ITEM, update=expression, condition="attribute_exists(pk)", values=values
+        )
+
+    def history(self, action: str, label: str | None = None) -> Write:
+        detail: dict[str, Any] = {"list": self.checklist, "n": self.n}
+        if label is not None:
+            detail["label"] = label
+        entry = history_write(self.sail_id, self.actor, action, detail, clock=lambda: self.at)
+        entry.name = HISTORY
+        return entry
+
+
 class DynamoChecklistRepository:
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -100,25 +130,22 @@ class DynamoChecklistRepository:
         return [int(item["n"]) for item in found]
 
     def set_done(self, sail_id: str, checklist: str, n: int, done: bool, *, actor: str, at: datetime) -> Item:
+        change = _Change(sail_id, checklist, n, actor, at)
         if done:
-            update = "SET done = :true, done_by = :who, done_at = :now"
-            values: dict[str, Any] = {":true": True, ":who": actor, ":now": iso(at)}
+            item = change.update(
+                "SET done = :true, done_by = :who, done_at = :now", {":true": True, ":who": actor, ":now": iso(at)}
+            )
         else:
-            update = "SET done = :false REMOVE done_by, done_at"
-            values = {":false": False}
-        action = "checklist_ticked" if done else "checklist_unticked"
-        self._change(sail_id, checklist, n, update, values, actor, at, action, {"list": checklist, "n": n})
+            item = change.update("SET done = :false REMOVE done_by, done_at", {":false": False})
+        self._transact(change, item, "checklist_ticked" if done else "checklist_unticked")
         return self._read(sail_id, checklist, n)
 
     def add(self, sail_id: str, checklist: str, n: int, label: str, *, actor: str, at: datetime) -> Item:
+        change = _Change(sail_id, checklist, n, actor, at)
         record = checklist_record(sail_id, checklist, n, label)
-        writes = [
-            Write("Put", item=record, name=ITEM, condition="attribute_not_exists(pk)"),
-            _still_scheduled(sail_id),
-            self._history(sail_id, actor, at, "checklist_item_added", {"list": checklist, "n": n, "label": label}),
-        ]
+        item = Write("Put", item=record, name=ITEM, condition="attribute_not_exists(pk)")
         try:
-            self._store.transact(writes)
+            self._store.transact([item, _still_scheduled(sail_id), change.history("checklist_item_added", label)])
         except TransactionCanceledError as lost:
             if SAIL in lost.failed:
                 raise SailCancelledError(CLOSED_OR_GONE) from None
@@ -126,66 +153,25 @@ class DynamoChecklistRepository:
         return _without_keys(record)
 
     def rename(self, sail_id: str, checklist: str, n: int, label: str, *, actor: str, at: datetime) -> Item:
-        detail = {"list": checklist, "n": n, "label": label}
-        self._change(
-            sail_id, checklist, n, "SET label = :label", {":label": label}, actor, at, "checklist_item_renamed", detail
-        )
+        change = _Change(sail_id, checklist, n, actor, at)
+        self._transact(change, change.update("SET label = :label", {":label": label}), "checklist_item_renamed", label)
         return self._read(sail_id, checklist, n)
 
     def remove(self, sail_id: str, checklist: str, n: int, *, actor: str, at: datetime) -> None:
-        pk, sk = keys.checklist_item(sail_id, checklist, n)
-        item = Write("Delete", key={"pk": pk, "sk": sk}, name=ITEM, condition="attribute_exists(pk)")
-        self._transact(checklist, n, item, sail_id, actor, at, "checklist_item_removed", {"list": checklist, "n": n})
+        change = _Change(sail_id, checklist, n, actor, at)
+        item = Write("Delete", key=change.key(), name=ITEM, condition="attribute_exists(pk)")
+        self._transact(change, item, "checklist_item_removed")
 
-    # --- the parts ----------------------------------------------------------------
-    def _change(
-        self,
-        sail_id: str,
-        checklist: str,
-        n: int,
-        update: str,
-        values: dict[str, Any],
-        actor: str,
-        at: datetime,
-        action: str,
-        detail: dict[str, Any],
-    ) -> None:
-        pk, sk = keys.checklist_item(sail_id, checklist, n)
-        item = Write(
-            "Update",
-            key={"pk": pk, "sk": sk},
-            name=ITEM,
-            update=update,
-            condition="attribute_exists(pk)",
-            values=values,
-        )
-        self._transact(checklist, n, item, sail_id, actor, at, action, detail)
-
-    def _transact(
-        self,
-        checklist: str,
-        n: int,
-        item: Write,
-        sail_id: str,
-        actor: str,
-        at: datetime,
-        action: str,
-        detail: dict[str, Any],
-    ) -> None:
+    def _transact(self, change: _Change, item: Write, action: str, label: str | None = None) -> None:
+        """The change to the item, the sail's check and the history entry, all or nothing."""
         try:
-            self._store.transact([item, _still_scheduled(sail_id), self._history(sail_id, actor, at, action, detail)])
+            self._store.transact([item, _still_scheduled(change.sail_id), change.history(action, label)])
         except TransactionCanceledError as lost:
             if ITEM in lost.failed:
-                raise missing(checklist, n) from None
+                raise missing(change.checklist, change.n) from None
             if SAIL in lost.failed:
                 raise SailCancelledError(CLOSED) from None
             raise ConflictError(CHANGED) from None
-
-    @staticmethod
-    def _history(sail_id: str, actor: str, at: datetime, action: str, detail: dict[str, Any]) -> Write:
-        entry = history_write(sail_id, actor, action, detail, clock=lambda: at)
-        entry.name = HISTORY
-        return entry
 
     def _read(self, sail_id: str, checklist: str, n: int) -> Item:
         item = self._store.get(*keys.checklist_item(sail_id, checklist, n), consistent=True)
