@@ -158,8 +158,9 @@ def seed(ctx: Context) -> None:
     except Exception as error:  # the guests area is still landing: say so, measure the rest
         seeded.problems.append(f"guests not seeded: {type(error).__name__}: {error}")
     from quarterdeck import checklists
+    from quarterdeck.repositories.checklists import DynamoChecklistRepository
 
-    checklists.set_item_done(store, CAPTAIN, seeded.page_sail, "departure", "1", True)
+    checklists.set_item_done(DynamoChecklistRepository(store), CAPTAIN, seeded.page_sail, "departure", "1", True)
 
     for n in range(12):
         task = tasks.create_task(store, ADMIN, title=f"Bench task {n}", entity="Queen of San Diego", owner="CTO")

@@ -104,9 +104,13 @@ def anonymous(stack: LocalStack) -> ApiClient:
 
 
 @pytest.fixture(autouse=True)
-def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Never reach a real AWS account from a test, even if the stack is not started."""
+def _no_real_aws() -> None:
+    """Never reach a real AWS account from a test, even if the stack is not started.
+
+    Set for the whole process, not undone after the test: a test that starts the session's
+    stack part-way (a contract test's DynamoDB case) must not lose the stack's own settings
+    when an undo puts back "unset"."""
     if not os.environ.get("AWS_ENDPOINT_URL"):
-        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        os.environ["AWS_ACCESS_KEY_ID"] = "testing"
+        os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
+        os.environ["AWS_DEFAULT_REGION"] = "us-east-1"

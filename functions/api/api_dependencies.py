@@ -13,6 +13,8 @@ from quarterdeck.store import Store
 if TYPE_CHECKING:
     from quarterdeck.mail import MailSender
     from quarterdeck.reports.send_queue import ReportSendQueue
+    from quarterdeck.repositories.checklists import ChecklistRepository
+    from quarterdeck.repositories.nudges import NudgeRepository
 
 _installed_report_queue: ReportSendQueue | None = None
 
@@ -28,6 +30,18 @@ def people_repository() -> PeopleRepository:
 
 def sign_in_repository() -> SignInRepository:
     return DynamoSignInRepository(store())
+
+
+def checklist_repository() -> ChecklistRepository:
+    from quarterdeck.repositories.checklists import DynamoChecklistRepository
+
+    return DynamoChecklistRepository(store())
+
+
+def nudge_repository() -> NudgeRepository:
+    from quarterdeck.repositories.nudges import DynamoNudgeRepository
+
+    return DynamoNudgeRepository(store())
 
 
 def mailer() -> MailSender:

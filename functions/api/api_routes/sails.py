@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from api_access import ADMIN, CREW, caller
-from api_dependencies import mailer, store
+from api_dependencies import checklist_repository, mailer, store
 from api_responses import json_response
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
@@ -103,7 +103,7 @@ def cancel_sail(sail_id: str, body: Annotated[CancelRequest, Body()]) -> dict[st
     middlewares=[CREW],
 )
 def tick_item(sail_id: str, checklist: str, n: str, body: Annotated[TickRequest, Body()]) -> dict[str, Any]:
-    return checklists.set_item_done(store(), caller(router).email, sail_id, checklist, n, body.done)
+    return checklists.set_item_done(checklist_repository(), caller(router).email, sail_id, checklist, n, body.done)
 
 
 @router.post(
@@ -114,7 +114,7 @@ def tick_item(sail_id: str, checklist: str, n: str, body: Annotated[TickRequest,
     status_code=201,
 )
 def add_item(sail_id: str, checklist: str, body: Annotated[ChecklistLabelRequest, Body()]) -> Response[Any]:
-    added = checklists.add_item(store(), caller(router).email, sail_id, checklist, body.label)
+    added = checklists.add_item(checklist_repository(), caller(router).email, sail_id, checklist, body.label)
     return json_response(201, added)
 
 
@@ -125,7 +125,7 @@ def add_item(sail_id: str, checklist: str, body: Annotated[ChecklistLabelRequest
     middlewares=[ADMIN],
 )
 def rename_item(sail_id: str, checklist: str, n: str, body: Annotated[ChecklistLabelRequest, Body()]) -> dict[str, Any]:
-    return checklists.rename_item(store(), caller(router).email, sail_id, checklist, n, body.label)
+    return checklists.rename_item(checklist_repository(), caller(router).email, sail_id, checklist, n, body.label)
 
 
 @router.delete(
@@ -135,5 +135,5 @@ def rename_item(sail_id: str, checklist: str, n: str, body: Annotated[ChecklistL
     middlewares=[ADMIN],
 )
 def remove_item(sail_id: str, checklist: str, n: str) -> dict[str, Any]:
-    checklists.remove_item(store(), caller(router).email, sail_id, checklist, n)
+    checklists.remove_item(checklist_repository(), caller(router).email, sail_id, checklist, n)
     return {"status": "removed"}

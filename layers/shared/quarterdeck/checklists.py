@@ -1,10 +1,10 @@
 """A sail's two checklists: `departure` (before leaving the dock) and `return` (after).
 
 Every new sail gets the items of `checklist_templates.toml` (data shipped in the layer).
-Each item is its own record in the sail's partition (`CHECK#<list>#<nn>`), so ticking one
-is one small conditional write that never overwrites another person's tick. Ticking records
-who and when; every tick, untick and admin edit is written with its history entry in the
-same transaction.
+Each item is its own record in the sail's partition, so ticking one is one small conditional
+write that never overwrites another person's tick. Ticking records who and when; every tick,
+untick and admin edit is written with its history entry in the same transaction, which
+fails while the sail is not scheduled (`repositories/checklists.py` stores them).
 """
 
 from __future__ import annotations
@@ -14,25 +14,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from quarterdeck import keys
-from quarterdeck.clock import Clock, iso, system_clock
-from quarterdeck.errors import ConflictError, InvalidInputError, NotFoundError
-from quarterdeck.repositories.history import history_write
-from quarterdeck.store import Item, Store, TransactionCanceledError, Write
+from quarterdeck.clock import Clock, system_clock
+from quarterdeck.errors import ChecklistItemNotFoundError, InvalidInputError, SailCancelledError
+from quarterdeck.repositories import Item
+from quarterdeck.repositories.checklists import ChecklistRepository, new_checklist_records
 from quarterdeck.validation import text_field
 
 LISTS = ("departure", "return")
 TEMPLATES_FILE = Path(__file__).with_name("checklist_templates.toml")
 MAX_ITEMS = 40  # per list; keys carry two digits and a sail's create stays one transaction
 LABEL_MAX = 160
-
-
-class ChecklistItemNotFoundError(NotFoundError):
-    code = "checklist_item_not_found"
-
-
-class SailCancelledError(ConflictError):
-    code = "sail_cancelled"
 
 
 @lru_cache(maxsize=1)
@@ -66,18 +57,16 @@ def item_number(value: object) -> int:
     return number
 
 
-def checklist_record(sail_id: str, checklist: str, n: int, label: str) -> Item:
-    pk, sk = keys.checklist_item(sail_id, checklist, n)
-    return {"pk": pk, "sk": sk, "type": "check", "list": checklist, "n": n, "label": label, "done": False}
+def template_labels() -> dict[str, list[str]]:
+    """`{list: [label, ...]}` of the templates: what a new sail's checklists start with."""
+    return {name: list(section["items"]) for name, section in templates().items()}
 
 
 def new_checklist_items(sail_id: str) -> list[Item]:
-    """The template items of both lists for a new sail, numbered from 1."""
-    return [
-        checklist_record(sail_id, name, n, label)
-        for name, section in templates().items()
-        for n, label in enumerate(section["items"], start=1)
-    ]
+    """The template items of both lists for a new sail, numbered from 1, as stored (the
+    sail's create writes them; `repositories.checklists.new_checklist_writes` for a
+    repository's transaction)."""
+    return new_checklist_records(sail_id, template_labels())
 
 
 def checklist_item_view(item: Item) -> dict[str, Any]:
@@ -103,31 +92,8 @@ def checklists_view(items: list[Item]) -> dict[str, dict[str, Any]]:
     return shaped
 
 
-def _still_scheduled(sail_id: str) -> Write:
-    pk, sk = keys.sail(sail_id)
-    return Write(
-        "ConditionCheck",
-        key={"pk": pk, "sk": sk},
-        condition="attribute_exists(pk) AND #status = :scheduled",
-        names={"#status": "status"},
-        values={":scheduled": "scheduled"},
-    )
-
-
-def _transact(store: Store, writes: list[Write], what: str) -> None:
-    try:
-        store.transact(writes)
-    except TransactionCanceledError as lost:
-        reasons = lost.reasons
-        if reasons and reasons[0] == "ConditionalCheckFailed":
-            raise ChecklistItemNotFoundError(f"There is no {what} on this sail.") from None
-        if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
-            raise SailCancelledError("This sail is cancelled; its checklists are closed.") from None
-        raise ConflictError("The checklist changed at the same time; please try again.") from None
-
-
 def set_item_done(
-    store: Store,
+    checklists: ChecklistRepository,
     actor_email: str,
     sail_id: str,
     checklist: str,
@@ -138,42 +104,12 @@ def set_item_done(
 ) -> dict[str, Any]:
     """Tick (or untick) one item, recording who and when. Setting a state is idempotent,
     so a tick queued offline and sent twice does no harm."""
-    checklist = list_name(checklist)
-    number = item_number(n)
-    now = iso(clock())
-    pk, sk = keys.checklist_item(sail_id, checklist, number)
-    if done:
-        update = "SET done = :true, done_by = :who, done_at = :now"
-        values: dict[str, Any] = {":true": True, ":who": actor_email, ":now": now}
-    else:
-        update = "SET done = :false REMOVE done_by, done_at"
-        values = {":false": False}
-    writes = [
-        Write(
-            "Update",
-            key={"pk": pk, "sk": sk},
-            update=update,
-            condition="attribute_exists(pk)",
-            values=values,
-        ),
-        _still_scheduled(sail_id),
-        history_write(
-            sail_id,
-            actor_email,
-            "checklist_ticked" if done else "checklist_unticked",
-            {"list": checklist, "n": number},
-            clock=clock,
-        ),
-    ]
-    _transact(store, writes, f"{checklist} item {number}")
-    item = store.get(pk, sk, consistent=True)
-    if item is None:  # deleted by an admin between the write and this read
-        raise ChecklistItemNotFoundError(f"There is no {checklist} item {number} on this sail.")
+    item = checklists.set_done(sail_id, list_name(checklist), item_number(n), done, actor=actor_email, at=clock())
     return checklist_item_view(item)
 
 
 def add_item(
-    store: Store,
+    checklists: ChecklistRepository,
     actor_email: str,
     sail_id: str,
     checklist: str,
@@ -184,34 +120,17 @@ def add_item(
     """Append an item to one list of a sail (admin)."""
     checklist = list_name(checklist)
     text = text_field(label, "label", max_length=LABEL_MAX)
-    pk = keys.sail_partition(sail_id)
-    _, first_key = keys.checklist_item(sail_id, checklist, 0)  # "CHECK#<list>#00"
-    existing = store.query(pk, sk_prefix=first_key.rstrip("0"), consistent=True)
-    numbers = [int(i["n"]) for i in existing]
+    numbers = checklists.item_numbers(sail_id, checklist)
     if len(numbers) >= MAX_ITEMS:
         raise InvalidInputError(f"A checklist holds at most {MAX_ITEMS} items.", field="label")
     number = max(numbers, default=0) + 1
     if number > 99:
         raise InvalidInputError("This checklist has run out of item numbers.", field="label")
-    record = checklist_record(sail_id, checklist, number, text)
-    writes = [
-        Write("Put", item=record, condition="attribute_not_exists(pk)"),
-        _still_scheduled(sail_id),
-        history_write(
-            sail_id, actor_email, "checklist_item_added", {"list": checklist, "n": number, "label": text}, clock=clock
-        ),
-    ]
-    try:
-        store.transact(writes)
-    except TransactionCanceledError as lost:
-        if len(lost.reasons) > 1 and lost.reasons[1] == "ConditionalCheckFailed":
-            raise SailCancelledError("This sail is cancelled (or gone); its checklists are closed.") from None
-        raise ConflictError("Someone added an item at the same time; please try again.") from None
-    return checklist_item_view(record)
+    return checklist_item_view(checklists.add(sail_id, checklist, number, text, actor=actor_email, at=clock()))
 
 
 def rename_item(
-    store: Store,
+    checklists: ChecklistRepository,
     actor_email: str,
     sail_id: str,
     checklist: str,
@@ -223,29 +142,11 @@ def rename_item(
     checklist = list_name(checklist)
     number = item_number(n)
     text = text_field(label, "label", max_length=LABEL_MAX)
-    pk, sk = keys.checklist_item(sail_id, checklist, number)
-    writes = [
-        Write(
-            "Update",
-            key={"pk": pk, "sk": sk},
-            update="SET label = :label",
-            condition="attribute_exists(pk)",
-            values={":label": text},
-        ),
-        _still_scheduled(sail_id),
-        history_write(
-            sail_id, actor_email, "checklist_item_renamed", {"list": checklist, "n": number, "label": text}, clock=clock
-        ),
-    ]
-    _transact(store, writes, f"{checklist} item {number}")
-    item = store.get(pk, sk, consistent=True)
-    if item is None:
-        raise ChecklistItemNotFoundError(f"There is no {checklist} item {number} on this sail.")
-    return checklist_item_view(item)
+    return checklist_item_view(checklists.rename(sail_id, checklist, number, text, actor=actor_email, at=clock()))
 
 
 def remove_item(
-    store: Store,
+    checklists: ChecklistRepository,
     actor_email: str,
     sail_id: str,
     checklist: str,
@@ -253,15 +154,7 @@ def remove_item(
     *,
     clock: Clock = system_clock,
 ) -> None:
-    checklist = list_name(checklist)
-    number = item_number(n)
-    pk, sk = keys.checklist_item(sail_id, checklist, number)
-    writes = [
-        Write("Delete", key={"pk": pk, "sk": sk}, condition="attribute_exists(pk)"),
-        _still_scheduled(sail_id),
-        history_write(sail_id, actor_email, "checklist_item_removed", {"list": checklist, "n": number}, clock=clock),
-    ]
-    _transact(store, writes, f"{checklist} item {number}")
+    checklists.remove(sail_id, list_name(checklist), item_number(n), actor=actor_email, at=clock())
 
 
 __all__ = [
@@ -274,5 +167,6 @@ __all__ = [
     "remove_item",
     "rename_item",
     "set_item_done",
+    "template_labels",
     "templates",
 ]

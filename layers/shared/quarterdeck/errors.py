@@ -1,4 +1,6 @@
-"""Domain errors. The API maps each family to one status code in one place (functions/api/api_errors.py)."""
+"""Domain errors, raised by the domain modules and by the repositories (a failed condition
+becomes one of these there). The API maps each family to one status code in one place
+(`STATUS_BY_ERROR` in functions/api/api_errors.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ class QuarterdeckError(Exception):
 
 
 class InvalidInputError(QuarterdeckError):
-    """The caller sent something we cannot accept (400/422)."""
+    """The caller sent something we cannot accept (422, naming the field)."""
 
     code = "invalid_input"
 
@@ -35,6 +37,8 @@ class ForbiddenError(QuarterdeckError):
 
 
 class NotFoundError(QuarterdeckError):
+    """What the request names does not exist, or is not the caller's to see (404)."""
+
     code = "not_found"
 
 
@@ -45,6 +49,9 @@ class ConflictError(QuarterdeckError):
 
 
 class RateLimitedError(QuarterdeckError):
+    """Too many wrong sign-in codes from one network in a window (429). (Login links over their
+    hourly limit are not refused: they are silently not sent.)"""
+
     code = "rate_limited"
 
 
@@ -61,7 +68,7 @@ class ServiceUnavailableError(QuarterdeckError):
 
 
 class ConfigurationError(QuarterdeckError):
-    """The deployment is misconfigured (e.g. sender not verified)."""
+    """The deployment is misconfigured, e.g. the sender is not verified (503)."""
 
     code = "configuration"
 
@@ -118,3 +125,13 @@ class LimitReachedError(RateLimitedError):
     def __init__(self, message: str, *, counters: frozenset[str] = frozenset()) -> None:
         super().__init__(message)
         self.counters = counters
+
+
+class ChecklistItemNotFoundError(NotFoundError):
+    code = "checklist_item_not_found"
+
+
+class SailCancelledError(ConflictError):
+    """A change to a sail (its details, its checklists) after it was cancelled."""
+
+    code = "sail_cancelled"

@@ -1,35 +1,35 @@
 """Nudges: reminder emails to people who still owe something, each sent at most once.
 
-The hourly run finds the upcoming sails through GSI1 (its reads grow with the sails of the
-next week, never with the table), works out which nudges are due now, and for each one
-first claims `NUDGE#<sail>/<kind>#<recipient>#<window>` with a conditional write, then
-sends. A re-run, a retry or an overlapping run finds the claim and sends nothing twice.
+The hourly run finds the upcoming sails (its reads grow with the sails of the next week,
+never with the table), works out which nudges are due now, and for each one first claims its
+sent-once marker (sail, kind, recipient, window: `repositories/nudges.py`), then sends. A
+re-run, a retry or an overlapping run finds the claim and sends nothing twice.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from quarterdeck import keys
-from quarterdeck.clock import Clock, epoch, iso, system_clock
+from quarterdeck.clock import Clock, iso, system_clock
 from quarterdeck.config import Settings, get_settings
 from quarterdeck.errors import QuarterdeckError, ServiceUnavailableError
-from quarterdeck.mail import MailSender, render_email
+from quarterdeck.mail import MailSender, OutgoingEmail, render_email
 from quarterdeck.nudge_summary import NudgeSummary
 from quarterdeck.observability import logger
-from quarterdeck.people import person_key
-from quarterdeck.sails import load_sail
-from quarterdeck.store import ConditionFailedError, Item, Store
+from quarterdeck.repositories import Item
+from quarterdeck.repositories.nudges import DynamoNudgeRepository, NudgeMarker, NudgeRepository
 from quarterdeck.waiver_copies import finish_owed_copies
 
 if TYPE_CHECKING:
     from quarterdeck.auth import SigningKeys
     from quarterdeck.documents import DocumentStore
+    from quarterdeck.store import Store  # for magic codes and owed waiver copies, until their repositories
 
 UNFILLED_ROLES = "unfilled_roles"
 WAIVER_PENDING = "waiver_pending"
@@ -59,6 +59,10 @@ class Nudge:
     recipient: str
     sail_id: str
     details: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def marker(self) -> NudgeMarker:
+        return NudgeMarker(self.sail_id, self.kind, self.recipient, self.window)
 
 
 @dataclass(frozen=True)
@@ -177,57 +181,17 @@ def due_nudges(sail: SailSnapshot, local_now: datetime, admins: Iterable[str]) -
     return due
 
 
-def upcoming_sails(store: Store, today: date, days: int = LOOKAHEAD_DAYS) -> list[Item]:
-    """Sails departing from `today` to `today + days` (local dates): one GSI1 Query whose
-    sort-key range reads only those days, however many sails lie before them."""
-    last = today + timedelta(days=days)
-    bounds = keys.sail_dates(today.isoformat(), last.isoformat())
-    return store.query(keys.sails_by_date(), index="gsi1", sk_between=bounds)
+def upcoming_sails(nudges: NudgeRepository, today: date, days: int = LOOKAHEAD_DAYS) -> list[Item]:
+    """Sails departing from `today` to `today + days` (local dates)."""
+    return nudges.upcoming_sails(today, today + timedelta(days=days))
 
 
-def _claim(store: Store, nudge: Nudge, now: datetime) -> bool:
-    """Claim the right to send this nudge; False if it was sent (or is being sent) already."""
-    pk, sk = keys.nudge_sent(nudge.sail_id, nudge.kind, nudge.recipient, nudge.window)
-    try:
-        store.put(
-            {
-                "pk": pk,
-                "sk": sk,
-                "type": "nudge",
-                "status": "claimed",
-                "claimed_at": iso(now),
-                "expires_at": epoch(now + CLAIM_LIFETIME),
-            },
-            # A claim left by a run that died before sending is taken over after a while.
-            condition="attribute_not_exists(pk) OR (#status = :claimed AND claimed_at < :stale)",
-            names={"#status": "status"},
-            values={":claimed": "claimed", ":stale": iso(now - STALE_CLAIM)},
-        )
-        return True
-    except ConditionFailedError:
-        return False
-
-
-def _mark(store: Store, nudge: Nudge, message_id: str | None) -> None:
-    pk, sk = keys.nudge_sent(nudge.sail_id, nudge.kind, nudge.recipient, nudge.window)
-    if message_id is None:  # the send failed: free the claim so the next run tries again
-        store.delete(pk, sk, condition="attribute_exists(pk)")
-        return
-    store.update(
-        pk,
-        sk,
-        "SET #status = :sent, message_id = :id",
-        names={"#status": "status"},
-        values={":sent": "sent", ":id": message_id},
-    )
-
-
-def _mark_sent(store: Store, nudge: Nudge, message_id: str) -> None:
+def _mark_sent(nudges: NudgeRepository, nudge: Nudge, message_id: str) -> None:
     """Record a send, trying harder than anything else in the run (on top of botocore's own
     retries): a nudge sent but left "claimed" would be taken over as stale and sent again."""
     for attempt in range(1, MARK_ATTEMPTS + 1):
         try:
-            _mark(store, nudge, message_id)
+            nudges.mark_sent(nudge.marker, message_id)
             return
         except ServiceUnavailableError:
             if attempt == MARK_ATTEMPTS:
@@ -236,8 +200,13 @@ def _mark_sent(store: Store, nudge: Nudge, message_id: str) -> None:
 
 
 def _render(
-    nudge: Nudge, sail: SailSnapshot, store: Store, keys_for_links: SigningKeys, settings: Settings, now: datetime
-) -> Any:
+    nudge: Nudge,
+    sail: SailSnapshot,
+    store: Store,
+    signing_keys: Callable[[], SigningKeys],
+    settings: Settings,
+    now: datetime,
+) -> OutgoingEmail:
     # Deferred: links and codes are only made when a nudge goes out; an hourly run that finds
     # nothing due (most of them) never loads them (a shorter cold start).
     from quarterdeck.auth import Purpose, issue_code
@@ -245,7 +214,7 @@ def _render(
     from quarterdeck.unsubscribe import unsubscribe_token
 
     meta = sail.meta
-    token = unsubscribe_token(keys_for_links, nudge.recipient)
+    token = unsubscribe_token(signing_keys(), nudge.recipient)
     context: dict[str, Any] = {
         "sail": {k: meta.get(k) for k in ("id", "title", "date", "departure", "return", "sunset")},
         "sail_url": f"{settings.app_url}/#/sails/{sail.sail_id}",
@@ -286,12 +255,16 @@ def run_nudges(
     mailer: MailSender,
     signing_keys: Callable[[], SigningKeys],
     *,
+    nudges: NudgeRepository | None = None,
     settings: Settings | None = None,
     clock: Clock = system_clock,
     documents: DocumentStore | None = None,
 ) -> NudgeSummary:
     """One run: send every nudge that is due now and not sent before, and finish the signed
-    waiver copies a failure left owed (`quarterdeck.waiver_copies`). Returns the summary."""
+    waiver copies a failure left owed (`quarterdeck.waiver_copies`). Returns the summary.
+    `nudges` (default: over `store`) holds the markers and reads the sails and who opted out;
+    `store` itself is still what link codes (`auth.issue_code`) and owed copies are kept in."""
+    nudges = nudges or DynamoNudgeRepository(store)
     settings = settings or get_settings()
     now = clock()
     local_now = now.astimezone(settings.timezone)
@@ -299,48 +272,51 @@ def run_nudges(
     admins = settings.admin_emails
     # One sail's or one nudge's failure (DynamoDB, SES) is reported and the run goes on; what
     # failed is not claimed (or its claim is freed), so the next run sends it.
-    for meta in upcoming_sails(store, local_now.date()):
+    for meta in upcoming_sails(nudges, local_now.date()):
         summary.sails += 1
         if not may_owe_nudges(meta, local_now):
             continue
         try:
-            sail = SailSnapshot.from_items(load_sail(store, str(meta["id"])))
+            sail = SailSnapshot.from_items(nudges.sail_items(str(meta["id"])))
             due = due_nudges(sail, local_now, admins)
             if not due:
                 continue
-            people = {p["email"]: p for p in store.batch_get([person_key(e) for e in {n.recipient for n in due}])}
+            opted_out = nudges.opted_out({n.recipient for n in due})
         except QuarterdeckError as error:
             summary.failed.append(f"sail {meta.get('id')}: {error.message}")
             logger.exception("nudges of a sail failed", extra={"sail_id": meta.get("id")})
             continue
         for nudge in due:
-            _send_one(store, mailer, signing_keys, nudge, sail, people, summary, settings, now, local_now)
+            message = partial(_render, nudge, sail, store, signing_keys, settings, now)
+            send_once(nudges, mailer, nudge, message, summary, opted_out=opted_out, now=now, local_now=local_now)
     finish_owed_copies(store, mailer, summary, settings=settings, clock=clock, documents=documents)
     logger.info("nudge run finished", extra=summary.as_dict())
     return summary
 
 
-def _send_one(
-    store: Store,
+def send_once(
+    nudges: NudgeRepository,
     mailer: MailSender,
-    signing_keys: Callable[[], SigningKeys],
     nudge: Nudge,
-    sail: SailSnapshot,
-    people: dict[str, Item],
+    message: Callable[[], OutgoingEmail],
     summary: NudgeSummary,
-    settings: Settings,
+    *,
+    opted_out: Collection[str] = (),
     now: datetime,
     local_now: datetime,
 ) -> None:
+    """Send one due nudge unless its recipient opted out, quiet hours hold it back or its
+    marker says it went out: claim, render and send, mark sent (or free the claim when the
+    send failed), each outcome in `summary`."""
     what = f"{nudge.kind} {nudge.sail_id} {nudge.recipient}"
-    if people.get(nudge.recipient, {}).get("nudges") is False:
+    if nudge.recipient in opted_out:
         summary.skipped[f"{nudge.kind}:unsubscribed"] += 1
         return
     if nudge.kind not in URGENT and is_quiet(local_now):
         summary.skipped[f"{nudge.kind}:quiet_hours"] += 1
         return
     try:
-        claimed = _claim(store, nudge, now)
+        claimed = nudges.claim(nudge.marker, at=now, stale_before=now - STALE_CLAIM, expires=now + CLAIM_LIFETIME)
     except QuarterdeckError as error:  # not claimed (or claimed unseen: taken over once stale)
         summary.failed.append(f"{what}: {error.message}")
         logger.exception("nudge not claimed", extra={"kind": nudge.kind, "sail_id": nudge.sail_id})
@@ -349,18 +325,18 @@ def _send_one(
         summary.skipped[f"{nudge.kind}:already_sent"] += 1
         return
     try:
-        message_id = mailer.send(_render(nudge, sail, store, signing_keys(), settings, now))
+        message_id = mailer.send(message())
     except QuarterdeckError as error:
         summary.failed.append(f"{what}: {error.message}")
         logger.exception("nudge failed", extra={"kind": nudge.kind, "sail_id": nudge.sail_id})
         try:
-            _mark(store, nudge, None)
+            nudges.release(nudge.marker)
         except QuarterdeckError:  # the claim then goes stale and the run after that takes it over
             logger.exception("nudge claim not freed", extra={"kind": nudge.kind, "sail_id": nudge.sail_id})
         return
     summary.sent[nudge.kind] += 1
     try:
-        _mark_sent(store, nudge, message_id)
+        _mark_sent(nudges, nudge, message_id)
     except QuarterdeckError as error:
         summary.failed.append(f"{what}: sent (MessageId {message_id}) but not recorded: {error.message}")
         logger.exception("nudge sent but not recorded", extra={"kind": nudge.kind, "message_id": message_id})

@@ -1,0 +1,63 @@
+"""NudgeRepository in memory: the sails the run reads, people's nudge switches and the markers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from quarterdeck.clock import epoch, iso
+from quarterdeck.errors import SailNotFoundError
+from quarterdeck.repositories import Item
+from quarterdeck.repositories.nudges import NudgeMarker
+
+
+class MemoryNudgeRepository:
+    def __init__(self) -> None:
+        self.sails: dict[str, list[Item]] = {}  # sail id -> its META first, then roles, guests, checks
+        self.people: dict[str, Item] = {}  # email -> person
+        self.markers: dict[NudgeMarker, Item] = {}
+        self.fail_next: dict[str, Exception] = {}  # method name -> raised once, instead of running it
+
+    # --- what a test starts from ------------------------------------------------------
+    def add_sail(self, meta: Item, *others: Item) -> None:
+        self.sails[str(meta["id"])] = [{**meta, "sk": "META", "type": "sail"}, *others]
+
+    # --- the protocol ---------------------------------------------------------------
+    def upcoming_sails(self, first: date, last: date) -> list[Item]:
+        metas = [items[0] for items in self.sails.values()]
+        found = [m for m in metas if first.isoformat() <= str(m["date"]) <= last.isoformat()]
+        return sorted(found, key=lambda m: (str(m["departure"]), str(m["id"])))
+
+    def sail_items(self, sail_id: str) -> list[Item]:
+        self._fault("sail_items")
+        if sail_id not in self.sails:
+            raise SailNotFoundError("There is no such sail.")
+        return [dict(item) for item in self.sails[sail_id]]
+
+    def opted_out(self, emails: Iterable[str]) -> set[str]:
+        return {e for e in emails if self.people.get(e.lower(), {}).get("nudges") is False}
+
+    def opt_out(self, email: str) -> None:
+        """Given: this person turned their nudges off (the people repository writes that)."""
+        self.people.setdefault(email.lower(), {"email": email.lower()})["nudges"] = False
+
+    def claim(self, marker: NudgeMarker, *, at: datetime, stale_before: datetime, expires: datetime) -> bool:
+        self._fault("claim")
+        held = self.markers.get(marker)
+        if held is not None and not (held["status"] == "claimed" and held["claimed_at"] < iso(stale_before)):
+            return False
+        self.markers[marker] = {"status": "claimed", "claimed_at": iso(at), "expires_at": epoch(expires)}
+        return True
+
+    def mark_sent(self, marker: NudgeMarker, message_id: str) -> None:
+        self._fault("mark_sent")
+        self.markers.setdefault(marker, {}).update(status="sent", message_id=message_id)
+
+    def release(self, marker: NudgeMarker) -> None:
+        self._fault("release")
+        self.markers.pop(marker, None)
+
+    def _fault(self, method: str) -> None:
+        error = self.fail_next.pop(method, None)
+        if error is not None:
+            raise error
