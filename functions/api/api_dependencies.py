@@ -11,6 +11,7 @@ from quarterdeck.store import Store
 if TYPE_CHECKING:
     from quarterdeck.mail import MailSender
     from quarterdeck.reports.send_queue import ReportSendQueue
+    from quarterdeck.repositories.sails import SailRepository
 
 _installed_report_queue: ReportSendQueue | None = None
 
@@ -18,6 +19,13 @@ _installed_report_queue: ReportSendQueue | None = None
 @lru_cache(maxsize=1)
 def store() -> Store:
     return Store()
+
+
+def sail_repository() -> SailRepository:
+    """Sails and their roles (and the calendar-feed token), over the cached table."""
+    from quarterdeck.repositories.sails import DynamoSailRepository  # loaded by the routes that use it
+
+    return DynamoSailRepository(store())
 
 
 def mailer() -> MailSender:

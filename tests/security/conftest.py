@@ -147,6 +147,7 @@ class World:
 def world(stack: LocalStack) -> Iterator[World]:
     from quarterdeck.calendar_feed import issue_calendar_token
     from quarterdeck.people import ensure_person
+    from quarterdeck.repositories.sails import DynamoSailRepository
     from quarterdeck.store import Store
 
     admin = sign_in(stack, ADMIN_EMAIL)
@@ -162,7 +163,7 @@ def world(stack: LocalStack) -> Iterator[World]:
     assert task.status_code == 201, task.text
     feed_owner = unique_email("feed")
     ensure_person(Store(), feed_owner, "crew")
-    feed_url = issue_calendar_token(Store(), feed_owner)["url"]
+    feed_url = issue_calendar_token(DynamoSailRepository(Store()), feed_owner)["url"]
     yield World(
         stack=stack,
         sail_id=sail["id"],

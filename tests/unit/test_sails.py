@@ -14,7 +14,6 @@ from quarterdeck.auth import Caller
 from quarterdeck.checklists import checklists_view, new_checklist_items, templates
 from quarterdeck.config import Settings
 from quarterdeck.errors import InvalidInputError
-from quarterdeck.repositories.history import history_write
 from quarterdeck.sails import (
     crew_slot_count,
     date_range,
@@ -27,7 +26,7 @@ from quarterdeck.sails import (
     sail_view,
     slot_names,
 )
-from tests.unit.fakes import FakeStore
+from tests.unit.memory.sails import MemorySailRepository
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = Settings()
@@ -79,12 +78,7 @@ def test_slots_are_captain_then_numbered_crew() -> None:
 
 
 def _indexed(sail_id: str, departure: str) -> dict[str, Any]:
-    pk, sk = keys.sail(sail_id)
     return {
-        "pk": pk,
-        "sk": sk,
-        "gsi1pk": keys.sails_by_date(),
-        "gsi1sk": keys.sail_index_sk(departure, sail_id),
         "type": "sail",
         "id": sail_id,
         "title": sail_id,
@@ -93,9 +87,9 @@ def _indexed(sail_id: str, departure: str) -> dict[str, Any]:
     }
 
 
-def test_any_range_of_sails_is_one_query_on_the_index() -> None:
+def test_any_range_of_sails_is_one_read_of_the_index() -> None:
     # Given sails over a year and a half, on both sides of a new year and of a DST change
-    store = FakeStore()
+    sails = MemorySailRepository()
     for item in (
         _indexed("before", "2026-11-19T16:15:00-08:00"),
         _indexed("first", "2026-11-20T16:15:00-08:00"),
@@ -103,15 +97,13 @@ def test_any_range_of_sails_is_one_query_on_the_index() -> None:
         _indexed("last", "2027-12-21T16:16:00-08:00"),
         _indexed("after", "2027-12-22T16:17:00-08:00"),
     ):
-        store.items[(item["pk"], item["sk"])] = item
+        sails.metas[item["id"]] = item
     # When a crew member lists 20 Nov 2026 to 21 Dec 2027 (both days included)
-    found = list_sails(store, date(2026, 11, 20), date(2027, 12, 21), settings=SETTINGS)  # type: ignore[arg-type]
-    # Then they get the sails of those days, by departure, from ONE Query
+    found = list_sails(sails, date(2026, 11, 20), date(2027, 12, 21), settings=SETTINGS)
+    # Then they get the sails of those days, by departure, from ONE read of the index
+    # (tests/integration/test_repository_sails.py: one GSI1 Query)
     assert [s["id"] for s in found] == ["first", "dst", "last"]
-    assert [(q.pk, q.sk_between, q.index) for q in store.queries] == [
-        ("SAILS#ALL", ("2026-11-20", "2027-12-21~"), "gsi1")
-    ]
-    assert store.calls == ["query"]
+    assert sails.calls == ["sails_between"]
 
 
 def test_a_range_defaults_to_today_in_san_diego_and_is_checked() -> None:
@@ -238,24 +230,38 @@ def test_crew_sees_roles_and_guests_but_no_history() -> None:
     assert len(view["guests"]) == 2
 
 
-def test_only_an_admins_page_reads_the_waivers_and_the_history_old_keys_and_new() -> None:
-    # Given a stored sail with a signed waiver, a history entry under the sort key used before
-    # 2026-11-23 (HIST#) and a later one under today's (~HIST#, the partition's tail)
-    store = FakeStore()
-    claimed = history_write("s1", "crew@example.com", "role_claimed", clock=lambda: datetime(2026, 11, 5, tzinfo=UTC))
-    assert claimed.item is not None
-    store.put_many([*_sail_items(), claimed.item])
+def _stored(items: list[dict[str, Any]]) -> MemorySailRepository:
+    """A repository holding the sail of `items` (what the partition holds, by kind)."""
+    sails = MemorySailRepository()
+    for item in items:
+        kind = item.get("type")
+        if kind == "sail":
+            sails.metas["s1"] = item
+        elif kind == "role":
+            sails.roles.setdefault("s1", {})[item["slot"]] = item
+        elif kind == "history":
+            sails.history.setdefault("s1", []).append(item)
+        elif kind != "holder":
+            sails.add_item("s1", item)
+    return sails
+
+
+def test_only_an_admins_page_reads_the_waivers_and_the_history() -> None:
+    # Given a stored sail with a signed waiver and two history entries
+    sails = _stored(_sail_items())
+    sails.history["s1"].append(
+        {"type": "history", "at": "2026-11-05T00:00:00+00:00", "actor": "crew@example.com", "action": "role_claimed"}
+    )
 
     # When a crew member opens the page
-    crew_view = get_sail(store, "s1", CREW, SETTINGS)
+    crew_view = get_sail(sails, "s1", CREW, SETTINGS)
 
-    # Then no waiver and no history entry of today's keys was read (an old entry sits mid-partition
-    # and is still read, unshown), and the page is whole without them
-    assert not [sk for _, sk in store.read if sk.startswith(("WAIVER#", keys.HISTORY_PREFIX))]
+    # Then the partition's head was read without waivers and history (which keys that is: the
+    # contract test), and the page is whole without them
     assert "history" not in crew_view and len(crew_view["guests"]) == 2 and len(crew_view["roles"]) == 3
 
     # When an admin opens it, Then both entries are there, in the order they happened
-    admin_view = get_sail(store, "s1", ADMIN, SETTINGS)
+    admin_view = get_sail(sails, "s1", ADMIN, SETTINGS)
     assert [h["action"] for h in admin_view["history"]] == ["sail_created", "role_claimed"]
 
 

@@ -27,20 +27,16 @@ from typing import Any
 
 from quarterdeck.clock import Clock, iso, system_clock
 from quarterdeck.config import Settings, get_settings
-from quarterdeck.errors import NotFoundError
+from quarterdeck.errors import CalendarFeedNotFoundError, SailNotFoundError
 from quarterdeck.formatting import clock_time
-from quarterdeck.people import get_person, person_key
+from quarterdeck.repositories.sails import SailRepository
 from quarterdeck.sails import get_sail_meta, holders_of, sail_records, sail_summary
-from quarterdeck.store import ConditionFailedError, Store
 from quarterdeck.sun import local_today
 
 PAST_DAYS = 31  # a feed shows last month's sails too, so the calendar keeps its history
 FUTURE_DAYS = 365
 PRODID = "-//Queen of San Diego//Quarterdeck sails//EN"
-
-
-class CalendarFeedNotFoundError(NotFoundError):
-    code = "calendar_not_found"
+__all__ = ["CalendarFeedNotFoundError"]  # defined in errors.py (the repository raises it); named here too
 
 
 # --- tokens -----------------------------------------------------------------------
@@ -63,7 +59,7 @@ def feed_url(email: str, secret: str, settings: Settings | None = None) -> str:
 
 
 def issue_calendar_token(
-    store: Store,
+    sails: SailRepository,
     email: str,
     *,
     guest_sail_id: str | None = None,
@@ -73,38 +69,23 @@ def issue_calendar_token(
     """A new private feed URL for this person; any previous URL stops working."""
     secret = secrets.token_urlsafe(32)
     now = iso(clock())
-    update = "SET calendar_token = :hash, calendar_token_at = :now"
-    values: dict[str, Any] = {":hash": _hash(secret), ":now": now}
-    if guest_sail_id:
-        update += ", calendar_sail_id = :sail"
-        values[":sail"] = guest_sail_id
-    try:
-        store.update(*person_key(email), update, condition="attribute_exists(pk)", values=values)
-    except ConditionFailedError:
-        raise CalendarFeedNotFoundError("There is no such person.") from None
+    sails.set_calendar_token(email, _hash(secret), now, sail_id=guest_sail_id)
     return {"url": feed_url(email, secret, settings), "created_at": now, "active": True}
 
 
-def calendar_token_status(store: Store, email: str) -> dict[str, Any]:
-    person = get_person(store, email) or {}
+def calendar_token_status(sails: SailRepository, email: str) -> dict[str, Any]:
+    person = sails.calendar_person(email) or {}
     if not person.get("calendar_token"):
         return {"active": False}
     return {"active": True, "created_at": person.get("calendar_token_at")}
 
 
-def revoke_calendar_token(store: Store, email: str) -> None:
+def revoke_calendar_token(sails: SailRepository, email: str) -> None:
     """The person's feed URL stops working (404) at once."""
-    try:
-        store.update(
-            *person_key(email),
-            "REMOVE calendar_token, calendar_token_at, calendar_sail_id",
-            condition="attribute_exists(pk)",
-        )
-    except ConditionFailedError:
-        raise CalendarFeedNotFoundError("There is no such person.") from None
+    sails.clear_calendar_token(email)
 
 
-def _owner_of(feed: str, store: Store) -> dict[str, Any]:
+def _owner_of(feed: str, sails: SailRepository) -> dict[str, Any]:
     """The person a feed file name (`<email b64>.<secret>.ics`) belongs to, or 404."""
     missing = CalendarFeedNotFoundError("There is no such calendar. Ask for a new link.")
     name = feed[: -len(".ics")] if feed.endswith(".ics") else feed
@@ -117,7 +98,7 @@ def _owner_of(feed: str, store: Store) -> dict[str, Any]:
         raise missing from None
     if "@" not in email:
         raise missing
-    person = get_person(store, email)
+    person = sails.calendar_person(email)
     stored = str((person or {}).get("calendar_token") or "")
     if not person or not stored or not hmac.compare_digest(stored, _hash(secret)):
         raise missing
@@ -126,7 +107,7 @@ def _owner_of(feed: str, store: Store) -> dict[str, Any]:
 
 # --- which sails ------------------------------------------------------------------
 def sails_for(
-    store: Store, person: Mapping[str, Any], *, clock: Clock = system_clock, settings: Settings | None = None
+    sails: SailRepository, person: Mapping[str, Any], *, clock: Clock = system_clock, settings: Settings | None = None
 ) -> list[tuple[dict[str, Any], str | None]]:
     """(sail summary, slot or None) of the sails this person's feed shows."""
     settings = settings or get_settings()
@@ -135,25 +116,25 @@ def sails_for(
         sail_id = person.get("calendar_sail_id")
         if not sail_id:
             return []
-        from quarterdeck.errors import SailNotFoundError
-
         try:
-            return [(sail_summary(get_sail_meta(store, str(sail_id)), settings), None)]
+            return [(sail_summary(get_sail_meta(sails, str(sail_id)), settings), None)]
         except SailNotFoundError:
             return []
     today = local_today(clock(), settings)
-    window = sail_records(store, today - timedelta(days=PAST_DAYS), today + timedelta(days=FUTURE_DAYS))
+    window = sail_records(sails, today - timedelta(days=PAST_DAYS), today + timedelta(days=FUTURE_DAYS))
     if settings.is_admin(email):
         return [(sail_summary(meta, settings), None) for meta in window]
     held = ((meta, holders_of(meta).get(email)) for meta in window)
     return [(sail_summary(meta, settings), slot) for meta, slot in held if slot]
 
 
-def calendar_for_feed(store: Store, feed: str, *, clock: Clock = system_clock, settings: Settings | None = None) -> str:
+def calendar_for_feed(
+    sails: SailRepository, feed: str, *, clock: Clock = system_clock, settings: Settings | None = None
+) -> str:
     """The iCalendar text behind a feed URL. Unknown or revoked token: CalendarFeedNotFoundError."""
     settings = settings or get_settings()
-    person = _owner_of(feed, store)
-    return build_calendar(sails_for(store, person, clock=clock, settings=settings), clock=clock, settings=settings)
+    person = _owner_of(feed, sails)
+    return build_calendar(sails_for(sails, person, clock=clock, settings=settings), clock=clock, settings=settings)
 
 
 # --- RFC 5545 text ----------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class QuarterdeckError(Exception):
     """Base of every error the domain raises on purpose."""
@@ -98,3 +100,16 @@ class StaleVersionError(ConflictError):
     """An update carried a version someone else has already changed."""
 
     code = "stale_version"
+
+
+class SlotChangedError(RoleStateError):
+    """A role slot was no longer as the change read it; `current` is the slot as it is now
+    (the domain names that state in its 409 answer)."""
+
+    def __init__(self, current: dict[str, Any]) -> None:
+        super().__init__("The slot changed meanwhile.")
+        self.current = current
+
+
+class CalendarFeedNotFoundError(NotFoundError):
+    code = "calendar_not_found"

@@ -23,6 +23,7 @@ from quarterdeck.mail import MailSender, render_email
 from quarterdeck.nudge_summary import NudgeSummary
 from quarterdeck.observability import logger
 from quarterdeck.people import person_key
+from quarterdeck.repositories.sails import DynamoSailRepository
 from quarterdeck.sails import load_sail
 from quarterdeck.store import ConditionFailedError, Item, Store
 from quarterdeck.waiver_copies import finish_owed_copies
@@ -75,7 +76,7 @@ class SailSnapshot:
         by_type: dict[str, list[Item]] = {}
         meta: Item = {}
         for item in items:
-            if item.get("sk") == "META":
+            if item.get("type") == "sail":
                 meta = item
             else:
                 by_type.setdefault(str(item.get("type")), []).append(item)
@@ -304,7 +305,7 @@ def run_nudges(
         if not may_owe_nudges(meta, local_now):
             continue
         try:
-            sail = SailSnapshot.from_items(load_sail(store, str(meta["id"])))
+            sail = SailSnapshot.from_items(load_sail(DynamoSailRepository(store), str(meta["id"])))
             due = due_nudges(sail, local_now, admins)
             if not due:
                 continue
