@@ -16,7 +16,6 @@ import argparse
 import sys
 
 from quarterdeck import keys
-from quarterdeck.repositories.sails import DynamoSailRepository
 from quarterdeck.store import Store
 
 
@@ -32,8 +31,25 @@ def _months(first: str, last: str) -> list[str]:
 
 def reindex(store: Store, first: str, last: str) -> int:
     """Move the sails of months `first`..`last` (`yyyy-mm`); returns how many were moved."""
-    sails = DynamoSailRepository(store)
-    return sum(sails.move_legacy_month(month) for month in _months(first, last))
+    moved = 0
+    for month in _months(first, last):
+        for meta in store.query(keys.legacy_sails_month(month), index="gsi1"):
+            if meta.get("type") != "sail":
+                continue
+            sail_id = str(meta["id"])
+            markers = store.query(keys.sail_partition(sail_id), sk_prefix="HOLDER#", consistent=True)
+            tags = {
+                keys.holder_tag(str(m.get("email") or str(m["sk"]).removeprefix("HOLDER#")), str(m["slot"]))
+                for m in markers
+            }
+            values: dict[str, object]
+            update, values = "SET gsi1pk = :all", {":all": keys.sails_by_date()}
+            if tags:
+                update += " ADD holders :holders"
+                values = {**values, ":holders": tags}
+            store.update(*keys.sail(sail_id), update, condition="attribute_exists(pk)", values=values)
+            moved += 1
+    return moved
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,7 +3,7 @@
 A slot (`captain`, `crew-1`, ...) is one item in the sail's partition, `open → claimed →
 designated`, with `release` back to `open`. Who holds it is also written as a marker item
 (`HOLDER#<email>`) so a person holds at most one slot per sail: every change that gives a
-slot a holder puts the marker with `attribute_not_exists`, in the same transaction as the
+slot a holder puts the marker only where there is none, in the same transaction as the
 slot's conditional update and its history entry. Of many simultaneous claims exactly one
 transaction commits; the others are cancelled and told who holds the slot now.
 

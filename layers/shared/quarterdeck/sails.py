@@ -35,6 +35,7 @@ from quarterdeck.observability import logger
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.history import history_view
 from quarterdeck.repositories.sails import Change, SailRepository, holders_of
+from quarterdeck.sail_mail import mail_sail, tell_people
 from quarterdeck.sun import SailTimes, local_today, sail_times
 from quarterdeck.validation import calendar_date, text_field
 
@@ -366,11 +367,11 @@ def update_sail(
     # plus what we set (no re-read; only another area's counter may have moved meanwhile).
     updated = {**meta, **sets, "updated_at": iso(now), "version": expected + 1}
     if new_date:
-        _tell_people(
+        tell_people(
             mailer,
             "sail_rescheduled",
             items,
-            {"sail": _mail_sail(updated), "previous": _mail_sail(meta)},
+            {"sail": mail_sail(updated), "previous": mail_sail(meta)},
             settings,
         )
     return sail_summary(updated, settings)
@@ -428,53 +429,10 @@ def cancel_sail(
                 raise
     # The write's condition pinned META at the version read: answer from it (no re-read).
     updated = {**meta, **sets, "updated_at": iso(now), "version": int(meta.get("version", 1)) + 1}
-    notified = _tell_people(mailer, "sail_cancelled", items, {"sail": _mail_sail(updated), "reason": why}, settings)
+    notified = tell_people(mailer, "sail_cancelled", items, {"sail": mail_sail(updated), "reason": why}, settings)
     summary = sail_summary(updated, settings)
     summary["notified"] = len(notified)
     return summary
 
 
 CANCEL_ATTEMPTS = 3
-
-
-# --- telling people ---------------------------------------------------------------
-def people_on(items: Iterable[Item]) -> list[tuple[str, str]]:
-    """(email, kind) of everyone on a sail: role holders ("crew") then guests ("guest")."""
-    seen: dict[str, str] = {}
-    for item in items:
-        if item.get("type") == "role" and item.get("holder"):
-            seen.setdefault(str(item["holder"]).lower(), "crew")
-    for item in items:
-        if item.get("type") == "guest" and item.get("email"):
-            seen.setdefault(str(item["email"]).lower(), "guest")
-    return list(seen.items())
-
-
-def _mail_sail(meta: Mapping[str, Any], settings: Settings | None = None) -> dict[str, Any]:
-    from quarterdeck.formatting import sail_for_email  # only a change that mails needs it: not the sail page
-
-    settings = settings or get_settings()
-    return sail_for_email(meta, tz=settings.timezone, app_url=settings.app_url)
-
-
-def _tell_people(
-    mailer: MailSender | None,
-    kind: str,
-    items: Iterable[Item],
-    context: dict[str, Any],
-    settings: Settings,
-) -> list[str]:
-    """One message per person (nobody sees the others' addresses). A failed send is logged
-    and does not undo the change that was already made."""
-    from quarterdeck.errors import QuarterdeckError
-    from quarterdeck.mail import default_mail_sender, render_email
-
-    sender = mailer or default_mail_sender()
-    told = []
-    for email, who in people_on(items):
-        try:
-            sender.send(render_email(kind, [email], {**context, "is_guest": who == "guest"}))
-            told.append(email)
-        except QuarterdeckError:
-            logger.exception("could not tell a person about a sail change", extra={"kind": kind})
-    return told

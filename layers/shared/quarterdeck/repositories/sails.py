@@ -449,29 +449,6 @@ class DynamoSailRepository:
         ]
         self._holding_transaction(sail_id, slot, email, writes)
 
-    # --- one-off: sails written before 2026-11-23 (local/reindex_sails.py) ---------------
-    def move_legacy_month(self, month: str) -> int:
-        """Move the sails of a month's old GSI1 partition (`SAILS#<yyyy-mm>`) onto `SAILS#ALL`,
-        their `holders` set filled from their HOLDER# markers; returns how many moved."""
-        moved = 0
-        for meta in self.store.query(keys.legacy_sails_month(month), index=GSI):
-            if meta.get("type") != "sail":
-                continue
-            sail_id = str(meta["id"])
-            markers = self.store.query(keys.sail_partition(sail_id), sk_prefix="HOLDER#", consistent=True)
-            tags = {
-                keys.holder_tag(str(m.get("email") or str(m["sk"]).removeprefix("HOLDER#")), str(m["slot"]))
-                for m in markers
-            }
-            update = "SET gsi1pk = :all"
-            values: dict[str, Any] = {":all": keys.sails_by_date()}
-            if tags:
-                update += " ADD holders :holders"
-                values[":holders"] = tags
-            self.store.update(*keys.sail(sail_id), update, condition="attribute_exists(pk)", values=values)
-            moved += 1
-        return moved
-
     # --- calendar feed ----------------------------------------------------------------
     def calendar_person(self, email: str) -> Item | None:
         found = self.store.get(*person_key(email))
