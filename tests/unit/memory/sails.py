@@ -49,7 +49,7 @@ class MemorySailRepository:
         self.others: dict[str, list[Item]] = {}  # other areas' items of the partition: checks, guests, waivers
         self.people: dict[str, Item] = {}  # email → person record (its calendar token)
         self.codes: dict[tuple[str, str], Item] = {}  # what `auth.new_code`'s writes stored: codes, pointers
-        self.before_next: dict[str, Callable[[], None]] = {}
+        self.before_next: dict[str, Callable[[], object]] = {}
         self.fail_next: dict[str, Exception] = {}
         self.lose_answer_next: dict[str, Exception] = {}
         self.calls: list[str] = []
