@@ -10,8 +10,9 @@ the sort key), never a Scan. META also keeps `holders`, a string set of `<email>
 kept by the crew area in the same transactions as the role slots, so the index alone
 tells whose sails they are (the calendar feed).
 
-META is only ever changed with UpdateItem on named attributes and a `version` check (never
-a whole-item Put): other areas keep their own fields there (`guest_count`).
+How all that is stored and read is the repository's (`quarterdeck.repositories.sails`,
+passed in as `sails`): META is only ever changed on named attributes with a `version` check
+(never a whole-item Put), as other areas keep their own fields there (`guest_count`).
 """
 
 from __future__ import annotations
