@@ -123,6 +123,7 @@ def seed(ctx: Context) -> None:
     from quarterdeck.auth import Caller
     from quarterdeck.people import ensure_person
     from quarterdeck.repositories.people import DynamoPeopleRepository
+    from quarterdeck.repositories.sails import DynamoSailRepository
 
     store = ctx.store()
     people = DynamoPeopleRepository(store)
@@ -132,7 +133,9 @@ def seed(ctx: Context) -> None:
         ensure_person(people, email, role)
 
     def new_sail(days: int, title: str, crew_slots: int = 2) -> str:
-        created = sails.create_sail(store, ADMIN, date=future_day(days).isoformat(), title=title, crew_slots=crew_slots)
+        created = sails.create_sail(
+            DynamoSailRepository(store), ADMIN, date=future_day(days).isoformat(), title=title, crew_slots=crew_slots
+        )
         return str(created["id"])
 
     seeded.page_sail = new_sail(BENCH_DAYS_AHEAD, "Bench: the sail page", crew_slots=3)
@@ -142,8 +145,8 @@ def seed(ctx: Context) -> None:
     # The sail page shows a realistic sail: a captain, a claimed crew slot, guests, a ticked item.
     captain = Caller(email=CAPTAIN, role="crew", jti="seed", expires=0)
     crew_member = Caller(email=CREW, role="crew", jti="seed", expires=0)
-    crew.claim_role(store, mailer, captain, seeded.page_sail, "captain")
-    crew.claim_role(store, mailer, crew_member, seeded.page_sail, "crew-1")
+    crew.claim_role(DynamoSailRepository(store), mailer, captain, seeded.page_sail, "captain")
+    crew.claim_role(DynamoSailRepository(store), mailer, crew_member, seeded.page_sail, "crew-1")
     try:
         from quarterdeck import guests
 

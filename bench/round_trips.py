@@ -54,10 +54,15 @@ class Fixtures:
         return f"{prefix}-{self.n()}@example.com"
 
     def sail(self) -> str:
+        from quarterdeck.repositories.sails import DynamoSailRepository
         from quarterdeck.sails import create_sail
 
         day = future_day(BENCH_DAYS_AHEAD + 10 + self.n() % 60).isoformat()
-        return str(create_sail(self.store, ADMIN, date=day, title="Bench: round trips", crew_slots=2)["id"])
+        return str(
+            create_sail(DynamoSailRepository(self.store), ADMIN, date=day, title="Bench: round trips", crew_slots=2)[
+                "id"
+            ]
+        )
 
     def guest_on(self, sail_id: str) -> tuple[str, str]:
         """(guest id, guest token) of a new, unsigned guest."""
@@ -74,8 +79,15 @@ class Fixtures:
     def claimed(self, sail_id: str, slot: str) -> None:
         from quarterdeck import crew
         from quarterdeck.auth import Caller
+        from quarterdeck.repositories.sails import DynamoSailRepository
 
-        crew.claim_role(self.store, self.mailer, Caller(email=CREW, role="crew", jti="bench", expires=0), sail_id, slot)
+        crew.claim_role(
+            DynamoSailRepository(self.store),
+            self.mailer,
+            Caller(email=CREW, role="crew", jti="bench", expires=0),
+            sail_id,
+            slot,
+        )
 
     def task(self) -> str:
         from quarterdeck.tasks import create_task

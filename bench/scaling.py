@@ -72,6 +72,7 @@ def seed_upcoming(store: Any) -> None:
     from quarterdeck.auth import Caller
     from quarterdeck.people import ensure_person
     from quarterdeck.repositories.people import DynamoPeopleRepository
+    from quarterdeck.repositories.sails import DynamoSailRepository
 
     people = DynamoPeopleRepository(store)
     mailer = NullMailer()
@@ -83,10 +84,16 @@ def seed_upcoming(store: Any) -> None:
         sail_id = f"upcoming{n}"
         day = (local_day + timedelta(days=days)).isoformat()
         sails.create_sail(
-            store, ADMIN, date=day, title=f"Upcoming {n}", crew_slots=2, clock=clock, new_id=constant(sail_id)
+            DynamoSailRepository(store),
+            ADMIN,
+            date=day,
+            title=f"Upcoming {n}",
+            crew_slots=2,
+            clock=clock,
+            new_id=constant(sail_id),
         )
         captain = Caller(email=CAPTAIN, role="crew", jti="bench", expires=0)
-        crew.claim_role(store, mailer, captain, sail_id, "captain", clock=clock)
+        crew.claim_role(DynamoSailRepository(store), mailer, captain, sail_id, "captain", clock=clock)
         for g in range(2):
             email = f"scaling-guest{n}-{g}@example.com"
             guests.add_guest(store, mailer, ADMIN, sail_id, name=f"Guest {g}", email=email, clock=clock)
@@ -111,6 +118,7 @@ class _Capture:
 def seed_past(store: Any, count: int, start: int) -> None:
     """`count` sails before the nudge clock, PAST_PER_DAY a day, going back from yesterday."""
     from quarterdeck import sails
+    from quarterdeck.repositories.sails import DynamoSailRepository
 
     capture = _Capture(meta_only=True)
     local_day = NUDGE_AT.astimezone(sails.get_settings().timezone).date()
@@ -122,7 +130,7 @@ def seed_past(store: Any, count: int, start: int) -> None:
             day = local_day - timedelta(days=1 + n // PAST_PER_DAY)
             sail_id = f"past{next(ids)}"
             sails.create_sail(
-                capture,  # type: ignore[arg-type]
+                DynamoSailRepository(capture),  # type: ignore[arg-type]
                 ADMIN,
                 date=day.isoformat(),
                 title=f"Past sail {n}",
@@ -190,6 +198,7 @@ def sail_page(ctx: Any, section: Section) -> None:
     import api_handler
 
     from local.server import LambdaContext, http_api_event
+    from quarterdeck.repositories.sails import DynamoSailRepository
     from quarterdeck.sails import create_sail
 
     store = ctx.store()
@@ -200,7 +209,7 @@ def sail_page(ctx: Any, section: Section) -> None:
         ids = []
         for n in range(count):
             day = first + timedelta(days=n % 28)
-            created = create_sail(capture, ADMIN, date=day.isoformat(), title=f"Month sail {n}")  # type: ignore[arg-type]
+            created = create_sail(DynamoSailRepository(capture), ADMIN, date=day.isoformat(), title=f"Month sail {n}")  # type: ignore[arg-type]
             ids.append(str(created["id"]))
         return ids[len(ids) // 2]
 

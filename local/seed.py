@@ -50,17 +50,19 @@ class _Quiet:
 
 def seed_sails(store: Store) -> None:
     """Demo sails relative to today (skipped if they are already there)."""
+    from quarterdeck.repositories.sails import DynamoSailRepository
     from quarterdeck.sails import cancel_sail, create_sail, list_sails
     from quarterdeck.sun import local_today
 
     settings = get_settings()
     admin = settings.admin_emails[0]
+    sails = DynamoSailRepository(store)
     today = local_today(system_clock(), settings)
-    existing = {s["title"] for s in list_sails(store, today, today + timedelta(days=30), settings=settings)}
+    existing = {s["title"] for s in list_sails(sails, today, today + timedelta(days=30), settings=settings)}
     for days, title, slots, holders, ticked, cancelled in DEMO_SAILS:
         if title in existing:
             continue
-        sail = create_sail(store, admin, date=(today + timedelta(days=days)).isoformat(), title=title, crew_slots=slots)
+        sail = create_sail(sails, admin, date=(today + timedelta(days=days)).isoformat(), title=title, crew_slots=slots)
         now = iso(system_clock())
         writes: list[Write] = []
         for slot, email in holders.items():
@@ -107,4 +109,4 @@ def seed_sails(store: Store) -> None:
         if writes:
             store.transact(writes)
         if cancelled:
-            cancel_sail(store, admin, sail["id"], reason="Small-craft advisory for the bay.", mailer=_Quiet())
+            cancel_sail(sails, admin, sail["id"], reason="Small-craft advisory for the bay.", mailer=_Quiet())

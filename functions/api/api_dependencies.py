@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from quarterdeck.reports.send_queue import ReportSendQueue
     from quarterdeck.repositories.checklists import ChecklistRepository
     from quarterdeck.repositories.nudges import NudgeRepository
+    from quarterdeck.repositories.sails import SailRepository
 
 _installed_report_queue: ReportSendQueue | None = None
 
@@ -42,6 +43,13 @@ def nudge_repository() -> NudgeRepository:
     from quarterdeck.repositories.nudges import DynamoNudgeRepository
 
     return DynamoNudgeRepository(store())
+
+
+def sail_repository() -> SailRepository:
+    """Sails and their roles, over the cached table."""
+    from quarterdeck.repositories.sails import DynamoSailRepository  # loaded by the routes that use it
+
+    return DynamoSailRepository(store())
 
 
 def mailer() -> MailSender:

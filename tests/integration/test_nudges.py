@@ -20,6 +20,7 @@ from quarterdeck import keys
 from quarterdeck.clients import client
 from quarterdeck.mail import default_mail_sender
 from quarterdeck.nudges import NudgeSummary, run_nudges
+from quarterdeck.repositories.sails import DynamoSailRepository
 from quarterdeck.sails import create_sail
 from quarterdeck.store import Store
 from quarterdeck.unsubscribe import load_unsubscribe_keys
@@ -39,7 +40,14 @@ def run_at(moment: datetime) -> NudgeSummary:
 
 def new_sail(day: str, title: str) -> dict[str, Any]:
     created_on = datetime.fromisoformat(day).replace(tzinfo=LA) - timedelta(days=30)
-    return create_sail(Store(), "admin@example.com", date=day, title=title, crew_slots=1, clock=lambda: created_on)
+    return create_sail(
+        DynamoSailRepository(Store()),
+        "admin@example.com",
+        date=day,
+        title=title,
+        crew_slots=1,
+        clock=lambda: created_on,
+    )
 
 
 def mail_about(stack: LocalStack, title: str) -> list[dict[str, Any]]:
@@ -167,7 +175,11 @@ def test_reads_do_not_grow_with_past_sails(own_table: Store, items_read: list[in
     created_on = local("2031-01-01T10:00:00")
     for n in range(20):
         create_sail(
-            own_table, "admin@example.com", date=f"2031-02-{3 + n % 6:02d}", title=f"Up {n}", clock=lambda: created_on
+            DynamoSailRepository(own_table),
+            "admin@example.com",
+            date=f"2031-02-{3 + n % 6:02d}",
+            title=f"Up {n}",
+            clock=lambda: created_on,
         )
     moment = local("2031-02-02T07:30:00")  # quiet hours: nothing is sent, everything is read
     run_nudges(own_table, default_mail_sender(), load_unsubscribe_keys, clock=lambda: moment)

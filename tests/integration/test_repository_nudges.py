@@ -122,7 +122,7 @@ def test_a_sails_items_are_read_with_its_meta(world: World) -> None:
     items = world.repo.sail_items(sail_id)
     # Then its META, role and item are there
     assert {str(i.get("type")) for i in items} == {"sail", "role", "check"}
-    assert next(i for i in items if i.get("sk") == "META")["id"] == sail_id
+    assert next(i for i in items if i.get("type") == "sail")["id"] == sail_id
     # And a sail that is not there is not found
     with pytest.raises(SailNotFoundError):
         world.repo.sail_items(f"{sail_id}x")

@@ -90,6 +90,7 @@ def test_fifty_claims_racing_at_the_conditional_write_one_commits(stack: LocalSt
     from quarterdeck import crew, keys
     from quarterdeck.auth import Caller
     from quarterdeck.errors import RoleStateError
+    from quarterdeck.repositories.sails import DynamoSailRepository
 
     # Given an open slot, and 50 claimers who have all read it as open
     sail = new_sail(admin, days_ahead=26)
@@ -99,7 +100,7 @@ def test_fifty_claims_racing_at_the_conditional_write_one_commits(stack: LocalSt
 
     def claim(who: Caller) -> tuple[str, str]:
         try:
-            crew.claim_role(store, mailer, who, sail["id"], "captain")
+            crew.claim_role(DynamoSailRepository(store), mailer, who, sail["id"], "captain")
             return who.email, "won"
         except RoleStateError as lost:
             return who.email, lost.message

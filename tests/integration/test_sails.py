@@ -158,10 +158,11 @@ def test_the_sail_page_costs_one_query(admin: ApiClient, dynamo_calls: DynamoCal
     assert dynamo_calls.operations.count("GetItem") <= 1, dynamo_calls.operations
 
     # And the domain read alone is exactly one Query
+    from quarterdeck.repositories.sails import DynamoSailRepository
     from quarterdeck.sails import get_sail
 
     dynamo_calls.operations.clear()
-    get_sail(Store(), sail["id"], None)
+    get_sail(DynamoSailRepository(Store()), sail["id"], None)
     assert dynamo_calls.operations == ["Query"]
 
 
@@ -319,6 +320,7 @@ def test_an_edit_and_a_cancel_answer_what_they_wrote_in_two_calls(admin: ApiClie
 
 def test_a_cancel_racing_an_edit_cancels_the_edited_sail_and_says_so(admin: ApiClient) -> None:
     from quarterdeck import sails
+    from quarterdeck.repositories.sails import DynamoSailRepository
 
     # Given an admin's cancel that has read the sail, and another admin's rename that lands
     # between that read and the cancel's write
@@ -330,11 +332,13 @@ def test_a_cancel_racing_an_edit_cancels_the_edited_sail_and_says_so(admin: ApiC
         def transact(self, writes: Any) -> None:
             if not self.raced:
                 self.raced = True
-                sails.update_sail(Store(), "admin@example.com", sail["id"], {"title": "Renamed meanwhile"})
+                sails.update_sail(
+                    DynamoSailRepository(Store()), "admin@example.com", sail["id"], {"title": "Renamed meanwhile"}
+                )
             super().transact(writes)
 
     # When the cancel goes on
-    answer = sails.cancel_sail(RenamedMeanwhile(), "admin@example.com", sail["id"], reason="Fog")
+    answer = sails.cancel_sail(DynamoSailRepository(RenamedMeanwhile()), "admin@example.com", sail["id"], reason="Fog")
     # Then the sail is cancelled, and the answer shows it as it now is: renamed, at version 3
     assert (answer["status"], answer["title"], answer["version"]) == ("cancelled", "Renamed meanwhile", 3)
     stored = admin.get(f"/api/sails/{sail['id']}").json()

@@ -430,11 +430,19 @@ def test_signing_again_when_the_bucket_cannot_be_asked_mails_nothing_twice(
 # --- nudges ------------------------------------------------------------------------------------
 def nudge_sail(day: str) -> dict[str, Any]:
     """A sail on `day` (created a month before) with its roles open: the admin is nudged 7 days out."""
+    from quarterdeck.repositories.sails import DynamoSailRepository
     from quarterdeck.sails import create_sail
 
     created_on = datetime.fromisoformat(day).replace(tzinfo=LA) - timedelta(days=30)
     title = f"Nudge faults {uuid.uuid4().hex[:6]}"
-    return create_sail(Store(), "admin@example.com", date=day, title=title, crew_slots=1, clock=lambda: created_on)
+    return create_sail(
+        DynamoSailRepository(Store()),
+        "admin@example.com",
+        date=day,
+        title=title,
+        crew_slots=1,
+        clock=lambda: created_on,
+    )
 
 
 def nudge_run(day: str, hour: int = 10, minute: int = 0) -> Any:

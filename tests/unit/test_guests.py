@@ -22,6 +22,7 @@ from quarterdeck.errors import (
     InvalidInputError,
     SailNotFoundError,
 )
+from quarterdeck.repositories.sails import DynamoSailRepository
 from quarterdeck.sails import cancel_sail, create_sail
 from tests.unit.fakes import FakeDocuments, FakeMailer, FakeStore, FixedClock
 
@@ -37,7 +38,9 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def sail(store: FakeStore, clock: FixedClock) -> dict[str, Any]:
-    return create_sail(store, ADMIN, date="2026-12-05", title="Sunset sail", clock=clock, settings=SETTINGS)  # type: ignore[arg-type]
+    return create_sail(
+        DynamoSailRepository(store), ADMIN, date="2026-12-05", title="Sunset sail", clock=clock, settings=SETTINGS
+    )  # type: ignore[arg-type]
 
 
 def add(store: FakeStore, mailer: FakeMailer, clock: FixedClock, sail_id: str, **fields: Any) -> dict[str, Any]:
@@ -171,7 +174,7 @@ def test_no_guests_on_a_cancelled_returned_or_missing_sail(
     with pytest.raises(ConflictError) as returned:
         add(store, mailer, later, sail["id"])
     assert returned.value.code == "sail_returned"
-    cancel_sail(store, ADMIN, sail["id"], mailer=mailer, clock=clock, settings=SETTINGS)  # type: ignore[arg-type]
+    cancel_sail(DynamoSailRepository(store), ADMIN, sail["id"], mailer=mailer, clock=clock, settings=SETTINGS)  # type: ignore[arg-type]
     with pytest.raises(ConflictError) as cancelled:
         add(store, mailer, clock, sail["id"])
     assert cancelled.value.code == "sail_cancelled"
@@ -487,7 +490,7 @@ def test_no_signing_on_a_cancelled_sail(
     sail: dict[str, Any],
     guest_id: str,
 ) -> None:
-    cancel_sail(store, ADMIN, sail["id"], mailer=mailer, clock=clock, settings=SETTINGS)  # type: ignore[arg-type]
+    cancel_sail(DynamoSailRepository(store), ADMIN, sail["id"], mailer=mailer, clock=clock, settings=SETTINGS)  # type: ignore[arg-type]
     with pytest.raises(ConflictError):
         sign(store, mailer, documents, clock, sail["id"], guest_id)
     assert store.items[keys.guest(sail["id"], guest_id)]["status"] == "on_hold"

@@ -107,7 +107,7 @@ def test_the_graph_sees_our_modules_and_their_imports() -> None:
     # (so the next test cannot pass by reading nothing)
     graph = import_graph()
     assert {"quarterdeck.sails", "api_handler", "nudge_handler", "report_handler", "local.server"} <= set(graph)
-    assert "quarterdeck.store" in graph["quarterdeck.sails"]
+    assert "quarterdeck.repositories.sails" in graph["quarterdeck.sails"]
     assert "api_reads.health" in graph["api_handler"]
 
 

@@ -11,23 +11,27 @@ import pytest
 
 from quarterdeck import keys
 from quarterdeck.auth import Caller
-from quarterdeck.checklists import checklists_view, new_checklist_items, templates
+from quarterdeck.checklists import SailCancelledError, checklists_view, new_checklist_items, templates
 from quarterdeck.config import Settings
-from quarterdeck.errors import InvalidInputError
-from quarterdeck.repositories.history import history_write
+from quarterdeck.errors import InvalidInputError, RoleStateError, StaleVersionError
+from quarterdeck.repositories.sails import Change
+from quarterdeck.sail_mail import people_on
 from quarterdeck.sails import (
+    cancel_sail,
+    create_sail,
     crew_slot_count,
     date_range,
     get_sail,
     holders_of,
     list_sails,
-    people_on,
     sail_date,
     sail_title,
     sail_view,
     slot_names,
+    update_sail,
 )
-from tests.unit.fakes import FakeStore
+from tests.unit.fakes import FakeMailer
+from tests.unit.memory.sails import MemorySailRepository
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = Settings()
@@ -79,12 +83,7 @@ def test_slots_are_captain_then_numbered_crew() -> None:
 
 
 def _indexed(sail_id: str, departure: str) -> dict[str, Any]:
-    pk, sk = keys.sail(sail_id)
     return {
-        "pk": pk,
-        "sk": sk,
-        "gsi1pk": keys.sails_by_date(),
-        "gsi1sk": keys.sail_index_sk(departure, sail_id),
         "type": "sail",
         "id": sail_id,
         "title": sail_id,
@@ -93,9 +92,9 @@ def _indexed(sail_id: str, departure: str) -> dict[str, Any]:
     }
 
 
-def test_any_range_of_sails_is_one_query_on_the_index() -> None:
+def test_any_range_of_sails_is_one_read_of_the_index() -> None:
     # Given sails over a year and a half, on both sides of a new year and of a DST change
-    store = FakeStore()
+    sails = MemorySailRepository()
     for item in (
         _indexed("before", "2026-11-19T16:15:00-08:00"),
         _indexed("first", "2026-11-20T16:15:00-08:00"),
@@ -103,15 +102,13 @@ def test_any_range_of_sails_is_one_query_on_the_index() -> None:
         _indexed("last", "2027-12-21T16:16:00-08:00"),
         _indexed("after", "2027-12-22T16:17:00-08:00"),
     ):
-        store.items[(item["pk"], item["sk"])] = item
+        sails.metas[item["id"]] = item
     # When a crew member lists 20 Nov 2026 to 21 Dec 2027 (both days included)
-    found = list_sails(store, date(2026, 11, 20), date(2027, 12, 21), settings=SETTINGS)  # type: ignore[arg-type]
-    # Then they get the sails of those days, by departure, from ONE Query
+    found = list_sails(sails, date(2026, 11, 20), date(2027, 12, 21), settings=SETTINGS)
+    # Then they get the sails of those days, by departure, from ONE read of the index
+    # (tests/integration/test_repository_sails.py: one GSI1 Query)
     assert [s["id"] for s in found] == ["first", "dst", "last"]
-    assert [(q.pk, q.sk_between, q.index) for q in store.queries] == [
-        ("SAILS#ALL", ("2026-11-20", "2027-12-21~"), "gsi1")
-    ]
-    assert store.calls == ["query"]
+    assert sails.calls == ["sails_between"]
 
 
 def test_a_range_defaults_to_today_in_san_diego_and_is_checked() -> None:
@@ -238,24 +235,38 @@ def test_crew_sees_roles_and_guests_but_no_history() -> None:
     assert len(view["guests"]) == 2
 
 
-def test_only_an_admins_page_reads_the_waivers_and_the_history_old_keys_and_new() -> None:
-    # Given a stored sail with a signed waiver, a history entry under the sort key used before
-    # 2026-11-23 (HIST#) and a later one under today's (~HIST#, the partition's tail)
-    store = FakeStore()
-    claimed = history_write("s1", "crew@example.com", "role_claimed", clock=lambda: datetime(2026, 11, 5, tzinfo=UTC))
-    assert claimed.item is not None
-    store.put_many([*_sail_items(), claimed.item])
+def _stored(items: list[dict[str, Any]]) -> MemorySailRepository:
+    """A repository holding the sail of `items` (what the partition holds, by kind)."""
+    sails = MemorySailRepository()
+    for item in items:
+        kind = item.get("type")
+        if kind == "sail":
+            sails.metas["s1"] = item
+        elif kind == "role":
+            sails.roles.setdefault("s1", {})[item["slot"]] = item
+        elif kind == "history":
+            sails.history.setdefault("s1", []).append(item)
+        elif kind != "holder":
+            sails.add_item("s1", item)
+    return sails
+
+
+def test_only_an_admins_page_reads_the_waivers_and_the_history() -> None:
+    # Given a stored sail with a signed waiver and two history entries
+    sails = _stored(_sail_items())
+    sails.history["s1"].append(
+        {"type": "history", "at": "2026-11-05T00:00:00+00:00", "actor": "crew@example.com", "action": "role_claimed"}
+    )
 
     # When a crew member opens the page
-    crew_view = get_sail(store, "s1", CREW, SETTINGS)
+    crew_view = get_sail(sails, "s1", CREW, SETTINGS)
 
-    # Then no waiver and no history entry of today's keys was read (an old entry sits mid-partition
-    # and is still read, unshown), and the page is whole without them
-    assert not [sk for _, sk in store.read if sk.startswith(("WAIVER#", keys.HISTORY_PREFIX))]
+    # Then the partition's head was read without waivers and history (which keys that is: the
+    # contract test), and the page is whole without them
     assert "history" not in crew_view and len(crew_view["guests"]) == 2 and len(crew_view["roles"]) == 3
 
     # When an admin opens it, Then both entries are there, in the order they happened
-    admin_view = get_sail(store, "s1", ADMIN, SETTINGS)
+    admin_view = get_sail(sails, "s1", ADMIN, SETTINGS)
     assert [h["action"] for h in admin_view["history"]] == ["sail_created", "role_claimed"]
 
 
@@ -309,3 +320,97 @@ def test_no_code_path_scans_the_table() -> None:
     # (the walk finds the code: a moved folder must not turn this into a check of nothing)
     assert len(sources) > 50 and ROOT / "layers/shared/quarterdeck/store.py" in sources
     assert [source for source in sources if pattern.search(source.read_text())] == []
+
+
+# --- create, edit, cancel against the repository in memory ---------------------------
+CLOCK = lambda: NOW  # noqa: E731 - the sails' clock stands still
+
+
+def _new_sail(sails: MemorySailRepository, slots: int = 2) -> str:
+    created = create_sail(
+        sails,
+        ADMIN.email,
+        date="2026-12-21",
+        title="Solstice",
+        crew_slots=slots,
+        clock=CLOCK,
+        new_id=lambda: "s1",
+        settings=SETTINGS,
+    )
+    return str(created["id"])
+
+
+def test_a_new_sail_has_its_times_slots_checklists_and_first_history_entry() -> None:
+    # When an admin creates a sail with two crew slots
+    sails = MemorySailRepository()
+    sail_id = _new_sail(sails)
+    # Then it is scheduled at version 1 with its times, and the page shows its slots and checklists
+    page = get_sail(sails, sail_id, ADMIN, SETTINGS)
+    assert (page["status"], page["version"], page["date"]) == ("scheduled", 1, "2026-12-21")
+    assert page["departure"] < page["sunset"] < page["return"]
+    assert [r["slot"] for r in page["roles"]] == ["captain", "crew-1", "crew-2"]
+    assert page["checklists"]["departure"]["total"] > 0
+    assert [(h["action"], h["detail"]["crew_slots"]) for h in page["history"]] == [("sail_created", 2)]
+
+
+def test_a_new_date_moves_the_sail_and_tells_the_people_on_it() -> None:
+    # Given a sail with Ann on crew-1
+    sails, mailer = MemorySailRepository(), FakeMailer()
+    sail_id = _new_sail(sails)
+    sails.claim_slot(sail_id, "crew-1", "ann@example.com", Change("ann@example.com", "role_claimed", NOW))
+    # When an admin moves it a day later and removes the open crew-2
+    answer = update_sail(
+        sails,
+        ADMIN.email,
+        sail_id,
+        {"date": "2026-12-22", "crew_slots": 1},
+        version=1,
+        mailer=mailer,
+        clock=CLOCK,
+        settings=SETTINGS,
+    )
+    # Then it is at version 2 on the new date, with one crew slot, and Ann was told
+    assert (answer["date"], answer["version"], answer["crew_slots"]) == ("2026-12-22", 2, 1)
+    assert [r["slot"] for r in get_sail(sails, sail_id, ADMIN, SETTINGS)["roles"]] == ["captain", "crew-1"]
+    assert [m.kind for m in mailer.to("ann@example.com")] == ["sail_rescheduled"]
+    # And an edit from the version before is stale, and crew-1 cannot be removed while Ann holds it
+    with pytest.raises(StaleVersionError):
+        update_sail(sails, ADMIN.email, sail_id, {"title": "Late"}, version=1, clock=CLOCK, settings=SETTINGS)
+    with pytest.raises(RoleStateError):
+        update_sail(sails, ADMIN.email, sail_id, {"crew_slots": 0}, clock=CLOCK, settings=SETTINGS)
+
+
+def test_a_cancellation_that_lost_to_an_edit_reads_again_and_cancels() -> None:
+    # Given an edit lands between the cancellation's read and its write
+    sails, mailer = MemorySailRepository(), FakeMailer()
+    sail_id = _new_sail(sails)
+    sails.before_next["cancel_sail"] = lambda: update_sail(
+        sails, ADMIN.email, sail_id, {"title": "Renamed"}, clock=CLOCK, settings=SETTINGS
+    )
+    # When the cancellation goes on
+    answer = cancel_sail(sails, ADMIN.email, sail_id, reason="Fog", mailer=mailer, clock=CLOCK, settings=SETTINGS)
+    # Then it read the sail again and cancelled the renamed sail, at version 3
+    assert (answer["status"], answer["title"], answer["version"], answer["notified"]) == ("cancelled", "Renamed", 3, 0)
+    assert sails.calls.count("cancel_sail") == 2
+    # And a second cancellation, or an edit, says it is cancelled
+    with pytest.raises(SailCancelledError):
+        cancel_sail(sails, ADMIN.email, sail_id, mailer=mailer, clock=CLOCK, settings=SETTINGS)
+    with pytest.raises(SailCancelledError):
+        update_sail(sails, ADMIN.email, sail_id, {"title": "Late"}, clock=CLOCK, settings=SETTINGS)
+
+
+def test_a_sail_that_keeps_changing_is_not_cancelled_blindly(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given every cancellation write finds the sail changed since it was read
+    sails = MemorySailRepository()
+    sail_id = _new_sail(sails)
+
+    def always_stale(*args: Any, **kwargs: Any) -> None:
+        raise StaleVersionError("This sail kept changing; reload it and try again.")
+
+    monkeypatch.setattr(sails, "cancel_sail", always_stale)
+    # When an admin cancels, Then after a few reads they are told to reload, and nothing was cancelled
+    with pytest.raises(StaleVersionError, match="kept changing"):
+        cancel_sail(sails, ADMIN.email, sail_id, mailer=FakeMailer(), clock=CLOCK, settings=SETTINGS)
+    assert sails.calls.count("sail_items") == 3
+    monkeypatch.undo()
+    assert get_sail(sails, sail_id, ADMIN, SETTINGS)["status"] == "scheduled"

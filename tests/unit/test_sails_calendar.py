@@ -6,11 +6,27 @@ from datetime import UTC, datetime
 from typing import Any
 
 import icalendar
+import pytest
 
-from quarterdeck.calendar_feed import _decode_email, build_calendar, escape_text, feed_url, fold
+from quarterdeck.calendar_feed import (
+    _decode_email,
+    build_calendar,
+    calendar_for_feed,
+    calendar_token_status,
+    escape_text,
+    feed_url,
+    fold,
+    issue_calendar_token,
+    revoke_calendar_token,
+    sails_for,
+)
 from quarterdeck.config import Settings
+from quarterdeck.errors import CalendarFeedNotFoundError
+from tests.unit.memory.people import MemoryPeopleRepository
+from tests.unit.memory.sails import MemorySailRepository
 
 SETTINGS = Settings(app_url="https://crew.example.com")
+ADMINS = Settings(app_url="https://crew.example.com", admin_emails=("admin@example.com",))
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
@@ -78,3 +94,57 @@ def test_the_feed_url_names_its_owner_and_carries_the_secret() -> None:
     assert url.startswith("https://crew.example.com/api/calendar/") and url.endswith(".s3cr3t.ics")
     encoded = url.rsplit("/", 1)[1].split(".")[0]
     assert _decode_email(encoded) == "crew@example.com"
+
+
+# --- whose sails, behind which token (the repository in memory) ------------------------
+def _feed_name(url: str) -> str:
+    return url.rsplit("/", 1)[1]
+
+
+def _stored_sails() -> MemorySailRepository:
+    """Two sails in the feed's window: Ann holds crew-1 on the first."""
+    sails = MemorySailRepository()
+    for sail_id, day in (("a1", "2026-12-01"), ("b2", "2026-12-02")):
+        sails.metas[sail_id] = {
+            **_sail(sail_id),
+            "type": "sail",
+            "date": day,
+            "departure": f"{day}T16:00:00-08:00",
+            "return": f"{day}T18:00:00-08:00",
+        }
+    sails.metas["a1"]["holders"] = ["ann@example.com crew-1"]
+    return sails
+
+
+def test_a_feed_shows_its_owners_sails_until_its_token_is_revoked() -> None:
+    # Given Ann, who holds crew-1 on one of two sails, asked for a feed
+    sails, people = _stored_sails(), MemoryPeopleRepository()
+    people.add_person("ann@example.com", "crew", created_at=NOW.isoformat())
+    url = issue_calendar_token(people, "ann@example.com", clock=lambda: NOW, settings=SETTINGS)["url"]
+    assert calendar_token_status(people, "ann@example.com") == {"active": True, "created_at": NOW.isoformat()}
+    # When her calendar reads it, Then it has her sail, with her role
+    text = calendar_for_feed(people, sails, _feed_name(url), clock=lambda: NOW, settings=SETTINGS)
+    events = icalendar.Calendar.from_ical(text).walk("VEVENT")
+    assert [str(e["UID"]) for e in events] == ["sail-a1@quarterdeck"] and "(crew-1)" in str(events[0]["SUMMARY"])
+    # And a wrong secret, or the URL after a revoke, is not found
+    with pytest.raises(CalendarFeedNotFoundError):
+        calendar_for_feed(people, sails, _feed_name(url).replace(".", ".x", 1), clock=lambda: NOW, settings=SETTINGS)
+    revoke_calendar_token(people, "ann@example.com")
+    with pytest.raises(CalendarFeedNotFoundError):
+        calendar_for_feed(people, sails, _feed_name(url), clock=lambda: NOW, settings=SETTINGS)
+    assert calendar_token_status(people, "ann@example.com") == {"active": False}
+
+
+def test_an_admin_sees_every_sail_and_a_guest_their_own() -> None:
+    sails = _stored_sails()
+    admin = sails_for(sails, {"email": "admin@example.com", "role": "admin"}, clock=lambda: NOW, settings=ADMINS)
+    assert [(s["id"], slot) for s, slot in admin] == [("a1", None), ("b2", None)]
+    guest = {"email": "gina@example.com", "role": "guest", "calendar_sail_id": "b2"}
+    assert [s["id"] for s, _ in sails_for(sails, guest, clock=lambda: NOW, settings=ADMINS)] == ["b2"]
+    gone = {**guest, "calendar_sail_id": "nosuch"}
+    assert sails_for(sails, gone, clock=lambda: NOW, settings=ADMINS) == []
+
+
+def test_no_feed_for_someone_who_is_not_a_person() -> None:
+    with pytest.raises(CalendarFeedNotFoundError):
+        issue_calendar_token(MemoryPeopleRepository(), "nobody@example.com", settings=SETTINGS)

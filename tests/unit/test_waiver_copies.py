@@ -34,9 +34,12 @@ def no_signing_keys() -> SigningKeys:
 
 def new_guest(store: FakeStore, mailer: FakeMailer, clock: FixedClock, title: str, email: str) -> tuple[str, str]:
     """A sail two weeks out (no nudge due) with one guest on hold; the invitation mail is forgotten."""
+    from quarterdeck.repositories.sails import DynamoSailRepository
     from quarterdeck.sails import create_sail
 
-    sail = create_sail(store, "admin@example.com", date="2026-12-07", title=title, clock=clock, settings=SETTINGS)  # type: ignore[arg-type]
+    sail = create_sail(
+        DynamoSailRepository(store), "admin@example.com", date="2026-12-07", title=title, clock=clock, settings=SETTINGS
+    )  # type: ignore[arg-type]
     guest = add(store, mailer, clock, sail["id"], name="Ada Guest", email=email)["guest"]
     mailer.sent.clear()
     return sail["id"], guest["id"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from api_access import MEMBER, caller
-from api_dependencies import people_repository, store
+from api_dependencies import people_repository, sail_repository
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
@@ -33,7 +33,7 @@ def calendar_token_status() -> dict[str, Any]:
 def calendar(feed: str) -> Response[Any]:
     from quarterdeck import calendar_feed
 
-    text = calendar_feed.calendar_for_feed(store(), feed)
+    text = calendar_feed.calendar_for_feed(people_repository(), sail_repository(), feed)
     return Response(
         status_code=200,
         content_type="text/calendar; charset=utf-8",

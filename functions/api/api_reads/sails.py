@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from api_access import MEMBER, caller
-from api_dependencies import store
+from api_dependencies import sail_repository
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from quarterdeck import sails
@@ -17,4 +17,4 @@ router = APIGatewayHttpRouter()
     "/api/sails/<sail_id>", summary="A sail with roles, checklists, guests", tags=["sails"], middlewares=[MEMBER]
 )
 def get_sail(sail_id: str) -> dict[str, Any]:
-    return sails.get_sail(store(), sail_id, caller(router))
+    return sails.get_sail(sail_repository(), sail_id, caller(router))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from api_access import ADMIN, CREW, caller
-from api_dependencies import checklist_repository, mailer, store
+from api_dependencies import checklist_repository, mailer, sail_repository
 from api_responses import json_response
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
@@ -59,14 +59,14 @@ def list_sails(
     return {
         "from": span.start.isoformat(),
         "to": span.end.isoformat(),
-        "sails": sails.list_sails(store(), span.start, span.end),
+        "sails": sails.list_sails(sail_repository(), span.start, span.end),
     }
 
 
 @router.post("/api/sails", summary="Create a sail", tags=["sails"], middlewares=[ADMIN], status_code=201)
 def create_sail(body: Annotated[NewSailRequest, Body()]) -> Response[Any]:
     created = sails.create_sail(
-        store(),
+        sail_repository(),
         caller(router).email,
         date=body.date,
         title=body.title,
@@ -86,14 +86,18 @@ def sun_preview(day: Annotated[str, Query(alias="date")]) -> dict[str, Any]:
 )
 def edit_sail(sail_id: str, body: Annotated[SailChangesRequest, Body()]) -> dict[str, Any]:
     changes = {name: getattr(body, name) for name in body.model_fields_set if name != "version"}
-    return sails.update_sail(store(), caller(router).email, sail_id, changes, version=body.version, mailer=mailer())
+    return sails.update_sail(
+        sail_repository(), caller(router).email, sail_id, changes, version=body.version, mailer=mailer()
+    )
 
 
 @router.post(
     "/api/sails/<sail_id>/cancel", summary="Cancel a sail and tell its people", tags=["sails"], middlewares=[ADMIN]
 )
 def cancel_sail(sail_id: str, body: Annotated[CancelRequest, Body()]) -> dict[str, Any]:
-    return sails.cancel_sail(store(), caller(router).email, sail_id, reason=body.reason or "", mailer=mailer())
+    return sails.cancel_sail(
+        sail_repository(), caller(router).email, sail_id, reason=body.reason or "", mailer=mailer()
+    )
 
 
 @router.post(

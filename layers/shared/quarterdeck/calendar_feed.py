@@ -27,21 +27,17 @@ from typing import Any
 
 from quarterdeck.clock import Clock, iso, system_clock
 from quarterdeck.config import Settings, get_settings
-from quarterdeck.errors import NotFoundError, PersonNotFoundError
+from quarterdeck.errors import CalendarFeedNotFoundError, PersonNotFoundError, SailNotFoundError
 from quarterdeck.formatting import clock_time
-from quarterdeck.people import get_person
 from quarterdeck.repositories.people import PeopleRepository
+from quarterdeck.repositories.sails import SailRepository
 from quarterdeck.sails import get_sail_meta, holders_of, sail_records, sail_summary
-from quarterdeck.store import Store
 from quarterdeck.sun import local_today
 
 PAST_DAYS = 31  # a feed shows last month's sails too, so the calendar keeps its history
 FUTURE_DAYS = 365
 PRODID = "-//Queen of San Diego//Quarterdeck sails//EN"
-
-
-class CalendarFeedNotFoundError(NotFoundError):
-    code = "calendar_not_found"
+__all__ = ["CalendarFeedNotFoundError"]  # defined in errors.py (the repository raises it); named here too
 
 
 # --- tokens -----------------------------------------------------------------------
@@ -96,7 +92,7 @@ def revoke_calendar_token(people: PeopleRepository, email: str) -> None:
         raise CalendarFeedNotFoundError("There is no such person.") from None
 
 
-def _owner_of(feed: str, store: Store) -> dict[str, Any]:
+def _owner_of(feed: str, people: PeopleRepository) -> dict[str, Any]:
     """The person a feed file name (`<email b64>.<secret>.ics`) belongs to, or 404."""
     missing = CalendarFeedNotFoundError("There is no such calendar. Ask for a new link.")
     name = feed[: -len(".ics")] if feed.endswith(".ics") else feed
@@ -109,7 +105,7 @@ def _owner_of(feed: str, store: Store) -> dict[str, Any]:
         raise missing from None
     if "@" not in email:
         raise missing
-    person = get_person(store, email)
+    person = people.person(email)
     stored = str((person or {}).get("calendar_token") or "")
     if not person or not stored or not hmac.compare_digest(stored, _hash(secret)):
         raise missing
@@ -118,7 +114,7 @@ def _owner_of(feed: str, store: Store) -> dict[str, Any]:
 
 # --- which sails ------------------------------------------------------------------
 def sails_for(
-    store: Store, person: Mapping[str, Any], *, clock: Clock = system_clock, settings: Settings | None = None
+    sails: SailRepository, person: Mapping[str, Any], *, clock: Clock = system_clock, settings: Settings | None = None
 ) -> list[tuple[dict[str, Any], str | None]]:
     """(sail summary, slot or None) of the sails this person's feed shows."""
     settings = settings or get_settings()
@@ -127,25 +123,30 @@ def sails_for(
         sail_id = person.get("calendar_sail_id")
         if not sail_id:
             return []
-        from quarterdeck.errors import SailNotFoundError
-
         try:
-            return [(sail_summary(get_sail_meta(store, str(sail_id)), settings), None)]
+            return [(sail_summary(get_sail_meta(sails, str(sail_id)), settings), None)]
         except SailNotFoundError:
             return []
     today = local_today(clock(), settings)
-    window = sail_records(store, today - timedelta(days=PAST_DAYS), today + timedelta(days=FUTURE_DAYS))
+    window = sail_records(sails, today - timedelta(days=PAST_DAYS), today + timedelta(days=FUTURE_DAYS))
     if settings.is_admin(email):
         return [(sail_summary(meta, settings), None) for meta in window]
     held = ((meta, holders_of(meta).get(email)) for meta in window)
     return [(sail_summary(meta, settings), slot) for meta, slot in held if slot]
 
 
-def calendar_for_feed(store: Store, feed: str, *, clock: Clock = system_clock, settings: Settings | None = None) -> str:
+def calendar_for_feed(
+    people: PeopleRepository,
+    sails: SailRepository,
+    feed: str,
+    *,
+    clock: Clock = system_clock,
+    settings: Settings | None = None,
+) -> str:
     """The iCalendar text behind a feed URL. Unknown or revoked token: CalendarFeedNotFoundError."""
     settings = settings or get_settings()
-    person = _owner_of(feed, store)
-    return build_calendar(sails_for(store, person, clock=clock, settings=settings), clock=clock, settings=settings)
+    person = _owner_of(feed, people)
+    return build_calendar(sails_for(sails, person, clock=clock, settings=settings), clock=clock, settings=settings)
 
 
 # --- RFC 5545 text ----------------------------------------------------------------

@@ -3,7 +3,7 @@
 A slot (`captain`, `crew-1`, ...) is one item in the sail's partition, `open → claimed →
 designated`, with `release` back to `open`. Who holds it is also written as a marker item
 (`HOLDER#<email>`) so a person holds at most one slot per sail: every change that gives a
-slot a holder puts the marker with `attribute_not_exists`, in the same transaction as the
+slot a holder puts the marker only where there is none, in the same transaction as the
 slot's conditional update and its history entry. Of many simultaneous claims exactly one
 transaction commits; the others are cancelled and told who holds the slot now.
 
@@ -20,8 +20,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from quarterdeck import keys
-from quarterdeck.auth import Caller, Purpose, code_pointer_key, new_code
+from quarterdeck.auth import Caller, Purpose, new_code
 from quarterdeck.clock import Clock, iso, system_clock
 from quarterdeck.config import Settings, get_settings
 from quarterdeck.errors import (
@@ -32,20 +31,20 @@ from quarterdeck.errors import (
     RoleStateError,
     SailNotFoundError,
     ServiceUnavailableError,
+    SlotChangedError,
 )
 from quarterdeck.formatting import sail_for_email
 from quarterdeck.mail import MailSender, render_email
 from quarterdeck.observability import logger
-from quarterdeck.people import person_upsert, recent_people
-from quarterdeck.repositories.history import history_write
-from quarterdeck.store import Item, Store, TransactionCanceledError, Write
+from quarterdeck.people import recent_people
+from quarterdeck.repositories import Item
+from quarterdeck.repositories.sails import Change, SailRepository, SlotRead
 from quarterdeck.validation import email_address
 
 OPEN, CLAIMED, DESIGNATED = "open", "claimed", "designated"
 STATES = (OPEN, CLAIMED, DESIGNATED)
 HELD = (CLAIMED, DESIGNATED)
 _SLOT = re.compile(r"^(captain|crew-[1-9][0-9]?)$")
-_STATE = {"#state": "state"}
 
 
 # --- views -------------------------------------------------------------------------
@@ -80,33 +79,18 @@ def _checked_slot(slot: str) -> str:
     return slot
 
 
-def load_slot(store: Store, sail_id: str, slot: str) -> tuple[Item, Item]:
-    """The sail's META and the slot, in one round trip (BatchGetItem, strongly consistent enough:
-    every decision is re-checked by the conditional write itself)."""
-    meta, role, _ = _load_slot_and(store, sail_id, slot, None)
-    return meta, role
-
-
-def _load_slot_and(
-    store: Store, sail_id: str, slot: str, extra: tuple[str, str] | None
-) -> tuple[Item, Item, Item | None]:
-    """`load_slot`, plus one more item of the table (`extra`) in the same BatchGetItem."""
+def load_slot(sails: SailRepository, sail_id: str, slot: str, *, invite_link: str | None = None) -> SlotRead:
+    """The sail's META and the slot (and an invite link's code pointer) in one round trip
+    (BatchGetItem; every decision is re-checked by the conditional write itself)."""
     _checked_slot(slot)
     if not sail_id or len(sail_id) > 64:
         raise SailNotFoundError("There is no such sail.")
-    wanted = [keys.sail(sail_id), keys.role(sail_id, slot)] + ([extra] if extra else [])
-    found = {(item["pk"], item["sk"]): item for item in store.batch_get(wanted)}
-    meta = found.get(wanted[0])
-    if meta is None:
+    found = sails.read_slot(sail_id, slot, invite_link=invite_link)
+    if found.meta is None:
         raise SailNotFoundError("There is no such sail.")
-    role = found.get(wanted[1])
-    if role is None:
+    if found.role is None:
         raise NotFoundError(f"There is no slot called {slot!r} on this sail.", field="slot", code="role_not_found")
-    return meta, role, found.get(extra) if extra else None
-
-
-def _reload_role(store: Store, sail_id: str, slot: str) -> Item:
-    return store.get(*keys.role(sail_id, slot), consistent=True) or {"slot": slot, "state": OPEN}
+    return found
 
 
 def _departure(meta: Item, settings: Settings) -> datetime | None:
@@ -124,41 +108,6 @@ def require_upcoming(meta: Item, now: datetime, settings: Settings) -> None:
     departure = _departure(meta, settings)
     if departure is not None and departure <= now:
         raise ConflictError("This sail has already departed; its roles cannot change.", code="sail_departed")
-
-
-def _sail_is_scheduled(sail_id: str, holder: tuple[str, str] | None = None) -> Write:
-    """Guard in the transaction: the sail was not cancelled between our read and our write.
-    With `holder` (email, slot), META's `holders` set also gains them (the calendar feed)."""
-    pk, sk = keys.sail(sail_id)
-    names, values = {"#status": "status"}, {":cancelled": "cancelled"}
-    if holder is None:
-        return Write(
-            "ConditionCheck",
-            key={"pk": pk, "sk": sk},
-            condition="attribute_exists(pk) AND #status <> :cancelled",
-            names=names,
-            values=values,
-        )
-    return Write(
-        "Update",
-        key={"pk": pk, "sk": sk},
-        update="ADD holders :holder",
-        condition="attribute_exists(pk) AND #status <> :cancelled",
-        names=names,
-        values={**values, ":holder": {keys.holder_tag(*holder)}},
-    )
-
-
-def _holder_left(sail_id: str, email: str, slot: str) -> Write:
-    """META's `holders` set loses (email, slot), with the slot's release."""
-    pk, sk = keys.sail(sail_id)
-    return Write(
-        "Update",
-        key={"pk": pk, "sk": sk},
-        update="DELETE holders :holder",
-        condition="attribute_exists(pk)",
-        values={":holder": {keys.holder_tag(email, slot)}},
-    )
 
 
 # --- mail ---------------------------------------------------------------------------
@@ -191,63 +140,31 @@ def _admins_except(settings: Settings, actor: str) -> list[str]:
     return [address for address in settings.admin_emails if address != actor.lower()]
 
 
-def _role_update(
-    sail_id: str, slot: str, update: str, condition: str, values: dict[str, Any], names: dict[str, str] | None = None
-) -> Write:
-    pk, sk = keys.role(sail_id, slot)
-    return Write(
-        "Update",
-        key={"pk": pk, "sk": sk},
-        update=update,
-        condition=f"attribute_exists(pk) AND {condition}",
-        names={**_STATE, **(names or {})},
-        values=values,
-    )
-
-
-def _holder_marker(sail_id: str, slot: str, email: str, now: str) -> Write:
-    pk, sk = keys.role_holder(sail_id, email)
-    return Write(
-        "Put",
-        item={"pk": pk, "sk": sk, "type": "holder", "slot": slot, "email": email, "since": now},
-        condition="attribute_not_exists(pk)",
-    )
-
-
-def _already_holding(store: Store, sail_id: str, email: str) -> RoleStateError:
-    marker = store.get(*keys.role_holder(sail_id, email), consistent=True) or {}
-    held = marker.get("slot", "another slot")
-    return RoleStateError(
-        f"{email} already holds {held} on this sail; one slot per person per sail. Release {held} first.",
-        code="already_holding",
-    )
-
-
 def _commit(
-    store: Store,
+    sails: SailRepository,
     sail_id: str,
     slot: str,
-    writes: Sequence[Write],
+    write: Callable[[], None],
     *,
     unchanged: Callable[[Item], bool],
     landed: Callable[[Item], bool] = lambda _: False,
     attempts: int = 3,
 ) -> None:
-    """Run a slot's transaction. DynamoDB cancels a transaction that collides with another
-    one on the same item (`TransactionConflict`), which the store reports as unavailable:
-    while the slot is still as we read it, try again after a short random pause; once it has
-    moved on, answer as a lost condition (the caller names the new state). A failure after
-    which our own change is found in place (`landed`) counts as done."""
+    """Run a slot's change (`write`, one transaction). DynamoDB cancels a transaction that
+    collides with another one on the same item (`TransactionConflict`), which the store reports
+    as unavailable: while the slot is still as we read it, try again after a short random pause;
+    once it has moved on, answer as a lost condition (SlotChangedError, naming the new state). A
+    failure after which our own change is found in place (`landed`) counts as done."""
     for attempt in range(1, attempts + 1):
         try:
-            store.transact(writes)
+            write()
             return
         except ServiceUnavailableError:
-            current = _reload_role(store, sail_id, slot)
+            current = sails.current_role(sail_id, slot)
             if landed(current):
                 return
             if not unchanged(current):
-                raise TransactionCanceledError(["ConditionalCheckFailed"]) from None
+                raise SlotChangedError(current) from None
             if attempt == attempts:
                 raise
             logger.info("role transaction collided; trying again", extra={"slot": slot, "attempt": attempt})
@@ -256,7 +173,7 @@ def _commit(
 
 # --- invite -------------------------------------------------------------------------
 def invite_to_role(
-    store: Store,
+    sails: SailRepository,
     mailer: MailSender,
     actor: Caller,
     sail_id: str,
@@ -271,7 +188,8 @@ def invite_to_role(
     settings = settings or get_settings()
     address = email_address(email)
     link = f"invite:{sail_id}:{slot}:{address}"
-    meta, role, pointer = _load_slot_and(store, sail_id, slot, code_pointer_key(link))
+    found = load_slot(sails, sail_id, slot, invite_link=link)
+    meta, role = found.meta or {}, found.role or {}
     now = clock()
     require_upcoming(meta, now, settings)
     if role.get("state", OPEN) != OPEN:
@@ -283,42 +201,26 @@ def invite_to_role(
         Purpose.claim(sail_id, slot),
         timedelta(hours=settings.claim_link_hours),
         replaces=link,
-        pointer=pointer,
+        pointer=found.pointer,
         clock=clock,
     )
-    writes = [
-        _role_update(sail_id, slot, "SET invited = :invited", "#state = :open", {":invited": invited, ":open": OPEN}),
-        _sail_is_scheduled(sail_id),
-        history_write(sail_id, actor.email, "role_invited", {"slot": slot, "email": address}, clock=clock),
-    ]
+    change = Change(actor.email, "role_invited", now, {"slot": slot, "email": address})
     try:
         _commit(
-            store,
+            sails,
             sail_id,
             slot,
-            [*writes, *issued.writes],
+            lambda: sails.offer_slot(sail_id, slot, address, invited=invited, change=change, code_writes=issued.writes),
             unchanged=lambda current: current.get("state", OPEN) == OPEN,
             landed=lambda current: (current.get("invited") or {}).get(address) == invited[address],
         )
-    except TransactionCanceledError as lost:
-        reasons = lost.reasons + ["None"] * (len(writes) + len(issued.writes))
-        if reasons[0] != "None":
-            raise RoleStateError(
-                f"{describe(_reload_role(store, sail_id, slot))}; only an open slot can be offered."
-            ) from None
-        if reasons[1] != "None":
-            raise ConflictError("This sail is cancelled; its roles cannot change.", code="sail_cancelled") from None
-        raise ConflictError(
-            f"Another invite to {address} for {slot} was sent at the same moment; that link is the live one.",
-            field="email",
-            code="invite_in_flight",
-        ) from None
-    code = issued.code
+    except SlotChangedError as lost:
+        raise RoleStateError(f"{describe(lost.current)}; only an open slot can be offered.") from None
     from quarterdeck.sessions import magic_link
 
     context = {
         **sail_context(meta, slot, settings),
-        "link": magic_link(code, settings),
+        "link": magic_link(issued.code, settings),
         "hours": settings.claim_link_hours,
     }
     # The invite itself is the point of this call: if it cannot be sent, say so (503) and
@@ -329,7 +231,7 @@ def invite_to_role(
 
 # --- claim --------------------------------------------------------------------------
 def claim_role(
-    store: Store,
+    sails: SailRepository,
     mailer: MailSender,
     actor: Caller,
     sail_id: str,
@@ -340,41 +242,25 @@ def claim_role(
 ) -> dict[str, Any]:
     """`open → claimed` for the caller, as one transaction; 409 naming the state if it lost."""
     settings = settings or get_settings()
-    meta, role = load_slot(store, sail_id, slot)
+    found = load_slot(sails, sail_id, slot)
+    meta, role = found.meta or {}, found.role or {}
     now = clock()
     require_upcoming(meta, now, settings)
     if role.get("state", OPEN) != OPEN:
         raise RoleStateError(f"{describe(role)}; it can only be claimed when open.")
     email, at = actor.email.lower(), iso(now)
+    change = Change(email, "role_claimed", now, {"slot": slot})
     try:
         _commit(
-            store,
+            sails,
             sail_id,
             slot,
-            [
-                _role_update(
-                    sail_id,
-                    slot,
-                    "SET #state = :claimed, holder = :holder, claimed_at = :at REMOVE designated_at",
-                    "#state = :open",
-                    {":claimed": CLAIMED, ":holder": email, ":at": at, ":open": OPEN},
-                ),
-                _holder_marker(sail_id, slot, email, at),
-                _sail_is_scheduled(sail_id, holder=(email, slot)),
-                history_write(sail_id, email, "role_claimed", {"slot": slot}, clock=clock),
-            ],
+            lambda: sails.claim_slot(sail_id, slot, email, change),
             unchanged=lambda current: current.get("state", OPEN) == OPEN,
             landed=lambda current: current.get("holder") == email and current.get("claimed_at") == at,
         )
-    except TransactionCanceledError as lost:
-        reasons = lost.reasons + ["None"] * 3
-        if reasons[0] != "None":
-            raise RoleStateError(
-                f"{describe(_reload_role(store, sail_id, slot))}; it can only be claimed when open."
-            ) from None
-        if reasons[1] != "None":
-            raise _already_holding(store, sail_id, email) from None
-        raise ConflictError("This sail is cancelled; its roles cannot change.", code="sail_cancelled") from None
+    except SlotChangedError as lost:
+        raise RoleStateError(f"{describe(lost.current)}; it can only be claimed when open.") from None
     claimed = {**role, "state": CLAIMED, "holder": email, "claimed_at": at}
     claimed.pop("designated_at", None)
     context = {**sail_context(meta, slot, settings), "holder": email}
@@ -385,7 +271,7 @@ def claim_role(
 
 # --- release ------------------------------------------------------------------------
 def release_role(
-    store: Store,
+    sails: SailRepository,
     mailer: MailSender,
     actor: Caller,
     sail_id: str,
@@ -396,7 +282,8 @@ def release_role(
 ) -> dict[str, Any]:
     """Free a held slot: its holder or an admin. Crew cannot release after departure."""
     settings = settings or get_settings()
-    meta, role = load_slot(store, sail_id, slot)
+    found = load_slot(sails, sail_id, slot)
+    meta, role = found.meta or {}, found.role or {}
     state, holder = role.get("state", OPEN), str(role.get("holder") or "")
     if state not in HELD or not holder:
         raise RoleStateError(f"{describe(role)}; there is nothing to release.")
@@ -404,28 +291,17 @@ def release_role(
         if holder != actor.email.lower():
             raise ForbiddenError(f"Only {slot}'s holder or an admin can release it.")
         require_upcoming(meta, clock(), settings)
-    marker_pk, marker_sk = keys.role_holder(sail_id, holder)
+    change = Change(actor.email, "role_released", clock(), {"slot": slot, "holder": holder})
     try:
         _commit(
-            store,
+            sails,
             sail_id,
             slot,
-            [
-                _role_update(
-                    sail_id,
-                    slot,
-                    "SET #state = :open REMOVE holder, claimed_at, designated_at",
-                    "#state = :was AND holder = :holder",
-                    {":open": OPEN, ":was": state, ":holder": holder},
-                ),
-                Write("Delete", key={"pk": marker_pk, "sk": marker_sk}),
-                history_write(sail_id, actor.email, "role_released", {"slot": slot, "holder": holder}, clock=clock),
-                _holder_left(sail_id, holder, slot),
-            ],
+            lambda: sails.release_slot(sail_id, slot, state=state, holder=holder, change=change),
             unchanged=lambda current: current.get("state") == state and current.get("holder") == holder,
         )
-    except TransactionCanceledError:
-        raise RoleStateError(f"{describe(_reload_role(store, sail_id, slot))}; it changed meanwhile.") from None
+    except SlotChangedError as lost:
+        raise RoleStateError(f"{describe(lost.current)}; it changed meanwhile.") from None
     released = {k: v for k, v in role.items() if k not in ("holder", "claimed_at", "designated_at")}
     released["state"] = OPEN
     context = {
@@ -443,7 +319,7 @@ def release_role(
 
 # --- designate ----------------------------------------------------------------------
 def designate_role(
-    store: Store,
+    sails: SailRepository,
     mailer: MailSender,
     actor: Caller,
     sail_id: str,
@@ -454,61 +330,33 @@ def designate_role(
     clock: Clock = system_clock,
 ) -> dict[str, Any]:
     """Admin: confirm the claimed holder (`claimed → designated`) or assign anyone to an open
-    slot directly (`open → designated`). A slot held by someone else must be released first."""
+    slot directly (`open → designated`). A slot held by someone else must be released first.
+    Someone assigned directly gets a person record in the same transaction (a login link can
+    reach them)."""
     settings = settings or get_settings()
     address = email_address(email)
-    meta, role = load_slot(store, sail_id, slot)
+    found = load_slot(sails, sail_id, slot)
+    meta, role = found.meta or {}, found.role or {}
     now = clock()
     require_upcoming(meta, now, settings)
     state, holder, at = role.get("state", OPEN), role.get("holder"), iso(now)
-    writes: list[Write]
-    if state == CLAIMED and holder == address:
-        writes = [
-            _role_update(
-                sail_id,
-                slot,
-                "SET #state = :designated, designated_at = :at",
-                "#state = :claimed AND holder = :holder",
-                {":designated": DESIGNATED, ":at": at, ":claimed": CLAIMED, ":holder": address},
-            )
-        ]
-    elif state == OPEN:
-        writes = [
-            _role_update(
-                sail_id,
-                slot,
-                "SET #state = :designated, holder = :holder, designated_at = :at REMOVE claimed_at",
-                "#state = :open",
-                {":designated": DESIGNATED, ":holder": address, ":at": at, ":open": OPEN},
-            ),
-            _holder_marker(sail_id, slot, address, at),
-        ]
-    elif state == DESIGNATED and holder == address:
+    if state == DESIGNATED and holder == address:
         raise RoleStateError(f"{describe(role)}: already designated.")
-    else:
+    if not (state == OPEN or (state == CLAIMED and holder == address)):
         raise RoleStateError(f"{describe(role)}; release it before designating {address}.")
-    writes += [
-        _sail_is_scheduled(sail_id, holder=(address, slot)),
-        history_write(sail_id, actor.email, "role_designated", {"slot": slot, "holder": address}, clock=clock),
-        # Someone assigned directly may never have signed in: give them a record, so a login
-        # link can reach them (created or updated without a read, in the same transaction).
-        person_upsert(address, "admin" if settings.is_admin(address) else "crew", clock=clock),
-    ]
+    change = Change(actor.email, "role_designated", now, {"slot": slot, "holder": address})
+    person_role = "admin" if settings.is_admin(address) else "crew"
     try:
         _commit(
-            store,
+            sails,
             sail_id,
             slot,
-            writes,
+            lambda: sails.designate_slot(sail_id, slot, address, was=state, person_role=person_role, change=change),
             unchanged=lambda current: current.get("state", OPEN) == state and current.get("holder") == holder,
             landed=lambda current: current.get("holder") == address and current.get("designated_at") == at,
         )
-    except TransactionCanceledError as lost:
-        if lost.reasons and lost.reasons[0] != "None":
-            raise RoleStateError(f"{describe(_reload_role(store, sail_id, slot))}; it changed meanwhile.") from None
-        if state == OPEN and len(lost.reasons) > 1 and lost.reasons[1] != "None":
-            raise _already_holding(store, sail_id, address) from None
-        raise ConflictError("This sail is cancelled; its roles cannot change.", code="sail_cancelled") from None
+    except SlotChangedError as lost:
+        raise RoleStateError(f"{describe(lost.current)}; it changed meanwhile.") from None
     recent_people.forget(address)
     designated = {**role, "state": DESIGNATED, "holder": address, "designated_at": at}
     if state == OPEN:

@@ -4,6 +4,8 @@ becomes one of these there). The API maps each family to one status code in one 
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class QuarterdeckError(Exception):
     """Base of every error the domain raises on purpose."""
@@ -135,3 +137,16 @@ class SailCancelledError(ConflictError):
     """A change to a sail (its details, its checklists) after it was cancelled."""
 
     code = "sail_cancelled"
+
+
+class SlotChangedError(RoleStateError):
+    """A role slot was no longer as the change read it; `current` is the slot as it is now
+    (the domain names that state in its 409 answer)."""
+
+    def __init__(self, current: dict[str, Any]) -> None:
+        super().__init__("The slot changed meanwhile.")
+        self.current = current
+
+
+class CalendarFeedNotFoundError(NotFoundError):
+    code = "calendar_not_found"

@@ -50,6 +50,7 @@ from quarterdeck.formatting import local_stamp, sail_for_email
 from quarterdeck.mail import MailSender, render_email
 from quarterdeck.observability import logger
 from quarterdeck.repositories.history import history_write
+from quarterdeck.repositories.sails import DynamoSailRepository
 from quarterdeck.sails import get_sail_meta
 from quarterdeck.sessions import magic_link
 from quarterdeck.store import ConditionFailedError, Item, Store, TransactionCanceledError, Write
@@ -201,7 +202,7 @@ def get_guest_record(store: Store, sail_id: str, guest_id: str) -> dict[str, Any
 def list_guests(store: Store, sail_id: str, *, contact: bool, settings: Settings | None = None) -> dict[str, Any]:
     """The sail's manifest: its timing, capacity, and every guest by the time they were added."""
     settings = settings or get_settings()
-    meta = get_sail_meta(store, sail_id)
+    meta = get_sail_meta(DynamoSailRepository(store), sail_id)
     pk, _ = keys.guest(sail_id, "")
     guests = sorted(store.query(pk, sk_prefix="GUEST#"), key=lambda g: (g.get("added_at", ""), g.get("name", "")))
     return {

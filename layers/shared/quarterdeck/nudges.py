@@ -79,7 +79,7 @@ class SailSnapshot:
         by_type: dict[str, list[Item]] = {}
         meta: Item = {}
         for item in items:
-            if item.get("sk") == "META":
+            if item.get("type") == "sail":
                 meta = item
             else:
                 by_type.setdefault(str(item.get("type")), []).append(item)

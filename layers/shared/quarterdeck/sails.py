@@ -10,8 +10,9 @@ the sort key), never a Scan. META also keeps `holders`, a string set of `<email>
 kept by the crew area in the same transactions as the role slots, so the index alone
 tells whose sails they are (the calendar feed).
 
-META is only ever changed with UpdateItem on named attributes and a `version` check (never
-a whole-item Put): other areas keep their own fields there (`guest_count`).
+How all that is stored and read is the repository's (`quarterdeck.repositories.sails`,
+passed in as `sails`): META is only ever changed on named attributes with a `version` check
+(never a whole-item Put), as other areas keep their own fields there (`guest_count`).
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from quarterdeck import keys
-from quarterdeck.checklists import SailCancelledError, checklists_view, new_checklist_items
+from quarterdeck.checklists import SailCancelledError, checklists_view
 from quarterdeck.clock import Clock, IdGenerator, iso, system_clock
 from quarterdeck.clock import new_id as default_new_id
 from quarterdeck.config import Settings, get_settings
@@ -33,8 +33,10 @@ from quarterdeck.errors import (
     StaleVersionError,
 )
 from quarterdeck.observability import logger
-from quarterdeck.repositories.history import history_view, history_write
-from quarterdeck.store import Item, Store, TransactionCanceledError, Write
+from quarterdeck.repositories import Item
+from quarterdeck.repositories.history import history_view
+from quarterdeck.repositories.sails import Change, SailRepository, holders_of
+from quarterdeck.sail_mail import mail_sail, tell_people
 from quarterdeck.sun import SailTimes, local_today, sail_times
 from quarterdeck.validation import calendar_date, text_field
 
@@ -47,7 +49,6 @@ MAX_CREW_SLOTS = 8
 TITLE_MAX = 120
 NOTES_MAX = 2000
 MAX_RANGE_DAYS = 400  # a list request reads at most ~13 months of sails (one Query)
-GSI = "gsi1"
 
 # What a sail's META answers with (the API shape); role and guest fields passed through.
 SAIL_FIELDS = (
@@ -71,6 +72,7 @@ SAIL_FIELDS = (
     "cancelled_by",
     "cancel_reason",
 )
+__all__ = ["holders_of"]  # re-exported: the calendar feed and the tests read it from here
 ROLE_FIELDS = ("slot", "state", "holder", "claimed_at", "designated_at")
 GUEST_FIELDS = ("id", "name", "email", "party_size", "status", "added_at", "signed_at")
 
@@ -130,17 +132,10 @@ def _slot_order(slot: str) -> tuple[int, int]:
 
 
 # --- records ----------------------------------------------------------------------
-def _timing_fields(sail_id: str, times: SailTimes) -> dict[str, Any]:
+def _timing_fields(times: SailTimes) -> dict[str, Any]:
     fields: dict[str, Any] = dict(times.as_fields())
     fields["date"] = times.date.isoformat()
-    fields["gsi1pk"] = keys.sails_by_date()
-    fields["gsi1sk"] = keys.sail_index_sk(fields["departure"], sail_id)
     return fields
-
-
-def role_record(sail_id: str, slot: str) -> Item:
-    pk, sk = keys.role(sail_id, slot)
-    return {"pk": pk, "sk": sk, "type": "role", "slot": slot, "state": "open"}
 
 
 def sail_summary(meta: Mapping[str, Any], settings: Settings | None = None) -> dict[str, Any]:
@@ -155,7 +150,7 @@ def sail_summary(meta: Mapping[str, Any], settings: Settings | None = None) -> d
 
 # --- create -----------------------------------------------------------------------
 def create_sail(
-    store: Store,
+    sails: SailRepository,
     actor_email: str,
     *,
     date: object,
@@ -176,10 +171,7 @@ def create_sail(
     clean_notes = sail_notes(notes)
     times = sail_times(day, settings=settings)
     sail_id = new_id()
-    pk, sk = keys.sail(sail_id)
     meta: Item = {
-        "pk": pk,
-        "sk": sk,
         "type": "sail",
         "id": sail_id,
         "title": clean_title,
@@ -191,45 +183,33 @@ def create_sail(
         "created_at": iso(now),
         "updated_at": iso(now),
         "version": 1,
-        **_timing_fields(sail_id, times),
+        **_timing_fields(times),
     }
-    writes = [Write("Put", item=meta, condition="attribute_not_exists(pk)")]
-    writes += [Write("Put", item=role_record(sail_id, slot)) for slot in slot_names(slots)]
-    writes += [Write("Put", item=item) for item in new_checklist_items(sail_id)]
-    writes.append(
-        history_write(
-            sail_id,
-            actor_email,
-            "sail_created",
-            {"date": meta["date"], "title": clean_title, "crew_slots": slots},
-            clock=clock,
-        )
-    )
-    store.transact(writes)
+    detail = {"date": meta["date"], "title": clean_title, "crew_slots": slots}
+    sails.add_sail(meta, slot_names(slots), Change(actor_email, "sail_created", now, detail))
     logger.info("sail created", extra={"sail_id": sail_id, "date": meta["date"]})
     return sail_summary(meta, settings)
 
 
 # --- read -------------------------------------------------------------------------
-def get_sail_meta(store: Store, sail_id: str, *, consistent: bool = False) -> Item:
+def get_sail_meta(sails: SailRepository, sail_id: str, *, consistent: bool = False) -> Item:
     """The sail's own record (one GetItem). Raises SailNotFoundError."""
     if not sail_id or len(sail_id) > 64:
         raise SailNotFoundError("There is no such sail.")
-    item = store.get(*keys.sail(sail_id), consistent=consistent)
-    if not item or item.get("type") != "sail":
+    item = sails.sail_meta(sail_id, consistent=consistent)
+    if not item:
         raise SailNotFoundError("There is no such sail.")
     return item
 
 
-def load_sail(store: Store, sail_id: str, *, with_history: bool = False) -> list[Item]:
+def load_sail(sails: SailRepository, sail_id: str, *, with_history: bool = False) -> list[Item]:
     """The sail with its roles, holders, guests and checklists: ONE Query on its partition.
     The waiver signatures and the history, which grow with the sail's life, sort after those
     and are read only `with_history` (the admin's page). Raises SailNotFoundError."""
     if not sail_id or len(sail_id) > 64:
         raise SailNotFoundError("There is no such sail.")
-    partition = keys.sail_partition(sail_id)
-    items = store.query(partition) if with_history else store.query(partition, sk_before=keys.sail_shared_end())
-    if not any(i.get("sk") == "META" and i.get("type") == "sail" for i in items):
+    items = sails.sail_items(sail_id, with_history=with_history)
+    if not any(i.get("type") == "sail" for i in items):
         raise SailNotFoundError("There is no such sail.")
     return items
 
@@ -254,7 +234,7 @@ def sail_view(items: Iterable[Item], caller: Caller | None, settings: Settings |
     own guest record; history is for admins only.
     """
     items = list(items)
-    meta = next(i for i in items if i.get("sk") == "META")
+    meta = next(i for i in items if i.get("type") == "sail")
     is_admin = bool(caller and caller.is_admin)
     is_guest = bool(caller and caller.is_guest)
     view = sail_summary(meta, settings)
@@ -272,13 +252,14 @@ def sail_view(items: Iterable[Item], caller: Caller | None, settings: Settings |
         guests = [g for g in guests if caller is not None and g.get("id") == caller.guest_id]
     view["guests"] = [_guest_view(g) for g in guests]
     if is_admin:
-        entries = sorted((i for i in items if i.get("type") == "history"), key=lambda i: keys.history_order(i["sk"]))
-        view["history"] = [history_view(e) for e in entries]
+        view["history"] = [history_view(e) for e in items if e.get("type") == "history"]  # in order
     return view
 
 
-def get_sail(store: Store, sail_id: str, caller: Caller | None, settings: Settings | None = None) -> dict[str, Any]:
-    return sail_view(load_sail(store, sail_id, with_history=bool(caller and caller.is_admin)), caller, settings)
+def get_sail(
+    sails: SailRepository, sail_id: str, caller: Caller | None, settings: Settings | None = None
+) -> dict[str, Any]:
+    return sail_view(load_sail(sails, sail_id, with_history=bool(caller and caller.is_admin)), caller, settings)
 
 
 # --- list -------------------------------------------------------------------------
@@ -308,25 +289,20 @@ def date_range(
     return DateRange(first, last)
 
 
-def sail_records(store: Store, start: date, end: date) -> list[Item]:
+def sail_records(sails: SailRepository, start: date, end: date) -> list[Item]:
     """The META items of the sails whose local date is in [start, end], by departure: ONE
     Query on GSI1 (the sort key starts with the departure's local ISO date)."""
-    bounds = keys.sail_dates(start.isoformat(), end.isoformat())
-    found = store.query(keys.sails_by_date(), sk_between=bounds, index=GSI)
-    found = [item for item in found if item.get("type") == "sail"]
+    found = sails.sails_between(start, end)
     found.sort(key=lambda item: (str(item.get("departure", "")), str(item.get("id", ""))))
     return found
 
 
-def list_sails(store: Store, start: date, end: date, *, settings: Settings | None = None) -> list[dict[str, Any]]:
+def list_sails(
+    sails: SailRepository, start: date, end: date, *, settings: Settings | None = None
+) -> list[dict[str, Any]]:
     """Sails whose date is in [start, end], by departure (one GSI1 Query)."""
     settings = settings or get_settings()
-    return [sail_summary(item, settings) for item in sail_records(store, start, end)]
-
-
-def holders_of(meta: Mapping[str, Any]) -> dict[str, str]:
-    """`{email: slot}` of the people holding a role on this sail, from META's `holders`."""
-    return dict(keys.holder_of_tag(str(tag)) for tag in meta.get("holders") or ())
+    return [sail_summary(item, settings) for item in sail_records(sails, start, end)]
 
 
 # --- edit -------------------------------------------------------------------------
@@ -334,7 +310,7 @@ EDITABLE = ("title", "date", "notes", "crew_slots")
 
 
 def update_sail(
-    store: Store,
+    sails: SailRepository,
     actor_email: str,
     sail_id: str,
     changes: Mapping[str, Any],
@@ -351,8 +327,8 @@ def update_sail(
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise InvalidInputError(f"{unknown[0]} cannot be changed.", field=unknown[0])
-    items = load_sail(store, sail_id)
-    meta = next(i for i in items if i.get("sk") == "META")
+    items = load_sail(sails, sail_id)
+    meta = next(i for i in items if i.get("type") == "sail")
     if meta.get("status") != "scheduled":
         raise SailCancelledError("This sail is cancelled; it cannot be edited.")
     expected = int(meta.get("version", 1)) if version is None else int(version)
@@ -361,7 +337,8 @@ def update_sail(
 
     sets: dict[str, Any] = {}
     detail: dict[str, Any] = {}
-    extra: list[Write] = []
+    added: list[str] = []
+    removed: list[str] = []
     if "title" in changes:
         sets["title"] = sail_title(changes["title"])
     if "notes" in changes:
@@ -371,13 +348,13 @@ def update_sail(
         day = sail_date(changes["date"], now=now, settings=settings)
         if day.isoformat() != meta.get("date"):
             new_date = day
-            sets.update(_timing_fields(sail_id, sail_times(day, settings=settings)))
+            sets.update(_timing_fields(sail_times(day, settings=settings)))
     if "crew_slots" in changes:
         slots = crew_slot_count(changes["crew_slots"])
         current = int(meta.get("crew_slots", 0))
         if slots != current:
             sets["crew_slots"] = slots
-            extra += _slot_changes(items, sail_id, current, slots)
+            added, removed = _slot_changes(items, current, slots)
     sets = {name: value for name, value in sets.items() if meta.get(name) != value}
     if not sets:
         return sail_summary(meta, settings)
@@ -385,46 +362,28 @@ def update_sail(
         if name in sets:
             detail[name] = {"from": meta.get(name), "to": sets[name]}
 
-    action = "sail_rescheduled" if new_date else "sail_edited"
-    writes = [
-        _scheduled_meta_write(sail_id, sets, expected, now),
-        *extra,
-        history_write(sail_id, actor_email, action, detail, clock=clock),
-    ]
-    try:
-        store.transact(writes)
-    except TransactionCanceledError as lost:
-        reasons = lost.reasons
-        if reasons and reasons[0] == "ConditionalCheckFailed":
-            latest = store.get(*keys.sail(sail_id), consistent=True)
-            if latest and latest.get("status") != "scheduled":
-                raise SailCancelledError("This sail is cancelled; it cannot be edited.") from None
-            raise StaleVersionError(
-                "Someone else changed this sail meanwhile. Reload it and try again.", field="version"
-            ) from None
-        raise RoleStateError(
-            "A crew slot being removed was taken meanwhile. Release it first, then try again.", field="crew_slots"
-        ) from None
+    change = Change(actor_email, "sail_rescheduled" if new_date else "sail_edited", now, detail)
+    sails.edit_sail(sail_id, sets, version=expected, change=change, add_slots=added, remove_slots=removed)
     # The write's condition pinned META at `expected`: what it holds now is what we read
     # plus what we set (no re-read; only another area's counter may have moved meanwhile).
     updated = {**meta, **sets, "updated_at": iso(now), "version": expected + 1}
     if new_date:
-        _tell_people(
+        tell_people(
             mailer,
             "sail_rescheduled",
             items,
-            {"sail": _mail_sail(updated), "previous": _mail_sail(meta)},
+            {"sail": mail_sail(updated), "previous": mail_sail(meta)},
             settings,
         )
     return sail_summary(updated, settings)
 
 
-def _slot_changes(items: list[Item], sail_id: str, current: int, wanted: int) -> list[Write]:
-    """Role slots to add (open) or to remove (only if nobody holds them)."""
+def _slot_changes(items: list[Item], current: int, wanted: int) -> tuple[list[str], list[str]]:
+    """Role slots to add (open) and to remove (only if nobody holds them)."""
     if wanted > current:
-        return [Write("Put", item=role_record(sail_id, f"crew-{n}")) for n in range(current + 1, wanted + 1)]
+        return [f"crew-{n}" for n in range(current + 1, wanted + 1)], []
     roles = {str(i.get("slot")): i for i in items if i.get("type") == "role"}
-    writes = []
+    removed = []
     for n in range(wanted + 1, current + 1):
         slot = f"crew-{n}"
         role = roles.get(slot)
@@ -433,22 +392,13 @@ def _slot_changes(items: list[Item], sail_id: str, current: int, wanted: int) ->
                 f"{slot} is {role.get('state')} by {role.get('holder', 'someone')}; release it before removing it.",
                 field="crew_slots",
             )
-        pk, sk = keys.role(sail_id, slot)
-        writes.append(
-            Write(
-                "Delete",
-                key={"pk": pk, "sk": sk},
-                condition="attribute_not_exists(pk) OR (#state = :open AND attribute_not_exists(holder))",
-                names={"#state": "state"},
-                values={":open": "open"},
-            )
-        )
-    return writes
+        removed.append(slot)
+    return [], removed
 
 
 # --- cancel -----------------------------------------------------------------------
 def cancel_sail(
-    store: Store,
+    sails: SailRepository,
     actor_email: str,
     sail_id: str,
     *,
@@ -463,94 +413,27 @@ def cancel_sail(
     now = clock()
     why = sail_notes(reason)[:500]
     for attempt in range(1, CANCEL_ATTEMPTS + 1):
-        items = load_sail(store, sail_id)
-        meta = next(i for i in items if i.get("sk") == "META")
+        items = load_sail(sails, sail_id)
+        meta = next(i for i in items if i.get("type") == "sail")
         if meta.get("status") == "cancelled":
             raise SailCancelledError("This sail is already cancelled.")
         sets: dict[str, Any] = {"status": "cancelled", "cancelled_at": iso(now), "cancelled_by": actor_email}
         if why:
             sets["cancel_reason"] = why
+        change = Change(actor_email, "sail_cancelled", now, {"reason": why} if why else None)
         try:
-            store.transact(
-                [
-                    _scheduled_meta_write(sail_id, sets, int(meta.get("version", 1)), now),
-                    history_write(
-                        sail_id, actor_email, "sail_cancelled", {"reason": why} if why else None, clock=clock
-                    ),
-                ]
-            )
+            sails.cancel_sail(sail_id, sets, version=int(meta.get("version", 1)), change=change)
             break
-        except TransactionCanceledError:
+        except StaleVersionError:
             # Cancelled by someone else, or edited between our read and our write: read again.
             if attempt == CANCEL_ATTEMPTS:
-                raise StaleVersionError("This sail kept changing; reload it and try again.") from None
+                raise
     # The write's condition pinned META at the version read: answer from it (no re-read).
     updated = {**meta, **sets, "updated_at": iso(now), "version": int(meta.get("version", 1)) + 1}
-    notified = _tell_people(mailer, "sail_cancelled", items, {"sail": _mail_sail(updated), "reason": why}, settings)
+    notified = tell_people(mailer, "sail_cancelled", items, {"sail": mail_sail(updated), "reason": why}, settings)
     summary = sail_summary(updated, settings)
     summary["notified"] = len(notified)
     return summary
 
 
 CANCEL_ATTEMPTS = 3
-
-
-def _scheduled_meta_write(sail_id: str, sets: Mapping[str, Any], version: int, now: datetime) -> Write:
-    """META gets `sets` and its next version, only while it is `scheduled` at the version that
-    was read (an edit, or the cancellation itself)."""
-    names = {f"#{name}": name for name in sets}
-    values = {f":{name}": value for name, value in sets.items()}
-    assignments = ", ".join(f"#{name} = :{name}" for name in sets)
-    names.update({"#version": "version", "#status": "status", "#updated_at": "updated_at"})
-    values.update({":expected": version, ":one": 1, ":scheduled": "scheduled", ":now": iso(now)})
-    return Write(
-        "Update",
-        key=dict(zip(("pk", "sk"), keys.sail(sail_id), strict=True)),
-        update=f"SET {assignments}, #updated_at = :now, #version = #version + :one",
-        condition="attribute_exists(pk) AND #status = :scheduled AND #version = :expected",
-        names=names,
-        values=values,
-    )
-
-
-# --- telling people ---------------------------------------------------------------
-def people_on(items: Iterable[Item]) -> list[tuple[str, str]]:
-    """(email, kind) of everyone on a sail: role holders ("crew") then guests ("guest")."""
-    seen: dict[str, str] = {}
-    for item in items:
-        if item.get("type") == "role" and item.get("holder"):
-            seen.setdefault(str(item["holder"]).lower(), "crew")
-    for item in items:
-        if item.get("type") == "guest" and item.get("email"):
-            seen.setdefault(str(item["email"]).lower(), "guest")
-    return list(seen.items())
-
-
-def _mail_sail(meta: Mapping[str, Any], settings: Settings | None = None) -> dict[str, Any]:
-    from quarterdeck.formatting import sail_for_email  # only a change that mails needs it: not the sail page
-
-    settings = settings or get_settings()
-    return sail_for_email(meta, tz=settings.timezone, app_url=settings.app_url)
-
-
-def _tell_people(
-    mailer: MailSender | None,
-    kind: str,
-    items: Iterable[Item],
-    context: dict[str, Any],
-    settings: Settings,
-) -> list[str]:
-    """One message per person (nobody sees the others' addresses). A failed send is logged
-    and does not undo the change that was already made."""
-    from quarterdeck.errors import QuarterdeckError
-    from quarterdeck.mail import default_mail_sender, render_email
-
-    sender = mailer or default_mail_sender()
-    told = []
-    for email, who in people_on(items):
-        try:
-            sender.send(render_email(kind, [email], {**context, "is_guest": who == "guest"}))
-            told.append(email)
-        except QuarterdeckError:
-            logger.exception("could not tell a person about a sail change", extra={"kind": kind})
-    return told

@@ -16,6 +16,7 @@ from typing import Protocol
 from quarterdeck import keys
 from quarterdeck.clock import epoch, iso
 from quarterdeck.repositories import Item
+from quarterdeck.repositories.sails import DynamoSailRepository
 from quarterdeck.store import ConditionFailedError, Store
 
 
@@ -61,15 +62,15 @@ class DynamoNudgeRepository:
     def __init__(self, store: Store) -> None:
         self._store = store
 
+    # A nudge run reads sails as the sails repository does (one GSI1 Query for the days, one
+    # Query per sail); it names those reads here so the run and its fake need one repository.
     def upcoming_sails(self, first: date, last: date) -> list[Item]:
-        # One GSI1 Query whose sort-key range reads only those days, however many lie before them.
-        bounds = keys.sail_dates(first.isoformat(), last.isoformat())
-        return self._store.query(keys.sails_by_date(), index="gsi1", sk_between=bounds)
+        return DynamoSailRepository(self._store).sails_between(first, last)
 
     def sail_items(self, sail_id: str) -> list[Item]:
-        from quarterdeck.sails import load_sail  # until the sails repository reads a sail
+        from quarterdeck.sails import load_sail
 
-        return load_sail(self._store, sail_id)
+        return load_sail(DynamoSailRepository(self._store), sail_id)
 
     def opted_out(self, emails: Iterable[str]) -> set[str]:
         found = self._store.batch_get([keys.person(email) for email in set(emails)])

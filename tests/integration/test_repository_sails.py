@@ -1,0 +1,342 @@
+"""The sail repository's contract: the same scenarios against DynamoDB (moto, the table built
+from template.yaml) and against the in-memory one the unit tests use, so the fake cannot drift.
+
+Every protocol method, and every condition a change can lose mapped to its domain error.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from quarterdeck import keys
+from quarterdeck.auth import Purpose, hash_code, new_code
+from quarterdeck.checklists import SailCancelledError
+from quarterdeck.errors import (
+    ConflictError,
+    RoleStateError,
+    SlotChangedError,
+    StaleVersionError,
+)
+from quarterdeck.people import ensure_person
+from quarterdeck.repositories import Item
+from quarterdeck.repositories.people import DynamoPeopleRepository
+from quarterdeck.repositories.sails import Change, DynamoSailRepository, SailRepository, holders_of
+from quarterdeck.store import Store, TransactionCanceledError
+from tests.unit.memory.sails import MemorySailRepository
+
+AT = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
+ADMIN = "admin@example.com"
+
+
+@pytest.fixture(params=["dynamo", "memory"])
+def repo(request: pytest.FixtureRequest) -> Iterator[SailRepository]:
+    if request.param == "dynamo":
+        request.getfixturevalue("stack")
+        yield DynamoSailRepository(Store())
+    else:
+        yield MemorySailRepository()
+
+
+def unique(prefix: str = "s") -> str:
+    return f"{prefix}{uuid.uuid4().hex[:12]}"
+
+
+def change(action: str, **detail: Any) -> Change:
+    return Change(ADMIN, action, AT, detail or None)
+
+
+def given_sail(repo: SailRepository, *, day: str = "2041-06-21", slots: int = 2) -> str:
+    sail_id = unique()
+    meta: Item = {
+        "id": sail_id,
+        "title": "Contract sail",
+        "notes": "",
+        "status": "scheduled",
+        "crew_slots": slots,
+        "guest_count": 0,
+        "created_by": ADMIN,
+        "created_at": AT.isoformat(),
+        "updated_at": AT.isoformat(),
+        "version": 1,
+        "date": day,
+        "departure": f"{day}T19:30:00-07:00",
+        "return": f"{day}T22:00:00-07:00",
+    }
+    names = ["captain", *(f"crew-{n}" for n in range(1, slots + 1))]
+    repo.add_sail(meta, names, change("sail_created", date=day))
+    return sail_id
+
+
+def given_person(repo: SailRepository, email: str) -> None:
+    if isinstance(repo, MemorySailRepository):
+        repo.add_person(email)
+    else:
+        ensure_person(Store(), email, "crew")
+
+
+def given_item(repo: SailRepository, sail_id: str, item: Item) -> None:
+    """Another area's item in the sail's partition (a guest, a waiver signature)."""
+    if isinstance(repo, MemorySailRepository):
+        repo.add_item(sail_id, item)
+    else:
+        Store().put(item)
+
+
+def person(repo: SailRepository, email: str) -> Item | None:
+    """The person record a designation made (the people repository's item)."""
+    if isinstance(repo, MemorySailRepository):
+        return repo.people.get(email.lower())
+    return DynamoPeopleRepository(Store()).person(email)
+
+
+def role(repo: SailRepository, sail_id: str, slot: str) -> Item:
+    return repo.current_role(sail_id, slot)
+
+
+def markers(repo: SailRepository, sail_id: str) -> dict[str, str]:
+    return {str(i["email"]): str(i["slot"]) for i in repo.sail_items(sail_id) if i.get("type") == "holder"}
+
+
+def cancelled(repo: SailRepository, sail_id: str) -> None:
+    meta = repo.sail_meta(sail_id, consistent=True)
+    assert meta is not None
+    repo.cancel_sail(sail_id, {"status": "cancelled"}, version=int(meta["version"]), change=change("sail_cancelled"))
+
+
+# --- sails ------------------------------------------------------------------------------
+def test_a_new_sail_is_read_back_without_keys_its_history_only_when_asked(repo: SailRepository) -> None:
+    # Given a sail added with two crew slots, and a guest and a waiver of another area
+    sail_id = given_sail(repo)
+    pk = keys.sail_partition(sail_id)
+    given_item(repo, sail_id, {"pk": pk, "sk": "GUEST#g1", "type": "guest", "id": "g1", "name": "Gina"})
+    given_item(repo, sail_id, {"pk": pk, "sk": "WAIVER#g1", "type": "waiver", "guest_id": "g1"})
+    # When its META and its partition are read
+    meta = repo.sail_meta(sail_id)
+    items = repo.sail_items(sail_id)
+    # Then META is the sail, without keys, and the partition's head has roles, checks and the guest
+    assert meta is not None and meta["id"] == sail_id and meta["type"] == "sail" and meta["version"] == 1
+    assert not {"pk", "sk", "gsi1pk", "gsi1sk"} & {name for item in items for name in item}
+    kinds = [item["type"] for item in items]
+    assert sorted(i["slot"] for i in items if i["type"] == "role") == ["captain", "crew-1", "crew-2"]
+    assert kinds.count("sail") == 1 and "check" in kinds and "guest" in kinds
+    assert "history" not in kinds and "waiver" not in kinds
+    # And with its history: the waiver, and the history entry last
+    full = repo.sail_items(sail_id, with_history=True)
+    assert "waiver" in [i["type"] for i in full]
+    assert full[-1] == {
+        "type": "history",
+        "at": AT.isoformat(),
+        "actor": ADMIN,
+        "action": "sail_created",
+        "detail": {"date": "2041-06-21"},
+    }
+
+
+def test_an_unknown_sail_reads_as_nothing(repo: SailRepository) -> None:
+    assert repo.sail_meta("nosuch") is None
+    assert repo.sail_items("nosuch") == [] and repo.sail_items("nosuch", with_history=True) == []
+
+
+def test_a_sail_id_is_taken_once(repo: SailRepository) -> None:
+    sail_id = given_sail(repo)
+    meta = repo.sail_meta(sail_id)
+    assert meta is not None
+    with pytest.raises(TransactionCanceledError):
+        repo.add_sail(meta, ["captain"], change("sail_created"))
+
+
+def test_sails_between_two_days_both_included(repo: SailRepository) -> None:
+    # Given sails on the 9th, 10th, 12th and 13th of a month
+    ids = {day: given_sail(repo, day=f"2042-03-{day:02d}", slots=0) for day in (9, 10, 12, 13)}
+    # When the 10th to the 12th are listed
+    found = {str(meta["id"]) for meta in repo.sails_between(date(2042, 3, 10), date(2042, 3, 12))}
+    # Then the 10th and the 12th are there, not the 9th nor the 13th
+    assert {ids[10], ids[12]} <= found and not {ids[9], ids[13]} & found
+
+
+def test_an_edit_sets_fields_and_slots_at_the_version_read(repo: SailRepository) -> None:
+    # Given a sail at version 1 with crew-1 and crew-2
+    sail_id = given_sail(repo)
+    # When it is renamed, moved a day, and crew-2 traded for crew-3 at version 1
+    moved = {"title": "Renamed", "date": "2041-06-22", "departure": "2041-06-22T19:31:00-07:00"}
+    repo.edit_sail(
+        sail_id, moved, version=1, change=change("sail_rescheduled"), add_slots=["crew-3"], remove_slots=["crew-2"]
+    )
+    # Then META has them at version 2, the slots changed, and the new date lists it
+    meta = repo.sail_meta(sail_id, consistent=True)
+    assert meta is not None and (meta["title"], meta["date"], meta["version"]) == ("Renamed", "2041-06-22", 2)
+    assert meta["updated_at"] == AT.isoformat()
+    assert sorted(i["slot"] for i in repo.sail_items(sail_id) if i["type"] == "role") == ["captain", "crew-1", "crew-3"]
+    assert sail_id in {m["id"] for m in repo.sails_between(date(2041, 6, 22), date(2041, 6, 22))}
+    assert sail_id not in {m["id"] for m in repo.sails_between(date(2041, 6, 21), date(2041, 6, 21))}
+    # And an edit at the old version is stale
+    with pytest.raises(StaleVersionError) as stale:
+        repo.edit_sail(sail_id, {"title": "Late"}, version=1, change=change("sail_edited"))
+    assert stale.value.field == "version"
+
+
+def test_an_edit_of_a_cancelled_sail_says_so(repo: SailRepository) -> None:
+    sail_id = given_sail(repo)
+    cancelled(repo, sail_id)
+    with pytest.raises(SailCancelledError):
+        repo.edit_sail(sail_id, {"title": "Late"}, version=2, change=change("sail_edited"))
+
+
+def test_an_edit_cannot_remove_a_slot_someone_holds(repo: SailRepository) -> None:
+    # Given crew-2 was claimed after the edit's read
+    sail_id = given_sail(repo)
+    repo.claim_slot(sail_id, "crew-2", "ann@example.com", change("role_claimed"))
+    # When the edit removes crew-2, Then it is refused and nothing changed
+    with pytest.raises(RoleStateError) as refused:
+        repo.edit_sail(sail_id, {"crew_slots": 1}, version=1, change=change("sail_edited"), remove_slots=["crew-2"])
+    assert refused.value.field == "crew_slots" and not isinstance(refused.value, StaleVersionError)
+    meta = repo.sail_meta(sail_id, consistent=True)
+    assert meta is not None and meta["version"] == 1 and role(repo, sail_id, "crew-2")["holder"] == "ann@example.com"
+
+
+def test_a_cancellation_holds_at_the_version_read_only(repo: SailRepository) -> None:
+    sail_id = given_sail(repo)
+    with pytest.raises(StaleVersionError):
+        repo.cancel_sail(sail_id, {"status": "cancelled"}, version=7, change=change("sail_cancelled"))
+    repo.cancel_sail(sail_id, {"status": "cancelled", "cancel_reason": "Fog"}, version=1, change=change("x"))
+    meta = repo.sail_meta(sail_id, consistent=True)
+    assert meta is not None and (meta["status"], meta["cancel_reason"], meta["version"]) == ("cancelled", "Fog", 2)
+
+
+# --- roles ------------------------------------------------------------------------------
+def test_a_slot_is_read_with_its_sail(repo: SailRepository) -> None:
+    sail_id = given_sail(repo)
+    found = repo.read_slot(sail_id, "crew-1", invite_link=f"invite:{sail_id}:crew-1:x@example.com")
+    assert found.meta is not None and found.meta["id"] == sail_id
+    assert found.role == {"type": "role", "slot": "crew-1", "state": "open"} and found.pointer is None
+    missing = repo.read_slot(sail_id, "crew-7")
+    assert missing.role is None and repo.current_role(sail_id, "crew-7") == {"slot": "crew-7", "state": "open"}
+    assert repo.read_slot("nosuch", "captain").meta is None
+
+
+def test_a_claim_makes_a_holder_and_a_second_one_loses(repo: SailRepository) -> None:
+    # Given Ann claimed crew-1
+    sail_id = given_sail(repo)
+    repo.claim_slot(sail_id, "crew-1", "ann@example.com", change("role_claimed", slot="crew-1"))
+    # Then the slot, its marker and META's holders say so
+    assert role(repo, sail_id, "crew-1") == {
+        "type": "role",
+        "slot": "crew-1",
+        "state": "claimed",
+        "holder": "ann@example.com",
+        "claimed_at": AT.isoformat(),
+    }
+    assert markers(repo, sail_id) == {"ann@example.com": "crew-1"}
+    meta = repo.sail_meta(sail_id)
+    assert meta is not None and holders_of(meta) == {"ann@example.com": "crew-1"}
+    # When Bob claims the same slot, Then he is told how it is now
+    with pytest.raises(SlotChangedError) as lost:
+        repo.claim_slot(sail_id, "crew-1", "bob@example.com", change("role_claimed"))
+    assert lost.value.current["holder"] == "ann@example.com"
+    # When Ann claims a second slot, Then she is told which one she holds
+    with pytest.raises(RoleStateError) as holding:
+        repo.claim_slot(sail_id, "crew-2", "ann@example.com", change("role_claimed"))
+    assert holding.value.code == "already_holding" and "already holds crew-1" in holding.value.message
+    assert role(repo, sail_id, "crew-2")["state"] == "open"
+
+
+def test_no_role_changes_on_a_cancelled_sail(repo: SailRepository) -> None:
+    sail_id = given_sail(repo)
+    cancelled(repo, sail_id)
+    for attempt in (
+        lambda: repo.claim_slot(sail_id, "crew-1", "ann@example.com", change("role_claimed")),
+        lambda: repo.designate_slot(
+            sail_id, "crew-1", "ann@example.com", was="open", person_role="crew", change=change("role_designated")
+        ),
+        lambda: repo.offer_slot(
+            sail_id,
+            "crew-1",
+            "ann@example.com",
+            invited={"ann@example.com": "t"},
+            change=change("role_invited"),
+            code_writes=[],
+        ),
+    ):
+        with pytest.raises(ConflictError) as refused:
+            attempt()
+        assert refused.value.code == "sail_cancelled"
+    assert role(repo, sail_id, "crew-1")["state"] == "open" and markers(repo, sail_id) == {}
+
+
+def test_a_release_frees_the_slot_for_its_holder_only(repo: SailRepository) -> None:
+    sail_id = given_sail(repo)
+    repo.claim_slot(sail_id, "crew-1", "ann@example.com", change("role_claimed"))
+    with pytest.raises(SlotChangedError):
+        repo.release_slot(sail_id, "crew-1", state="claimed", holder="bob@example.com", change=change("role_released"))
+    repo.release_slot(sail_id, "crew-1", state="claimed", holder="ann@example.com", change=change("role_released"))
+    assert role(repo, sail_id, "crew-1") == {"type": "role", "slot": "crew-1", "state": "open"}
+    meta = repo.sail_meta(sail_id)
+    assert markers(repo, sail_id) == {} and meta is not None and holders_of(meta) == {}
+    actions = [i["action"] for i in repo.sail_items(sail_id, with_history=True) if i["type"] == "history"]
+    assert actions.count("role_released") == 1
+
+
+def test_designating_confirms_a_claim_or_assigns_an_open_slot(repo: SailRepository) -> None:
+    # Given Ann claimed crew-1
+    sail_id = given_sail(repo)
+    skipper = f"{unique('skipper')}@example.com"
+    repo.claim_slot(sail_id, "crew-1", "ann@example.com", change("role_claimed"))
+    # When an admin confirms Ann, and designates a new person captain
+    repo.designate_slot(
+        sail_id, "crew-1", "ann@example.com", was="claimed", person_role="crew", change=change("role_designated")
+    )
+    repo.designate_slot(sail_id, "captain", skipper, was="open", person_role="crew", change=change("role_designated"))
+    # Then both are designated, both hold a marker, and the new person has a record
+    assert role(repo, sail_id, "crew-1")["state"] == "designated"
+    assert "claimed_at" not in role(repo, sail_id, "captain")
+    assert markers(repo, sail_id) == {"ann@example.com": "crew-1", skipper: "captain"}
+    found = person(repo, skipper)
+    assert found is not None and found["role"] == "crew" and found["nudges"] is True
+    # And a second slot for the skipper, or crew-2 "confirmed" for someone who never claimed it, is refused
+    with pytest.raises(RoleStateError) as holding:
+        repo.designate_slot(sail_id, "crew-2", skipper, was="open", person_role="crew", change=change("x"))
+    assert holding.value.code == "already_holding"
+    with pytest.raises(SlotChangedError) as lost:
+        repo.designate_slot(sail_id, "crew-2", "bob@example.com", was="claimed", person_role="crew", change=change("x"))
+    assert lost.value.current["state"] == "open"
+
+
+def test_an_offer_stores_its_claim_code_and_one_link_has_one_live_code(repo: SailRepository) -> None:
+    # Given an open slot, and an invite read with no pointer yet
+    sail_id = given_sail(repo)
+    link = f"invite:{sail_id}:crew-1:ann@example.com"
+    first = new_code(
+        "ann@example.com",
+        Purpose.claim(sail_id, "crew-1"),
+        timedelta(hours=72),
+        replaces=link,
+        pointer=repo.read_slot(sail_id, "crew-1", invite_link=link).pointer,
+    )
+    # When it is offered
+    repo.offer_slot(
+        sail_id,
+        "crew-1",
+        "ann@example.com",
+        invited={"ann@example.com": AT.isoformat()},
+        change=change("role_invited"),
+        code_writes=first.writes,
+    )
+    # Then the slot says whom, and the link's pointer names the code
+    assert role(repo, sail_id, "crew-1")["invited"] == {"ann@example.com": AT.isoformat()}
+    pointer = repo.read_slot(sail_id, "crew-1", invite_link=link).pointer
+    assert pointer is not None and pointer["code_hash"] == hash_code(first.code)
+    # When another invite, read before the first landed (no pointer), tries the same link
+    late = new_code("ann@example.com", Purpose.claim(sail_id, "crew-1"), timedelta(hours=72), replaces=link)
+    with pytest.raises(ConflictError) as in_flight:
+        repo.offer_slot(sail_id, "crew-1", "ann@example.com", invited={}, change=change("x"), code_writes=late.writes)
+    # Then it is told another invite is the live one
+    assert in_flight.value.code == "invite_in_flight"
+    # And a held slot cannot be offered
+    repo.claim_slot(sail_id, "crew-1", "bob@example.com", change("role_claimed"))
+    with pytest.raises(SlotChangedError):
+        repo.offer_slot(sail_id, "crew-1", "ann@example.com", invited={}, change=change("x"), code_writes=[])
