@@ -63,9 +63,12 @@ class Fixtures:
         """(guest id, guest token) of a new, unsigned guest."""
         from quarterdeck import guests
         from quarterdeck.people import ensure_person
+        from quarterdeck.repositories.guests import DynamoGuestRepository
 
         email = self.email("rt-guest")
-        answer = guests.add_guest(self.store, self.mailer, ADMIN, sail_id, name="Bench Guest", email=email)
+        answer = guests.add_guest(
+            DynamoGuestRepository(self.store), self.mailer, ADMIN, sail_id, name="Bench Guest", email=email
+        )
         guest_id = str(answer["guest"]["id"])
         ensure_person(self.store, email, "guest")
         return guest_id, self.ctx.token(email, "guest", sail_id=sail_id, guest_id=guest_id)

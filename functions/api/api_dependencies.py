@@ -11,6 +11,7 @@ from quarterdeck.store import Store
 if TYPE_CHECKING:
     from quarterdeck.mail import MailSender
     from quarterdeck.reports.send_queue import ReportSendQueue
+    from quarterdeck.repositories.guests import GuestRepository
 
 _installed_report_queue: ReportSendQueue | None = None
 
@@ -18,6 +19,12 @@ _installed_report_queue: ReportSendQueue | None = None
 @lru_cache(maxsize=1)
 def store() -> Store:
     return Store()
+
+
+def guest_repository() -> GuestRepository:
+    from quarterdeck.repositories.guests import DynamoGuestRepository  # only the guest routes load it
+
+    return DynamoGuestRepository(store())
 
 
 def mailer() -> MailSender:

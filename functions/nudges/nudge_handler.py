@@ -18,6 +18,7 @@ from quarterdeck.clock import system_clock
 from quarterdeck.mail import default_mail_sender
 from quarterdeck.nudges import run_nudges
 from quarterdeck.observability import logger, metrics
+from quarterdeck.repositories.guests import DynamoGuestRepository
 from quarterdeck.store import Store
 
 if TYPE_CHECKING:
@@ -39,7 +40,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     at = (event or {}).get("at")
     clock = (lambda: datetime.fromisoformat(at)) if at else system_clock
     with coldstart.first_request():
-        summary = run_nudges(Store(), default_mail_sender(), _unsubscribe_keys, clock=clock)
+        store = Store()
+        summary = run_nudges(
+            store, default_mail_sender(), _unsubscribe_keys, clock=clock, guests=DynamoGuestRepository(store)
+        )
     for kind, count in summary.sent.items():
         metrics.add_metric(name=f"NudgesSent_{kind}", unit="Count", value=count)
     return summary.as_dict()

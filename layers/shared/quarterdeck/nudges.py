@@ -23,6 +23,7 @@ from quarterdeck.mail import MailSender, render_email
 from quarterdeck.nudge_summary import NudgeSummary
 from quarterdeck.observability import logger
 from quarterdeck.people import person_key
+from quarterdeck.repositories.guests import DynamoGuestRepository, GuestRepository
 from quarterdeck.sails import load_sail
 from quarterdeck.store import ConditionFailedError, Item, Store
 from quarterdeck.waiver_copies import finish_owed_copies
@@ -289,6 +290,7 @@ def run_nudges(
     settings: Settings | None = None,
     clock: Clock = system_clock,
     documents: DocumentStore | None = None,
+    guests: GuestRepository | None = None,
 ) -> NudgeSummary:
     """One run: send every nudge that is due now and not sent before, and finish the signed
     waiver copies a failure left owed (`quarterdeck.waiver_copies`). Returns the summary."""
@@ -315,7 +317,9 @@ def run_nudges(
             continue
         for nudge in due:
             _send_one(store, mailer, signing_keys, nudge, sail, people, summary, settings, now, local_now)
-    finish_owed_copies(store, mailer, summary, settings=settings, clock=clock, documents=documents)
+    finish_owed_copies(
+        guests or DynamoGuestRepository(store), mailer, summary, settings=settings, clock=clock, documents=documents
+    )
     logger.info("nudge run finished", extra=summary.as_dict())
     return summary
 
