@@ -85,20 +85,28 @@ def sail_context(meta: Item, settings: Settings) -> dict[str, Any]:
 
 
 # --- reads ------------------------------------------------------------------------------
-def _checked(sail_id: str, guest_id: str | None = None) -> None:
-    if not sail_id or len(sail_id) > 64:
-        raise SailNotFoundError("There is no such sail.")
-    if guest_id is not None and (not guest_id or len(guest_id) > 64):
+def _check_guest_id(guest_id: str) -> None:
+    if not guest_id or len(guest_id) > 64:
         raise GuestNotFoundError("There is no such guest on this sail.")
 
 
-def read_sail(guests: GuestRepository, sail_id: str, **wanted: Any) -> SailReading:
-    """`guests.read(...)` (one round trip) with the sail, and a guest if one is asked for, there."""
-    _checked(sail_id, wanted.get("guest_id"))
-    found = guests.read(sail_id, **wanted)
+def read_sail(
+    guests: GuestRepository,
+    sail_id: str,
+    *,
+    guest_id: str | None = None,
+    signature: bool = False,
+    code_link: str | None = None,
+) -> SailReading:
+    """`guests.read(...)` (one round trip), raising if the sail, or the guest asked for, is not there."""
+    if not sail_id or len(sail_id) > 64:
+        raise SailNotFoundError("There is no such sail.")
+    if guest_id is not None:
+        _check_guest_id(guest_id)
+    found = guests.read(sail_id, guest_id=guest_id, signature=signature, code_link=code_link)
     if found.sail is None:
         raise SailNotFoundError("There is no such sail.")
-    if wanted.get("guest_id") is not None and found.guest is None:
+    if guest_id is not None and found.guest is None:
         raise GuestNotFoundError("There is no such guest on this sail.")
     return found
 
@@ -251,7 +259,7 @@ def resend_waiver_link(
     Two round trips: the sail, the guest and the link's pointer in one read, then one
     transaction (the new code, the old one revoked, the guest still unsigned, history)."""
     settings = settings or get_settings()
-    _checked(sail_id or "-", guest_id)  # (an id that cannot be a guest's says so first)
+    _check_guest_id(guest_id)  # (before the sail's: an id that cannot be a guest's says so first)
     found = read_sail(guests, sail_id, guest_id=guest_id, code_link=waiver_link(sail_id, guest_id))
     meta, guest = found.sail or {}, found.guest or {}
     if guest.get("status") == CONFIRMED:

@@ -2,13 +2,13 @@
 bucket (never overwritten) with the email's message id in its metadata; and the hourly nudge
 run finishes the copies not yet known delivered.
 
-The signature is written holding a copy lease and listed among the owed copies (GSI1,
-`keys.owed_waiver_copy`, see `GuestRepository`). The stored copy is the record that it went
-out, so a full delivery by the signing request writes nothing more to DynamoDB (two round
-trips in all). Listed from the start, a copy is never lost, even if the request dies between
-its transaction and the delivery (a timeout, a crash): the run (`finish_owed_copies`) takes
-every listed copy whose lease has run out, asks the bucket (HeadObject) and either unlists a
-copy found delivered or delivers it, through `complete_waiver_copies`. A failure is recorded on
+The signature is written holding a copy lease and listed among the owed copies (a sparse
+index, see `GuestRepository`). The stored copy is the record that it went out, so a full
+delivery by the signing request writes nothing more to DynamoDB (two round trips in all).
+Listed from the start, a copy is never lost, even if the request dies between its transaction
+and the delivery (a timeout, a crash): the run (`finish_owed_copies`) takes every listed copy
+whose lease has run out, asks the bucket (HeadObject) and either unlists a copy found
+delivered or delivers it, through `complete_waiver_copies`. A failure is recorded on
 the signature (`copy_emailed` false, or true with its message id while the copy is not
 stored), and posting the signature again finishes it too. Nothing is mailed twice.
 
