@@ -149,10 +149,16 @@ def seed(ctx: Context) -> None:
     crew.claim_role(DynamoSailRepository(store), mailer, crew_member, seeded.page_sail, "crew-1")
     try:
         from quarterdeck import guests
+        from quarterdeck.repositories.guests import DynamoGuestRepository
 
         for n in range(4):
             answer = guests.add_guest(
-                store, mailer, ADMIN, seeded.page_sail, name=f"Bench Guest {n}", email=f"guest{n}@example.com"
+                DynamoGuestRepository(store),
+                mailer,
+                ADMIN,
+                seeded.page_sail,
+                name=f"Bench Guest {n}",
+                email=f"guest{n}@example.com",
             )
             if n == 0:
                 seeded.guest_id = str(answer["guest"]["id"])

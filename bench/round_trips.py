@@ -68,10 +68,13 @@ class Fixtures:
         """(guest id, guest token) of a new, unsigned guest."""
         from quarterdeck import guests
         from quarterdeck.people import ensure_person
+        from quarterdeck.repositories.guests import DynamoGuestRepository
         from quarterdeck.repositories.people import DynamoPeopleRepository
 
         email = self.email("rt-guest")
-        answer = guests.add_guest(self.store, self.mailer, ADMIN, sail_id, name="Bench Guest", email=email)
+        answer = guests.add_guest(
+            DynamoGuestRepository(self.store), self.mailer, ADMIN, sail_id, name="Bench Guest", email=email
+        )
         guest_id = str(answer["guest"]["id"])
         ensure_person(DynamoPeopleRepository(self.store), email, "guest")
         return guest_id, self.ctx.token(email, "guest", sail_id=sail_id, guest_id=guest_id)

@@ -71,6 +71,7 @@ def seed_upcoming(store: Any) -> None:
     from quarterdeck import crew, guests, sails
     from quarterdeck.auth import Caller
     from quarterdeck.people import ensure_person
+    from quarterdeck.repositories.guests import DynamoGuestRepository
     from quarterdeck.repositories.people import DynamoPeopleRepository
     from quarterdeck.repositories.sails import DynamoSailRepository
 
@@ -96,7 +97,9 @@ def seed_upcoming(store: Any) -> None:
         crew.claim_role(DynamoSailRepository(store), mailer, captain, sail_id, "captain", clock=clock)
         for g in range(2):
             email = f"scaling-guest{n}-{g}@example.com"
-            guests.add_guest(store, mailer, ADMIN, sail_id, name=f"Guest {g}", email=email, clock=clock)
+            guests.add_guest(
+                DynamoGuestRepository(store), mailer, ADMIN, sail_id, name=f"Guest {g}", email=email, clock=clock
+            )
             ensure_person(people, email, "guest", clock=clock)
 
 

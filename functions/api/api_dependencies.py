@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from quarterdeck.mail import MailSender
     from quarterdeck.reports.send_queue import ReportSendQueue
     from quarterdeck.repositories.checklists import ChecklistRepository
+    from quarterdeck.repositories.guests import GuestRepository
     from quarterdeck.repositories.nudges import NudgeRepository
     from quarterdeck.repositories.sails import SailRepository
 
@@ -50,6 +51,12 @@ def sail_repository() -> SailRepository:
     from quarterdeck.repositories.sails import DynamoSailRepository  # loaded by the routes that use it
 
     return DynamoSailRepository(store())
+
+
+def guest_repository() -> GuestRepository:
+    from quarterdeck.repositories.guests import DynamoGuestRepository  # only the guest routes load it
+
+    return DynamoGuestRepository(store())
 
 
 def mailer() -> MailSender:

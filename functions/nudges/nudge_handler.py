@@ -18,6 +18,7 @@ from quarterdeck.clock import system_clock
 from quarterdeck.mail import default_mail_sender
 from quarterdeck.nudges import run_nudges
 from quarterdeck.observability import logger, metrics
+from quarterdeck.repositories.guests import DynamoGuestRepository
 from quarterdeck.repositories.nudges import DynamoNudgeRepository
 from quarterdeck.store import Store
 
@@ -42,7 +43,14 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     with coldstart.first_request():
         store = Store()
         nudges = DynamoNudgeRepository(store)
-        summary = run_nudges(store, default_mail_sender(), _unsubscribe_keys, nudges=nudges, clock=clock)
+        summary = run_nudges(
+            store,
+            default_mail_sender(),
+            _unsubscribe_keys,
+            nudges=nudges,
+            guests=DynamoGuestRepository(store),
+            clock=clock,
+        )
     for kind, count in summary.sent.items():
         metrics.add_metric(name=f"NudgesSent_{kind}", unit="Count", value=count)
     return summary.as_dict()

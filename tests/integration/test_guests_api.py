@@ -141,13 +141,19 @@ def test_capacity_holds_under_simultaneous_adds(stack: LocalStack, admin: ApiCli
     # its threads (Lambda runs one event per container at a time), so HTTP-level races would
     # test the emulator, not us.
     from quarterdeck.guests import add_guest as add_in_domain
+    from quarterdeck.repositories.guests import DynamoGuestRepository
 
     sail = new_sail(admin)
 
     def add_one(n: int) -> int:
         try:
             add_in_domain(
-                Store(), RecordingMailer(), "admin@example.com", sail["id"], name=f"R{n}", email=unique_email()
+                DynamoGuestRepository(Store()),
+                RecordingMailer(),
+                "admin@example.com",
+                sail["id"],
+                name=f"R{n}",
+                email=unique_email(),
             )
             return 201
         except ConflictError:
@@ -282,7 +288,8 @@ def test_a_double_click_signs_once_and_mails_one_copy(stack: LocalStack, admin: 
     # (raced at the domain on the real table and bucket, for the reason given above)
     from quarterdeck.auth import Caller
     from quarterdeck.documents import S3DocumentStore
-    from quarterdeck.guests import sign_waiver
+    from quarterdeck.repositories.guests import DynamoGuestRepository
+    from quarterdeck.waivers import sign_waiver
 
     sail = new_sail(admin)
     ada = add_guest(admin, sail["id"])
@@ -291,7 +298,14 @@ def test_a_double_click_signs_once_and_mails_one_copy(stack: LocalStack, admin: 
 
     def submit(_: int) -> str:
         answer = sign_waiver(
-            Store(), mailer, S3DocumentStore(), who, sail["id"], ada["id"], full_name="Ada Lovelace", accept=True
+            DynamoGuestRepository(Store()),
+            mailer,
+            S3DocumentStore(),
+            who,
+            sail["id"],
+            ada["id"],
+            full_name="Ada Lovelace",
+            accept=True,
         )
         return str(answer["status"])
 

@@ -134,8 +134,9 @@ def test_ten_simultaneous_signatures_over_http_sign_once_and_mail_one_copy(stack
 def test_signatures_racing_at_the_write_commit_once_and_mail_one_copy(stack: LocalStack, admin: ApiClient) -> None:
     from quarterdeck.auth import Caller
     from quarterdeck.documents import S3DocumentStore
-    from quarterdeck.guests import sign_waiver
     from quarterdeck.mail import default_mail_sender
+    from quarterdeck.repositories.guests import DynamoGuestRepository
+    from quarterdeck.waivers import sign_waiver
 
     # Given a guest on hold, and 8 requests that have all read the waiver as unsigned
     contenders = 8
@@ -146,7 +147,7 @@ def test_signatures_racing_at_the_write_commit_once_and_mail_one_copy(stack: Loc
 
     def submit(_n: int) -> str:
         answer = sign_waiver(
-            store,
+            DynamoGuestRepository(store),
             default_mail_sender(),
             S3DocumentStore(),
             who,

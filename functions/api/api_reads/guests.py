@@ -1,13 +1,13 @@
 """Guests and waivers, read: crew read the manifest for check-in at the dock; a guest reads its
-own record and the waiver it is asked to sign. The domain (quarterdeck.guests, which brings the
-mail and document adapters) loads on first use: every cold start imports this module."""
+own record and the waiver it is asked to sign. The domain (quarterdeck.guests and waivers, which
+bring the mail adapter) loads on first use: every cold start imports this module."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from api_access import CREW, GUEST, caller
-from api_dependencies import store
+from api_dependencies import guest_repository
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 router = APIGatewayHttpRouter()
@@ -22,7 +22,7 @@ router = APIGatewayHttpRouter()
 def manifest(sail_id: str) -> dict[str, Any]:
     from quarterdeck import guests
 
-    return guests.list_guests(store(), sail_id, contact=caller(router).is_admin)
+    return guests.list_guests(guest_repository(), sail_id, contact=caller(router).is_admin)
 
 
 @router.get(
@@ -32,13 +32,13 @@ def manifest(sail_id: str) -> dict[str, Any]:
     middlewares=[GUEST],
 )
 def guest_record(sail_id: str, guest_id: str) -> dict[str, Any]:
-    from quarterdeck import guests
+    from quarterdeck import waivers
 
-    return guests.get_guest_record(store(), sail_id, guest_id)
+    return waivers.get_guest_record(guest_repository(), sail_id, guest_id)
 
 
 @router.get("/api/waiver", summary="The current waiver text, version and SHA-256", tags=["guests"], middlewares=[GUEST])
 def current_waiver() -> dict[str, Any]:
-    from quarterdeck import guests
+    from quarterdeck import waiver_text
 
-    return guests.waiver_view(guests.load_waiver())
+    return waiver_text.waiver_view(waiver_text.load_waiver())

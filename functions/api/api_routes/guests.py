@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from api_access import ADMIN, GUEST, caller, viewer_address
-from api_dependencies import mailer, store
+from api_dependencies import guest_repository, mailer
 from api_responses import json_response
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, StrictBool
 
-from quarterdeck import guests
+from quarterdeck import guests, waivers
 from quarterdeck.documents import default_document_store
 from quarterdeck.validation import without_controls
 
@@ -45,7 +45,7 @@ class SignatureRequest(BaseModel):
     status_code=201,
 )
 def add_guest(sail_id: str, body: Annotated[NewGuestRequest, Body()]) -> Response[Any]:
-    answer = guests.add_guest(store(), mailer(), caller(router).email, sail_id, **body.model_dump())
+    answer = guests.add_guest(guest_repository(), mailer(), caller(router).email, sail_id, **body.model_dump())
     return json_response(201, answer)
 
 
@@ -56,7 +56,7 @@ def add_guest(sail_id: str, body: Annotated[NewGuestRequest, Body()]) -> Respons
     middlewares=[ADMIN],
 )
 def resend(sail_id: str, guest_id: str) -> dict[str, Any]:
-    return guests.resend_waiver_link(store(), mailer(), caller(router).email, sail_id, guest_id)
+    return guests.resend_waiver_link(guest_repository(), mailer(), caller(router).email, sail_id, guest_id)
 
 
 @router.post(
@@ -71,8 +71,8 @@ def resend(sail_id: str, guest_id: str) -> dict[str, Any]:
 )
 def sign(sail_id: str, guest_id: str, body: Annotated[SignatureRequest, Body()]) -> Response[Any]:
     http = router.current_event.request_context.http
-    answer = guests.sign_waiver(
-        store(),
+    answer = waivers.sign_waiver(
+        guest_repository(),
         mailer(),
         default_document_store(),
         caller(router),

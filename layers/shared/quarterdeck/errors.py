@@ -150,3 +150,40 @@ class SlotChangedError(RoleStateError):
 
 class CalendarFeedNotFoundError(NotFoundError):
     code = "calendar_not_found"
+
+
+# --- guests and waivers (raised by quarterdeck.repositories.guests for a lost condition) -----
+class GuestExistsError(ConflictError):
+    """The guest's email is already on the sail's manifest."""
+
+    code = "guest_exists"
+
+    def __init__(self, email: str) -> None:
+        super().__init__(f"{email} is already a guest on this sail.", field="email")
+
+
+class SailFullError(ConflictError):
+    """The party does not fit within the sail's guest capacity."""
+
+    code = "sail_full"
+
+    def __init__(self, capacity: int, room: int) -> None:
+        super().__init__(f"This sail takes {capacity} guests and has room for {room} more.", field="party_size")
+
+
+class AlreadySignedError(ConflictError):
+    """The guest has signed its waiver already (no new waiver link)."""
+
+    code = "already_signed"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} has already signed the waiver.")
+
+
+class WaiverLinkInFlightError(ConflictError):
+    """Another waiver link for the same guest was issued at the same moment; that one is live."""
+
+    code = "waiver_link_in_flight"
+
+    def __init__(self) -> None:
+        super().__init__("Another waiver link for this guest was sent at the same moment; that link is the live one.")

@@ -23,6 +23,7 @@ from quarterdeck.mail import MailSender, OutgoingEmail, render_email
 from quarterdeck.nudge_summary import NudgeSummary
 from quarterdeck.observability import logger
 from quarterdeck.repositories import Item
+from quarterdeck.repositories.guests import DynamoGuestRepository, GuestRepository
 from quarterdeck.repositories.nudges import DynamoNudgeRepository, NudgeMarker, NudgeRepository
 from quarterdeck.waiver_copies import finish_owed_copies
 
@@ -259,6 +260,7 @@ def run_nudges(
     settings: Settings | None = None,
     clock: Clock = system_clock,
     documents: DocumentStore | None = None,
+    guests: GuestRepository | None = None,
 ) -> NudgeSummary:
     """One run: send every nudge that is due now and not sent before, and finish the signed
     waiver copies a failure left owed (`quarterdeck.waiver_copies`). Returns the summary.
@@ -289,7 +291,9 @@ def run_nudges(
         for nudge in due:
             message = partial(_render, nudge, sail, store, signing_keys, settings, now)
             send_once(nudges, mailer, nudge, message, summary, opted_out=opted_out, now=now, local_now=local_now)
-    finish_owed_copies(store, mailer, summary, settings=settings, clock=clock, documents=documents)
+    finish_owed_copies(
+        guests or DynamoGuestRepository(store), mailer, summary, settings=settings, clock=clock, documents=documents
+    )
     logger.info("nudge run finished", extra=summary.as_dict())
     return summary
 
