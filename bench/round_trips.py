@@ -77,9 +77,10 @@ class Fixtures:
         crew.claim_role(self.store, self.mailer, Caller(email=CREW, role="crew", jti="bench", expires=0), sail_id, slot)
 
     def task(self) -> str:
+        from quarterdeck.repositories.tasks import DynamoTaskRepository
         from quarterdeck.tasks import create_task
 
-        return str(create_task(self.store, ADMIN, title=f"Bench task {self.n()}")["id"])
+        return str(create_task(DynamoTaskRepository(self.store), ADMIN, title=f"Bench task {self.n()}")["id"])
 
 
 Recipe = Callable[[Fixtures], Request]

@@ -12,6 +12,7 @@ from quarterdeck.clock import iso, system_clock
 from quarterdeck.config import get_settings
 from quarterdeck.mail import OutgoingEmail
 from quarterdeck.people import ensure_person
+from quarterdeck.repositories.tasks import DynamoTaskRepository
 from quarterdeck.store import Store, Write
 
 DEMO_CREW = ("captain@example.com", "crew@example.com", "deckhand@example.com")
@@ -23,7 +24,7 @@ def seed_demo_data(store: Store | None = None) -> None:
         ensure_person(store, admin, "admin")
     for email in DEMO_CREW:
         ensure_person(store, email, "crew")
-    seed_tasks(store)
+    seed_tasks(DynamoTaskRepository(store))
     seed_sails(store)
     seed_portfolio()
     seed_report_sources()

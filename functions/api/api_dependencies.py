@@ -11,6 +11,8 @@ from quarterdeck.store import Store
 if TYPE_CHECKING:
     from quarterdeck.mail import MailSender
     from quarterdeck.reports.send_queue import ReportSendQueue
+    from quarterdeck.repositories.reports import ReportRunRepository
+    from quarterdeck.repositories.tasks import TaskRepository
 
 _installed_report_queue: ReportSendQueue | None = None
 
@@ -18,6 +20,18 @@ _installed_report_queue: ReportSendQueue | None = None
 @lru_cache(maxsize=1)
 def store() -> Store:
     return Store()
+
+
+def task_repository() -> TaskRepository:
+    from quarterdeck.repositories.tasks import DynamoTaskRepository  # loads with the task routes only
+
+    return DynamoTaskRepository(store())
+
+
+def report_run_repository() -> ReportRunRepository:
+    from quarterdeck.repositories.reports import DynamoReportRunRepository  # loads with the report routes only
+
+    return DynamoReportRunRepository(store())
 
 
 def mailer() -> MailSender:

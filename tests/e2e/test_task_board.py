@@ -282,6 +282,7 @@ def _delete(items: list[dict[str, Any]]) -> None:
 
 
 def test_a_full_completed_column_says_it_shows_only_the_most_recent(stack: LocalStack, page: Page) -> None:
+    from quarterdeck.repositories.tasks import DynamoTaskRepository
     from quarterdeck.store import Store
     from quarterdeck.tasks import BOARD_COMPLETED, new_task_item
 
@@ -298,7 +299,7 @@ def test_a_full_completed_column_says_it_shows_only_the_most_recent(stack: Local
         new_task_item("seed@example.com", title=f"Done {batch} {n}", status="completed", entity="Bulk", owner="CFO")
         for n in range(BOARD_COMPLETED + 1)
     ]
-    Store().put_many(items)
+    DynamoTaskRepository(Store()).add_many(items)
     try:
         page.reload()
         expect(page.locator(".board")).to_be_visible()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class QuarterdeckError(Exception):
     """Base of every error the domain raises on purpose."""
@@ -98,3 +100,17 @@ class StaleVersionError(ConflictError):
     """An update carried a version someone else has already changed."""
 
     code = "stale_version"
+
+
+class RunHeldError(Exception):
+    """A report run could not be claimed: it was sent already, or another attempt holds its
+    lease. `current` is the run as it is (when the table said). Not a QuarterdeckError: the
+    dispatch skips that recipient and says why (quarterdeck.reports.runs.RunNotClaimed)."""
+
+    def __init__(self, current: dict[str, Any] | None) -> None:
+        super().__init__("the run is held")
+        self.current = current
+
+
+class RunTakenOverError(Exception):
+    """A report run's record lost its condition: its lease expired and another attempt took it over."""
