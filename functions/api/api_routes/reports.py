@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from api_access import ADMIN, caller
-from api_dependencies import report_queue, report_run_repository
+from api_dependencies import report_queue, report_run_repository, store
 from api_responses import json_response
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
@@ -36,8 +36,9 @@ class SendBody(BaseModel):
 )
 def preview(kind: str, body: Annotated[PreviewBody, Body()]) -> dict[str, Any]:
     from quarterdeck.reports.reports_page import preview_report
+    from quarterdeck.reports.wiring import TableLiveFigures
 
-    return preview_report(kind, period=body.period)
+    return preview_report(kind, period=body.period, live=TableLiveFigures(store()))
 
 
 @router.post(
