@@ -276,7 +276,8 @@ def _delete(items: list[dict[str, Any]]) -> None:
     table = Store().table_name
     for start in range(0, len(items), 25):
         keys = [
-            {"DeleteRequest": {"Key": {"pk": {"S": i["pk"]}, "sk": {"S": i["sk"]}}}} for i in items[start : start + 25]
+            {"DeleteRequest": {"Key": {"pk": {"S": f"TASK#{i['id']}"}, "sk": {"S": "META"}}}}
+            for i in items[start : start + 25]
         ]
         client("dynamodb").batch_write_item(RequestItems={table: keys})
 
