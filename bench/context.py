@@ -171,13 +171,16 @@ def seed(ctx: Context) -> None:
 
     checklists.set_item_done(DynamoChecklistRepository(store), CAPTAIN, seeded.page_sail, "departure", "1", True)
 
+    from quarterdeck.repositories.tasks import DynamoTaskRepository
+
+    board = DynamoTaskRepository(store)
     for n in range(12):
-        task = tasks.create_task(store, ADMIN, title=f"Bench task {n}", entity="Queen of San Diego", owner="CTO")
+        task = tasks.create_task(board, ADMIN, title=f"Bench task {n}", entity="Queen of San Diego", owner="CTO")
         seeded.task_ids.append(str(task["id"]))
     for task_id in seeded.task_ids[:4]:
-        tasks.update_task(store, ADMIN, task_id, version=1, changes={"status": "in_review"})
+        tasks.update_task(board, ADMIN, task_id, version=1, changes={"status": "in_review"})
     for task_id in seeded.task_ids[4:6]:
-        tasks.update_task(store, ADMIN, task_id, version=1, changes={"status": "completed"})
+        tasks.update_task(board, ADMIN, task_id, version=1, changes={"status": "completed"})
 
     seeded.tokens = {"admin": ctx.token(ADMIN, "admin"), "crew": ctx.token(CREW, "crew")}
     if seeded.guest_id:

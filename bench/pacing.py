@@ -68,7 +68,9 @@ def dispatch_reports(ctx: Any, rate: float) -> tuple[list[str], str]:
         return _eight_plain_sends(), "eight paced sends through SesMailSender (quarterdeck.reports is missing)"
     _DISPATCHES[0] += 1
     as_of = datetime(2030 + _DISPATCHES[0], 3, 11, 15, 0, tzinfo=UTC)  # a Monday morning in San Diego
-    summary = run_reports(None, portfolio_path=_portfolio(ctx), clock=lambda: as_of)
+    from quarterdeck.reports.dispatch import Collaborators
+
+    summary = run_reports(None, portfolio_path=_portfolio(ctx), using=Collaborators(clock=lambda: as_of))
     sent = [o.message_id for o in summary.outcomes if o.status == "sent" and o.message_id]
     if len(sent) != MESSAGES:
         problems = "; ".join(f"{o.kind}: {o.status} {o.reason}" for o in summary.outcomes if o.status != "sent")

@@ -93,9 +93,10 @@ class Fixtures:
         )
 
     def task(self) -> str:
+        from quarterdeck.repositories.tasks import DynamoTaskRepository
         from quarterdeck.tasks import create_task
 
-        return str(create_task(self.store, ADMIN, title=f"Bench task {self.n()}")["id"])
+        return str(create_task(DynamoTaskRepository(self.store), ADMIN, title=f"Bench task {self.n()}")["id"])
 
 
 Recipe = Callable[[Fixtures], Request]

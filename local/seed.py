@@ -13,6 +13,7 @@ from quarterdeck.config import get_settings
 from quarterdeck.mail import OutgoingEmail
 from quarterdeck.people import ensure_person
 from quarterdeck.repositories.people import DynamoPeopleRepository
+from quarterdeck.repositories.tasks import DynamoTaskRepository
 from quarterdeck.store import Store, Write
 
 DEMO_CREW = ("captain@example.com", "crew@example.com", "deckhand@example.com")
@@ -25,7 +26,7 @@ def seed_demo_data(store: Store | None = None) -> None:
         ensure_person(people, admin, "admin")
     for email in DEMO_CREW:
         ensure_person(people, email, "crew")
-    seed_tasks(store)
+    seed_tasks(DynamoTaskRepository(store))
     seed_sails(store)
     seed_portfolio()
     seed_report_sources()

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from quarterdeck.clock import Clock, system_clock
+from quarterdeck.repositories.tasks import DynamoTaskRepository, TaskRepository
 from quarterdeck.store import Store
 from quarterdeck.tasks import create_task, san_diego_today, update_task
 
@@ -85,16 +86,16 @@ def demo_tasks(week: str) -> list[dict[str, Any]]:
     ]
 
 
-def seed_tasks(store: Store | None = None, *, clock: Clock = system_clock) -> int:
+def seed_tasks(tasks: TaskRepository | None = None, *, clock: Clock = system_clock) -> int:
     """Add the demo cards that are not there yet; returns how many the board now has from this seed."""
-    store = store or Store()
+    tasks = tasks or DynamoTaskRepository(Store())
     today = san_diego_today(clock)
     iso_year, iso_week, _ = today.isocalendar()
     week = f"{iso_year}-W{iso_week:02d}"
     for n, spec in enumerate(demo_tasks(week)):
         actor = REPORTS if spec["source"] else "admin@example.com"
         task = create_task(
-            store,
+            tasks,
             actor,
             title=spec["title"],
             detail=spec.get("detail", ""),
@@ -107,6 +108,6 @@ def seed_tasks(store: Store | None = None, *, clock: Clock = system_clock) -> in
         )
         if task["version"] == 1 and spec["status"] != task["status"]:
             update_task(
-                store, "admin@example.com", task["id"], version=1, changes={"status": spec["status"]}, clock=clock
+                tasks, "admin@example.com", task["id"], version=1, changes={"status": spec["status"]}, clock=clock
             )
     return len(demo_tasks(week))

@@ -16,7 +16,9 @@ if TYPE_CHECKING:
     from quarterdeck.repositories.checklists import ChecklistRepository
     from quarterdeck.repositories.guests import GuestRepository
     from quarterdeck.repositories.nudges import NudgeRepository
+    from quarterdeck.repositories.reports import ReportRunRepository
     from quarterdeck.repositories.sails import SailRepository
+    from quarterdeck.repositories.tasks import TaskRepository
 
 _installed_report_queue: ReportSendQueue | None = None
 
@@ -57,6 +59,18 @@ def guest_repository() -> GuestRepository:
     from quarterdeck.repositories.guests import DynamoGuestRepository  # only the guest routes load it
 
     return DynamoGuestRepository(store())
+
+
+def task_repository() -> TaskRepository:
+    from quarterdeck.repositories.tasks import DynamoTaskRepository  # loads with the task routes only
+
+    return DynamoTaskRepository(store())
+
+
+def report_run_repository() -> ReportRunRepository:
+    from quarterdeck.repositories.reports import DynamoReportRunRepository  # loads with the report routes only
+
+    return DynamoReportRunRepository(store())
 
 
 def mailer() -> MailSender:

@@ -35,13 +35,21 @@ class ReportRunFailedError(RuntimeError):
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    from quarterdeck.reports.dispatch import run_reports, summary_lines
+    from quarterdeck.reports.dispatch import Collaborators, run_reports, summary_lines
+    from quarterdeck.reports.wiring import TableLiveFigures
+    from quarterdeck.repositories.reports import DynamoReportRunRepository
+    from quarterdeck.repositories.tasks import DynamoTaskRepository
+    from quarterdeck.store import Store
 
     event = event or {}
     kinds = event.get("kinds") or ([event["kind"]] if event.get("kind") else None)
     requested_by = str(event.get("requested_by") or "")
     if requested_by:  # send-now (the API's hand-off): who asked, in every log line of the run
         logger.append_keys(requested_by=requested_by)
+    store = Store()
+    using = Collaborators(
+        runs=DynamoReportRunRepository(store), tasks=DynamoTaskRepository(store), live=TableLiveFigures(store)
+    )
     with coldstart.first_request():
         summary = run_reports(
             kinds,
@@ -49,6 +57,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             force=bool(event.get("force", False)),
             # Send-now: the API checked the period a moment ago; the claim alone refuses a resend.
             check_sent_first=not requested_by,
+            using=using,
         )
     counts = summary.counts()
     for status in ("sent", "skipped", "failed"):

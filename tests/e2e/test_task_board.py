@@ -276,12 +276,14 @@ def _delete(items: list[dict[str, Any]]) -> None:
     table = Store().table_name
     for start in range(0, len(items), 25):
         keys = [
-            {"DeleteRequest": {"Key": {"pk": {"S": i["pk"]}, "sk": {"S": i["sk"]}}}} for i in items[start : start + 25]
+            {"DeleteRequest": {"Key": {"pk": {"S": f"TASK#{i['id']}"}, "sk": {"S": "META"}}}}
+            for i in items[start : start + 25]
         ]
         client("dynamodb").batch_write_item(RequestItems={table: keys})
 
 
 def test_a_full_completed_column_says_it_shows_only_the_most_recent(stack: LocalStack, page: Page) -> None:
+    from quarterdeck.repositories.tasks import DynamoTaskRepository
     from quarterdeck.store import Store
     from quarterdeck.tasks import BOARD_COMPLETED, new_task_item
 
@@ -298,7 +300,7 @@ def test_a_full_completed_column_says_it_shows_only_the_most_recent(stack: Local
         new_task_item("seed@example.com", title=f"Done {batch} {n}", status="completed", entity="Bulk", owner="CFO")
         for n in range(BOARD_COMPLETED + 1)
     ]
-    Store().put_many(items)
+    DynamoTaskRepository(Store()).add_many(items)
     try:
         page.reload()
         expect(page.locator(".board")).to_be_visible()

@@ -31,12 +31,12 @@ from quarterdeck.config import Settings, get_settings
 from quarterdeck.errors import ServiceUnavailableError
 from quarterdeck.mail import OutgoingEmail, SesMailSender
 from quarterdeck.reports.aws_figures import source_client
-from quarterdeck.reports.dispatch import Summary, run_reports
+from quarterdeck.reports.dispatch import Collaborators, Summary, run_reports
 from quarterdeck.reports.periods import Period, week_of
 from quarterdeck.reports.portfolio import Portfolio, parse_portfolio
 from quarterdeck.reports.runs import get_run, last_run, period_runs
 from quarterdeck.reports.sending import report_sender
-from quarterdeck.store import Store
+from quarterdeck.reports.wiring import report_runs
 from tests.conftest import outbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,15 +53,16 @@ def weeks_ago(weeks: int) -> Period:
     return week_of(local_today(get_settings()) - timedelta(weeks=weeks))
 
 
-def rendered(kinds: list[str], period: Period, **options: Any) -> dict[str, tuple[str, str]]:
+def rendered(kinds: list[str], period: Period, settings: Settings | None = None) -> dict[str, tuple[str, str]]:
     """Each kind rendered for the period (dry run: nothing sent or recorded): {kind: (text, html)}."""
     out: dict[str, tuple[str, str]] = {}
     summary = run_reports(
         kinds,
         period=period.label,
         dry_run=True,
-        render_out=lambda report, text, html: out.__setitem__(report.kind, (text, html)),
-        **options,
+        using=Collaborators(
+            settings=settings, render_out=lambda report, text, html: out.__setitem__(report.kind, (text, html))
+        ),
     )
     assert summary.ok, summary.table()
     return out
@@ -212,7 +213,7 @@ def test_with_cloudwatch_denied_the_report_names_the_source_and_still_sends(stac
     before = len(outbox(stack))
     # When the CTO report is sent
     with answering(cloudwatch, "before-call.cloudwatch.GetMetricData", denied("cloudwatch", "GetMetricData")):
-        summary = run_reports(["cto"], period=period.label, mailer=report_sender(rate=50))
+        summary = run_reports(["cto"], period=period.label, using=Collaborators(mailer=report_sender(rate=50)))
     # Then it went out, once, To the owner and BCC the archive
     assert summary.ok and [o.status for o in summary.outcomes] == ["sent"], summary.table()
     (message,) = mail_for(stack, f"CTO report · {period.label}", before)
@@ -226,7 +227,7 @@ def test_with_cloudwatch_denied_the_report_names_the_source_and_still_sends(stac
     assert "<b>CloudWatch: Lambda invocations and errors: unavailable.</b>" in message["html"]
     # while the sources it may read still show
     assert re.search(rf"  Table {TABLE_NAME}: [\d,]+ items", text)
-    run = get_run(Store(), "cto", period.label)
+    run = get_run(report_runs(), "cto", period.label)
     assert run is not None and run["status"] == "sent" and run["message_id"] == message["id"]
 
 
@@ -337,7 +338,7 @@ def test_with_the_notes_unlistable_the_ceo_report_says_so_and_still_sends(stack:
     period = Period("2031-W32", date(2031, 8, 4), date(2031, 8, 10))
     before = len(outbox(stack))
     with answering([source_client("s3")], "before-call.s3.ListObjectsV2", denied("s3", "ListBucket")):
-        summary = run_reports(["ceo"], period=period.label, mailer=report_sender(rate=50))
+        summary = run_reports(["ceo"], period=period.label, using=Collaborators(mailer=report_sender(rate=50)))
     assert [o.status for o in summary.outcomes] == ["sent"], summary.table()
     (message,) = mail_for(stack, f"CEO report · {period.label}", before)
     assert "  Blockers from the handoff notes: S3: handoff notes: unavailable: AccessDenied: User:" in message["text"]
@@ -352,17 +353,17 @@ def test_two_recipients_get_two_messages_each_recorded_and_a_rerun_sends_neither
     subject = f"CMO report · {period}"
     before = len(outbox(stack))
     # When it is sent
-    first = run_reports(["cmo"], period=period, portfolio=portfolio, mailer=report_sender(rate=50))
+    first = run_reports(["cmo"], period=period, portfolio=portfolio, using=Collaborators(mailer=report_sender(rate=50)))
     # Then two messages go out, one To each recipient, each BCC the archive
     assert first.ok and [o.status for o in first.outcomes] == ["sent"], first.table()
     sent = mail_for(stack, subject, before)
     assert sorted(m["to"][0] for m in sent) == sorted([OWNER, MARKETING]) and len(sent) == 2
     assert all(len(m["to"]) == 1 and m["bcc"] == [ARCHIVE] for m in sent)
     # and each is recorded with its own MessageId (the one SES gave that message)
-    store = Store()
+    runs = report_runs()
     ids = {m["to"][0]: m["id"] for m in sent}
     for recipient in (OWNER, MARKETING):
-        run = get_run(store, "cmo", period, recipient)
+        run = get_run(runs, "cmo", period, recipient)
         assert run is not None and run["status"] == "sent" and run["recipient"] == recipient
         assert run["message_id"] == ids[recipient]
         assert run["recipients"] == [recipient, ARCHIVE]
@@ -370,15 +371,15 @@ def test_two_recipients_get_two_messages_each_recorded_and_a_rerun_sends_neither
     (outcome,) = first.outcomes
     assert sorted(outcome.message_ids) == sorted(ids.values()) and "MessageIds" in first.table()
     # and the page's last run lists both deliveries
-    latest = last_run(store, "cmo")
+    latest = last_run(runs, "cmo")
     assert latest is not None and latest["period"] == period
     assert {(d["recipient"], d["message_id"]) for d in latest["deliveries"]} == set(ids.items())
     # When it runs again for the period, nothing is sent to either
-    again = run_reports(["cmo"], period=period, portfolio=portfolio, mailer=report_sender(rate=50))
+    again = run_reports(["cmo"], period=period, portfolio=portfolio, using=Collaborators(mailer=report_sender(rate=50)))
     assert [o.status for o in again.outcomes] == ["skipped"]
     assert OWNER in again.outcomes[0].reason and MARKETING in again.outcomes[0].reason
     assert len(mail_for(stack, subject, before)) == 2
-    assert [int(r["sends"]) for r in period_runs(store, "cmo", period)] == [1, 1]
+    assert [int(r["sends"]) for r in period_runs(runs, "cmo", period)] == [1, 1]
 
 
 class FailsTo:
@@ -400,17 +401,20 @@ def test_a_failed_delivery_is_retried_for_that_recipient_alone(stack: LocalStack
     before = len(outbox(stack))
     # Given the send to marketing fails
     first: Summary = run_reports(
-        ["cmo"], period=period, portfolio=portfolio, mailer=FailsTo(MARKETING, report_sender(rate=50))
+        ["cmo"],
+        period=period,
+        portfolio=portfolio,
+        using=Collaborators(mailer=FailsTo(MARKETING, report_sender(rate=50))),
     )
     # Then the owner has it, the run says which recipient failed, and the handler would retry
     (outcome,) = first.outcomes
     assert outcome.status == "failed" and not first.ok
     assert outcome.reason == f"to {MARKETING}: Email could not be sent; please try again."
     assert [m["to"] for m in mail_for(stack, subject, before)] == [[OWNER]]
-    failed = get_run(Store(), "cmo", period, MARKETING)
+    failed = get_run(report_runs(), "cmo", period, MARKETING)
     assert failed is not None and failed["status"] == "failed" and "lease_until" not in failed
     # When it runs again, only marketing gets it: the owner is not sent it twice
-    retry = run_reports(["cmo"], period=period, portfolio=portfolio, mailer=report_sender(rate=50))
+    retry = run_reports(["cmo"], period=period, portfolio=portfolio, using=Collaborators(mailer=report_sender(rate=50)))
     assert [o.status for o in retry.outcomes] == ["sent"] and retry.outcomes[0].recipients == [MARKETING]
     assert sorted(m["to"][0] for m in mail_for(stack, subject, before)) == sorted([OWNER, MARKETING])
 
@@ -419,6 +423,8 @@ def test_a_failed_delivery_is_retried_for_that_recipient_alone(stack: LocalStack
 def test_a_kind_not_listed_goes_to_the_owner_alone(stack: LocalStack, kind: str) -> None:
     period = "2031-07"
     before = len(outbox(stack))
-    summary = run_reports([kind], period=period, portfolio=with_recipients(""), mailer=report_sender(rate=50))
+    summary = run_reports(
+        [kind], period=period, portfolio=with_recipients(""), using=Collaborators(mailer=report_sender(rate=50))
+    )
     assert summary.ok, summary.table()
     assert [m["to"] for m in mail_for(stack, f"Rental property report (3028 51st St) · {period}", before)] == [[OWNER]]

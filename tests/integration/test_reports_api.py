@@ -160,9 +160,9 @@ def test_send_now_that_cannot_be_handed_over_is_503_and_claims_nothing(stack: Lo
     assert answer.json()["error"]["code"] == "service_unavailable"
     assert "try again" in answer.json()["error"]["message"]
     from quarterdeck.reports.runs import period_runs
-    from quarterdeck.store import Store
+    from quarterdeck.reports.wiring import report_runs
 
-    assert period_runs(Store(), "ceo", period) == []
+    assert period_runs(report_runs(), "ceo", period) == []
     assert len(outbox(stack)) == before
     # And trying again once the hand-off works sends it
     assert admin.post("/api/reports/ceo/send", {"period": period}).status_code == 202
@@ -172,7 +172,7 @@ def test_send_now_that_cannot_be_handed_over_is_503_and_claims_nothing(stack: Lo
 def test_send_now_that_cannot_build_the_report_shows_why_on_the_page(stack: LocalStack, admin: ApiClient) -> None:
     from quarterdeck.config import get_settings
     from quarterdeck.reports.runs import period_runs
-    from quarterdeck.store import Store
+    from quarterdeck.reports.wiring import report_runs
 
     period = "2031-W25"
     before = len(outbox(stack))
@@ -191,7 +191,7 @@ def test_send_now_that_cannot_build_the_report_shows_why_on_the_page(stack: Loca
         get_settings.cache_clear()
     assert run["status"] == "failed" and "does not exist" in run["error"], run
     # And nothing was claimed or sent, so sending again once the file is back just works
-    assert period_runs(Store(), "cmo", period) == []
+    assert period_runs(report_runs(), "cmo", period) == []
     assert len(outbox(stack)) == before
     assert admin.post("/api/reports/cmo/send", {"period": period}).status_code == 202
     assert stack.reports.wait_idle(30)

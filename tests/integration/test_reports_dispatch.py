@@ -24,10 +24,10 @@ from quarterdeck.config import get_settings
 from quarterdeck.errors import ServiceUnavailableError
 from quarterdeck.mail import OutgoingEmail, SesMailSender
 from quarterdeck.reports import KINDS
-from quarterdeck.reports.dispatch import run_reports
+from quarterdeck.reports.dispatch import Collaborators, run_reports
 from quarterdeck.reports.runs import claim_run, get_run
 from quarterdeck.reports.sending import report_sender
-from quarterdeck.store import Store
+from quarterdeck.reports.wiring import report_runs, task_board
 from tests.conftest import outbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,7 +135,7 @@ def test_all_eight_go_out_once_each_with_bcc_then_none_then_one_forced(stack: Lo
     after = mail_for(stack, period, before)
     assert len(after) == 9
     assert after[-1]["subject"] == f"CFO report · {period}" and after[-1]["bcc"] == [ARCHIVE]
-    run = get_run(Store(), "cfo", period)
+    run = get_run(report_runs(), "cfo", period)
     assert run is not None and run["sends"] == 2 and len(run["message_ids"]) == 2
 
 
@@ -145,7 +145,7 @@ def test_throttled_sends_still_go_out_exactly_once(stack: LocalStack) -> None:
     before = len(outbox(stack))
     # Given SES throttles the first three send attempts
     with ses_throttles_first(3) as seen:
-        summary = run_reports(period=period, mailer=fast_sender())
+        summary = run_reports(period=period, using=Collaborators(mailer=fast_sender()))
     # Then every report still goes out, each exactly once
     assert seen["throttled"] == 3
     assert summary.ok, summary.table()
@@ -153,7 +153,7 @@ def test_throttled_sends_still_go_out_exactly_once(stack: LocalStack) -> None:
     subjects = [m["subject"] for m in mail_for(stack, period, before)]
     assert sorted(subjects) == sorted(f"{info.title} · {period}" for info in KINDS.values())
     for kind in KINDS:
-        run = get_run(Store(), kind, period)
+        run = get_run(report_runs(), kind, period)
         assert run is not None and run["status"] == "sent" and run["sends"] == 1
 
 
@@ -165,13 +165,13 @@ def test_throttling_beyond_the_retries_fails_that_report_only(stack: LocalStack)
     sender.base_delay = 0.01
     # Given SES throttles the first two attempts (all the retries of the first report)
     with ses_throttles_first(2):
-        summary = run_reports(["ceo", "cfo"], period=period, mailer=sender)
+        summary = run_reports(["ceo", "cfo"], period=period, using=Collaborators(mailer=sender))
     # Then the first report failed with a reason, and the second went out anyway
     assert [o.status for o in summary.outcomes] == ["failed", "sent"]
     assert "try again" in summary.failed[0].reason
     assert [m["subject"] for m in mail_for(stack, period, before)] == [f"CFO report · {period}"]
     # And the failed run is released: the next run sends it (and skips the one sent)
-    retry = run_reports(["ceo", "cfo"], period=period, mailer=fast_sender())
+    retry = run_reports(["ceo", "cfo"], period=period, using=Collaborators(mailer=fast_sender()))
     assert [o.status for o in retry.outcomes] == ["sent", "skipped"]
 
 
@@ -234,7 +234,7 @@ def test_a_malformed_file_is_refused_naming_the_key_and_nothing_is_sent(stack: L
     assert "charters.price" in result.stderr
     assert "8 reports: 0 sent, 0 skipped, 8 failed" in result.stderr
     assert mail_for(stack, period, before) == []
-    assert all(get_run(Store(), kind, period) is None for kind in KINDS)
+    assert all(get_run(report_runs(), kind, period) is None for kind in KINDS)
 
 
 def test_a_malformed_file_in_the_data_bucket_is_refused_too(stack: LocalStack) -> None:
@@ -247,7 +247,7 @@ def test_a_malformed_file_in_the_data_bucket_is_refused_too(stack: LocalStack) -
         Body=text.replace('status = "active"\naudience = 1850', 'status = "sometimes"\naudience = 1850').encode(),
     )
     before = len(outbox(stack))
-    summary = run_reports(period=period, settings=settings, mailer=fast_sender())
+    summary = run_reports(period=period, using=Collaborators(settings=settings, mailer=fast_sender()))
     assert not summary.ok
     assert {o.status for o in summary.outcomes} == {"failed"}
     assert "channels[1].status" in summary.failed[0].reason
@@ -257,19 +257,19 @@ def test_a_malformed_file_in_the_data_bucket_is_refused_too(stack: LocalStack) -
 # --- once per period: claims, crashes, failures ------------------------------------------------
 def test_a_crashed_claim_is_retried_and_a_live_one_is_left_alone(stack: LocalStack) -> None:
     period = "2031-W08"
-    store = Store()
+    runs = report_runs()
     now = datetime.now(UTC)
     # Given a run that claimed CEO an hour ago and died before sending
-    claim_run(store, "ceo", period, attempt="crashed", now=now - timedelta(hours=1))
+    claim_run(runs, "ceo", period, attempt="crashed", now=now - timedelta(hours=1))
     # and a run that claimed CTO a moment ago and is still sending
-    claim_run(store, "cto", period, attempt="busy", now=now)
+    claim_run(runs, "cto", period, attempt="busy", now=now)
     before = len(outbox(stack))
-    summary = run_reports(["ceo", "cto"], period=period, mailer=fast_sender())
+    summary = run_reports(["ceo", "cto"], period=period, using=Collaborators(mailer=fast_sender()))
     # Then the crashed one is sent now, and the live one is not sent twice
     assert [o.status for o in summary.outcomes] == ["sent", "skipped"]
     assert "another run is sending it" in summary.outcomes[1].reason
     assert [m["subject"] for m in mail_for(stack, period, before)] == [f"CEO report · {period}"]
-    run = get_run(store, "ceo", period)
+    run = get_run(runs, "ceo", period)
     assert run is not None and run["status"] == "sent" and run["attempts"] == 2
 
 
@@ -288,13 +288,13 @@ class FailsFor:
 def test_one_failure_does_not_stop_the_others_and_the_command_says_so(stack: LocalStack) -> None:
     period = "2031-W09"
     before = len(outbox(stack))
-    summary = run_reports(period=period, mailer=FailsFor("cto", fast_sender()))
+    summary = run_reports(period=period, using=Collaborators(mailer=FailsFor("cto", fast_sender())))
     assert [o.kind for o in summary.failed] == ["cto"]
     assert summary.failed[0].reason == "Email could not be sent; please try again."
     assert len(summary.of("sent")) == 7
     assert len(mail_for(stack, period, before)) == 7
     assert "1 failed" in summary.table() and "cto" in summary.table()
-    run = get_run(Store(), "cto", period)
+    run = get_run(report_runs(), "cto", period)
     assert run is not None and run["status"] == "failed" and "lease_until" not in run
 
 
@@ -302,11 +302,13 @@ def test_an_unverified_sender_is_refused_before_anything_is_sent(stack: LocalSta
     period = "2031-W10"
     settings = replace(get_settings(), sender_email="nobody@unverified.example")
     before = len(outbox(stack))
-    summary = run_reports(period=period, settings=settings, mailer=SesMailSender(settings=settings))
+    summary = run_reports(
+        period=period, using=Collaborators(settings=settings, mailer=SesMailSender(settings=settings))
+    )
     assert {o.status for o in summary.outcomes} == {"failed"}
     assert "not verified" in summary.failed[0].reason
     assert mail_for(stack, period, before) == []
-    assert get_run(Store(), "cfo", period) is None
+    assert get_run(report_runs(), "cfo", period) is None
 
 
 # --- action items become tasks -------------------------------------------------------------------
@@ -315,23 +317,23 @@ def test_action_items_become_pending_tasks_once(stack: LocalStack) -> None:
     from quarterdeck.tasks import get_task, task_id_for
 
     period = "2031-W11"
-    first = run_reports(["cfo"], period=period, mailer=fast_sender())
+    first = run_reports(["cfo"], period=period, using=Collaborators(mailer=fast_sender()))
     assert first.ok
     count = first.outcomes[0].tasks
     assert count > 0
-    tasks = [get_task(Store(), task_id_for(source_key("cfo", period, n))) for n in range(1, count + 1)]
+    tasks = [get_task(task_board(), task_id_for(source_key("cfo", period, n))) for n in range(1, count + 1)]
     for task in tasks:
         assert task["status"] == "pending"
         assert task["source"]["kind"] == "cfo" and task["source"]["period"] == period
         assert task["source"]["link"] == f"#/reports?kind=cfo&period={period}"
         assert task["owner"] and task["due"]
     # Re-sending the report creates no duplicate: the same cards, unchanged
-    again = run_reports(["cfo"], period=period, mailer=fast_sender(), force=True)
+    again = run_reports(["cfo"], period=period, force=True, using=Collaborators(mailer=fast_sender()))
     assert again.ok
-    assert [get_task(Store(), t["id"])["version"] for t in tasks] == [1] * count
+    assert [get_task(task_board(), t["id"])["version"] for t in tasks] == [1] * count
     from quarterdeck.tasks import list_tasks
 
-    mine = [t for t in list_tasks(Store(), "pending") if (t.get("source") or {}).get("period") == period]
+    mine = [t for t in list_tasks(task_board(), "pending") if (t.get("source") or {}).get("period") == period]
     assert len(mine) == count
 
 

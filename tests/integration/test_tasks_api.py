@@ -10,6 +10,7 @@ import pytest
 
 from local.stack import LocalStack
 from quarterdeck.clients import client
+from quarterdeck.repositories.tasks import DynamoTaskRepository
 from quarterdeck.store import Store
 from quarterdeck.tasks import BOARD_COMPLETED, STATUSES, new_task_item
 from tests.conftest import ApiClient
@@ -238,7 +239,7 @@ def thousand_tasks(stack: LocalStack) -> Iterator[dict[str, list[str]]]:
             items.append(item)
             ids[status].append(item["id"])
     store = Store()
-    store.put_many(items)
+    DynamoTaskRepository(store).add_many(items)
     yield ids
     dynamodb = client("dynamodb")
     for start in range(0, len(items), 25):
@@ -246,7 +247,7 @@ def thousand_tasks(stack: LocalStack) -> Iterator[dict[str, list[str]]]:
         dynamodb.batch_write_item(
             RequestItems={
                 store.table_name: [
-                    {"DeleteRequest": {"Key": {"pk": {"S": i["pk"]}, "sk": {"S": i["sk"]}}}} for i in chunk
+                    {"DeleteRequest": {"Key": {"pk": {"S": f"TASK#{i['id']}"}, "sk": {"S": "META"}}}} for i in chunk
                 ]
             }
         )
@@ -330,7 +331,7 @@ def test_the_demo_cards_are_seeded_once_even_when_seeding_again(admin: ApiClient
     from local.seed_tasks import demo_tasks, seed_tasks
 
     # Given the stack was seeded at start; when the seed runs again
-    seed_tasks(Store())
+    seed_tasks(DynamoTaskRepository(Store()))
     # Then each demo card is on the board exactly once, in its intended column
     board = admin.get("/api/tasks").json()["columns"]
     by_title: dict[str, list[str]] = {}

@@ -542,12 +542,12 @@ def test_nudge_sent_but_not_yet_recorded_is_recorded_and_never_sent_again(stack:
 
 # --- report dispatch ---------------------------------------------------------------------------
 def dispatch(period: str, kinds: list[str], *, later: timedelta = timedelta(0)) -> Any:
-    from quarterdeck.reports.dispatch import run_reports
+    from quarterdeck.reports.dispatch import Collaborators, run_reports
     from quarterdeck.reports.sending import report_sender
 
     sender = report_sender(rate=50)
     sender.base_delay = 0.01
-    return run_reports(kinds, period=period, mailer=sender, clock=lambda: datetime.now(LA) + later)
+    return run_reports(kinds, period=period, using=Collaborators(mailer=sender, clock=lambda: datetime.now(LA) + later))
 
 
 def report_mail(stack: LocalStack, period: str) -> Counter[str]:
@@ -556,8 +556,9 @@ def report_mail(stack: LocalStack, period: str) -> Counter[str]:
 
 def run_record(kind: str, period: str) -> Item | None:
     from quarterdeck.reports.runs import get_run
+    from quarterdeck.reports.wiring import report_runs
 
-    return get_run(Store(), kind, period)
+    return get_run(report_runs(), kind, period)
 
 
 def statuses(summary: Any) -> dict[str, str]:
@@ -627,6 +628,7 @@ def test_report_whose_cards_cannot_be_recorded_is_sent_once_and_its_cards_are_fi
     stack: LocalStack, faults: Injector
 ) -> None:
     from quarterdeck.reports.actions import source_key
+    from quarterdeck.repositories.tasks import DynamoTaskRepository
     from quarterdeck.tasks import get_task, task_id_for
 
     period = "2033-W51"
@@ -641,7 +643,7 @@ def test_report_whose_cards_cannot_be_recorded_is_sent_once_and_its_cards_are_fi
     assert record is not None and record["status"] == "sent" and record["message_id"] == outcome.message_id
     # And its cards were filed on their own
     assert outcome.tasks > 0
-    assert get_task(Store(), task_id_for(source_key("cfo", period, 1)))["status"] == "pending"
+    assert get_task(DynamoTaskRepository(Store()), task_id_for(source_key("cfo", period, 1)))["status"] == "pending"
     # And the next run sends nothing again
     assert statuses(dispatch(period, ["cfo"], later=timedelta(hours=2))) == {"cfo": "skipped"}
     assert report_mail(stack, period) == Counter({f"CFO report · {period}": 1})

@@ -193,6 +193,7 @@ def test_a_task_edited_from_two_tabs_keeps_one_edit_and_refuses_the_stale_one(ad
 
 def test_two_edits_racing_at_the_write_one_wins(admin: ApiClient) -> None:
     from quarterdeck.errors import StaleVersionError
+    from quarterdeck.repositories.tasks import DynamoTaskRepository
     from quarterdeck.tasks import get_task, update_task
 
     # Given a task, and two edits that have both read it at version 1
@@ -202,7 +203,9 @@ def test_two_edits_racing_at_the_write_one_wins(admin: ApiClient) -> None:
 
     def move(n: int) -> str:
         try:
-            update_task(store, "admin@example.com", task["id"], version=1, changes={"status": moves[n]})
+            update_task(
+                DynamoTaskRepository(store), "admin@example.com", task["id"], version=1, changes={"status": moves[n]}
+            )
             return "saved"
         except StaleVersionError:
             return "stale"
@@ -212,7 +215,7 @@ def test_two_edits_racing_at_the_write_one_wins(admin: ApiClient) -> None:
     RACES["2 x edit one task (at the write)"] = 2
     # Then one is saved and the other refused as stale; the board holds the saved move, once
     assert sorted(outcomes) == ["saved", "stale"] and store.writes == 2
-    now = get_task(Store(), task["id"])
+    now = get_task(DynamoTaskRepository(Store()), task["id"])
     assert now["version"] == 2 and now["status"] == moves[outcomes.index("saved")]
     assert [entry["to"] for entry in now["history"]] == ["pending", moves[outcomes.index("saved")]]
 
@@ -225,22 +228,23 @@ def report_mail(stack: LocalStack, period: str) -> list[dict[str, Any]]:
 def assert_each_report_sent_once(stack: LocalStack, period: str) -> None:
     from quarterdeck.reports import KINDS
     from quarterdeck.reports.runs import get_run
+    from quarterdeck.reports.wiring import report_runs
 
     subjects = Counter(m["subject"] for m in report_mail(stack, period))
     assert subjects == Counter({f"{info.title} · {period}": 1 for info in KINDS.values()}), subjects
     for kind in KINDS:
-        run = get_run(Store(), kind, period)
+        run = get_run(report_runs(), kind, period)
         assert run is not None and run["status"] == "sent", (kind, run)
         assert run["sends"] == 1 and len(run["message_ids"]) == 1, (kind, run)
 
 
 def test_two_report_dispatches_at_once_send_each_report_once(stack: LocalStack) -> None:
-    from quarterdeck.reports.dispatch import run_reports
+    from quarterdeck.reports.dispatch import Collaborators, run_reports
     from quarterdeck.reports.sending import report_sender
 
     period = "2033-W20"
     # When two dispatches of every report start at the same moment (a retry and the schedule)
-    summaries = at_once(2, lambda _n: run_reports(period=period, mailer=report_sender(rate=50)))
+    summaries = at_once(2, lambda _n: run_reports(period=period, using=Collaborators(mailer=report_sender(rate=50))))
     RACES["2 x dispatch all reports"] = 2
     # Then between them each report was sent once and skipped once, and nothing failed
     outcomes = Counter(o.status for s in summaries for o in s.outcomes)
@@ -250,14 +254,21 @@ def test_two_report_dispatches_at_once_send_each_report_once(stack: LocalStack) 
 
 
 def test_two_dispatches_claiming_each_report_together_send_it_once(stack: LocalStack) -> None:
-    from quarterdeck.reports.dispatch import run_reports
+    from quarterdeck.reports.dispatch import Collaborators, run_reports
     from quarterdeck.reports.sending import report_sender
+    from quarterdeck.reports.wiring import report_runs, task_board
 
     period = "2033-W21"
     # Given two dispatches held at every claim until both are there (lock-step, report by report)
     store = StoreWithADoor(2, at=lambda operation, detail: operation == "update" and "#attempts" in detail[2])
     # When they claim each report at the same moment
-    summaries = at_once(2, lambda _n: run_reports(period=period, store=store, mailer=report_sender(rate=50)))
+    summaries = at_once(
+        2,
+        lambda _n: run_reports(
+            period=period,
+            using=Collaborators(runs=report_runs(store), tasks=task_board(store), mailer=report_sender(rate=50)),
+        ),
+    )
     RACES["2 x dispatch all reports (claims in lock-step)"] = 2
     # Then every claim was contested, each report was sent by exactly one of them
     assert store.writes == 16

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from api_access import ADMIN
-from api_dependencies import store
+from api_dependencies import report_run_repository
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 router = APIGatewayHttpRouter()
@@ -14,6 +14,6 @@ router = APIGatewayHttpRouter()
 
 @router.get("/api/reports", middlewares=[ADMIN], summary="Report kinds with their last run", tags=["reports"])
 def list_report_kinds() -> dict[str, Any]:
-    from quarterdeck.reports.dispatch import list_reports
+    from quarterdeck.reports.reports_page import list_reports
 
-    return {"reports": list_reports(store())}
+    return {"reports": list_reports(report_run_repository())}

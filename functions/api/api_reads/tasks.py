@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from api_access import ADMIN
-from api_dependencies import store
+from api_dependencies import task_repository
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 router = APIGatewayHttpRouter()
@@ -16,4 +16,4 @@ router = APIGatewayHttpRouter()
 def one_task(task_id: str) -> dict[str, Any]:
     from quarterdeck.tasks import get_task
 
-    return get_task(store(), task_id)
+    return get_task(task_repository(), task_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from api_access import ADMIN, caller
-from api_dependencies import report_queue, store
+from api_dependencies import report_queue, report_run_repository, store
 from api_responses import json_response
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
@@ -35,9 +35,10 @@ class SendBody(BaseModel):
     "/api/reports/<kind>/preview", middlewares=[ADMIN], summary="Render a report without sending", tags=["reports"]
 )
 def preview(kind: str, body: Annotated[PreviewBody, Body()]) -> dict[str, Any]:
-    from quarterdeck.reports.dispatch import preview_report
+    from quarterdeck.reports.reports_page import preview_report
+    from quarterdeck.reports.wiring import TableLiveFigures
 
-    return preview_report(kind, store(), period=body.period)
+    return preview_report(kind, period=body.period, live=TableLiveFigures(store()))
 
 
 @router.post(
@@ -54,9 +55,14 @@ def preview(kind: str, body: Annotated[PreviewBody, Body()]) -> dict[str, Any]:
     },
 )
 def send_now(kind: str, body: Annotated[SendBody, Body()]) -> Response[Any]:
-    from quarterdeck.reports.dispatch import queue_report_send
+    from quarterdeck.reports.reports_page import queue_report_send
 
     queued = queue_report_send(
-        kind, store(), report_queue(), requested_by=caller(router).email, force=body.force, period=body.period
+        kind,
+        report_run_repository(),
+        report_queue(),
+        requested_by=caller(router).email,
+        force=body.force,
+        period=body.period,
     )
     return json_response(202, queued)

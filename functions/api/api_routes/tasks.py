@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from api_access import ADMIN, caller
-from api_dependencies import store
+from api_dependencies import task_repository
 from api_responses import json_response
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
@@ -80,16 +80,16 @@ BOARD_ANSWER: dict[str, Any] = {
 def tasks_by_status(status: Annotated[str | None, Query(max_length=40)] = None) -> dict[str, Any]:
     today = san_diego_today().isoformat()
     if not status:  # no status (or an empty one): the whole board, one Query per column
-        columns = list_board(store(), completed=BOARD_COMPLETED)
+        columns = list_board(task_repository(), completed=BOARD_COMPLETED)
         return {"today": today, "columns": columns, "completed_limit": BOARD_COMPLETED}
-    return {"today": today, "columns": {status: list_tasks(store(), status)}}
+    return {"today": today, "columns": {status: list_tasks(task_repository(), status)}}
 
 
 @router.post(
     "/api/tasks", summary="Add a task to the pending column", tags=["tasks"], middlewares=[ADMIN], status_code=201
 )
 def add_task(body: Annotated[NewTask, Body()]) -> Response[Any]:
-    task = create_task(store(), caller(router).email, **body.model_dump())
+    task = create_task(task_repository(), caller(router).email, **body.model_dump())
     return json_response(201, task)
 
 
@@ -99,4 +99,4 @@ def change_task(task_id: str, body: Annotated[TaskChange, Body()]) -> dict[str, 
     version = changes.pop("version")
     if changes.get("status", "") is None:
         changes.pop("status")  # a null status means "not moving"
-    return update_task(store(), caller(router).email, task_id, version=version, changes=changes)
+    return update_task(task_repository(), caller(router).email, task_id, version=version, changes=changes)

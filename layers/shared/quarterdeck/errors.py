@@ -187,3 +187,17 @@ class WaiverLinkInFlightError(ConflictError):
 
     def __init__(self) -> None:
         super().__init__("Another waiver link for this guest was sent at the same moment; that link is the live one.")
+
+
+class RunHeldError(Exception):
+    """A report run could not be claimed: it was sent already, or another attempt holds its
+    lease. `current` is the run as it is (when the table said). Not a QuarterdeckError: the
+    dispatch skips that recipient and says why (quarterdeck.reports.runs.RunNotClaimed)."""
+
+    def __init__(self, current: dict[str, Any] | None) -> None:
+        super().__init__("the run is held")
+        self.current = current
+
+
+class RunTakenOverError(Exception):
+    """A report run's record lost its condition: its lease expired and another attempt took it over."""

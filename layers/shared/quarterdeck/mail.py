@@ -202,7 +202,7 @@ class SesMailSender:
             rate = 0
         return rate if rate > 0 else self.settings.default_max_send_rate
 
-    def _check_sender(self) -> None:
+    def check_sender(self) -> None:
         """Refuse to send from an unverified identity (SES v1: moto's v2 identity never reports verified)."""
         from botocore.exceptions import BotoCoreError, ClientError
 
@@ -225,10 +225,14 @@ class SesMailSender:
             self._pacer = SendPacer(self.max_send_rate, sleep=self.sleep)
         return self._pacer
 
+    @pacer.setter
+    def pacer(self, pacer: SendPacer) -> None:
+        self._pacer = pacer
+
     def send(self, email: OutgoingEmail) -> str:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        self._check_sender()
+        self.check_sender()
         request: dict[str, Any] = {
             "FromEmailAddress": self.settings.sender_email,
             "Destination": {"ToAddresses": list(email.to), "BccAddresses": list(email.bcc)},

@@ -1,16 +1,14 @@
 """Tasks: the cards of the progress dashboard (pending → in review → completed).
 
-A task is one item, `TASK#<id>`/`META`. GSI1 holds it sorted by `<status>#<updated iso>#<id>`:
-the open columns (pending, in review) share the partition `TASKS#open`, completed work has
-`TASKS#completed`. A column is one Query of its sort-key prefix (it reads that column's items
-only), and the board is two: every open task, and the most recently completed ones up to
-`BOARD_COMPLETED` (completed work grows without end; the board never reads all of it). No Scan.
-Every change carries the version it read and is one conditional UpdateItem (a stale version
-is refused with `StaleVersionError`). Status changes are appended to the item's `history`
-(`{at, by, from, to}`) in that same write, so a move and its record never part.
+Stored through a `TaskRepository` (quarterdeck/repositories/tasks.py: one item per task, the
+board's columns on GSI1). A column is one read, and the board is two: every open task, and the
+most recently completed ones up to `BOARD_COMPLETED` (completed work grows without end; the
+board never reads all of it). Every change carries the version it read and is one conditional
+write (a stale version is refused with `StaleVersionError`). Status changes are appended to the
+task's `history` (`{at, by, from, to}`) in that same write, so a move and its record never part.
 
 Reports create their action items through `create_task(..., source_key=...)`: the id is derived
-from the key and the put is conditional, so running a report twice adds no duplicate card.
+from the key and the create is conditional, so running a report twice adds no duplicate card.
 
 Item fields: `type=task, id, title, detail, entity, owner, status (pending|in_review|completed),
 due? (YYYY-MM-DD, San Diego), source? {kind, period, section?, link? ("#/...")}, source_key?,
@@ -25,11 +23,11 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from quarterdeck import keys
 from quarterdeck.clock import Clock, IdGenerator, iso, new_id, system_clock
 from quarterdeck.config import get_settings
-from quarterdeck.errors import InvalidInputError, StaleVersionError, TaskNotFoundError
-from quarterdeck.store import ConditionFailedError, Item, Store, Write
+from quarterdeck.errors import InvalidInputError
+from quarterdeck.repositories import Item
+from quarterdeck.repositories.tasks import TaskRepository, stale_task_error, task_not_found
 from quarterdeck.validation import calendar_date, text_field
 
 PENDING, IN_REVIEW, COMPLETED = "pending", "in_review", "completed"
@@ -125,10 +123,6 @@ def task_id_for(source_key: str) -> str:
     return "r" + hashlib.sha256(source_key.encode("utf-8")).hexdigest()[:23]
 
 
-def _sort_key(status: str, updated_at: str, task_id: str) -> str:
-    return f"{keys.tasks_column_prefix(status)}{updated_at}#{task_id}"
-
-
 def san_diego_today(clock: Clock = system_clock) -> date:
     return clock().astimezone(get_settings().timezone).date()
 
@@ -188,7 +182,7 @@ def new_task_item(
     clock: Clock = system_clock,
     new_id: IdGenerator = new_id,
 ) -> Item:
-    """A validated task item, not yet written (create_task writes it; seeding loads many)."""
+    """A validated task, not yet stored (create_task stores it; seeding loads many)."""
     clean_status = _status(status)
     item_fields = {
         "title": _title(title),
@@ -202,12 +196,7 @@ def new_task_item(
         raise InvalidInputError("A source key must not be empty.", field="source_key")
     task_id = task_id_for(source_key) if source_key else new_id()
     now = iso(clock())
-    pk, sk = keys.task(task_id)
     item: Item = {
-        "pk": pk,
-        "sk": sk,
-        "gsi1pk": keys.tasks_with_status(clean_status),
-        "gsi1sk": _sort_key(clean_status, now, task_id),
         "type": "task",
         "id": task_id,
         **item_fields,
@@ -224,7 +213,7 @@ def new_task_item(
 
 
 def create_task(
-    store: Store,
+    tasks: TaskRepository,
     actor: str,
     *,
     title: object,
@@ -250,30 +239,11 @@ def create_task(
         clock=clock,
         new_id=new_id,
     )
-    try:
-        store.put(item, condition="attribute_not_exists(pk)")
-    except ConditionFailedError as lost:
-        existing = lost.current or store.get(item["pk"], item["sk"], consistent=True)
-        if existing is None:  # pragma: no cover - only if the winner was deleted in between
-            raise
-        return task_view(existing, san_diego_today(clock))
-    return task_view(item, san_diego_today(clock))
-
-
-def upsert_write(item: Item) -> Write:
-    """A transaction action that creates `item` if its task does not exist yet and leaves an
-    existing one exactly as it is (every attribute `if_not_exists`): how a report files its
-    cards in the same transaction that records the report, idempotently, with no condition
-    that could cancel that transaction."""
-    fields = [name for name in item if name not in ("pk", "sk") and item[name] is not None]
-    names = {f"#a{n}": name for n, name in enumerate(fields)}
-    values = {f":a{n}": item[name] for n, name in enumerate(fields)}
-    sets = ", ".join(f"#a{n} = if_not_exists(#a{n}, :a{n})" for n in range(len(fields)))
-    return Write("Update", key={"pk": item["pk"], "sk": item["sk"]}, update="SET " + sets, names=names, values=values)
+    return task_view(tasks.create(item), san_diego_today(clock))
 
 
 def update_task(
-    store: Store,
+    tasks: TaskRepository,
     actor: str,
     task_id: str,
     *,
@@ -303,139 +273,60 @@ def update_task(
     }
     clean = {name: cleaners[name](value) for name, value in changes.items()}
 
-    pk, sk = keys.task(task_id)
-    current = store.get(pk, sk, consistent=True)
+    current = tasks.get(task_id, consistent=True)
     if current is None:
-        raise TaskNotFoundError("There is no such task.", field="id")
+        raise task_not_found()
     if int(current.get("version", 1)) != version:
-        raise _stale(current)
+        raise stale_task_error(int(current.get("version", 1)))
 
     now = iso(clock())
-    names: dict[str, str] = {"#version": "version", "#updated_at": "updated_at", "#gsi1sk": "gsi1sk"}
-    values: dict[str, Any] = {":expected": version, ":next": version + 1, ":now": now}
-    new_status = clean.get("status")
-    values[":sort"] = _sort_key(new_status or current["status"], now, task_id)
-    sets = ["#version = :next", "#updated_at = :now", "#gsi1sk = :sort"]
-    removes: list[str] = []
-    for name, value in clean.items():
-        names[f"#{name}"] = name
-        if name == "due" and value is None:
-            removes.append("#due")
-            continue
-        values[f":{name}"] = value
-        sets.append(f"#{name} = :{name}")
-    if new_status is not None and new_status != current["status"]:
-        names["#gsi1pk"], names["#history"] = "gsi1pk", "history"
-        values[":column"] = keys.tasks_with_status(new_status)
-        entry = {"at": now, "by": actor, "from": current["status"], "to": new_status}
+    status = clean.get("status") or current["status"]
+    history = None
+    if status != current["status"]:
+        entry = {"at": now, "by": actor, "from": current["status"], "to": status}
         history = [*(current.get("history") or []), entry][-HISTORY_MAX:]
-        values[":history"] = history
-        sets += ["#gsi1pk = :column", "#history = :history"]
-    update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-    try:
-        item = store.update(
-            pk,
-            sk,
-            update,
-            condition="attribute_exists(pk) AND #version = :expected",
-            names=names,
-            values=values,
-        )
-    except ConditionFailedError as lost:
-        if lost.current is None:
-            raise TaskNotFoundError("There is no such task.", field="id") from None
-        raise _stale(lost.current) from None
+    item = tasks.update(task_id, version=version, changes=clean, status=status, now=now, history=history)
     return task_view(item, san_diego_today(clock))
-
-
-def _stale(current: Mapping[str, Any]) -> StaleVersionError:
-    now_at = int(current.get("version", 1))
-    return StaleVersionError(
-        f"Someone else changed this task first (it is now at version {now_at}). Reload it and try again.",
-        field="version",
-    )
 
 
 # --- reads ---------------------------------------------------------------------------------
-def get_task(store: Store, task_id: str, *, clock: Clock = system_clock) -> dict[str, Any]:
-    item = store.get(*keys.task(task_id))
-    if item is None or item.get("type") != "task":
-        raise TaskNotFoundError("There is no such task.", field="id")
+def get_task(tasks: TaskRepository, task_id: str, *, clock: Clock = system_clock) -> dict[str, Any]:
+    item = tasks.get(task_id)
+    if item is None:
+        raise task_not_found()
     return task_view(item, san_diego_today(clock))
 
 
-def _column(store: Store, status: str, *, limit: int | None = None) -> list[Item]:
-    """One column's items, most recently changed first: one Query of its sort-key prefix."""
-    return store.query(
-        keys.tasks_with_status(status),
-        index="gsi1",
-        sk_prefix=keys.tasks_column_prefix(status),
-        forward=False,
-        limit=limit,
-    )
-
-
 def list_tasks(
-    store: Store, status: str, *, limit: int | None = None, clock: Clock = system_clock
+    tasks: TaskRepository, status: str, *, limit: int | None = None, clock: Clock = system_clock
 ) -> list[dict[str, Any]]:
-    """One column, most recently changed first: one Query that reads that column's items only."""
+    """One column, most recently changed first: one read of that column's tasks only."""
     column = _status(status)
     today = san_diego_today(clock)
-    return [task_view(item, today) for item in _column(store, column, limit=limit)]
-
-
-def _open_items(store: Store) -> list[Item]:
-    """Every open task (both open columns): one Query of the shared partition."""
-    return store.query(keys.tasks_with_status(PENDING), index="gsi1", forward=False)
+    return [task_view(item, today) for item in tasks.column(column, limit=limit)]
 
 
 def list_board(
-    store: Store, *, completed: int = BOARD_COMPLETED, clock: Clock = system_clock
+    tasks: TaskRepository, *, completed: int = BOARD_COMPLETED, clock: Clock = system_clock
 ) -> dict[str, list[dict[str, Any]]]:
-    """The three columns in two Queries: the open partition (pending and in review, each most
+    """The three columns in two reads: the open columns (pending and in review, each most
     recently changed first), and the `completed` most recently changed completed tasks."""
     today = san_diego_today(clock)
     columns: dict[str, list[dict[str, Any]]] = {status: [] for status in STATUSES}
-    for item in _open_items(store):
+    for item in tasks.open_tasks():
         if item.get("status") in OPEN_STATUSES:
             columns[item["status"]].append(task_view(item, today))
-    columns[COMPLETED] = [task_view(item, today) for item in _column(store, COMPLETED, limit=completed)]
+    columns[COMPLETED] = [task_view(item, today) for item in tasks.column(COMPLETED, limit=completed)]
     return columns
 
 
-def task_counts(store: Store, today: date | datetime | str) -> dict[str, int]:
+def task_counts(tasks: TaskRepository, today: date | datetime | str) -> dict[str, int]:
     """For the reports: open tasks (pending + in review) and how many are past their due date:
-    one Query of the open partition (completed work is never read)."""
+    one read of the open columns (completed work is never read)."""
     day = _as_date(today)
     counts = {"open": 0, "overdue": 0}
-    for item in _open_items(store):
+    for item in tasks.open_tasks():
         if item.get("status") in OPEN_STATUSES:
             counts["open"] += 1
             counts["overdue"] += is_overdue(item, day)
     return counts
-
-
-def rekey_tasks(store: Store) -> int:
-    """Once, after deploying the shared open partition: move every task still under its old
-    column partition (`TASKS#<status>`, sorted by `<updated>#<id>`) to the new keys, with
-    conditional updates (safe to run twice, or while people use the board). Queries only."""
-    moved = 0
-    for status in STATUSES:
-        for item in store.iter_query(keys.legacy_tasks_with_status(status), index="gsi1"):
-            try:
-                store.update(
-                    item["pk"],
-                    item["sk"],
-                    "SET #gsi1pk = :pk, #gsi1sk = :sk",
-                    condition="#gsi1pk = :old",
-                    names={"#gsi1pk": "gsi1pk", "#gsi1sk": "gsi1sk"},
-                    values={
-                        ":pk": keys.tasks_with_status(item["status"]),
-                        ":sk": _sort_key(item["status"], str(item.get("updated_at", "")), item["id"]),
-                        ":old": keys.legacy_tasks_with_status(status),
-                    },
-                )
-                moved += 1
-            except ConditionFailedError:  # changed meanwhile: its writer set the new keys
-                continue
-    return moved

@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from quarterdeck.errors import QuarterdeckError
     from quarterdeck.observability import logger
-    from quarterdeck.reports.dispatch import Outcome, run_reports
+    from quarterdeck.reports.dispatch import Collaborators, Outcome, run_reports
     from quarterdeck.reports.model import Report
 
     if not args.verbose:
@@ -70,8 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             dry_run=args.dry_run,
             out_dir=args.out,
             portfolio_path=args.portfolio,
-            progress=progress,
-            render_out=show if args.dry_run and not args.out else None,
+            using=Collaborators(progress=progress, render_out=show if args.dry_run and not args.out else None),
         )
     except QuarterdeckError as error:  # a wrong --only or --period: nothing was attempted
         print(f"error: {error.message}", file=sys.stderr)

@@ -1,14 +1,16 @@
 """A report's action items become pending cards on the progress dashboard.
 
 Each item's card is keyed `report:<kind>:<period>:<n>`; the tasks area derives the task's id
-from the key and the write only creates a task that does not exist yet, so re-running or
-re-sending a report adds no duplicate card (and leaves a card someone moved where it is).
+from the key, and the cards are written only where no task exists yet (with the run's record,
+`ReportRunRepository.record_sent(cards=...)`, or `TaskRepository.file_cards`), so re-running
+or re-sending a report adds no duplicate card (and leaves a card someone moved where it is).
 """
 
 from __future__ import annotations
 
 from quarterdeck.reports.model import Report
-from quarterdeck.store import ConditionFailedError, Item, Store, Write
+from quarterdeck.repositories import Item
+from quarterdeck.repositories.tasks import TaskRepository
 
 ACTOR = "reports"
 TITLE_MAX, ENTITY_MAX = 200, 80
@@ -44,20 +46,8 @@ def action_task_items(report: Report) -> list[Item]:
     return items
 
 
-def action_item_writes(report: Report) -> list[Write]:
-    """The report's cards as transaction actions that create each card once (a card already
-    filed, moved or edited is left as it is): they go in the transaction recording the report."""
-    from quarterdeck.tasks import upsert_write
-
-    return [upsert_write(item) for item in action_task_items(report)]
-
-
-def file_action_items(store: Store, report: Report) -> int:
-    """Create (or find) the report's cards, one conditional put each; returns how many items
+def file_action_items(tasks: TaskRepository, report: Report) -> int:
+    """Create (or find) the report's cards, one conditional create each; returns how many items
     the report has. (Dispatch files them with the run's record instead; this is its fallback.)"""
-    for item in action_task_items(report):
-        try:
-            store.put(item, condition="attribute_not_exists(pk)")
-        except ConditionFailedError:
-            continue  # filed by an earlier run: left as it is
+    tasks.file_cards(action_task_items(report))
     return len(report.actions)

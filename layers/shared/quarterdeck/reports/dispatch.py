@@ -1,4 +1,5 @@
 """Dispatch: build each report, send it once per (kind, period, recipient), file its action items.
+(What the reports page reads, previews and queues is quarterdeck.reports.reports_page.)
 
 One message per recipient of a report (the kind's `recipients` in the portfolio file, the
 owner by default), each BCC the archive address, each with its own MessageId and run record,
@@ -12,13 +13,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quarterdeck.clock import Clock, new_id, system_clock
 from quarterdeck.config import Settings, get_settings
-from quarterdeck.errors import ConfigurationError, ConflictError, InvalidInputError, QuarterdeckError
+from quarterdeck.errors import ConfigurationError, ConflictError, QuarterdeckError
 from quarterdeck.mail import MailSender
 from quarterdeck.observability import logger
 from quarterdeck.reports import KINDS, ReportKindNotFoundError
@@ -27,24 +28,22 @@ from quarterdeck.reports.runs import (
     Claim,
     RunNotClaimed,
     claim_run,
-    last_runs,
     mark_failed,
     mark_sent,
     record_refusal,
     sent_runs,
     why_all_skipped,
 )
-from quarterdeck.reports.send_queue import ReportSendQueue, SendRequest
-from quarterdeck.store import Store, Write
+from quarterdeck.repositories import Item
+from quarterdeck.repositories.reports import ReportRunRepository
+from quarterdeck.repositories.tasks import TaskRepository
 
 if TYPE_CHECKING:  # the strategies, pydantic and jinja2 load only when a report is built
-    from quarterdeck.reports.kinds import Source
+    from quarterdeck.reports.kinds import LiveReader, Source
     from quarterdeck.reports.model import Report
     from quarterdeck.reports.portfolio import Portfolio
 
 SENT, SKIPPED, FAILED, RENDERED = "sent", "skipped", "failed", "rendered"
-QUEUED = "queued"  # send-now: handed to ReportFunction
-FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a report's action items may fall due (quarterdeck.tasks)
 
 
 class ReportAlreadySentError(ConflictError):
@@ -150,7 +149,7 @@ def selected_kinds(only: Iterable[str] | None) -> list[str]:
     return chosen
 
 
-def _local_today(settings: Settings, clock: Clock) -> date:
+def local_today(settings: Settings, clock: Clock) -> date:
     return clock().astimezone(settings.timezone).date()
 
 
@@ -160,7 +159,8 @@ def prepare(kind: str, source: Source, period: Period, today: date) -> Report:
     return build_report(kind, source, period, min(today, period.end))
 
 
-def _render(report: Report, settings: Settings, *, archive: bool, to: Sequence[str] | None = None) -> Any:
+def render(report: Report, settings: Settings, *, archive: bool, to: Sequence[str] | None = None) -> Any:
+    """The report as an email To `to` (default: the owner), BCC the archive when `archive`."""
     from quarterdeck.reports.render import render_report
 
     bcc = [settings.archive_email] if archive and settings.archive_email else []
@@ -169,6 +169,47 @@ def _render(report: Report, settings: Settings, *, archive: bool, to: Sequence[s
 
 
 ProgressFn = Callable[[Outcome, int, int], None]
+RenderOut = Callable[["Report", str, str], None]
+
+
+@dataclass(frozen=True)
+class Collaborators:
+    """What a dispatch works with. Left out: the deployed one (quarterdeck.reports.wiring: the
+    DynamoDB repositories, the table's live figures, the paced SES sender, the settings)."""
+
+    runs: ReportRunRepository | None = None
+    tasks: TaskRepository | None = None
+    live: LiveReader | None = None
+    mailer: MailSender | None = None  # made when the first report is sent, not for a dry run
+    settings: Settings | None = None
+    clock: Clock = system_clock
+    progress: ProgressFn | None = None  # told of each report's outcome as it ends
+    render_out: RenderOut | None = None  # a dry run's report, text and html (when not written to files)
+
+
+@dataclass(frozen=True)
+class _Using:
+    """The collaborators with every default filled in."""
+
+    runs: ReportRunRepository
+    tasks: TaskRepository
+    live: LiveReader
+    settings: Settings
+    clock: Clock
+    mailer: MailSender | None
+
+
+def _resolved(using: Collaborators) -> _Using:
+    from quarterdeck.reports import wiring
+
+    return _Using(
+        runs=using.runs or wiring.report_runs(),
+        tasks=using.tasks or wiring.task_board(),
+        live=using.live or wiring.TableLiveFigures(),
+        settings=using.settings or get_settings(),
+        clock=using.clock,
+        mailer=using.mailer,
+    )
 
 
 def run_reports(
@@ -180,47 +221,42 @@ def run_reports(
     out_dir: str | Path | None = None,
     portfolio: Portfolio | None = None,
     portfolio_path: str | Path | None = None,
-    store: Store | None = None,
-    mailer: MailSender | None = None,
-    settings: Settings | None = None,
-    clock: Clock = system_clock,
-    progress: ProgressFn | None = None,
-    render_out: Callable[[Report, str, str], None] | None = None,
     check_sent_first: bool = True,
+    using: Collaborators = Collaborators(),
 ) -> Summary:
     """Build and send the chosen reports (all eight by default); never raises for one report.
 
     `check_sent_first`: skip the reports already sent for their period before loading anything
     (one Query each; worth it for a schedule's repeated events). Send-now turns it off: its
     one claim refuses a report already sent by itself."""
-    settings = settings or get_settings()
-    store = store or Store()
+    deps = _resolved(using)
+    settings, clock, runs = deps.settings, deps.clock, deps.runs
     chosen = selected_kinds(kinds)
     order, total = list(chosen), len(chosen)
     fixed_period = parse_period(period) if period else None
-    today = _local_today(settings, clock)
+    today = local_today(settings, clock)
     periods = {kind: fixed_period or default_period(kind, today) for kind in chosen}
     summary = Summary()
 
     def finish(outcome: Outcome) -> None:
         summary.outcomes.append(outcome)
-        if progress:
-            progress(outcome, len(summary.outcomes), total)
+        if using.progress:
+            using.progress(outcome, len(summary.outcomes), total)
 
     def fail_all(error: QuarterdeckError) -> Summary:
         for kind in chosen:
             finish(Outcome(kind, periods[kind].label, FAILED, reason=error.message, error=error))
             if not dry_run:
-                _note_refusal(store, kind, periods[kind].label, error.message, clock)
+                _note_refusal(runs, kind, periods[kind].label, error.message, clock)
         logger.error("report run refused", extra={"reason": error.message})
         summary.outcomes.sort(key=lambda o: order.index(o.kind))
         return summary
 
     # Reports already sent for their period are skipped before anything else loads: one
-    # BatchGetItem, so a retried or repeated schedule event costs next to nothing.
+    # consistent read each, so a retried or repeated schedule event costs next to nothing.
     if not dry_run and not force and check_sent_first:
         try:
-            done = sent_runs(store, [(kind, periods[kind].label) for kind in chosen], clock())
+            done = sent_runs(runs, [(kind, periods[kind].label) for kind in chosen], clock())
         except QuarterdeckError:
             done = {}  # the claims below decide anyway
         for kind in [k for k in chosen if (k, periods[k].label) in done]:
@@ -239,6 +275,7 @@ def run_reports(
         data = portfolio or load_portfolio(portfolio_path, settings=settings)
     except QuarterdeckError as error:
         return fail_all(error)
+    mailer = deps.mailer
     if not dry_run:
         if mailer is None:
             from quarterdeck.reports.sending import report_sender
@@ -246,20 +283,19 @@ def run_reports(
             mailer = report_sender()
         try:
             _check_recipients(settings)
-            check_sender = getattr(mailer, "_check_sender", None)
+            check_sender = getattr(mailer, "check_sender", None)
             if check_sender is not None:
                 check_sender()
         except QuarterdeckError as error:
             return fail_all(error)
 
-    source = Source(portfolio=data, now=clock(), store=store, settings=settings)
+    source = Source(portfolio=data, now=clock(), live_reader=deps.live, settings=settings)
     for kind in chosen:
         started = time.monotonic()
-        outcome = (
-            _render_only(kind, source, periods[kind], today, settings, out_dir, render_out)
-            if dry_run
-            else _send_one(kind, source, periods[kind], today, settings, store, mailer, clock, force)  # type: ignore[arg-type]
-        )
+        if dry_run or mailer is None:
+            outcome = _render_only(kind, source, periods[kind], today, settings, out_dir, using.render_out)
+        else:
+            outcome = _send_one(kind, source, periods[kind], today, replace(deps, mailer=mailer), force)
         outcome.seconds = time.monotonic() - started
         finish(outcome)
     summary.outcomes.sort(key=lambda o: order.index(o.kind))  # the table lists the kinds in order
@@ -267,10 +303,10 @@ def run_reports(
     return summary
 
 
-def _note_refusal(store: Store, kind: str, period: str, reason: str, clock: Clock) -> None:
+def _note_refusal(runs: ReportRunRepository, kind: str, period: str, reason: str, clock: Clock) -> None:
     """Show the refusal on the reports page; best effort (the run has failed either way)."""
     try:
-        record_refusal(store, kind, period, reason, clock())
+        record_refusal(runs, kind, period, reason, clock())
     except Exception:
         logger.exception("could not note the refused report on its summary", extra={"kind": kind})
 
@@ -289,11 +325,11 @@ def _render_only(
     today: date,
     settings: Settings,
     out_dir: str | Path | None,
-    render_out: Callable[[Report, str, str], None] | None,
+    render_out: RenderOut | None,
 ) -> Outcome:
     try:
         report = prepare(kind, source, period, today)
-        email = _render(report, settings, archive=False)
+        email = render(report, settings, archive=False)
         reason = ""
         if out_dir is not None:
             folder = Path(out_dir)
@@ -317,13 +353,13 @@ def _send_one(
     source: Source,
     period: Period,
     today: date,
-    settings: Settings,
-    store: Store,
-    mailer: MailSender,
-    clock: Clock,
+    deps: _Using,
     force: bool,
 ) -> Outcome:
-    from quarterdeck.reports.actions import MAX_IN_RECORD, action_item_writes, file_action_items
+    from quarterdeck.reports.actions import MAX_IN_RECORD, action_task_items, file_action_items
+
+    settings, clock, runs, mailer = deps.settings, deps.clock, deps.runs, deps.mailer
+    assert mailer is not None  # nosec B101 - narrows the type: a send always has its sender
 
     # Claim every recipient's run first (one conditional write each): what was sent before,
     # or is being sent by another run, is skipped for that recipient alone.
@@ -332,12 +368,12 @@ def _send_one(
     for recipient in source.portfolio.recipients_for(kind, settings.owner_email):
         try:
             claims.append(
-                claim_run(store, kind, period.label, attempt=new_id(), now=clock(), force=force, recipient=recipient)
+                claim_run(runs, kind, period.label, attempt=new_id(), now=clock(), force=force, recipient=recipient)
             )
         except RunNotClaimed as not_claimed:
             skipped.append(not_claimed.reason)
         except QuarterdeckError as error:
-            _release(store, claims, error.message, clock)
+            _release(runs, claims, error.message, clock)
             return Outcome(kind, period.label, FAILED, reason=error.message, error=error)
     if not claims:
         reason = "; ".join(skipped)
@@ -345,17 +381,17 @@ def _send_one(
 
     try:
         report = prepare(kind, source, period, today)
-        email = _render(report, settings, archive=True, to=[claims[0].recipient])
+        email = render(report, settings, archive=True, to=[claims[0].recipient])
         tasks = len(report.actions)
         # The cards go in the transaction that records the first delivery sent: no write of
         # their own. Too many for one transaction: filed now, one put each.
-        cards: Sequence[Write] = action_item_writes(report)
+        cards: Sequence[Item] = action_task_items(report)
         if len(cards) > MAX_IN_RECORD:
-            file_action_items(store, report)
+            file_action_items(deps.tasks, report)
             cards = ()
     except Exception as error:  # one report's failure must not stop the others
         reason = _reason(error, kind, period)
-        _release(store, claims, reason, clock)
+        _release(runs, claims, reason, clock)
         return Outcome(kind, period.label, FAILED, reason=reason, error=error)
 
     # One message per recipient, each BCC the archive, each with its own MessageId and record.
@@ -371,7 +407,7 @@ def _send_one(
                 extra={"kind": kind, "period": period.label, "recipient": claim.recipient, "message_id": message_id},
             )
             mark_sent(
-                store,
+                runs,
                 claim,
                 message_id=message_id,
                 now=clock(),
@@ -379,7 +415,7 @@ def _send_one(
                 subject=message.subject,
                 tasks=tasks,
                 forced=force,
-                extra=cards,
+                cards=cards,
             )
             cards = ()
             sent.append((claim.recipient, message_id))
@@ -390,11 +426,11 @@ def _send_one(
                 sent.append((claim.recipient, message_id))
             # The record alone (never with the cards: a record that cannot be written, after
             # SES accepted the message, would let a later run send it again).
-            _release(store, [claim], reason, clock, message_id=message_id)
+            _release(runs, [claim], reason, clock, message_id=message_id)
             failures.append((claim.recipient, reason, error))
     if cards:  # no delivery's record carried them: filed on their own (one conditional put each)
         try:
-            file_action_items(store, report)
+            file_action_items(deps.tasks, report)
         except Exception:  # the report went out; only its cards are missing (logged)
             logger.exception("could not file the report's action items", extra={"kind": kind})
 
@@ -427,115 +463,16 @@ def _reason(error: Exception, kind: str, period: Period) -> str:
     return reason
 
 
-def _release(store: Store, claims: list[Claim], reason: str, clock: Clock, message_id: str | None = None) -> None:
+def _release(
+    runs: ReportRunRepository, claims: list[Claim], reason: str, clock: Clock, message_id: str | None = None
+) -> None:
     """Mark the runs failed and free their leases, so the next run retries them at once (or,
     with the `message_id` SES gave, mark it sent, so none retries it)."""
     for claim in claims:
         try:
-            mark_failed(store, claim, error=reason, now=clock(), message_id=message_id)
+            mark_failed(runs, claim, error=reason, now=clock(), message_id=message_id)
         except QuarterdeckError:  # the lease then expires on its own
             logger.exception("could not release the report run", extra={"kind": claim.kind})
-
-
-# --- what the API and the page use ------------------------------------------------------------
-def list_reports(
-    store: Store, *, settings: Settings | None = None, clock: Clock = system_clock
-) -> list[dict[str, Any]]:
-    """Each kind with its schedule, the period it would cover now, and its last run (every
-    kind's last run from its summary item: one Query in all)."""
-    settings = settings or get_settings()
-    today = _local_today(settings, clock)
-    latest = last_runs(store)
-    return [
-        {
-            "kind": info.kind,
-            "title": info.title,
-            "cadence": info.cadence,
-            "schedule": info.schedule,
-            "period": default_period(info.kind, today).label,
-            "last_run": latest.get(info.kind),
-        }
-        for info in KINDS.values()
-    ]
-
-
-def _aws_figures_not_previewed(period: Period, today: date, now: datetime, sources: tuple[str, ...]) -> Any:
-    from quarterdeck.reports.aws_figures import not_read
-
-    return not_read("read when the report is sent, not in a preview", sources)
-
-
-def preview_report(
-    kind: str,
-    store: Store,
-    *,
-    period: str | None = None,
-    portfolio: Portfolio | None = None,
-    settings: Settings | None = None,
-    clock: Clock = system_clock,
-) -> dict[str, Any]:
-    """The report rendered, as it would be sent now; sends nothing, files nothing."""
-    settings = settings or get_settings()
-    (chosen,) = selected_kinds([kind])
-    today = _local_today(settings, clock)
-    the_period = parse_period(period) if period else default_period(chosen, today)
-    from quarterdeck.reports.kinds import Source
-    from quarterdeck.reports.portfolio import load_portfolio
-
-    data = portfolio or load_portfolio(settings=settings)
-    # A preview reads no CloudWatch or Cost Explorer figures: the API is not granted them, and
-    # each Cost Explorer call is billed; the report names them as read when it is sent.
-    source = Source(portfolio=data, now=clock(), store=store, settings=settings, aws_reader=_aws_figures_not_previewed)
-    report = prepare(chosen, source, the_period, today)
-    email = _render(report, settings, archive=True, to=data.recipients_for(chosen, settings.owner_email))
-    return {
-        "kind": chosen,
-        "period": the_period.label,
-        "subject": email.subject,
-        "text": email.text,
-        "html": email.html,
-        "to": list(email.to),
-        "bcc": list(email.bcc),
-        "missing": [{"what": m.what, "key": m.key} for m in report.missing],
-        "actions": [
-            {"title": a.title, "owner": a.owner, "due": a.due.isoformat(), "section": a.section} for a in report.actions
-        ],
-    }
-
-
-def queue_report_send(
-    kind: str,
-    store: Store,
-    queue: ReportSendQueue,
-    *,
-    requested_by: str,
-    force: bool = False,
-    period: str | None = None,
-    settings: Settings | None = None,
-    clock: Clock = system_clock,
-) -> dict[str, Any]:
-    """Send one report now (the page's button): hand it to ReportFunction and answer at once.
-
-    Already sent for the period (and not forced): ReportAlreadySentError (409), from one
-    consistent Query of the period's runs. ReportFunction's claim stays the authority: a report
-    sent meanwhile is skipped there, never sent twice. Could not be handed over: the queue's
-    ServiceUnavailableError (503), nothing claimed."""
-    settings = settings or get_settings()
-    chosen = selected_kinds([kind])
-    if len(chosen) != 1:
-        raise ReportKindNotFoundError(f"Name one report kind; the kinds are: {', '.join(KINDS)}.", field="kind")
-    the_kind = chosen[0]
-    the_period = parse_period(period) if period else default_period(the_kind, _local_today(settings, clock))
-    if not FIRST_YEAR <= the_period.start.year <= LAST_YEAR:  # refused here, not in ReportFunction later
-        raise InvalidInputError(f"Reports cover periods from {FIRST_YEAR} to {LAST_YEAR}.", field="period")
-    title = KINDS[the_kind].title
-    if not force:
-        done = sent_runs(store, [(the_kind, the_period.label)], clock())
-        if done:
-            reason = why_all_skipped(done[(the_kind, the_period.label)], clock())
-            raise ReportAlreadySentError(f"The {title} for {the_period.label} was not sent: {reason}.")
-    queue.submit(SendRequest(the_kind, the_period.label, force=force, requested_by=requested_by))
-    return {"status": QUEUED, "kind": the_kind, "title": title, "period": the_period.label, "force": force}
 
 
 def summary_lines(outcomes: Sequence[Outcome]) -> list[str]:

@@ -63,10 +63,11 @@ def _moment(value: Any) -> datetime | None:
 def _task_counts(store: Store, today: date) -> dict[str, int] | None:
     """The tasks area's counts (open, overdue); None while that area is not deployed."""
     try:
+        from quarterdeck.repositories.tasks import DynamoTaskRepository
         from quarterdeck.tasks import task_counts
     except ImportError:  # pragma: no cover - the tasks area ships in the same layer
         return None
-    return task_counts(store, today)
+    return task_counts(DynamoTaskRepository(store), today)
 
 
 def sail_figures(figures: LiveFigures, store: Store, now: datetime, *, detail: bool = True) -> None:

@@ -1,5 +1,5 @@
 """Report runs: one item per delivery, (kind, period, recipient): `REPORT#<kind>` /
-`RUN#<period>#<recipient>`. A report that goes to two people is two messages, each with its
+`RUN#<period>#<recipient>` (see the repository). A report that goes to two people is two messages, each with its
 own MessageId and its own run, so a re-run sends to neither again, and a failure for one
 recipient is retried for that recipient alone.
 
@@ -15,10 +15,10 @@ next run takes it over and sends (at least once beats never). A send that failed
 failed and its lease released, so the next run retries it at once. `force` also takes over a
 run already sent (a deliberate resend); it never takes a lease another run still holds.
 
-The mark (sent or failed) is one transaction with the kind's summary item (`REPORTS` /
-`LATEST#<kind>`: one attribute per recipient, that recipient's latest delivery) and with any
-writes the caller adds (the report's action items): the reports page reads every kind's
-summary in one Query, and a run's record, summary and cards never part.
+The mark (sent or failed) is one write with the kind's summary (each recipient's latest
+delivery) and with the report's cards: the reports page reads every kind's summary in one
+read, and a run's record, summary and cards never part. Stored by a `ReportRunRepository`
+(quarterdeck/repositories/reports.py).
 """
 
 from __future__ import annotations
@@ -28,10 +28,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from quarterdeck import keys
 from quarterdeck.clock import epoch, iso
+from quarterdeck.errors import RunHeldError, RunTakenOverError
 from quarterdeck.observability import logger
-from quarterdeck.store import ConditionFailedError, Item, Store, TransactionCanceledError, Write
+from quarterdeck.repositories import Item
+from quarterdeck.repositories.reports import LatestRuns, ReportRunRepository
 
 # Longer than one report takes to build and send (ReportFunction's timeout is 120 s).
 LEASE = timedelta(minutes=3)
@@ -63,11 +64,6 @@ class RunNotClaimed(Exception):
         self.current = current
 
 
-def _names(*attributes: str) -> dict[str, str]:
-    """Every attribute through a placeholder: no clash with DynamoDB's reserved words."""
-    return {f"#{name}": name for name in attributes}
-
-
 def why_skipped(current: Item | None, now: datetime) -> str:
     if current is None:
         return "the run record changed meanwhile"
@@ -82,7 +78,7 @@ def why_skipped(current: Item | None, now: datetime) -> str:
 
 
 def claim_run(
-    store: Store,
+    runs: ReportRunRepository,
     kind: str,
     period: str,
     *,
@@ -94,82 +90,21 @@ def claim_run(
     """Claim the right to send (kind, period) to `recipient` (default: the owner);
     RunNotClaimed when it may not be sent now."""
     recipient = (recipient or _owner()).strip().lower()
-    pk, sk = keys.report_run(kind, period, recipient)
-    free = "(attribute_not_exists(#lease_until) OR #lease_until < :now)"
-    condition = free if force else f"attribute_not_exists(#message_id) AND {free}"
     try:
-        item = store.update(
-            pk,
-            sk,
-            "SET #type = :type, #kind = :kind, #period = :period, #recipient = :recipient, "
-            "#status = :claimed, #attempt = :attempt, "
-            "#claimed_at = :at, #lease_until = :lease, #updated_at = :at ADD #attempts :one",
-            condition=condition,
-            names=_names(
-                "type",
-                "kind",
-                "period",
-                "recipient",
-                "status",
-                "attempt",
-                "claimed_at",
-                "lease_until",
-                "updated_at",
-                "attempts",
-                *(() if force else ("message_id",)),
-            ),
-            values={
-                ":type": "report_run",
-                ":kind": kind,
-                ":period": period,
-                ":recipient": recipient,
-                ":claimed": CLAIMED,
-                ":attempt": attempt,
-                ":at": iso(now),
-                ":lease": epoch(now + LEASE),
-                ":now": epoch(now),
-                ":one": 1,
-            },
+        item = runs.claim(
+            kind, period, recipient, attempt=attempt, now=now, lease_until=epoch(now + LEASE), force=force
         )
-    except ConditionFailedError as lost:
-        raise RunNotClaimed(why_skipped(lost.current, now), lost.current) from None
+    except RunHeldError as held:
+        raise RunNotClaimed(why_skipped(held.current, now), held.current) from None
     return Claim(kind, period, attempt, item, recipient)
 
 
-DELIVERY = "to#"  # a summary item's attribute per recipient: `to#<recipient>`
-REFUSED = "refused"  # a summary item's attribute: the latest run that failed before any claim
-
-
-def _summary_write(claim: Claim, view: dict[str, Any], now: datetime) -> Write:
-    """Record `view` as the latest delivery of (kind, recipient) on the kind's summary item."""
-    pk, sk = keys.report_latest(claim.kind)
-    return Write(
-        "Update",
-        key={"pk": pk, "sk": sk},
-        update="SET #type = :type, #kind = :kind, #updated_at = :at, #delivery = :view",
-        names={
-            "#type": "type",
-            "#kind": "kind",
-            "#updated_at": "updated_at",
-            "#delivery": DELIVERY + (claim.recipient or _owner()),
-        },
-        values={":type": "report_latest", ":kind": claim.kind, ":at": iso(now), ":view": view},
-    )
-
-
-def _record(
-    store: Store, claim: Claim, run: Write, view: dict[str, Any], now: datetime, extra: Sequence[Write]
-) -> None:
-    """The run's mark, the kind's summary and `extra`, all or nothing (one TransactWriteItems).
-    Lost the run's condition (our lease expired and another run took over): nothing is written."""
-    try:
-        store.transact([run, _summary_write(claim, view, now), *extra])
-    except TransactionCanceledError:  # pragma: no cover - only if another run took over
-        logger.warning("report run taken over before it was recorded", extra={"kind": claim.kind})
+def _taken_over(claim: Claim) -> None:  # pragma: no cover - only if another run took over
+    logger.warning("report run taken over before it was recorded", extra={"kind": claim.kind})
 
 
 def mark_sent(
-    store: Store,
+    runs: ReportRunRepository,
     claim: Claim,
     *,
     message_id: str,
@@ -178,47 +113,10 @@ def mark_sent(
     subject: str,
     tasks: int,
     forced: bool,
-    extra: Sequence[Write] = (),
+    cards: Sequence[Item] = (),
 ) -> None:
-    """Record the delivery (with the summary and `extra`, e.g. the report's cards): one transaction."""
-    pk, sk = keys.report_run(claim.kind, claim.period, claim.recipient or _owner())
-    run = Write(
-        "Update",
-        key={"pk": pk, "sk": sk},
-        update="SET #status = :sent, #message_id = :id, #sent_at = :at, #updated_at = :at, #recipients = :to, "
-        "#subject = :subject, #tasks = :tasks, #forced = :forced, "
-        "#message_ids = list_append(if_not_exists(#message_ids, :empty), :ids) "
-        "REMOVE #lease_until, #error ADD #sends :one",
-        condition="#attempt = :attempt",
-        names=_names(
-            "status",
-            "message_id",
-            "sent_at",
-            "updated_at",
-            "recipients",
-            "subject",
-            "tasks",
-            "forced",
-            "message_ids",
-            "lease_until",
-            "error",
-            "sends",
-            "attempt",
-        ),
-        values={
-            ":sent": SENT,
-            ":id": message_id,
-            ":ids": [message_id],
-            ":empty": [],
-            ":at": iso(now),
-            ":to": recipients,
-            ":subject": subject,
-            ":tasks": tasks,
-            ":forced": forced,
-            ":attempt": claim.attempt,
-            ":one": 1,
-        },
-    )
+    """Record the delivery with the kind's summary and `cards` (the report's action cards,
+    each created unless it exists): all or nothing. Taken over meanwhile: nothing is written."""
     view = {
         **run_view(claim.item),
         "status": SENT,
@@ -228,42 +126,55 @@ def mark_sent(
         "sends": int(claim.item.get("sends", 0)) + 1,
         "error": None,
     }
-    _record(store, claim, run, view, now, extra)
+    try:
+        runs.record_sent(
+            claim.kind,
+            claim.period,
+            claim.recipient or _owner(),
+            attempt=claim.attempt,
+            now=now,
+            message_id=message_id,
+            recipients=recipients,
+            subject=subject,
+            tasks=tasks,
+            forced=forced,
+            view=view,
+            cards=cards,
+        )
+    except RunTakenOverError:  # pragma: no cover - only if another run took over
+        _taken_over(claim)
 
 
 def mark_failed(
-    store: Store,
+    runs: ReportRunRepository,
     claim: Claim,
     *,
     error: str,
     now: datetime,
     message_id: str | None = None,
-    extra: Sequence[Write] = (),
 ) -> None:
     """Release the lease so the next run retries at once; a run sent before stays sent.
 
     `message_id`: SES accepted the message and only recording it failed; the run is marked
     sent with that id (a smaller write than `mark_sent`'s), so no later run sends it again."""
-    pk, sk = keys.report_run(claim.kind, claim.period, claim.recipient or _owner())
     status = SENT if claim.item.get("message_id") or message_id else FAILED
-    update = "SET #status = :status, #error = :error, #failed_at = :at, #updated_at = :at"
-    names = ["status", "error", "failed_at", "updated_at", "lease_until", "attempt"]
-    values: dict[str, Any] = {":status": status, ":error": error[:500], ":at": iso(now), ":attempt": claim.attempt}
     view = {**run_view(claim.item), "status": status, "error": error[:500], "updated_at": iso(now)}
     if message_id:
-        update += ", #message_id = :id, #sent_at = :at"
-        names += ["message_id", "sent_at"]
-        values[":id"] = message_id
         view.update(message_id=message_id, sent_at=iso(now))
-    run = Write(
-        "Update",
-        key={"pk": pk, "sk": sk},
-        update=update + " REMOVE #lease_until",
-        condition="#attempt = :attempt",
-        names=_names(*names),
-        values=values,
-    )
-    _record(store, claim, run, view, now, extra)
+    try:
+        runs.record_failed(
+            claim.kind,
+            claim.period,
+            claim.recipient or _owner(),
+            attempt=claim.attempt,
+            now=now,
+            status=status,
+            error=error[:500],
+            message_id=message_id,
+            view=view,
+        )
+    except RunTakenOverError:  # pragma: no cover - only if another run took over
+        _taken_over(claim)
 
 
 def is_sent_and_idle(item: Item, now: datetime) -> bool:
@@ -271,21 +182,22 @@ def is_sent_and_idle(item: Item, now: datetime) -> bool:
     return bool(item.get("message_id")) and int(item.get("lease_until", 0)) < epoch(now)
 
 
-def period_runs(store: Store, kind: str, period: str) -> list[Item]:
-    """Every delivery of (kind, period): one Query (consistent, so a run just sent is seen)."""
-    pk, prefix = keys.report_runs(kind, period)
-    return store.query(pk, sk_prefix=prefix, consistent=True)
+def period_runs(runs: ReportRunRepository, kind: str, period: str) -> list[Item]:
+    """Every delivery of (kind, period): one consistent read (a run just sent is seen)."""
+    return runs.period_runs(kind, period)
 
 
-def sent_runs(store: Store, runs: list[tuple[str, str]], now: datetime) -> dict[tuple[str, str], list[Item]]:
-    """Of (kind, period) pairs, those whose every delivery so far is sent and idle: one Query each.
+def sent_runs(
+    runs: ReportRunRepository, pairs: list[tuple[str, str]], now: datetime
+) -> dict[tuple[str, str], list[Item]]:
+    """Of (kind, period) pairs, those whose every delivery so far is sent and idle: one read each.
 
     Used to skip a repeated run before the portfolio (and so the recipient list) is loaded;
     a recipient added to the data file after a period's report went out gets the next period's
     (or a forced resend)."""
     done: dict[tuple[str, str], list[Item]] = {}
-    for kind, period in runs:
-        items = period_runs(store, kind, period)
+    for kind, period in pairs:
+        items = runs.period_runs(kind, period)
         if items and all(is_sent_and_idle(item, now) for item in items):
             done[(kind, period)] = items
     return done
@@ -309,28 +221,20 @@ def run_view(item: Item) -> dict[str, Any]:
     }
 
 
-def record_refusal(store: Store, kind: str, period: str, reason: str, now: datetime) -> None:
+def record_refusal(runs: ReportRunRepository, kind: str, period: str, reason: str, now: datetime) -> None:
     """Note on the kind's summary that a run failed before it claimed anything (no portfolio
     file, an unverified sender, no owner address), so the reports page says why nothing was
     sent: a send-now's outcome is otherwise only in ReportFunction's log. No run item is
     written (there is nothing to retry but the cause), and no delivery's view is touched."""
-    pk, sk = keys.report_latest(kind)
     view = run_view({"period": period, "status": FAILED, "updated_at": iso(now), "error": reason[:500]})
-    store.update(
-        pk,
-        sk,
-        "SET #type = :type, #kind = :kind, #updated_at = :at, #refused = :view",
-        names=_names("type", "kind", "updated_at", REFUSED),
-        values={":type": "report_latest", ":kind": kind, ":at": iso(now), ":view": view},
-    )
+    runs.record_refusal(kind, now, view)
 
 
-def _latest_view(summary: Item) -> dict[str, Any] | None:
+def _latest_view(summary: LatestRuns) -> dict[str, Any] | None:
     """The kind's most recently changed delivery (or refusal), with every recorded delivery of
     its period."""
-    deliveries = [value for name, value in summary.items() if name.startswith(DELIVERY) and isinstance(value, dict)]
-    refused = summary.get(REFUSED)
-    candidates = [*deliveries, refused] if isinstance(refused, dict) else deliveries
+    deliveries = list(summary.deliveries)
+    candidates = [*deliveries, summary.refused] if summary.refused is not None else deliveries
     if not candidates:
         return None
     latest = max(candidates, key=lambda d: str(d.get("updated_at", "")))
@@ -340,39 +244,18 @@ def _latest_view(summary: Item) -> dict[str, Any] | None:
     return view
 
 
-def last_runs(store: Store) -> dict[str, dict[str, Any] | None]:
-    """Every kind's last recorded run (as `last_run`): one Query of the summaries' partition."""
-    pk, prefix = keys.report_latest_all()
-    return {str(item.get("kind")): _latest_view(item) for item in store.query(pk, sk_prefix=prefix)}
+def last_runs(runs: ReportRunRepository) -> dict[str, dict[str, Any] | None]:
+    """Every kind's last recorded run (as `last_run`): one read of the summaries."""
+    return {summary.kind: _latest_view(summary) for summary in runs.all_latest()}
 
 
-def last_run(store: Store, kind: str) -> dict[str, Any] | None:
-    """The kind's most recently recorded run, with every delivery of its period (one GetItem of
+def last_run(runs: ReportRunRepository, kind: str) -> dict[str, Any] | None:
+    """The kind's most recently recorded run, with every delivery of its period (one read of
     its summary). `message_id` is the newest delivery's; `deliveries` lists each recipient's."""
-    summary = store.get(*keys.report_latest(kind), consistent=True)
+    summary = runs.latest(kind)
     return _latest_view(summary) if summary else None
 
 
-def backfill_latest(store: Store, kinds: Sequence[str]) -> int:
-    """Once, after deploying the summaries: write each kind's summary from its run items (one
-    Query per kind), for the kinds that have runs but no summary yet. Returns how many."""
-    written = 0
-    for kind in kinds:
-        if store.get(*keys.report_latest(kind), consistent=True):
-            continue
-        pk, prefix = keys.report_runs(kind)
-        items = store.query(pk, sk_prefix=prefix, consistent=True)
-        if not items:
-            continue
-        latest_pk, latest_sk = keys.report_latest(kind)
-        summary: Item = {"pk": latest_pk, "sk": latest_sk, "type": "report_latest", "kind": kind}
-        for item in sorted(items, key=lambda i: str(i.get("updated_at", ""))):
-            summary[DELIVERY + str(item.get("recipient") or _owner())] = run_view(item)
-        store.put(summary, condition="attribute_not_exists(pk)")
-        written += 1
-    return written
-
-
-def get_run(store: Store, kind: str, period: str, recipient: str | None = None) -> Item | None:
+def get_run(runs: ReportRunRepository, kind: str, period: str, recipient: str | None = None) -> Item | None:
     """The run of (kind, period) to `recipient` (default: the owner)."""
-    return store.get(*keys.report_run(kind, period, recipient or _owner()), consistent=True)
+    return runs.get_run(kind, period, (recipient or _owner()).strip().lower())

@@ -35,5 +35,5 @@ def report_sender(rate: float | None = None, *, sleep: Callable[[float], None] =
     """A sender paced at `rate`, or at the account's MaxSendRate (SES GetSendQuota, read when a
     second message is sent: a run that sends one asks nothing) when None."""
     sender = SesMailSender(sleep=sleep)
-    sender._pacer = WindowPacer(rate if rate is not None else sender.max_send_rate, sleep=sleep)
+    sender.pacer = WindowPacer(rate if rate is not None else sender.max_send_rate, sleep=sleep)
     return sender

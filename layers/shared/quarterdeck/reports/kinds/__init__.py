@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from quarterdeck.reports import KINDS, ReportKindNotFoundError
 from quarterdeck.reports.finance import FinanceFigures, compute_finance
-from quarterdeck.reports.live import LiveFigures, live_figures
+from quarterdeck.reports.live import LiveFigures
 from quarterdeck.reports.model import ActionItem, Needs, Report
 from quarterdeck.reports.periods import Period
 from quarterdeck.reports.portfolio import Portfolio
@@ -23,21 +23,22 @@ if TYPE_CHECKING:
     from quarterdeck.config import Settings
     from quarterdeck.reports.aws_figures import AwsFigures
     from quarterdeck.reports.handoff_notes import HandoffNotes
-    from quarterdeck.store import Store
 
 AwsReader = Callable[[Period, date, datetime, tuple[str, ...]], "AwsFigures"]
 NotesReader = Callable[[date], "HandoffNotes"]
+LiveReader = Callable[[datetime, date, bool], LiveFigures]  # (now, today, detail): the table's live figures
 
 
 @dataclass
 class Source:
     """Everything a strategy may read. Live figures, AWS figures and handoff notes are fetched
-    once per run, on first use. AWS figures and notes are read with `settings` (or the readers
-    given); without either, they are said to be unavailable."""
+    once per run, on first use. Live figures come from `live_reader` (none without one); AWS
+    figures and notes are read with `settings` (or the readers given); without either, they
+    are said to be unavailable."""
 
     portfolio: Portfolio
     now: datetime  # aware
-    store: Store | None = None
+    live_reader: LiveReader | None = None
     settings: Settings | None = None
     aws_reader: AwsReader | None = None
     notes_reader: NotesReader | None = None
@@ -77,13 +78,13 @@ class Source:
 
     def live(self, today: date, *, detail: bool = True) -> LiveFigures | None:
         """The month's live figures; `detail=False` reads the sail counts only (one Query)."""
-        if self.store is None:
+        if self.live_reader is None:
             return None
         month = f"{today.year:04d}-{today.month:02d}"
         if (month, True) in self._live:  # the detailed read answers any ask
             return self._live[(month, True)]
         if (month, detail) not in self._live:
-            self._live[(month, detail)] = live_figures(self.store, self.now, today, detail=detail)
+            self._live[(month, detail)] = self.live_reader(self.now, today, detail)
         return self._live[(month, detail)]
 
 

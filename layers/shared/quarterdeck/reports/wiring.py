@@ -1,0 +1,45 @@
+"""The deployed collaborators of a report dispatch and of the reports page: the DynamoDB
+repositories over the one table and the live figures read from it. The composition root of
+the reports: the domain modules take these as parameters and fall back to them here (loaded on
+first use), so they never build a `Store` themselves."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from quarterdeck.reports.live import LiveFigures
+    from quarterdeck.repositories.reports import ReportRunRepository
+    from quarterdeck.repositories.tasks import TaskRepository
+    from quarterdeck.store import Store
+
+
+def _store() -> Store:
+    from quarterdeck.store import Store
+
+    return Store()
+
+
+def report_runs(store: Store | None = None) -> ReportRunRepository:
+    from quarterdeck.repositories.reports import DynamoReportRunRepository
+
+    return DynamoReportRunRepository(store or _store())
+
+
+def task_board(store: Store | None = None) -> TaskRepository:
+    from quarterdeck.repositories.tasks import DynamoTaskRepository
+
+    return DynamoTaskRepository(store or _store())
+
+
+class TableLiveFigures:
+    """The month's live figures (sails, fill rate, waivers, tasks) read from the table."""
+
+    def __init__(self, store: Store | None = None) -> None:
+        self.store = store or _store()
+
+    def __call__(self, now: datetime, today: date, detail: bool) -> LiveFigures:
+        from quarterdeck.reports.live import live_figures
+
+        return live_figures(self.store, now, today, detail=detail)
