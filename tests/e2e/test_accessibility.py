@@ -236,6 +236,7 @@ def test_the_task_board_works_by_keyboard_with_the_focus_visible(page: Page, sta
     expect(page.get_by_role("button", name=title, exact=True)).to_be_focused()
     page.keyboard.press("ArrowRight")
     expect(page.locator(".board-column[data-status='completed'] li.task-card", has_text=title)).to_be_visible()
+    expect(page.get_by_role("button", name=title, exact=True)).to_be_focused()
     # And Enter opens it; Escape closes it again
     page.keyboard.press("Enter")
     expect(page.get_by_role("dialog", name=title)).to_be_visible()
