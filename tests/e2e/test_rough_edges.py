@@ -172,3 +172,29 @@ def test_a_minor_s_waiver_asks_for_the_minor_s_name_and_the_guardian_s(
     expect(page.get_by_label("Your full name", exact=True)).to_have_count(0)
     assert_accessible(page)
     page.context.close()
+
+
+def test_a_stale_sail_edit_keeps_what_was_typed_shows_the_change_and_applies_it_again(
+    page: Page, stack: LocalStack
+) -> None:
+    admin = hold_session(page, stack, "admin@example.com")
+    sail = api_sail(admin, title="Evening sail")
+    # Given the admin editing the sail's notes
+    page.goto(f"{stack.url}/#/sails/{sail['id']}")
+    page.get_by_role("button", name="Edit sail").click()
+    page.get_by_label("Notes").fill("Bring a warm jacket.")
+    # When someone else renames the sail meanwhile, and the admin saves
+    renamed = admin.patch(f"/api/sails/{sail['id']}", {"version": sail["version"], "title": "Full moon sail"})
+    assert renamed.status_code == 200, renamed.text
+    page.get_by_role("button", name="Save changes").click()
+    # Then what they typed is kept, and what changed on the server is shown
+    conflict = page.locator(".conflict-notice")
+    expect(conflict).to_contain_text("Title: “Evening sail” → “Full moon sail”")
+    expect(page.get_by_label("Notes")).to_have_value("Bring a warm jacket.")
+    expect(page.get_by_label("Title")).to_have_value("Full moon sail")
+    assert_accessible(page)
+    # When they apply it again, both changes stand
+    conflict.get_by_role("button", name="Save my changes again").click()
+    expect(page.get_by_role("status").filter(has_text="Saved.")).to_be_visible()
+    now = admin.get(f"/api/sails/{sail['id']}").json()
+    assert (now["title"], now["notes"]) == ("Full moon sail", "Bring a warm jacket.")
