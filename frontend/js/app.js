@@ -1,10 +1,10 @@
 // Quarterdeck's single-page app: session, layout, and the hash routes to the views.
 import { html, render, useState, useEffect, useCallback } from './html.js';
 import { get, post } from './api.js';
-import { setTimeZone } from './components.js';
+import { homeOf, setTimeZone } from './components.js';
 import { parseHash, match, go } from './router.js';
 import { SignIn } from './views/sign_in.js';
-import { Magic } from './views/magic.js';
+import { Magic, forgetUsedLinks } from './views/magic.js';
 import { SailsList } from './views/sails_list.js';
 import { SailPage } from './views/sail_page.js';
 import { NewSail } from './views/new_sail.js';
@@ -27,13 +27,6 @@ const ROUTES = [
   ['/reports', Reports],
   ['/unsubscribe', Unsubscribe],
 ];
-
-// Where "Quarterdeck" leads: a guest's only page is its waiver; crew and admins see the sails.
-function homeOf(session) {
-  if (!session) return '#/signin';
-  if (session.role === 'guest') return `#/waiver?sail=${encodeURIComponent(session.sail_id)}&guest=${encodeURIComponent(session.guest_id)}`;
-  return '#/sails';
-}
 
 function Nav({ session, onSignOut }) {
   if (!session) return null;
@@ -72,6 +65,7 @@ function App() {
 
   const signOut = async () => {
     try { await post('/auth/logout'); } catch { /* the session may already be gone */ }
+    forgetUsedLinks();
     setSession(null);
     go('#/signin');
   };

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -63,7 +64,9 @@ def test_admin_lists_previews_and_sends_a_report(stack: LocalStack, page: Page) 
 
     # When they press it again, the page says it was sent and offers to send it anyway
     page.get_by_role("button", name="Send Dangerous Centaur client portfolio now").click()
-    expect(page.get_by_role("alert")).to_contain_text("already sent")
+    expect(page.locator(".report-resend")).to_contain_text("already sent: Sent ")
+    expect(page.locator(".report-resend")).to_contain_text(re.compile(r"to \d+ (person|people)"))
+    expect(page.locator(".report-resend")).not_to_contain_text("MessageId")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Send again anyway").click()
     expect(page.get_by_role("status")).to_contain_text("Queued — sending")

@@ -166,6 +166,8 @@ def test_crew_releases_their_slot_and_sees_a_taken_slot_explained(
     slot(crew_page, "Crew 1").get_by_role("button", name="Claim Crew 1").click()
     expect(slot(crew_page, "Crew 1")).to_contain_text("You")
     slot(crew_page, "Crew 1").get_by_role("button", name="Release Crew 1").click()
+    # (releasing asks first: one tap does not lose the slot)
+    slot(crew_page, "Crew 1").get_by_role("button", name="Yes, release Crew 1").click()
     expect(crew_page.get_by_text("You released Crew 1.")).to_be_visible()
     expect(slot(crew_page, "Crew 1")).to_contain_text("Open")
     # And they see no release button for the rival's slot, and no admin tools

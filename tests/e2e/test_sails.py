@@ -109,8 +109,10 @@ def test_an_admin_creates_a_sail_sees_its_timing_and_ticks_a_checklist(page: Pag
     # And the history on the page says so
     dialog.get_by_role("button", name="Close checklist").click()
     history = page.locator(".history-list")
-    expect(history).to_contain_text("checklist ticked")
-    expect(history).to_contain_text("sail created")
+    expect(history).to_contain_text("admin@example.com ticked “")
+    expect(history).to_contain_text("on the departure checklist.")
+    expect(history).not_to_contain_text(re.compile(r"\bn: |guest_id|text_sha256"))
+    expect(history).to_contain_text("admin@example.com created the sail with 3 crew slots.")
 
 
 def test_invalid_inputs_show_next_to_their_fields(page: Page, stack: LocalStack) -> None:

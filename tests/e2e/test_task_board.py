@@ -200,6 +200,14 @@ def test_a_stale_edit_in_the_detail_is_refused_and_shows_the_current_task(stack:
     expect(detail.get_by_role("alert")).to_contain_text("Someone else changed this task first")
     expect(detail.get_by_label("Column")).to_have_value("completed")
     assert admin.get(f"/api/tasks/{task['id']}").json()["owner"] == ""
+    # And what they typed is kept, with what changed on the server shown
+    expect(detail.get_by_label("Owner")).to_have_value("CTO")
+    expect(detail.locator(".conflict-notice")).to_contain_text("Column: “pending” → “completed”")
+    # When they apply it again, it is saved over the current version
+    detail.get_by_role("button", name="Save my changes again").click()
+    expect(detail.get_by_role("status")).to_have_text("Saved.")
+    current = admin.get(f"/api/tasks/{task['id']}").json()
+    assert (current["owner"], current["status"]) == ("CTO", "completed")
 
 
 def test_the_new_task_form_names_a_missing_title(stack: LocalStack, page: Page) -> None:

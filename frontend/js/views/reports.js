@@ -8,11 +8,8 @@
 // kind's last run for the period is a new sent or failed record, and shows it.
 import { html, useState, useEffect, useRef, useCallback } from '../html.js';
 import { get, post } from '../api.js';
-import { ErrorNotice, Notice, zonedFormat } from '../components.js';
+import { ErrorNotice, Notice, formatSpoken } from '../components.js';
 
-const when = (iso) => (iso
-  ? zonedFormat({ month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit' }).format(new Date(iso))
-  : '');
 const POLL_EVERY_MS = 2000;
 const POLL_FOR_MS = 60000;
 
@@ -22,16 +19,33 @@ const lastRunOf = (reports, kind) => ((reports || []).find((r) => r.kind === kin
 const recorded = (run, queued) => Boolean(run) && run.period === queued.period
   && run.updated_at !== queued.before && (run.status === 'sent' || run.status === 'failed');
 
+// "Sent Monday 8:02 am to 3 people": the run's deliveries of its period, as a sentence.
+export function sentSentence(run) {
+  if (!run) return null;
+  const deliveries = (run.deliveries && run.deliveries.length ? run.deliveries : [run]).filter((d) => d.status === 'sent');
+  if (!deliveries.length) return null;
+  const latest = deliveries.map((d) => d.sent_at).filter(Boolean).sort().pop();
+  const people = deliveries.length;
+  return `Sent ${latest ? `${formatSpoken(latest)} ` : ''}to ${people} ${people === 1 ? 'person' : 'people'}`;
+}
+
 function LastRun({ run }) {
   if (!run) return html`<p class="report-run">Not sent yet.</p>`;
   const sent = run.status === 'sent';
+  const ids = (run.deliveries && run.deliveries.length ? run.deliveries : [run]).filter((d) => d.message_id);
   return html`
-    <p class="report-run">
-      <span class=${`badge ${sent ? 'badge-ok' : run.status === 'failed' ? 'badge-danger' : 'badge-warn'}`}>${run.status}</span>
-      ${' '}${run.period}${run.sent_at ? html` · ${when(run.sent_at)}` : null}
-      ${run.message_id ? html`<br /><span class="report-id">MessageId <code>${run.message_id}</code></span>` : null}
-      ${run.error ? html`<br /><span class="report-error">${run.error}</span>` : null}
-    </p>`;
+    <div class="report-run">
+      <p>
+        <span class=${`badge ${sent ? 'badge-ok' : run.status === 'failed' ? 'badge-danger' : 'badge-warn'}`}>${run.status}</span>
+        ${' '}${run.period}${sent && sentSentence(run) ? ` · ${sentSentence(run)}` : null}
+      </p>
+      ${run.error ? html`<p class="report-error">${run.error}</p>` : null}
+      ${ids.length ? html`
+        <details class="report-ids">
+          <summary>Delivery details</summary>
+          <ul>${ids.map((d) => html`<li>${d.recipient ? `${d.recipient}: ` : ''}MessageId <code>${d.message_id}</code></li>`)}</ul>
+        </details>` : null}
+    </div>`;
 }
 
 function EmailFrame({ htmlPart, title }) {
@@ -81,7 +95,7 @@ export function Reports({ query = {}, session }) {
   const [preview, setPreview] = useState(null);
   const [busy, setBusy] = useState(false);
   const [sent, setSent] = useState(null);
-  const [resend, setResend] = useState(null); // {kind, title, message} after a 409
+  const [resend, setResend] = useState(null); // {kind, title, period, sentence} after a 409 (already sent)
   const [queued, setQueued] = useState(null); // {kind, title, period, before} while it is being sent
   const [late, setLate] = useState(null); // the queued send not recorded within POLL_FOR_MS
   const isAdmin = session && session.role === 'admin';
@@ -121,8 +135,13 @@ export function Reports({ query = {}, session }) {
       const before = seen && seen.period === outcome.period ? seen.updated_at : null;
       setQueued({ kind, title: title(kind), period: outcome.period, before });
     } catch (failure) {
-      if (failure.status === 409) setResend({ kind, title: title(kind), message: failure.message });
-      else setError(failure);
+      if (failure.status === 409) {
+        // Already sent for this period: said as a status from the list's own record.
+        let list = reports;
+        try { list = (await get('/reports')).reports; setReports(list); } catch { /* the last list will do */ }
+        const run = lastRunOf(list, kind);
+        setResend({ kind, title: title(kind), period: run && run.period, sentence: sentSentence(run) });
+      } else setError(failure);
     } finally {
       setBusy(false);
     }
@@ -148,7 +167,7 @@ export function Reports({ query = {}, session }) {
         const run = lastRunOf(list, queued.kind);
         if (recorded(run, queued)) {
           setQueued(null);
-          if (run.status === 'sent') setSent({ title: queued.title, period: run.period, message_id: run.message_id });
+          if (run.status === 'sent') setSent({ title: queued.title, period: run.period, sentence: sentSentence(run) });
           else setError({ message: `The ${queued.title} for ${run.period} was not sent: ${run.error || 'it failed'}.` });
           return;
         }
@@ -180,13 +199,13 @@ export function Reports({ query = {}, session }) {
       <p class="hint">Each report is sent once per period to the owner, with a copy to the archive. Its action items become cards on the <a href="#/board">board</a>.</p>
       <div aria-live="polite">
         ${queued ? html`<${Notice}>Queued — sending the ${queued.title} for ${queued.period}…</${Notice}>` : null}
-        ${sent ? html`<${Notice}>Sent the ${sent.title} for ${sent.period}. MessageId <code>${sent.message_id}</code></${Notice}>` : null}
+        ${sent ? html`<${Notice}>Sent the ${sent.title} for ${sent.period}.${sent.sentence ? ` ${sent.sentence}.` : ''}</${Notice}>` : null}
         ${late ? html`<${Notice}>The ${late.title} for ${late.period} is not recorded yet. It shows here once sent; if it does not within a few minutes, the send failed and the alarm went to the admins.</${Notice}>` : null}
       </div>
       ${resend ? html`
-        <div class="notice notice-error report-resend" role="alert">
-          <p>${resend.message}</p>
-          <button type="button" class="danger" disabled=${busy} onClick=${() => send(resend.kind, true)}>Send again anyway</button>
+        <div class="notice report-resend" role="status">
+          <p>The ${resend.title}${resend.period ? ` for ${resend.period}` : ''} was already sent: ${resend.sentence || 'it has been sent for this period'}.</p>
+          <button type="button" disabled=${busy} onClick=${() => send(resend.kind, true)}>Send again anyway</button>
         </div>` : null}
       <${ErrorNotice} error=${error} />
       ${preview ? html`<${Preview} preview=${preview} onClose=${() => setPreview(null)} />` : null}

@@ -1,12 +1,27 @@
 // One sail: when to be at the dock, who is on it, its checklists; admins edit, cancel, see history.
 import { html, useCallback, useEffect, useState } from '../html.js';
 import { get, patch, post } from '../api.js';
-import { ErrorNotice, Field, Notice, formatDate, formatTime } from '../components.js';
-import { RoleBoard } from './role_board.js';
-import { GuestManifest } from './guest_manifest.js';
-import { TimingPanel } from './timing_panel.js';
-import { TimingPreview } from './new_sail.js';
-import { ChecklistModal, pendingTicks, sendPendingTicks } from './checklist_modal.js';
+import {
+  ChecklistModal, ConflictNotice, ErrorNotice, Field, GuestManifest, LinkedText, Notice, RoleBoard, SailHistory,
+  TimingPanel, TimingPreview, formatDate, formatTime, pendingTicks, sendPendingTicks, useForm,
+} from '../components.js';
+
+const DATA_CACHE = 'qd-data-v2'; // sw.js's cache of API answers
+
+// Whether the offline cache holds this sail right now (the "Saved on this …" line says only what is true).
+async function cacheHolds(sailId) {
+  if (!('caches' in window)) return false;
+  try {
+    const cache = await caches.open(DATA_CACHE);
+    return Boolean(await cache.match(`/api/sails/${encodeURIComponent(sailId)}`));
+  } catch {
+    return false;
+  }
+}
+
+// A phone (touch first or a narrow screen) is "this phone"; anything else is "this device".
+const deviceWord = () => (window.matchMedia && window.matchMedia('(pointer: coarse), (max-width: 700px)').matches
+  ? 'phone' : 'device');
 
 // Keep this page readable without a connection: the service worker keeps the last copy.
 // What was loaded before the worker ran is handed to it (files by URL, API answers as data).
@@ -44,59 +59,59 @@ function ChecklistButtons({ sail, onOpen }) {
     </section>`;
 }
 
-function EditSail({ sail, onSaved, onCancel }) {
-  const [form, setForm] = useState({
-    title: sail.title, date: sail.date, crew_slots: String(sail.crew_slots), notes: sail.notes || '',
+const SAIL_FIELDS = { title: 'Title', date: 'Date', crew_slots: 'Crew slots', notes: 'Notes' };
+const formOfSail = (sail) => ({
+  title: sail.title, date: sail.date, crew_slots: String(sail.crew_slots), notes: sail.notes || '',
+});
+
+// Only what the person changed is sent, against the version they started from; after a 409 the
+// form keeps their input and its base becomes the server's current sail.
+function EditSail({ sail, onSaved, onCancel, onRefreshed }) {
+  const path = `/sails/${encodeURIComponent(sail.id)}`;
+  const form = useForm({
+    initial: formOfSail(sail),
+    base: sail,
+    valuesOf: formOfSail,
+    submit: (values, base) => {
+      const changes = { version: base.version };
+      const was = formOfSail(base);
+      for (const name of ['title', 'date', 'notes']) if (values[name] !== was[name]) changes[name] = values[name];
+      if (values.crew_slots !== was.crew_slots) {
+        changes.crew_slots = /^\d+$/.test(values.crew_slots.trim()) ? Number(values.crew_slots) : values.crew_slots;
+      }
+      return patch(path, changes);
+    },
+    done: onSaved,
+    refetch: async () => {
+      const fresh = await get(path);
+      if (onRefreshed) onRefreshed(fresh);
+      return fresh;
+    },
   });
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
-  const set = (name) => (event) => setForm({ ...form, [name]: event.target.value });
-
-  const save = async (event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    const changes = { version: sail.version };
-    if (form.title !== sail.title) changes.title = form.title;
-    if (form.date !== sail.date) changes.date = form.date;
-    if (form.notes !== (sail.notes || '')) changes.notes = form.notes;
-    if (form.crew_slots !== String(sail.crew_slots)) {
-      changes.crew_slots = /^\d+$/.test(form.crew_slots.trim()) ? Number(form.crew_slots) : form.crew_slots;
-    }
-    try {
-      await patch(`/sails/${encodeURIComponent(sail.id)}`, changes);
-      await onSaved();
-    } catch (failure) {
-      setError(failure);
-      const input = failure.field && document.getElementById(`field-${failure.field}`);
-      if (input) input.focus();
-    } finally {
-      setBusy(false);
-    }
-  };
-
+  const { values, error, busy, set } = form;
   const attrs = ({ id, invalid, describedBy }) => ({
     id, 'aria-invalid': invalid ? 'true' : 'false', 'aria-describedby': describedBy,
   });
   return html`
     <section class="card" aria-labelledby="edit-heading">
       <h2 id="edit-heading">Edit sail</h2>
-      <form onSubmit=${save} noValidate>
+      <form onSubmit=${form.onSubmit} noValidate>
+        <${ConflictNotice} form=${form} labels=${SAIL_FIELDS} />
         <${Field} label="Date" name="date" error=${error} hint="A new date moves the times and tells the people on the sail.">
-          ${(a) => html`<input ...${attrs(a)} type="date" value=${form.date} onInput=${set('date')} onChange=${set('date')} />`}
+          ${(a) => html`<input ...${attrs(a)} type="date" value=${values.date} onInput=${set('date')} onChange=${set('date')} />`}
         <//>
-        ${form.date !== sail.date ? html`<${TimingPreview} date=${form.date} />` : null}
+        ${values.date !== form.base.date ? html`<${TimingPreview} date=${values.date} />` : null}
         <${Field} label="Title" name="title" error=${error}>
-          ${(a) => html`<input ...${attrs(a)} type="text" maxlength="120" value=${form.title} onInput=${set('title')} />`}
+          ${(a) => html`<input ...${attrs(a)} type="text" maxlength="120" value=${values.title} onInput=${set('title')} />`}
         <//>
         <${Field} label="Crew slots (besides the captain)" name="crew_slots" error=${error} hint="0 to 8.">
-          ${(a) => html`<input ...${attrs(a)} type="number" inputmode="numeric" min="0" max="8" value=${form.crew_slots}
+          ${(a) => html`<input ...${attrs(a)} type="number" inputmode="numeric" min="0" max="8" value=${values.crew_slots}
             onInput=${set('crew_slots')} />`}
         <//>
         <${Field} label="Notes" name="notes" error=${error}>
-          ${(a) => html`<textarea ...${attrs(a)} maxlength="2000" value=${form.notes} onInput=${set('notes')}></textarea>`}
+          ${(a) => html`<textarea ...${attrs(a)} maxlength="2000" value=${values.notes} onInput=${set('notes')}></textarea>`}
         <//>
-        <${ErrorNotice} error=${error && !error.field ? error : null} />
+        <${ErrorNotice} error=${form.notice} />
         <div class="actions">
           <button type="submit" class="primary" disabled=${busy}>${busy ? 'Saving…' : 'Save changes'}</button>
           <button type="button" onClick=${onCancel}>Discard</button>
@@ -106,62 +121,25 @@ function EditSail({ sail, onSaved, onCancel }) {
 }
 
 function CancelSail({ sail, onDone, onBack }) {
-  const [reason, setReason] = useState('');
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
-  const cancel = async (event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const answer = await post(`/sails/${encodeURIComponent(sail.id)}/cancel`, { reason });
-      await onDone(answer.notified);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const form = useForm({
+    initial: { reason: '' },
+    submit: (values) => post(`/sails/${encodeURIComponent(sail.id)}/cancel`, { reason: values.reason }),
+    done: (answer) => onDone(answer.notified),
+  });
   return html`
     <section class="card cancel-sail" aria-labelledby="cancel-heading">
       <h2 id="cancel-heading">Cancel this sail?</h2>
       <p>Everyone holding a role and every guest is told by email. The sail stays listed, marked cancelled.</p>
-      <form onSubmit=${cancel}>
-        <${Field} label="Reason (sent to them, optional)" name="reason" error=${error}>
-          ${({ id }) => html`<textarea id=${id} maxlength="500" value=${reason} onInput=${(e) => setReason(e.target.value)}></textarea>`}
+      <form onSubmit=${form.onSubmit}>
+        <${Field} label="Reason (sent to them, optional)" name="reason" error=${form.error}>
+          ${({ id }) => html`<textarea id=${id} maxlength="500" value=${form.values.reason} onInput=${form.set('reason')}></textarea>`}
         <//>
-        <${ErrorNotice} error=${error && !error.field ? error : null} />
+        <${ErrorNotice} error=${form.notice} />
         <div class="actions">
-          <button type="submit" class="danger" disabled=${busy}>${busy ? 'Cancelling…' : 'Yes, cancel the sail'}</button>
+          <button type="submit" class="danger" disabled=${form.busy}>${form.busy ? 'Cancelling…' : 'Yes, cancel the sail'}</button>
           <button type="button" onClick=${onBack}>Keep the sail</button>
         </div>
       </form>
-    </section>`;
-}
-
-function describe(entry) {
-  const detail = entry.detail || {};
-  const parts = Object.entries(detail).map(([key, value]) => {
-    if (value && typeof value === 'object' && 'to' in value) return `${key}: ${value.from ?? '—'} → ${value.to}`;
-    return `${key}: ${typeof value === 'object' ? JSON.stringify(value) : value}`;
-  });
-  return parts.join(', ');
-}
-
-function History({ entries }) {
-  if (!entries) return null;
-  const newestFirst = [...entries].reverse();
-  return html`
-    <section class="card" aria-labelledby="history-heading">
-      <h2 id="history-heading">History</h2>
-      <ol class="history-list">
-        ${newestFirst.map((entry) => html`
-          <li>
-            <span class="history-when">${formatDate(entry.at.slice(0, 10))} ${formatTime(entry.at)}</span>
-            <span class="history-what"><strong>${entry.action.replace(/[._]/g, ' ')}</strong>
-              ${' '}by ${entry.actor}${describe(entry) ? html` <span class="history-detail">(${describe(entry)})</span>` : null}</span>
-          </li>`)}
-      </ol>
     </section>`;
 }
 
@@ -174,7 +152,7 @@ export function SailPage({ params, query, session }) {
   const [message, setMessage] = useState(null);
   const [online, setOnline] = useState(() => navigator.onLine);
   const [unsent, setUnsent] = useState([]); // ticks the server refused when they were finally sent
-  const [kept, setKept] = useState(false); // the service worker has kept this page for offline use
+  const [kept, setKept] = useState(false); // the offline cache holds this sail
 
   const reload = useCallback(async () => {
     try {
@@ -198,7 +176,8 @@ export function SailPage({ params, query, session }) {
     registerServiceWorker([
       { url: '/api/me', body: session },
       { url: `/api/sails/${encodeURIComponent(sailId)}`, body: sail },
-    ], () => setKept(true));
+    ], () => cacheHolds(sailId).then(setKept));
+    cacheHolds(sailId).then(setKept);
   }, [loaded]);
 
   useEffect(() => {
@@ -235,7 +214,7 @@ export function SailPage({ params, query, session }) {
         <h1>${sail.title}</h1>
         <p class="sail-date">${formatDate(sail.date)}
           ${cancelled ? html` <span class="badge badge-danger">Cancelled</span>` : null}</p>
-        ${sail.notes ? html`<p class="sail-notes">${sail.notes}</p>` : null}
+        ${sail.notes ? html`<p class="sail-notes"><${LinkedText} text=${sail.notes} /></p>` : null}
         ${cancelled && sail.cancel_reason ? html`<p>Why: ${sail.cancel_reason}</p>` : null}
       </section>
       ${offlineCopy ? html`
@@ -254,7 +233,7 @@ export function SailPage({ params, query, session }) {
       ${message ? html`<${Notice}>${message}<//>` : null}
       ${error ? html`<${ErrorNotice} error=${error} />` : null}
       <${TimingPanel} times=${sail} />
-      ${kept && !offlineCopy ? html`<p class="hint offline-ready">Saved on this phone: this page and its checklists open without a connection.</p>` : null}
+      ${kept && !offlineCopy ? html`<p class="hint offline-ready">Saved on this ${deviceWord()}: this page and its checklists open without a connection.</p>` : null}
       <${ChecklistButtons} sail=${sail} onOpen=${setOpenList} />
       <${RoleBoard} sail=${sail} session=${session} query=${query} onChange=${reload} />
       <${GuestManifest} sail=${sail} session=${session} onChange=${reload} />
@@ -264,7 +243,7 @@ export function SailPage({ params, query, session }) {
           <button type="button" class="danger" onClick=${() => { setMessage(null); setMode('cancel'); }}>Cancel sail</button>
         </div>` : null}
       ${isAdmin && mode === 'edit' ? html`
-        <${EditSail} sail=${sail} onCancel=${() => setMode('view')}
+        <${EditSail} sail=${sail} onCancel=${() => setMode('view')} onRefreshed=${setSail}
           onSaved=${async () => { setMode('view'); setMessage('Saved.'); await reload(); }} />` : null}
       ${isAdmin && mode === 'cancel' ? html`
         <${CancelSail} sail=${sail} onBack=${() => setMode('view')}
@@ -273,7 +252,7 @@ export function SailPage({ params, query, session }) {
             setMessage(`The sail is cancelled. ${notified === 1 ? '1 person was' : `${notified} people were`} told by email.`);
             await reload();
           }} />` : null}
-      ${isAdmin ? html`<${History} entries=${sail.history} />` : null}
+      ${isAdmin ? html`<${SailHistory} entries=${sail.history} sail=${sail} />` : null}
       ${openList ? html`
         <${ChecklistModal} sail=${sail} list=${openList} session=${session} offline=${Boolean(offlineCopy)}
           onClose=${() => setOpenList(null)} onChange=${reload} />` : null}

@@ -2,8 +2,9 @@
 // person's private calendar link.
 import { html, useEffect, useState } from '../html.js';
 import { api, get, post } from '../api.js';
-import { ErrorNotice, formatDate, formatTime } from '../components.js';
-import { sanDiegoToday } from './timing_panel.js';
+import {
+  ErrorNotice, formatDate, formatTime, sanDiegoToday, useForm,
+} from '../components.js';
 
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 const monthName = new Intl.DateTimeFormat('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
@@ -103,13 +104,9 @@ function MonthCalendar({ month, setMonth }) {
 
 function CalendarLink() {
   const [state, setState] = useState(null); // null until the section is opened
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
-  const run = async (action) => {
-    setBusy(true);
-    setError(null);
-    try { setState(await action()); } catch (failure) { setError(failure); } finally { setBusy(false); }
-  };
+  const form = useForm({ done: setState });
+  const { error, busy } = form;
+  const run = (action) => form.run(action);
   // Asked only when the person opens the section: the list itself stays one request.
   const toggled = (event) => { if (event.target.open && state === null) run(() => get('/calendar/token')); };
   const active = Boolean(state && state.active);

@@ -3,60 +3,48 @@
 // was made from, so a stale move is refused (409) and the board reloads instead of overwriting.
 import { html, useState, useEffect, useRef, useCallback, useMemo } from '../html.js';
 import { get, post, patch } from '../api.js';
-import { ErrorNotice, Field } from '../components.js';
+import {
+  ErrorNotice, Field, STATUSES, STATUS_LABELS, TaskCard, TaskDetail, TaskSuggestions, useForm,
+} from '../components.js';
 import { go } from '../router.js';
-import { STATUSES, STATUS_LABELS, TaskCard } from './task_card.js';
-import { TaskDetail, TaskSuggestions } from './task_detail.js';
 
 const byRecent = (a, b) => Date.parse(b.updated_at || 0) - Date.parse(a.updated_at || 0);
 const distinct = (tasks, name) => [...new Set(tasks.map((t) => t[name]).filter(Boolean))].sort((a, b) => a.localeCompare(b));
 
 function NewTaskForm({ defaults, onCreated, onCancel }) {
-  const [form, setForm] = useState({ title: '', detail: '', entity: defaults.entity || '', owner: defaults.owner || '', due: '' });
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
+  const form = useForm({
+    initial: { title: '', detail: '', entity: defaults.entity || '', owner: defaults.owner || '', due: '' },
+    submit: (values) => post('/tasks', { ...values, due: values.due || null }),
+    done: onCreated,
+  });
+  const { values, error, busy, set } = form;
   const first = useRef(null);
   useEffect(() => { if (first.current) first.current.focus(); }, []);
-  const set = (name) => (event) => setForm({ ...form, [name]: event.target.value });
-
-  const submit = async (event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const created = await post('/tasks', { ...form, due: form.due || null });
-      onCreated(created);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
 
   return html`
-    <form class="card task-new" onSubmit=${submit} noValidate aria-labelledby="task-new-title">
+    <form class="card task-new" onSubmit=${form.onSubmit} noValidate aria-labelledby="task-new-title">
       <h2 id="task-new-title">New task</h2>
       <${Field} label="Title" name="title" error=${error}>
-        ${({ id, invalid, describedBy }) => html`<input id=${id} ref=${first} required maxlength="200" value=${form.title}
+        ${({ id, invalid, describedBy }) => html`<input id=${id} ref=${first} required maxlength="200" value=${values.title}
           aria-invalid=${invalid} aria-describedby=${describedBy} onInput=${set('title')} />`}
       <//>
       <${Field} label="Entity" name="entity" error=${error} hint="JADA, Queen of San Diego, QuickDumpNow, …">
-        ${({ id, invalid, describedBy }) => html`<input id=${id} list="task-entities" maxlength="80" value=${form.entity}
+        ${({ id, invalid, describedBy }) => html`<input id=${id} list="task-entities" maxlength="80" value=${values.entity}
           aria-invalid=${invalid} aria-describedby=${describedBy} onInput=${set('entity')} />`}
       <//>
       <${Field} label="Owner" name="owner" error=${error} hint="A role (CEO, CTO, CFO, CMO, Accounting) or a person">
-        ${({ id, invalid, describedBy }) => html`<input id=${id} list="task-owners" maxlength="120" value=${form.owner}
+        ${({ id, invalid, describedBy }) => html`<input id=${id} list="task-owners" maxlength="120" value=${values.owner}
           aria-invalid=${invalid} aria-describedby=${describedBy} onInput=${set('owner')} />`}
       <//>
       <${Field} label="Due date" name="due" error=${error}>
-        ${({ id, invalid, describedBy }) => html`<input id=${id} type="date" value=${form.due}
+        ${({ id, invalid, describedBy }) => html`<input id=${id} type="date" value=${values.due}
           aria-invalid=${invalid} aria-describedby=${describedBy} onInput=${set('due')} />`}
       <//>
       <${Field} label="Detail" name="detail" error=${error}>
-        ${({ id, invalid, describedBy }) => html`<textarea id=${id} maxlength="4000" value=${form.detail}
+        ${({ id, invalid, describedBy }) => html`<textarea id=${id} maxlength="4000" value=${values.detail}
           aria-invalid=${invalid} aria-describedby=${describedBy} onInput=${set('detail')}></textarea>`}
       <//>
-      <${ErrorNotice} error=${error && !error.field ? error : null} />
+      <${ErrorNotice} error=${form.notice} />
       <div class="actions">
         <button type="submit" class="primary" disabled=${busy}>${busy ? 'Adding…' : 'Add task'}</button>
         <button type="button" onClick=${onCancel}>Cancel</button>

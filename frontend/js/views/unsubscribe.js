@@ -2,24 +2,14 @@
 // mail scanner prefetching the link changes nothing.
 import { html, useState } from '../html.js';
 import { post } from '../api.js';
-import { ErrorNotice, Notice } from '../components.js';
+import { ErrorNotice, Notice, useForm } from '../components.js';
 
 export function Unsubscribe({ query }) {
   const [done, setDone] = useState(null);
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
-
-  const stop = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      setDone(await post('/nudges/unsubscribe', { token: query.token || '' }));
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const form = useForm({
+    submit: () => post('/nudges/unsubscribe', { token: query.token || '' }),
+    done: setDone,
+  });
 
   return html`
     <section class="card narrow">
@@ -28,7 +18,7 @@ export function Unsubscribe({ query }) {
         ? html`<${Notice}>Done: ${done.email} will get no more reminder emails.<//>`
         : html`
           <p>You will still get emails you ask for (sign-in links, confirmations), but no more reminders.</p>
-          <${ErrorNotice} error=${error} />
-          <button type="button" class="primary" onClick=${stop} disabled=${busy}>Stop reminders</button>`}
+          <${ErrorNotice} error=${form.error} />
+          <button type="button" class="primary" onClick=${form.onSubmit} disabled=${form.busy}>Stop reminders</button>`}
     </section>`;
 }

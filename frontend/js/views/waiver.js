@@ -2,24 +2,17 @@
 // text, and the signature form. The guest is on hold until they sign; then confirmed.
 import { html, useEffect, useState } from '../html.js';
 import { get, post } from '../api.js';
-import { ErrorNotice, Field, Notice, formatDate, formatTime, zonedFormat } from '../components.js';
-
-export const formatSigned = (iso) => (iso
-  ? zonedFormat({ weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }).format(new Date(iso))
-  : '—');
-
-export function GuestStatus({ status }) {
-  return status === 'confirmed'
-    ? html`<span class="badge badge-ok">Confirmed</span>`
-    : html`<span class="badge badge-warn">On hold</span>`;
-}
+import {
+  ErrorNotice, Field, GuestStatus, Notice, formatDate, formatSigned, formatTime, useForm,
+} from '../components.js';
 
 function SailTimes({ sail }) {
+  const cancelled = sail.status === 'cancelled';
   return html`
-    <dl class="waiver-times">
-      <div><dt>Date</dt><dd>${formatDate(sail.date)}</dd></div>
-      <div><dt>Departs</dt><dd>${formatTime(sail.departure)}</dd></div>
-      <div><dt>Back at the dock</dt><dd>${formatTime(sail.return)}</dd></div>
+    <dl class=${`waiver-times${cancelled ? ' timing-cancelled' : ''}`}>
+      <div><dt>Date</dt><dd>${formatDate(sail.date)}${cancelled ? ' (cancelled)' : ''}</dd></div>
+      <div><dt>${cancelled ? 'Was to depart' : 'Departs'}</dt><dd>${formatTime(sail.departure)}</dd></div>
+      <div><dt>${cancelled ? 'Was to be back' : 'Back at the dock'}</dt><dd>${formatTime(sail.return)}</dd></div>
     </dl>`;
 }
 
@@ -37,54 +30,40 @@ function CheckField({ name, label, checked, onChange, error }) {
 }
 
 function SignatureForm({ sailId, guestId, onSigned }) {
-  const [form, setForm] = useState({ full_name: '', accept: false, minor: false, guardian_name: '' });
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const body = { full_name: form.full_name, accept: form.accept, minor: form.minor };
-      if (form.minor) body.guardian_name = form.guardian_name;
-      const answer = await post(
-        `/sails/${encodeURIComponent(sailId)}/guests/${encodeURIComponent(guestId)}/waiver`, body,
-      );
-      onSigned(answer);
-    } catch (failure) {
-      setError(failure);
-      if (failure.field) {
-        const input = document.getElementById(`field-${failure.field}`);
-        if (input) input.focus();
-      }
-    } finally {
-      setBusy(false);
-    }
-  };
+  const form = useForm({
+    initial: { full_name: '', accept: false, minor: false, guardian_name: '' },
+    submit: (values) => {
+      const body = { full_name: values.full_name, accept: values.accept, minor: values.minor };
+      if (values.minor) body.guardian_name = values.guardian_name;
+      return post(`/sails/${encodeURIComponent(sailId)}/guests/${encodeURIComponent(guestId)}/waiver`, body);
+    },
+    done: onSigned,
+  });
+  const { values, error, busy } = form;
 
   return html`
-    <form class="waiver-form" onSubmit=${submit} noValidate>
+    <form class="waiver-form" onSubmit=${form.onSubmit} noValidate>
       <h2>Sign</h2>
-      <${Field} label="Your full name" name="full_name" error=${error}
-        hint=${form.minor ? 'The name of the person under 18 who is sailing.' : 'Typing your name is your signature.'}>
+      <${CheckField} name="minor" label="I am signing for someone under 18" checked=${values.minor} error=${error}
+        onChange=${(minor) => form.setValue('minor', minor)} />
+      <${Field} label=${values.minor ? 'Full name of the person under 18 who is sailing' : 'Your full name'} name="full_name" error=${error}
+        hint=${values.minor ? 'Their name as it should appear on the waiver.' : 'Typing your name is your signature.'}>
         ${({ id, invalid, describedBy }) => html`
-          <input id=${id} type="text" autocomplete="name" required value=${form.full_name}
+          <input id=${id} type="text" autocomplete=${values.minor ? 'off' : 'name'} required value=${values.full_name}
             aria-invalid=${invalid ? 'true' : 'false'} aria-describedby=${describedBy}
-            onInput=${(e) => setForm({ ...form, full_name: e.target.value })} />`}
+            onInput=${form.set('full_name')} />`}
       <//>
-      <${CheckField} name="minor" label="I am signing for someone under 18" checked=${form.minor} error=${error}
-        onChange=${(minor) => setForm({ ...form, minor })} />
-      ${form.minor ? html`
-        <${Field} label="Parent or guardian's full name" name="guardian_name" error=${error}>
+      ${values.minor ? html`
+        <${Field} label="Your full name (parent or guardian)" name="guardian_name" error=${error}
+          hint="Typing your name is your signature, for them.">
           ${({ id, invalid, describedBy }) => html`
-            <input id=${id} type="text" autocomplete="name" value=${form.guardian_name}
+            <input id=${id} type="text" autocomplete="name" value=${values.guardian_name}
               aria-invalid=${invalid ? 'true' : 'false'} aria-describedby=${describedBy}
-              onInput=${(e) => setForm({ ...form, guardian_name: e.target.value })} />`}
+              onInput=${form.set('guardian_name')} />`}
         <//>` : null}
-      <${CheckField} name="accept" label="I have read and accept the waiver" checked=${form.accept} error=${error}
-        onChange=${(accept) => setForm({ ...form, accept })} />
-      <${ErrorNotice} error=${error && !error.field ? error : null} />
+      <${CheckField} name="accept" label=${values.minor ? 'I have read the waiver and accept it for them' : 'I have read and accept the waiver'}
+        checked=${values.accept} error=${error} onChange=${(accept) => form.setValue('accept', accept)} />
+      <${ErrorNotice} error=${form.notice} />
       <button type="submit" class="primary" disabled=${busy}>${busy ? 'Signing…' : 'Sign the waiver'}</button>
     </form>`;
 }

@@ -3,48 +3,34 @@
 // Rendered as <GuestManifest sail=${sail} session=${session} onChange=${reload} />.
 import { html, useState } from '../html.js';
 import { post } from '../api.js';
-import { ErrorNotice, Field, Notice } from '../components.js';
-import { GuestStatus, formatSigned } from './waiver.js';
+import {
+  ErrorNotice, Field, GuestStatus, Notice, formatSigned, useForm,
+} from './base.js';
 
 const EMPTY = { name: '', email: '', party_size: '1', phone: '' };
 
 function AddGuestForm({ sail, room, onAdded }) {
-  const [form, setForm] = useState(EMPTY);
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
-  const set = (name) => (event) => setForm({ ...form, [name]: event.target.value });
-
-  const submit = async (event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const size = form.party_size.trim();
-      const answer = await post(`/sails/${encodeURIComponent(sail.id)}/guests`, {
-        name: form.name,
-        email: form.email,
+  const form = useForm({
+    initial: EMPTY,
+    submit: (values) => {
+      const size = values.party_size.trim();
+      return post(`/sails/${encodeURIComponent(sail.id)}/guests`, {
+        name: values.name,
+        email: values.email,
         party_size: /^\d+$/.test(size) ? Number(size) : size,
-        phone: form.phone || null,
+        phone: values.phone || null,
       });
-      setForm(EMPTY);
-      onAdded(answer.message);
-    } catch (failure) {
-      setError(failure);
-      if (failure.field) {
-        const input = document.getElementById(`field-${failure.field}`);
-        if (input) input.focus();
-      }
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+    done: (answer) => { form.reset(EMPTY); onAdded(answer.message); },
+  });
+  const { error, busy } = form;
 
   const input = (name, type, extra = {}) => ({ id, invalid, describedBy }) => html`
-    <input id=${id} type=${type} value=${form[name]} aria-invalid=${invalid ? 'true' : 'false'}
-      aria-describedby=${describedBy} onInput=${set(name)} ...${extra} />`;
+    <input id=${id} type=${type} value=${form.values[name]} aria-invalid=${invalid ? 'true' : 'false'}
+      aria-describedby=${describedBy} onInput=${form.set(name)} ...${extra} />`;
 
   return html`
-    <form class="guest-form" onSubmit=${submit} noValidate>
+    <form class="guest-form" onSubmit=${form.onSubmit} noValidate>
       <h3>Add a guest</h3>
       <${Field} label="Guest name" name="name" error=${error}>${input('name', 'text', { autocomplete: 'off' })}<//>
       <${Field} label="Guest email" name="email" error=${error}
@@ -54,7 +40,7 @@ function AddGuestForm({ sail, room, onAdded }) {
           hint=${`Room for ${room} more.`}>${input('party_size', 'number', { min: 1, max: Math.max(room, 1), inputmode: 'numeric' })}<//>
         <${Field} label="Phone (optional)" name="phone" error=${error}>${input('phone', 'tel', { autocomplete: 'off' })}<//>
       </div>
-      <${ErrorNotice} error=${error && !error.field ? error : null} />
+      <${ErrorNotice} error=${form.notice} />
       <button type="submit" class="primary" disabled=${busy || room < 1}>
         ${busy ? 'Adding…' : room < 1 ? 'The sail is full' : 'Add guest and email the waiver'}
       </button>

@@ -1,6 +1,6 @@
 // One card of the board, and what the board's views share about tasks.
 import { html } from '../html.js';
-import { formatDate } from '../components.js';
+import { formatDate } from './base.js';
 
 export const STATUSES = ['pending', 'in_review', 'completed'];
 export const STATUS_LABELS = { pending: 'Pending', in_review: 'In review', completed: 'Completed' };

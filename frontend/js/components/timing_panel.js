@@ -1,6 +1,7 @@
 // When to be at the dock: sunset, departure, return, civil dusk; a live countdown on the day.
 import { html, useEffect, useState } from '../html.js';
-import { formatTime, zonedFormat } from '../components.js';
+import { get } from '../api.js';
+import { ErrorNotice, formatDate, formatTime, zonedFormat } from './base.js';
 
 
 // Today's date in San Diego as YYYY-MM-DD, whatever the phone's zone.
@@ -38,12 +39,15 @@ function Countdown({ sail }) {
 }
 
 // `times` has sunset, departure, return, civil_dusk (and golden_hour_start): a sail or a preview.
+// A cancelled sail keeps its times for the record, struck through and said plainly: it does not sail.
 export function TimingPanel({ times, heading = 'Timing', live = true }) {
   if (!times) return null;
+  const cancelled = times.status === 'cancelled';
   return html`
-    <section class="card timing-panel" aria-labelledby="timing-heading">
-      <h2 id="timing-heading">${heading}</h2>
-      ${live ? html`<${Countdown} sail=${times} />` : null}
+    <section class=${`card timing-panel${cancelled ? ' timing-cancelled' : ''}`} aria-labelledby="timing-heading">
+      <h2 id="timing-heading">${heading}${cancelled ? ' (cancelled)' : ''}</h2>
+      ${cancelled ? html`<p class="notice notice-error timing-cancelled-note">Cancelled: this sail will not depart. The times below were planned.</p>` : null}
+      ${live && !cancelled ? html`<${Countdown} sail=${times} />` : null}
       <dl class="timing-list">
         <div class="timing-row timing-key">
           <dt>Departure</dt><dd data-testid="departure">${formatTime(times.departure)}</dd>
@@ -62,6 +66,32 @@ export function TimingPanel({ times, heading = 'Timing', live = true }) {
             <dt>Golden hour from</dt><dd>${formatTime(times.golden_hour_start)}</dd>
           </div>` : null}
       </dl>
-      <p class="hint">San Diego time. Be at the dock for departure; times follow the sunset of the day.</p>
+      ${cancelled ? null : html`<p class="hint">San Diego time. Be at the dock for departure; times follow the sunset of the day.</p>`}
     </section>`;
+}
+
+// The times a date would have, read from the API as the date is picked (new sail, edit sail).
+export function TimingPreview({ date }) {
+  const [state, setState] = useState({ times: null, error: null, loading: false });
+  useEffect(() => {
+    if (!date || !/^\d{4}-\d{2}-\d{2}$/.test(date)) {
+      setState({ times: null, error: null, loading: false });
+      return undefined;
+    }
+    let stale = false;
+    setState((previous) => ({ ...previous, loading: true }));
+    get(`/sun?date=${encodeURIComponent(date)}`)
+      .then((times) => { if (!stale) setState({ times, error: null, loading: false }); })
+      .catch((error) => { if (!stale) setState({ times: null, error, loading: false }); });
+    return () => { stale = true; };
+  }, [date]);
+  if (state.error) return html`<${ErrorNotice} error=${state.error} />`;
+  if (!state.times) {
+    return html`<p class="hint timing-preview-empty" aria-live="polite">
+      ${state.loading ? 'Working out the sunset…' : 'Pick a date to see the sunset and the sail times.'}</p>`;
+  }
+  return html`
+    <div aria-live="polite">
+      <${TimingPanel} times=${state.times} heading=${`Times for ${formatDate(state.times.date)}`} live=${false} />
+    </div>`;
 }

@@ -1,13 +1,19 @@
 // A task opened from its card: what it is, where it came from, its history, and an edit form.
 import { html, useState, useEffect, useRef } from '../html.js';
 import { get, patch } from '../api.js';
-import { ErrorNotice, zonedFormat } from '../components.js';
+import {
+  ConflictNotice, ErrorNotice, useForm, zonedFormat,
+} from './base.js';
 import {
   STATUSES, STATUS_LABELS, ENTITIES, OWNER_ROLES, DueText, SourceText,
 } from './task_card.js';
 
 // "Nov 23, 2026, 3:22 AM" in San Diego time.
 const formatMoment = (iso) => (iso ? zonedFormat({ dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso)) : '—');
+
+const TASK_FIELDS = {
+  title: 'Title', status: 'Column', entity: 'Entity', owner: 'Owner', due: 'Due date', detail: 'Detail',
+};
 
 function formOf(task) {
   return {
@@ -47,11 +53,36 @@ function History({ entries }) {
 
 export function TaskDetail({ task, today, onClose, onSaved }) {
   const dialog = useRef(null);
-  const [form, setForm] = useState(formOf(task));
-  const [base, setBase] = useState(task); // the version this form was read from
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState(false);
+  const path = `/tasks/${encodeURIComponent(task.id)}`;
+  const form = useForm({
+    initial: formOf(task),
+    base: task,
+    valuesOf: formOf,
+    fieldId: (name) => `task-edit-${name}`,
+    submit: async (values, was) => {
+      const changes = {};
+      for (const [name, value] of Object.entries(values)) {
+        if (value !== (was[name] ?? '')) changes[name] = name === 'due' && value === '' ? null : value;
+      }
+      return Object.keys(changes).length ? patch(path, { version: was.version, ...changes }) : null;
+    },
+    done: (updated) => {
+      setSaved(true);
+      if (!updated) return;
+      form.setBase(updated);
+      form.reset(formOf(updated));
+      onSaved(updated);
+    },
+    // Someone else changed it first: show what changed; the person's input stays, to apply again.
+    refetch: async () => {
+      const current = await get(path);
+      onSaved(current);
+      return current;
+    },
+  });
+  const { values, error, busy } = form;
+  const base = form.base;
 
   useEffect(() => {
     const element = dialog.current;
@@ -59,42 +90,7 @@ export function TaskDetail({ task, today, onClose, onSaved }) {
     return () => { if (element && element.open) element.close(); };
   }, []);
 
-  const set = (name) => (event) => { setForm({ ...form, [name]: event.target.value }); setSaved(false); };
-
-  const save = async (event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    const changes = {};
-    for (const [name, value] of Object.entries(form)) {
-      if (value !== (base[name] ?? '')) changes[name] = name === 'due' && value === '' ? null : value;
-    }
-    if (!Object.keys(changes).length) {
-      setBusy(false);
-      setSaved(true);
-      return;
-    }
-    try {
-      const updated = await patch(`/tasks/${encodeURIComponent(task.id)}`, { version: base.version, ...changes });
-      setBase(updated);
-      setForm(formOf(updated));
-      setSaved(true);
-      onSaved(updated);
-    } catch (failure) {
-      setError(failure);
-      if (failure.status === 409) {
-        // Someone else changed it first: show what it is now; the person decides again.
-        try {
-          const current = await get(`/tasks/${encodeURIComponent(task.id)}`);
-          setBase(current);
-          setForm(formOf(current));
-          onSaved(current);
-        } catch { /* the error above already tells them */ }
-      }
-    } finally {
-      setBusy(false);
-    }
-  };
+  const set = (name) => (event) => { form.set(name)(event); setSaved(false); };
 
   const shown = base;
   return html`
@@ -117,34 +113,35 @@ export function TaskDetail({ task, today, onClose, onSaved }) {
       <${History} entries=${shown.history} />
 
       <h3>Edit</h3>
-      <form onSubmit=${save} noValidate>
+      <form onSubmit=${form.onSubmit} noValidate>
+        <${ConflictNotice} form=${form} labels=${TASK_FIELDS} />
         <${EditField} label="Title" name="title" error=${error}>
-          ${({ id, invalid, describedBy }) => html`<input id=${id} required maxlength="200" value=${form.title}
+          ${({ id, invalid, describedBy }) => html`<input id=${id} required maxlength="200" value=${values.title}
             aria-invalid=${invalid} aria-describedby=${describedBy} onInput=${set('title')} />`}
         <//>
         <${EditField} label="Column" name="status" error=${error}>
-          ${({ id, invalid, describedBy }) => html`<select id=${id} value=${form.status}
+          ${({ id, invalid, describedBy }) => html`<select id=${id} value=${values.status}
             aria-invalid=${invalid} aria-describedby=${describedBy} onChange=${set('status')}>
             ${STATUSES.map((s) => html`<option key=${s} value=${s}>${STATUS_LABELS[s]}</option>`)}
           </select>`}
         <//>
         <${EditField} label="Entity" name="entity" error=${error}>
-          ${({ id, invalid, describedBy }) => html`<input id=${id} list="task-entities" maxlength="80" value=${form.entity}
+          ${({ id, invalid, describedBy }) => html`<input id=${id} list="task-entities" maxlength="80" value=${values.entity}
             aria-invalid=${invalid} aria-describedby=${describedBy} onInput=${set('entity')} />`}
         <//>
         <${EditField} label="Owner" name="owner" error=${error}>
-          ${({ id, invalid, describedBy }) => html`<input id=${id} list="task-owners" maxlength="120" value=${form.owner}
+          ${({ id, invalid, describedBy }) => html`<input id=${id} list="task-owners" maxlength="120" value=${values.owner}
             aria-invalid=${invalid} aria-describedby=${describedBy} onInput=${set('owner')} />`}
         <//>
         <${EditField} label="Due date" name="due" error=${error}>
-          ${({ id, invalid, describedBy }) => html`<input id=${id} type="date" value=${form.due}
+          ${({ id, invalid, describedBy }) => html`<input id=${id} type="date" value=${values.due}
             aria-invalid=${invalid} aria-describedby=${describedBy} onInput=${set('due')} />`}
         <//>
         <${EditField} label="Detail" name="detail" error=${error}>
-          ${({ id, invalid, describedBy }) => html`<textarea id=${id} maxlength="4000" value=${form.detail}
+          ${({ id, invalid, describedBy }) => html`<textarea id=${id} maxlength="4000" value=${values.detail}
             aria-invalid=${invalid} aria-describedby=${describedBy} onInput=${set('detail')}></textarea>`}
         <//>
-        <${ErrorNotice} error=${error && (!error.field || error.status === 409) ? error : null} />
+        <${ErrorNotice} error=${form.notice} />
         ${saved ? html`<p class="notice" role="status">Saved.</p>` : null}
         <div class="actions">
           <button type="submit" class="primary" disabled=${busy}>${busy ? 'Saving…' : 'Save changes'}</button>

@@ -3,7 +3,7 @@
 // connection returns; the page says plainly which ones have not been sent.
 import { html, useEffect, useRef, useState } from '../html.js';
 import { api, post, patch } from '../api.js';
-import { ErrorNotice, formatTime } from '../components.js';
+import { ErrorNotice, formatTime, useForm } from './base.js';
 
 const QUEUE_KEY = 'qd-pending-ticks';
 
@@ -72,7 +72,6 @@ export function ChecklistModal({ sail, list, session, onClose, onChange, offline
   const [busy, setBusy] = useState(null); // item number being sent, or 'edit'
   const [error, setError] = useState(null);
   const [editing, setEditing] = useState(false);
-  const [newLabel, setNewLabel] = useState('');
   const [queued, setQueued] = useState(() => pendingTicks(sail.id).filter((t) => t.list === list));
   const [sending, setSending] = useState({}); // n -> done, shown at once while the tick is sent
 
@@ -123,27 +122,16 @@ export function ChecklistModal({ sail, list, session, onClose, onChange, offline
     }
   };
 
-  const edit = async (action) => {
-    setBusy('edit');
-    setError(null);
-    try {
-      await action();
-      await onChange();
-      return true;
-    } catch (failure) {
-      setError(failure);
-      return false;
-    } finally {
-      setBusy(null);
-    }
-  };
+  // Editing the list (admins): one form helper for the add form and the rename / remove buttons.
   const base = `/sails/${encodeURIComponent(sail.id)}/checklists/${list}/items`;
-  const rename = (item, label) => edit(() => patch(`${base}/${item.n}`, { label }));
-  const remove = (item) => edit(() => api('DELETE', `${base}/${item.n}`));
-  const add = async (event) => {
-    event.preventDefault();
-    if (await edit(() => post(base, { label: newLabel }))) setNewLabel('');
-  };
+  const editor = useForm({
+    initial: { label: '' },
+    submit: (values) => post(base, { label: values.label }),
+    done: async () => { editor.reset({ label: '' }); await onChange(); },
+  });
+  const rename = (item, label) => editor.run(() => patch(`${base}/${item.n}`, { label }), onChange);
+  const remove = (item) => editor.run(() => api('DELETE', `${base}/${item.n}`), onChange);
+  const editorBusy = editor.busy;
 
   const titleId = `checklist-${list}-title`;
   return html`
@@ -160,18 +148,18 @@ export function ChecklistModal({ sail, list, session, onClose, onChange, offline
           ${queued.length === 1 ? '1 tick has' : `${queued.length} ticks have`} not been sent: there is no connection.
           ${' '}They are kept on this phone and will be sent when the connection returns.</p>` : null}
       ${sail.status === 'cancelled' ? html`<p class="notice">This sail is cancelled; its checklists are closed.</p>` : null}
-      <${ErrorNotice} error=${error} />
+      <${ErrorNotice} error=${error || editor.error} />
       ${editing ? html`
         <ul class="check-list">
           ${checklist.items.map((item) => html`
-            <${ItemEditor} key=${`${item.n}:${item.label}`} item=${item} busy=${busy !== null}
+            <${ItemEditor} key=${`${item.n}:${item.label}`} item=${item} busy=${busy !== null || editorBusy}
               onRename=${rename} onRemove=${remove} />`)}
         </ul>
-        <form class="check-add" onSubmit=${add}>
+        <form class="check-add" onSubmit=${editor.onSubmit}>
           <label for=${`add-${list}`}>New item</label>
-          <input id=${`add-${list}`} type="text" maxlength="160" value=${newLabel}
-            onInput=${(e) => setNewLabel(e.target.value)} />
-          <button type="submit" disabled=${busy !== null || !newLabel.trim()}>Add item</button>
+          <input id=${`add-${list}`} type="text" maxlength="160" value=${editor.values.label}
+            onInput=${editor.set('label')} />
+          <button type="submit" disabled=${busy !== null || editorBusy || !editor.values.label.trim()}>Add item</button>
         </form>` : html`
         <ul class="check-list">
           ${items.map((item) => html`

@@ -3,7 +3,7 @@
 // release anyone. Arriving from an invite (`?claim=<slot>`) brings that slot into view.
 import { html, useState, useEffect, useRef } from '../html.js';
 import { post } from '../api.js';
-import { ErrorNotice, Notice, Field } from '../components.js';
+import { ErrorNotice, Notice, Field } from './base.js';
 
 const STATE_TEXT = { open: 'Open', claimed: 'Claimed', designated: 'Confirmed' };
 const STATE_BADGE = { open: 'badge-warn', claimed: '', designated: 'badge-ok' };
@@ -89,12 +89,38 @@ function InviteForm({ slot, busy, error, onInvite, onAssign }) {
     </form>`;
 }
 
+// Releasing a slot asks first (one tap must not lose it): the question replaces the button, with
+// the focus on its answer; "Keep it" gives the focus back to the Release button.
+function ReleaseButton({ label, holder, mine, busy, onRelease }) {
+  const [asking, setAsking] = useState(false);
+  const yes = useRef(null);
+  const again = useRef(null);
+  useEffect(() => { if (asking && yes.current) yes.current.focus(); }, [asking]);
+  const keep = () => {
+    setAsking(false);
+    setTimeout(() => { if (again.current) again.current.focus(); }, 0);
+  };
+  const what = mine ? `Release ${label}` : `Release ${label} from ${holder}`;
+  if (!asking) {
+    return html`<button type="button" class="danger" ref=${again} disabled=${busy} onClick=${() => setAsking(true)}>${what}</button>`;
+  }
+  return html`
+    <div class="role-confirm" role="group" aria-label=${`${what}?`}
+      onKeyDown=${(event) => { if (event.key === 'Escape') { event.preventDefault(); keep(); } }}>
+      <p>${mine ? `Give up ${label}? Someone else can claim it.` : `Take ${label} from ${holder}? They are told by email.`}</p>
+      <button type="button" class="danger" ref=${yes} disabled=${busy} onClick=${() => { setAsking(false); onRelease(); }}
+        >Yes, release ${label}</button>
+      <button type="button" disabled=${busy} onClick=${keep}>Keep it</button>
+    </div>`;
+}
+
 function RoleSlot({ role, sail, session, highlighted, busy, error, act, holdsAnother }) {
   const isAdmin = session && session.role === 'admin';
   const isCrew = session && (session.role === 'crew' || isAdmin);
   const mine = Boolean(session && role.holder && role.holder === session.email);
   const changeable = rolesCanChange(sail);
   const label = slotLabel(role.slot);
+  const cancelled = Boolean(sail && sail.status === 'cancelled');
   const state = role.state || 'open';
   const invited = Object.entries(role.invited || {});
   const classes = ['role-slot', `role-${state}`, highlighted ? 'role-slot-invited' : '', mine ? 'role-slot-mine' : '']
@@ -115,9 +141,8 @@ function RoleSlot({ role, sail, session, highlighted, busy, error, act, holdsAno
         >Confirm ${role.holder}</button>`);
     }
     if (state !== 'open' && (mine || isAdmin)) {
-      buttons.push(html`<button type="button" class="danger" disabled=${slotBusy}
-        onClick=${() => act(role.slot, 'release', {}, mine ? `You released ${label}.` : `${label} is open again.`)}
-        >${mine ? `Release ${label}` : `Release ${label} from ${role.holder}`}</button>`);
+      buttons.push(html`<${ReleaseButton} label=${label} holder=${role.holder} mine=${mine} busy=${slotBusy}
+        onRelease=${() => act(role.slot, 'release', {}, mine ? `You released ${label}.` : `${label} is open again.`)} />`);
     }
     if (buttons.length) actions = html`<div class="role-actions">${buttons}</div>`;
   }
@@ -126,10 +151,15 @@ function RoleSlot({ role, sail, session, highlighted, busy, error, act, holdsAno
     <li class=${classes} id=${domId('role', role.slot)} aria-current=${highlighted ? 'true' : undefined}>
       <div class="role-head">
         <h3 class="role-name">${label}</h3>
-        <span class=${`badge ${STATE_BADGE[state] || ''}`}>${STATE_TEXT[state] || state}</span>
+        ${mine ? html`<span class="badge badge-you">You</span>` : null}
+        ${cancelled
+          ? html`<span class="badge badge-danger">Cancelled</span>`
+          : html`<span class=${`badge ${STATE_BADGE[state] || ''}`}>${STATE_TEXT[state] || state}</span>`}
       </div>
       <p class="role-holder">
-        ${role.holder ? html`${mine ? 'You' : role.holder}${mine ? html` <span class="visually-hidden">(${role.holder})</span>` : null}` : state === 'open' ? 'Nobody yet' : 'Taken'}
+        ${role.holder
+          ? html`${mine ? html`<strong>You</strong> (${role.holder})` : role.holder}${cancelled ? ' (was to sail)' : ''}`
+          : cancelled ? 'Nobody' : state === 'open' ? 'Nobody yet' : 'Taken'}
       </p>
       ${isAdmin && invited.length ? html`
         <p class="role-invited hint">Invited: ${invited.map(([email]) => email).join(', ')}</p>` : null}
@@ -151,6 +181,13 @@ export function RoleBoard({ sail, session, query = {}, onChange }) {
   const target = invitedSlot ? roles.find((role) => role.slot === invitedSlot) : null;
   const me = session && session.email;
   const held = roles.find((role) => me && role.holder === me);
+  const cancelled = Boolean(sail && sail.status === 'cancelled');
+  const open = roles.filter((role) => (role.state || 'open') === 'open').length;
+  let summary = null;
+  if (roles.length && !cancelled) {
+    summary = open === 0 ? `All ${roles.length} slots are filled.`
+      : `${open} of ${roles.length} ${roles.length === 1 ? 'slot' : 'slots'} open.`;
+  }
 
   // Arriving from an invite: bring the slot into view and put the focus on its Claim button.
   useEffect(() => {
@@ -196,6 +233,7 @@ export function RoleBoard({ sail, session, query = {}, onChange }) {
   return html`
     <section class="card role-board" aria-labelledby="role-board-title">
       <h2 id="role-board-title">Crew roles</h2>
+      ${summary ? html`<p class="role-summary" data-testid="open-slots">${summary}${held ? ` You hold ${slotLabel(held.slot)}.` : ''}</p>` : null}
       ${invite}
       ${done ? html`<${Notice}>${done}</${Notice}>` : null}
       ${!rolesCanChange(sail) ? html`<p class="hint">${sail && sail.status === 'cancelled' ? 'This sail is cancelled.' : 'This sail has departed.'} Its roles can no longer change.</p>` : null}
