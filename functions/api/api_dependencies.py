@@ -11,6 +11,8 @@ from quarterdeck.store import Store
 if TYPE_CHECKING:
     from quarterdeck.mail import MailSender
     from quarterdeck.reports.send_queue import ReportSendQueue
+    from quarterdeck.repositories.deliveries import DeliveryRepository
+    from quarterdeck.repositories.report_archive import ReportArchiveRepository
 
 _installed_report_queue: ReportSendQueue | None = None
 
@@ -18,6 +20,18 @@ _installed_report_queue: ReportSendQueue | None = None
 @lru_cache(maxsize=1)
 def store() -> Store:
     return Store()
+
+
+def report_archive_repository() -> ReportArchiveRepository:
+    from quarterdeck.repositories.report_archive import DynamoReportArchiveRepository
+
+    return DynamoReportArchiveRepository(store())
+
+
+def delivery_repository() -> DeliveryRepository:
+    from quarterdeck.repositories.deliveries import DynamoDeliveryRepository
+
+    return DynamoDeliveryRepository(store())
 
 
 def mailer() -> MailSender:

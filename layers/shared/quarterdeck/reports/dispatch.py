@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # the strategies, pydantic and jinja2 load only when a report
     from quarterdeck.reports.kinds import Source
     from quarterdeck.reports.model import Report
     from quarterdeck.reports.portfolio import Portfolio
+    from quarterdeck.repositories.report_archive import ReportArchiveRepository
 
 SENT, SKIPPED, FAILED, RENDERED = "sent", "skipped", "failed", "rendered"
 QUEUED = "queued"  # send-now: handed to ReportFunction
@@ -187,6 +188,7 @@ def run_reports(
     progress: ProgressFn | None = None,
     render_out: Callable[[Report, str, str], None] | None = None,
     check_sent_first: bool = True,
+    archive: ReportArchiveRepository | None = None,
 ) -> Summary:
     """Build and send the chosen reports (all eight by default); never raises for one report.
 
@@ -258,7 +260,7 @@ def run_reports(
         outcome = (
             _render_only(kind, source, periods[kind], today, settings, out_dir, render_out)
             if dry_run
-            else _send_one(kind, source, periods[kind], today, settings, store, mailer, clock, force)  # type: ignore[arg-type]
+            else _send_one(kind, source, periods[kind], today, settings, store, mailer, clock, force, archive)  # type: ignore[arg-type]
         )
         outcome.seconds = time.monotonic() - started
         finish(outcome)
@@ -322,8 +324,10 @@ def _send_one(
     mailer: MailSender,
     clock: Clock,
     force: bool,
+    archive: ReportArchiveRepository | None = None,
 ) -> Outcome:
     from quarterdeck.reports.actions import MAX_IN_RECORD, action_item_writes, file_action_items
+    from quarterdeck.reports.archive import keep_sent_report
 
     # Claim every recipient's run first (one conditional write each): what was sent before,
     # or is being sent by another run, is skipped for that recipient alone.
@@ -398,6 +402,8 @@ def _send_one(
         except Exception:  # the report went out; only its cards are missing (logged)
             logger.exception("could not file the report's action items", extra={"kind": kind})
 
+    if sent:  # kept as it was sent, for the reports page (best effort: it went out either way)
+        keep_sent_report(archive, store, kind=kind, period=period, email=email, sends=sent, clock=clock)
     outcome = Outcome(
         kind,
         period.label,

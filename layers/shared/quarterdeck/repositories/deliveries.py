@@ -1,0 +1,101 @@
+"""The mail delivery log and the suppression list (issue 22).
+
+SES reports what became of each message (delivered, bounced, complained) through the
+configuration set's event destination; each event is kept per MessageId and recipient
+(`MAIL#<message id>` / `EVENT#<recipient>#<event>`), written once (SES may repeat an event).
+An address that bounced hard or complained is suppressed (`SUPPRESSIONS` / `<email>`), with
+the reason, and no mail goes to it any more (quarterdeck.mail asks before each send).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from quarterdeck import keys
+from quarterdeck.repositories import Item
+from quarterdeck.store import ConditionFailedError, Store
+
+EVENT_FIELDS = ("message_id", "recipient", "event", "at", "detail")
+SUPPRESSION_FIELDS = ("email", "reason", "event", "message_id", "at")
+
+
+class DeliveryRepository(Protocol):
+    def record_event(self, message_id: str, recipient: str, event: str, at: str, detail: str = "") -> bool:
+        """Keep one SES event (`delivery`, `bounce`, `complaint`) of a message for a recipient;
+        False when it was kept already (a repeated event changes nothing)."""
+        ...
+
+    def events_of(self, message_id: str) -> list[Item]:
+        """Every event kept for a message (EVENT_FIELDS), by recipient then event."""
+        ...
+
+    def suppress(self, email: str, reason: str, event: str, message_id: str, at: str) -> bool:
+        """Put an address on the suppression list with its reason; False when it was on it
+        already (the first reason stays)."""
+        ...
+
+    def suppressions_of(self, emails: Sequence[str]) -> dict[str, Item]:
+        """The suppressed ones among `emails` (lower-cased address → SUPPRESSION_FIELDS)."""
+        ...
+
+    def suppressed_addresses(self) -> list[Item]:
+        """The whole suppression list, by address."""
+        ...
+
+
+def _fields(item: Item, names: Sequence[str]) -> Item:
+    return {name: item[name] for name in names if name in item}
+
+
+class DynamoDeliveryRepository:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def record_event(self, message_id: str, recipient: str, event: str, at: str, detail: str = "") -> bool:
+        pk, sk = keys.mail_event(message_id, recipient, event)
+        item: Item = {
+            "pk": pk,
+            "sk": sk,
+            "type": "mail_event",
+            "message_id": message_id,
+            "recipient": recipient.strip().lower(),
+            "event": event,
+            "at": at,
+            "detail": detail or None,
+        }
+        try:
+            self.store.put(item, condition="attribute_not_exists(pk)")
+        except ConditionFailedError:
+            return False
+        return True
+
+    def events_of(self, message_id: str) -> list[Item]:
+        return [_fields(item, EVENT_FIELDS) for item in self.store.query(keys.mail_events(message_id))]
+
+    def suppress(self, email: str, reason: str, event: str, message_id: str, at: str) -> bool:
+        pk, sk = keys.suppression(email)
+        item: Item = {
+            "pk": pk,
+            "sk": sk,
+            "type": "suppression",
+            "email": sk,
+            "reason": reason,
+            "event": event,
+            "message_id": message_id,
+            "at": at,
+        }
+        try:
+            self.store.put(item, condition="attribute_not_exists(pk)")
+        except ConditionFailedError:
+            return False
+        return True
+
+    def suppressions_of(self, emails: Sequence[str]) -> dict[str, Item]:
+        wanted = list(dict.fromkeys(keys.suppression(email) for email in emails if email.strip()))
+        if not wanted:
+            return {}
+        return {item["email"]: _fields(item, SUPPRESSION_FIELDS) for item in self.store.batch_get(wanted)}
+
+    def suppressed_addresses(self) -> list[Item]:
+        return [_fields(item, SUPPRESSION_FIELDS) for item in self.store.query(keys.SUPPRESSIONS)]
