@@ -128,12 +128,16 @@ def delivery_of(message_id: str, recipient: str, events: Sequence[Item], suppres
 
 
 def deliveries_of(sends: Sequence[Mapping[str, str]], deliveries: DeliveryRepository) -> list[Item]:
-    """Each (recipient, MessageId) of a sent report with what became of it (one Query per
-    message, one BatchGetItem for the suppressions)."""
-    suppressions = deliveries.suppressions_of([s["recipient"] for s in sends])
+    """Each (recipient, MessageId) of a sent report with what became of it (one BatchGetItem)."""
+
+    def logged(message_id: str) -> str:  # a message never sent has no events to read
+        return "" if message_id.startswith(SUPPRESSED_PREFIX) else message_id
+
+    pairs = [(logged(str(s.get("message_id") or "")), str(s["recipient"])) for s in sends]
+    events, suppressions = deliveries.log_of(pairs)
     found = []
     for send in sends:
         message_id = str(send.get("message_id") or "")
-        events = deliveries.events_of(message_id) if message_id and not message_id.startswith(SUPPRESSED_PREFIX) else []
-        found.append(delivery_of(message_id, str(send["recipient"]), events, suppressions))
+        own = [e for e in events if e.get("message_id") == message_id]
+        found.append(delivery_of(message_id, str(send["recipient"]), own, suppressions))
     return found

@@ -27,6 +27,12 @@ class MemoryDeliveryRepository:
         found = [dict(e) for (m, _, _), e in self.events.items() if m == message_id]
         return sorted(found, key=lambda e: (e["recipient"], e["event"]))
 
+    def log_of(self, sends: Sequence[tuple[str, str]]) -> tuple[list[Item], dict[str, Item]]:
+        pairs = {(m, r.strip().lower()) for m, r in sends if m and r.strip()}
+        events = [dict(e) for (m, r, _), e in self.events.items() if (m, r) in pairs]
+        events.sort(key=lambda e: (e["message_id"], e["recipient"], e["event"]))
+        return events, self.suppressions_of([r for _, r in sends])
+
     def suppress(self, email: str, reason: str, event: str, message_id: str, at: str) -> bool:
         address = email.strip().lower()
         if address in self.suppressions:

@@ -16,6 +16,7 @@ from quarterdeck import keys
 from quarterdeck.repositories import Item
 from quarterdeck.store import ConditionFailedError, Store
 
+EVENTS = ("delivery", "bounce", "complaint")  # the SES events kept (quarterdeck.deliveries)
 EVENT_FIELDS = ("message_id", "recipient", "event", "at", "detail")
 SUPPRESSION_FIELDS = ("email", "reason", "event", "message_id", "at")
 
@@ -28,6 +29,12 @@ class DeliveryRepository(Protocol):
 
     def events_of(self, message_id: str) -> list[Item]:
         """Every event kept for a message (EVENT_FIELDS), by recipient then event."""
+        ...
+
+    def log_of(self, sends: Sequence[tuple[str, str]]) -> tuple[list[Item], dict[str, Item]]:
+        """For each (MessageId, recipient): its events (EVENT_FIELDS, by MessageId, recipient,
+        event), and the suppressions of those recipients (as `suppressions_of`); one
+        BatchGetItem for a report's page, whatever its number of recipients up to 25."""
         ...
 
     def suppress(self, email: str, reason: str, event: str, message_id: str, at: str) -> bool:
@@ -72,6 +79,17 @@ class DynamoDeliveryRepository:
 
     def events_of(self, message_id: str) -> list[Item]:
         return [_fields(item, EVENT_FIELDS) for item in self.store.query(keys.mail_events(message_id))]
+
+    def log_of(self, sends: Sequence[tuple[str, str]]) -> tuple[list[Item], dict[str, Item]]:
+        wanted = [keys.mail_event(m, r, event) for m, r in sends if m and r.strip() for event in EVENTS]
+        wanted += [keys.suppression(r) for _, r in sends if r.strip()]
+        if not wanted:
+            return [], {}
+        found = self.store.batch_get(list(dict.fromkeys(wanted)))
+        events = [_fields(i, EVENT_FIELDS) for i in found if i.get("type") == "mail_event"]
+        events.sort(key=lambda e: (e["message_id"], e["recipient"], e["event"]))
+        suppressions = {i["email"]: _fields(i, SUPPRESSION_FIELDS) for i in found if i.get("type") == "suppression"}
+        return events, suppressions
 
     def suppress(self, email: str, reason: str, event: str, message_id: str, at: str) -> bool:
         pk, sk = keys.suppression(email)
