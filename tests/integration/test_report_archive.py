@@ -98,9 +98,10 @@ def test_a_simulated_bounce_shows_on_the_archive_and_stops_the_next_mail(stack: 
     assert [m for m in outbox(stack)[before:] if address in m["to"]] == []
     assert again.message_id.startswith("suppressed:")
     # And the archive's new copy says why
-    newest = max(_archived(admin, period), key=lambda r: r["sent_at"] + r["id"])
-    deliveries = admin.get(f"/api/reports/archive/{newest['id']}").json()["deliveries"]
-    assert any(d["status"] == "suppressed" for d in deliveries)
+    copies = [admin.get(f"/api/reports/archive/{r['id']}").json() for r in _archived(admin, period)]
+    (newest,) = [c for c in copies if c["sends"][0]["message_id"] == again.message_id]
+    (delivery,) = newest["deliveries"]
+    assert delivery["status"] == "suppressed" and delivery["suppressed"]["reason"].startswith("Hard bounce")
 
 
 @pytest.mark.parametrize("path", ["/api/reports/archive/doesnotexist00", "/api/reports/archive/..%2Fx"])
@@ -111,3 +112,18 @@ def test_an_unknown_archived_report_is_404(admin: ApiClient, path: str) -> None:
 def test_a_wrong_listing_is_refused_naming_the_field(admin: ApiClient) -> None:
     answer = admin.get("/api/reports/archive", params={"from": "2026-02-30"})
     assert answer.status_code == 422 and answer.json()["error"]["field"] == "from"
+
+
+@pytest.mark.slow  # a subprocess: `python -m local.commands report`, as `make report` runs it
+def test_make_report_at_runs_the_dispatch_as_of_that_time(stack: LocalStack) -> None:
+    from tests.integration.test_reports_dispatch import cli
+
+    # When `make report KIND=cfo AT=...` runs as of a Monday morning of a far year
+    year = 2100 - secrets.randbelow(40)
+    monday = parse_period(f"{year}-W10").start
+    done = cli(stack, "--only", "cfo", "--at", f"{monday.isoformat()}T07:00:00-08:00")
+    # Then the CFO report of that week is sent, and archived under that period
+    assert done.returncode == 0, done.stderr
+    assert f"{year}-W10  sent" in done.stderr
+    again = cli(stack, "--only", "cfo", "--at", f"{monday.isoformat()}T09:00:00-08:00")
+    assert again.returncode == 0 and f"{year}-W10  skipped" in again.stderr
