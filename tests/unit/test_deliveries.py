@@ -83,3 +83,25 @@ def test_the_ses_sender_never_calls_ses_for_a_suppressed_recipient() -> None:
     sender = SesMailSender(suppressions=deliveries, _verified=True)  # no SES client is made: none is reachable
     message_id = sender.send(_email("gone@x"))
     assert message_id.startswith(SUPPRESSED_PREFIX) and sender.suppressed == 1
+
+
+def test_the_cached_list_is_read_once_per_period_and_then_again() -> None:
+    from quarterdeck.deliveries import CachedSuppressions
+
+    class Counted(MemoryDeliveryRepository):
+        reads = 0
+
+        def suppressed_addresses(self) -> list[dict[str, Any]]:
+            self.reads += 1
+            return super().suppressed_addresses()
+
+    deliveries = Counted()
+    deliveries.suppress("gone@x", "Hard bounce", "bounce", "m-0", "2026-12-04T00:00:00Z")
+    now = {"t": 0.0}
+    cached = CachedSuppressions(deliveries, seconds=300, monotonic=lambda: now["t"])
+    assert set(cached.suppressions_of(["Gone@X", "ok@x"])) == {"gone@x"}
+    deliveries.suppress("new@x", "Complaint", "complaint", "m-1", "2026-12-04T00:01:00Z")
+    now["t"] = 299.0
+    assert cached.suppressions_of(["new@x"]) == {} and deliveries.reads == 1  # still the copy
+    now["t"] = 300.0
+    assert set(cached.suppressions_of(["new@x"])) == {"new@x"} and deliveries.reads == 2

@@ -96,10 +96,11 @@ def without_suppressed(email: OutgoingEmail, suppressions: SuppressionList | Non
 
 
 def _suppression_list() -> SuppressionList:
+    from quarterdeck.deliveries import CachedSuppressions
     from quarterdeck.repositories.deliveries import DynamoDeliveryRepository
     from quarterdeck.store import Store
 
-    return DynamoDeliveryRepository(Store())
+    return CachedSuppressions(DynamoDeliveryRepository(Store()))
 
 
 class MailSender(Protocol):
@@ -234,7 +235,8 @@ class SesMailSender:
     sleep: Callable[[float], None] = time.sleep
     _pacer: SendPacer | None = None
     _verified: bool = False
-    # Addresses that bounced hard or complained get no mail (None: the table's list, read per send).
+    # Addresses that bounced hard or complained get no mail (None: the table's list, read whole
+    # at most every few minutes per process: quarterdeck.deliveries.CachedSuppressions).
     suppressions: SuppressionList | None = None
     suppressed: int = 0  # messages skipped because every To recipient is suppressed
 
@@ -267,6 +269,11 @@ class SesMailSender:
             raise ConfigurationError(f"The sender {sender} is not verified in SES; verify it before sending.")
         self._verified = True
 
+    def suppression_list(self) -> SuppressionList:
+        if self.suppressions is None:
+            self.suppressions = _suppression_list()
+        return self.suppressions
+
     @property
     def pacer(self) -> SendPacer:
         if self._pacer is None:
@@ -277,9 +284,7 @@ class SesMailSender:
         from botocore.exceptions import BotoCoreError, ClientError
 
         self._check_sender()
-        if self.suppressions is None:
-            self.suppressions = _suppression_list()
-        allowed = without_suppressed(email, self.suppressions)
+        allowed = without_suppressed(email, self.suppression_list())
         if allowed is None:  # recorded by the caller as done, never retried (quarterdeck.deliveries)
             import uuid
 
