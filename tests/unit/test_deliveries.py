@@ -86,7 +86,7 @@ def test_the_ses_sender_never_calls_ses_for_a_suppressed_recipient() -> None:
 
 
 def test_the_cached_list_is_read_once_per_period_and_then_again() -> None:
-    from quarterdeck.deliveries import CachedSuppressions
+    from quarterdeck.repositories.deliveries import CachedSuppressions
 
     class Counted(MemoryDeliveryRepository):
         reads = 0

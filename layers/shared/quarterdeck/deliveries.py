@@ -9,8 +9,7 @@ and the local stack's outbox page simulates one through the same handler. A hard
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,31 +109,6 @@ def record_ses_event(
             outcome.suppressed.append(recipient)
     logger.info("mail event recorded", extra=outcome.as_dict())
     return outcome
-
-
-class CachedSuppressions:
-    """The suppression list as a sender asks it (`quarterdeck.mail.SuppressionList`): read whole
-    (one Query of a small partition) and kept for `seconds`, so a send costs no round trip
-    while the copy is fresh (as a container keeps the people it has seen, docs/decisions.md).
-    An address suppressed meanwhile may still get mail for that long from a warm container;
-    SES's own suppression for the configuration set (BOUNCE, COMPLAINT) covers that window."""
-
-    def __init__(
-        self, deliveries: DeliveryRepository, seconds: float = 300.0, monotonic: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.deliveries = deliveries
-        self.seconds = seconds
-        self._monotonic = monotonic
-        self._read_at: float | None = None
-        self._listed: dict[str, Item] = {}
-
-    def suppressions_of(self, emails: Sequence[str]) -> dict[str, Item]:
-        now = self._monotonic()
-        if self._read_at is None or now - self._read_at >= self.seconds:
-            self._listed = {str(i["email"]): i for i in self.deliveries.suppressed_addresses()}
-            self._read_at = now
-        wanted = {e.strip().lower() for e in emails}
-        return {address: entry for address, entry in self._listed.items() if address in wanted}
 
 
 def delivery_of(message_id: str, recipient: str, events: Sequence[Item], suppressions: Mapping[str, Item]) -> Item:

@@ -96,8 +96,7 @@ def without_suppressed(email: OutgoingEmail, suppressions: SuppressionList | Non
 
 
 def _suppression_list() -> SuppressionList:
-    from quarterdeck.deliveries import CachedSuppressions
-    from quarterdeck.repositories.deliveries import DynamoDeliveryRepository
+    from quarterdeck.repositories.deliveries import CachedSuppressions, DynamoDeliveryRepository
     from quarterdeck.store import Store
 
     return CachedSuppressions(DynamoDeliveryRepository(Store()))
@@ -236,7 +235,7 @@ class SesMailSender:
     _pacer: SendPacer | None = None
     _verified: bool = False
     # Addresses that bounced hard or complained get no mail (None: the table's list, read whole
-    # at most every few minutes per process: quarterdeck.deliveries.CachedSuppressions).
+    # at most every few minutes per process: quarterdeck.repositories.deliveries.CachedSuppressions).
     suppressions: SuppressionList | None = None
     suppressed: int = 0  # messages skipped because every To recipient is suppressed
 

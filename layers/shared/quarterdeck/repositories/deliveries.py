@@ -9,7 +9,8 @@ the reason, and no mail goes to it any more (quarterdeck.mail asks before each s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from quarterdeck import keys
@@ -117,3 +118,28 @@ class DynamoDeliveryRepository:
 
     def suppressed_addresses(self) -> list[Item]:
         return [_fields(item, SUPPRESSION_FIELDS) for item in self.store.query(keys.SUPPRESSIONS)]
+
+
+class CachedSuppressions:
+    """The suppression list as a sender asks it (`quarterdeck.mail.SuppressionList`): read whole
+    (one Query of a small partition) and kept for `seconds`, so a send costs no round trip
+    while the copy is fresh (as a container keeps the people it has seen, docs/decisions.md).
+    An address suppressed meanwhile may still get mail for that long from a warm container;
+    SES's own suppression for the configuration set (BOUNCE, COMPLAINT) covers that window."""
+
+    def __init__(
+        self, deliveries: DeliveryRepository, seconds: float = 300.0, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.deliveries = deliveries
+        self.seconds = seconds
+        self._monotonic = monotonic
+        self._read_at: float | None = None
+        self._listed: dict[str, Item] = {}
+
+    def suppressions_of(self, emails: Sequence[str]) -> dict[str, Item]:
+        now = self._monotonic()
+        if self._read_at is None or now - self._read_at >= self.seconds:
+            self._listed = {str(i["email"]): i for i in self.deliveries.suppressed_addresses()}
+            self._read_at = now
+        wanted = {e.strip().lower() for e in emails}
+        return {address: entry for address, entry in self._listed.items() if address in wanted}
