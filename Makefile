@@ -60,9 +60,9 @@ bench: setup
 nudge: setup
 	$(PY) -m local.commands nudge $(if $(AT),--at $(AT),)
 
-## report KIND=cfo: send one report now through the local stack started by `make dev`
+## report KIND=cfo [AT=2026-12-07T07:00:00-08:00]: send one report now (or as of AT) through the local stack started by `make dev`
 report: setup
-	$(PY) -m local.commands report $(if $(KIND),--only $(KIND),)
+	$(PY) -m local.commands report $(if $(KIND),--only $(KIND),) $(if $(AT),--at $(AT),)
 
 ## clean: remove build output and caches
 clean:

@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     report = commands.add_parser("report", help="dispatch reports (options as `python -m quarterdeck.reports`)")
     report.add_argument("rest", nargs=argparse.REMAINDER)
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["report"] and "--at" in argv:  # `make report KIND=... AT=...`: as of that time
+        _connect()
+        return report_at(argv[1:])
     if argv[:1] == ["report"]:  # its options (--only, --period, ...) belong to quarterdeck.reports
         _connect()
         from quarterdeck.reports.__main__ import main as reports_main
@@ -53,6 +56,25 @@ def main(argv: list[str] | None = None) -> int:
     from quarterdeck.reports.__main__ import main as reports_main
 
     return int(reports_main(args.rest))
+
+
+def report_at(argv: list[str]) -> int:
+    """Dispatch the reports as the schedule would at `--at` (ISO time): each kind for the
+    period of that day, sent once per period, like `make nudge AT=...` for the nudges."""
+    from datetime import datetime
+
+    from quarterdeck.reports.dispatch import Collaborators, run_reports
+
+    cli = argparse.ArgumentParser(prog="python -m local.commands report --at")
+    cli.add_argument("--at", required=True, type=datetime.fromisoformat)
+    cli.add_argument("--only", action="append")
+    cli.add_argument("--force", action="store_true")
+    args = cli.parse_args(argv)
+    at: datetime = args.at
+    summary = run_reports(args.only, force=args.force, using=Collaborators(clock=lambda: at))
+    print(summary.table(), file=sys.stderr)
+    print(json.dumps(summary.as_dict(), indent=2))
+    return 0 if summary.ok else 1
 
 
 def run_reports_locally(**options: str) -> dict[str, Any]:

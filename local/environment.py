@@ -92,6 +92,7 @@ def add_code_paths() -> None:
         ROOT / "functions" / "api",
         ROOT / "functions" / "nudges",
         ROOT / "functions" / "reports",
+        ROOT / "functions" / "mail_events",
     ):
         if str(path) not in sys.path:
             sys.path.insert(0, str(path))

@@ -114,6 +114,7 @@ def _outbox_page() -> bytes:
             f"<p>To {html.escape(', '.join(message['to']))}"
             f"{' · Bcc ' + html.escape(', '.join(message['bcc'])) if message['bcc'] else ''}"
             f' · {html.escape(message["sent_at"] or "")} · <a href="/_local/outbox/{number}.html">HTML part</a></p>'
+            f"{_simulate_buttons(message['id'])}"
             f"<pre>{text}</pre></article>"
         )
     body = "".join(rows) or "<p>No mail sent yet.</p>"
@@ -126,6 +127,18 @@ def _outbox_page() -> bytes:
 <p><a href="/">Open Quarterdeck</a> · <a href="/_local/outbox.json">outbox.json</a></p>
 {body}</main></body></html>"""
     return page.encode()
+
+
+def _simulate_buttons(message_id: str) -> str:
+    """Buttons that make SES report a hard bounce or a complaint of this message (local/mail_events.py)."""
+    from urllib.parse import quote
+
+    target = html.escape(quote(message_id, safe=""), quote=True)
+    return "".join(
+        f'<form method="post" action="/_local/mail-event?id={target}&amp;event={event}" class="simulate">'
+        f'<button type="submit">Simulate {event}</button></form>'
+        for event in ("bounce", "complaint")
+    )
 
 
 # Commands the outbox page's buttons run; the nudge and report issues register theirs.
@@ -273,3 +286,13 @@ def _send_reports_now(**options: str) -> Any:
 
 
 LOCAL_COMMANDS["reports"] = _send_reports_now
+
+
+def _simulate_mail_event(**options: str) -> Any:
+    """The outbox page's "Simulate bounce/complaint" buttons (issue 22)."""
+    from local.mail_events import simulate
+
+    return simulate(**options)
+
+
+LOCAL_COMMANDS["mail-event"] = _simulate_mail_event

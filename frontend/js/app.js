@@ -11,6 +11,7 @@ import { NewSail } from './views/new_sail.js';
 import { Waiver } from './views/waiver.js';
 import { TaskBoard } from './views/task_board.js';
 import { Reports } from './views/reports.js';
+import { ReportArchive, ArchivedReport } from './views/report_archive.js';
 import { Manifest } from './views/manifest.js';
 import { Unsubscribe } from './views/unsubscribe.js';
 
@@ -25,6 +26,8 @@ const ROUTES = [
   ['/waiver', Waiver],
   ['/board', TaskBoard],
   ['/reports', Reports],
+  ['/reports/archive', ReportArchive],
+  ['/reports/archive/:id', ArchivedReport],
   ['/unsubscribe', Unsubscribe],
 ];
 

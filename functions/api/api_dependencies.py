@@ -14,8 +14,10 @@ if TYPE_CHECKING:
     from quarterdeck.mail import MailSender
     from quarterdeck.reports.send_queue import ReportSendQueue
     from quarterdeck.repositories.checklists import ChecklistRepository
+    from quarterdeck.repositories.deliveries import DeliveryRepository
     from quarterdeck.repositories.guests import GuestRepository
     from quarterdeck.repositories.nudges import NudgeRepository
+    from quarterdeck.repositories.report_archive import ReportArchiveRepository
     from quarterdeck.repositories.reports import ReportRunRepository
     from quarterdeck.repositories.sails import SailRepository
     from quarterdeck.repositories.tasks import TaskRepository
@@ -71,6 +73,18 @@ def report_run_repository() -> ReportRunRepository:
     from quarterdeck.repositories.reports import DynamoReportRunRepository  # loads with the report routes only
 
     return DynamoReportRunRepository(store())
+
+
+def report_archive_repository() -> ReportArchiveRepository:
+    from quarterdeck.repositories.report_archive import DynamoReportArchiveRepository
+
+    return DynamoReportArchiveRepository(store())
+
+
+def delivery_repository() -> DeliveryRepository:
+    from quarterdeck.repositories.deliveries import DynamoDeliveryRepository
+
+    return DynamoDeliveryRepository(store())
 
 
 def mailer() -> MailSender:

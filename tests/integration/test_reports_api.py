@@ -271,10 +271,11 @@ def test_the_page_is_one_query_and_send_now_one_query_then_one_write_records_run
     # Then the route read the period's runs once (not sent yet) and handed the send over
     route = [op for op in calls.operations if op != "GetItem"]  # the caller's person record aside
     assert route == ["Query"], calls.operations
-    # And the report function claimed it first, then recorded run, summary and action cards in one transaction
+    # And the report function claimed it first, then recorded run, summary and action cards in one
+    # transaction, and kept the report as sent in the archive in another (issue 22)
     ops = report_calls.operations
-    assert ops[0] == "UpdateItem" and ops[-1] == "TransactWriteItems", ops
-    assert ops.count("TransactWriteItems") == 1 and "PutItem" not in ops, ops
+    assert ops[0] == "UpdateItem" and ops[-2:] == ["TransactWriteItems", "TransactWriteItems"], ops
+    assert ops.count("TransactWriteItems") == 2 and "PutItem" not in ops, ops
     result = stack.reports.results[-1]
     assert result["event"]["kind"] == "cmo" and result["result"]["counts"]["sent"] == 1, result
     (outcome,) = result["result"]["reports"]

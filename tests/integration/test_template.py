@@ -325,7 +325,7 @@ def test_table_statements_name_the_table_and_its_index(template: dict[str, Any])
     """Given a DynamoDB statement, when its resources are read, then they are the table ARN and gsi1 only."""
     for name, statement in policy_statements(template):
         if any(str(a).startswith("dynamodb:") for a in as_list(statement.get("Action", []))):
-            if statement.get("Sid") in {"FreeNudgeClaims", "ReportSourcesTable"}:
+            if statement.get("Sid") in {"FreeNudgeClaims", "ReportSourcesTable", "DeliveryLogWrite"}:
                 assert statement["Resource"] == {"Fn::GetAtt": ["Table", "Arn"]}
                 continue
             resources_ = as_list(statement["Resource"])
@@ -839,3 +839,33 @@ def test_the_access_log_keeps_no_path(template: dict[str, Any]) -> None:
     log_format = props(template, "HttpApi")["AccessLogSettings"]["Format"]
     assert "$context.path" not in log_format
     assert "$context.routeKey" in log_format
+
+
+def test_ses_events_reach_mail_event_function_which_only_writes_the_delivery_log(template: dict[str, Any]) -> None:
+    """Given SES's delivery, bounce and complaint events (issue 22), when the template is read,
+    then the configuration set sends them to EventBridge's default bus, MailEventFunction's rule
+    takes this configuration set's from there, and the function may only put items in the
+    delivery log's and suppression list's partitions; its errors and dead letters alarm."""
+    (destination,) = [
+        props(template, name) for name in resources(template, "AWS::SES::ConfigurationSetEventDestination")
+    ]
+    assert destination["ConfigurationSetName"] == {"Ref": "MailConfigurationSet"}
+    events = destination["EventDestination"]
+    assert events["Enabled"] is True and sorted(events["MatchingEventTypes"]) == ["bounce", "complaint", "delivery"]
+    assert events["EventBridgeDestination"]["EventBusArn"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"
+    }
+    function = props(template, "MailEventFunction")
+    rule = function["Events"]["SesEvents"]
+    assert rule["Type"] == "EventBridgeRule"
+    pattern = rule["Properties"]["Pattern"]
+    assert pattern["source"] == ["aws.ses"]
+    assert pattern["detail"]["mail"]["tags"]["ses:configuration-set"] == [{"Ref": "MailConfigurationSet"}]
+    statements = [st for name, st in policy_statements(template) if name == "MailEventFunction"]
+    assert [st["Action"] for st in statements] == ["dynamodb:PutItem"]
+    assert statements[0]["Condition"] == {
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["MAIL#*", "SUPPRESSIONS"]}
+    }
+    watched = list(alarm_metrics(template).values())
+    assert ("AWS/Lambda", "Errors", {"Ref": "MailEventFunction"}) in watched
+    assert function["DeadLetterQueue"]["TargetArn"] == {"Fn::GetAtt": ["MailEventDeadLetterQueue", "Arn"]}

@@ -95,6 +95,8 @@ ROUTES: dict[str, Rule] = {
     "GET /api/tasks/{task_id}": Rule("A"),
     "PATCH /api/tasks/{task_id}": Rule("A", body=lambda w: {"version": 1, "title": unique("Matrix task")}),
     "GET /api/reports": Rule("A"),
+    "GET /api/reports/archive": Rule("A", query={"kind": "cfo", "from": "2026-01-01", "to": "2026-12-31"}),
+    "GET /api/reports/archive/{archive_id}": Rule("A", params={"archive_id": "matrixnotarchived"}),
     "POST /api/reports/{kind}/preview": Rule("A", body=lambda w: {}, params={"kind": "cfo"}),
     # A past period: the send is real (outbox) but never collides with a current run.
     "POST /api/reports/{kind}/send": Rule("A", body=lambda w: {"period": "2001-01"}, params={"kind": "rental"}),

@@ -48,7 +48,7 @@ function LastRun({ run }) {
     </div>`;
 }
 
-function EmailFrame({ htmlPart, title }) {
+export function EmailFrame({ htmlPart, title }) {
   const frame = useRef(null);
   // srcdoc is a property set from script: the report's HTML never passes through this page's DOM.
   useEffect(() => { if (frame.current) frame.current.srcdoc = htmlPart; }, [htmlPart]);
@@ -196,7 +196,7 @@ export function Reports({ query = {}, session }) {
   return html`
     <section class="reports">
       <h1>Reports</h1>
-      <p class="hint">Each report is sent once per period to the owner, with a copy to the archive. Its action items become cards on the <a href="#/board">board</a>.</p>
+      <p class="hint">Each report is sent once per period to the owner, with a copy to the archive. Its action items become cards on the <a href="#/board">board</a>. Every report sent is kept in the <a href="#/reports/archive">archive</a>.</p>
       <div aria-live="polite">
         ${queued ? html`<${Notice}>Queued — sending the ${queued.title} for ${queued.period}…</${Notice}>` : null}
         ${sent ? html`<${Notice}>Sent the ${sent.title} for ${sent.period}.${sent.sentence ? ` ${sent.sentence}.` : ''}</${Notice}>` : null}

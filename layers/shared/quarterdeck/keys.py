@@ -162,3 +162,46 @@ def code_pointer(link: str) -> Key:
 def rate_counter(counter: str, window: str) -> Key:
     """One window of a sign-in counter (`login#<email>` per hour, `magic#<source>` per window)."""
     return f"RATE#{counter}", window
+
+
+# --- the owner's data (issue 22): the report archive and the mail delivery log ---------------
+REPORT_ARCHIVE_INDEX = "ARCHIVES"
+
+
+def archived_report(archive_id: str) -> Key:
+    """One sent report as it was sent (subject, recipients, text and HTML bodies, MessageIds):
+    read whole only when someone opens it."""
+    return f"ARCHIVE#{archive_id}", "META"
+
+
+def archive_index_entry(period_start: str, kind: str, archive_id: str) -> Key:
+    """The archive's listing: one small entry per sent report (no bodies) in one partition,
+    sorted by the period's first day, so a date range of every kind is one Query (eight kinds
+    a week are a few hundred entries a year)."""
+    return REPORT_ARCHIVE_INDEX, f"{period_start}#{kind}#{archive_id}"
+
+
+def archive_index_range(first_iso: str, last_iso: str) -> tuple[str, str]:
+    """Sort-key bounds of the entries whose period starts in [first, last] (ISO dates)."""
+    return first_iso, f"{last_iso}~"
+
+
+def mail_events(message_id: str) -> str:
+    """The partition of one SES message's delivery events (one item per recipient and event type)."""
+    return f"MAIL#{message_id}"
+
+
+def mail_event(message_id: str, recipient: str, event_type: str) -> Key:
+    """One SES event of one message for one recipient (`delivery`, `bounce`, `complaint`):
+    SES and EventBridge may deliver an event twice, and the second write changes nothing."""
+    return mail_events(message_id), f"EVENT#{recipient.strip().lower()}#{event_type}"
+
+
+SUPPRESSIONS = "SUPPRESSIONS"
+
+
+def suppression(email: str) -> Key:
+    """An address no mail goes to (a hard bounce or a complaint), with the reason; all of them
+    share one partition, so the list is one Query and a send checks its recipients in one
+    BatchGetItem."""
+    return SUPPRESSIONS, email.strip().lower()

@@ -24,6 +24,9 @@ from quarterdeck.observability import logger
 from quarterdeck.validation import without_controls
 
 TEMPLATE_DIR = Path(__file__).parent / "templates" / "email"
+SUPPRESSED_PREFIX = "suppressed:"
+"""The start of the "MessageId" `send` answers for a message it did not send because every To
+recipient is suppressed: callers record it as done (a nudge, a report run) and never retry it."""
 _THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException", "LimitExceededException"}
 
 
@@ -55,6 +58,48 @@ class SentEmail:
     message_id: str
     email: OutgoingEmail
     sent_at: float
+
+
+class SuppressionList(Protocol):
+    """The addresses no mail goes to (quarterdeck.repositories.deliveries implements it)."""
+
+    def suppressions_of(self, emails: Sequence[str]) -> Mapping[str, Mapping[str, Any]]: ...
+
+
+def without_suppressed(email: OutgoingEmail, suppressions: SuppressionList | None) -> OutgoingEmail | None:
+    """`email` without its suppressed recipients (a hard bounce, a complaint: each skip logged
+    and counted), or None when no To recipient is left. A suppression list that cannot be read
+    stops nothing (logged): SES's own suppression for the configuration set still applies."""
+    if suppressions is None:
+        return email
+    try:
+        found = suppressions.suppressions_of([*email.to, *email.bcc])
+    except Exception:
+        logger.exception("could not read the suppression list; sending anyway")
+        return email
+    if not found:
+        return email
+    from dataclasses import replace
+
+    from quarterdeck.observability import metrics
+
+    for address, entry in found.items():
+        logger.warning(
+            "email to a suppressed address skipped",
+            extra={"kind": email.kind, "recipient": address, "reason": entry.get("reason")},
+        )
+    metrics.add_metric(name="EmailsSuppressed", unit="Count", value=len(found))
+    to = tuple(a for a in email.to if a.strip().lower() not in found)
+    if not to:
+        return None
+    return replace(email, to=to, bcc=tuple(a for a in email.bcc if a.strip().lower() not in found))
+
+
+def _suppression_list() -> SuppressionList:
+    from quarterdeck.repositories.deliveries import CachedSuppressions, DynamoDeliveryRepository
+    from quarterdeck.store import Store
+
+    return CachedSuppressions(DynamoDeliveryRepository(Store()))
 
 
 class MailSender(Protocol):
@@ -189,6 +234,10 @@ class SesMailSender:
     sleep: Callable[[float], None] = time.sleep
     _pacer: SendPacer | None = None
     _verified: bool = False
+    # Addresses that bounced hard or complained get no mail (None: the table's list, read whole
+    # at most every few minutes per process: quarterdeck.repositories.deliveries.CachedSuppressions).
+    suppressions: SuppressionList | None = None
+    suppressed: int = 0  # messages skipped because every To recipient is suppressed
 
     def max_send_rate(self) -> float:
         """The account's MaxSendRate (SES v1 GetSendQuota: moto lacks v2 GetAccount)."""
@@ -219,6 +268,11 @@ class SesMailSender:
             raise ConfigurationError(f"The sender {sender} is not verified in SES; verify it before sending.")
         self._verified = True
 
+    def suppression_list(self) -> SuppressionList:
+        if self.suppressions is None:
+            self.suppressions = _suppression_list()
+        return self.suppressions
+
     @property
     def pacer(self) -> SendPacer:
         if self._pacer is None:
@@ -233,6 +287,13 @@ class SesMailSender:
         from botocore.exceptions import BotoCoreError, ClientError
 
         self.check_sender()
+        allowed = without_suppressed(email, self.suppression_list())
+        if allowed is None:  # recorded by the caller as done, never retried (quarterdeck.deliveries)
+            import uuid
+
+            self.suppressed += 1
+            return f"{SUPPRESSED_PREFIX}{uuid.uuid4().hex}"
+        email = allowed
         request: dict[str, Any] = {
             "FromEmailAddress": self.settings.sender_email,
             "Destination": {"ToAddresses": list(email.to), "BccAddresses": list(email.bcc)},

@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # the strategies, pydantic and jinja2 load only when a report
     from quarterdeck.reports.kinds import LiveReader, Source
     from quarterdeck.reports.model import Report
     from quarterdeck.reports.portfolio import Portfolio
+    from quarterdeck.repositories.report_archive import ReportArchiveRepository
 
 SENT, SKIPPED, FAILED, RENDERED = "sent", "skipped", "failed", "rendered"
 
@@ -185,6 +186,7 @@ class Collaborators:
     clock: Clock = system_clock
     progress: ProgressFn | None = None  # told of each report's outcome as it ends
     render_out: RenderOut | None = None  # a dry run's report, text and html (when not written to files)
+    archive: ReportArchiveRepository | None = None  # where a sent report is kept as it was sent
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,7 @@ class _Using:
     settings: Settings
     clock: Clock
     mailer: MailSender | None
+    archive: ReportArchiveRepository
 
 
 def _resolved(using: Collaborators) -> _Using:
@@ -209,6 +212,7 @@ def _resolved(using: Collaborators) -> _Using:
         settings=using.settings or get_settings(),
         clock=using.clock,
         mailer=using.mailer,
+        archive=using.archive or wiring.report_archive(),
     )
 
 
@@ -355,11 +359,13 @@ def _send_one(
     today: date,
     deps: _Using,
     force: bool,
+    archive: ReportArchiveRepository | None = None,
 ) -> Outcome:
     from quarterdeck.reports.actions import MAX_IN_RECORD, action_task_items, file_action_items
 
     settings, clock, runs, mailer = deps.settings, deps.clock, deps.runs, deps.mailer
     assert mailer is not None  # nosec B101 - narrows the type: a send always has its sender
+    from quarterdeck.reports.archive import keep_sent_report
 
     # Claim every recipient's run first (one conditional write each): what was sent before,
     # or is being sent by another run, is skipped for that recipient alone.
@@ -434,6 +440,8 @@ def _send_one(
         except Exception:  # the report went out; only its cards are missing (logged)
             logger.exception("could not file the report's action items", extra={"kind": kind})
 
+    if sent:  # kept as it was sent, for the reports page (best effort: it went out either way)
+        keep_sent_report(deps.archive, kind=kind, period=period, email=email, sends=sent, clock=clock)
     outcome = Outcome(
         kind,
         period.label,

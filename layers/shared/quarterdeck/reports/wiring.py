@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from quarterdeck.reports.live import LiveFigures
+    from quarterdeck.repositories.report_archive import ReportArchiveRepository
     from quarterdeck.repositories.reports import ReportRunRepository
     from quarterdeck.repositories.tasks import TaskRepository
     from quarterdeck.store import Store
@@ -31,6 +32,12 @@ def task_board(store: Store | None = None) -> TaskRepository:
     from quarterdeck.repositories.tasks import DynamoTaskRepository
 
     return DynamoTaskRepository(store or _store())
+
+
+def report_archive(store: Store | None = None) -> ReportArchiveRepository:
+    from quarterdeck.repositories.report_archive import DynamoReportArchiveRepository
+
+    return DynamoReportArchiveRepository(store or _store())
 
 
 class TableLiveFigures:
