@@ -1,11 +1,13 @@
-"""ApiFunction: HTTP API events → two Powertools resolvers, each with a Router per area.
+"""ApiFunction: HTTP API events → the reads' own table, else a Powertools resolver with a
+Router per area.
 
 `reads` holds the GET routes whose only input is their path (api_reads: the sail page, who am
-I, a guest's record...). There is nothing for pydantic to check, so it runs without
-validation, and a cold start serving one never imports pydantic or the request models (about
-a third of the function's cold start; docs/decisions.md). Every route that takes a body or a
-query (api_routes) is on the validated resolver, built on the first request `reads` has no
-route for. The OpenAPI document merges the two.
+I, a guest's record...). There is nothing for pydantic to check, and nothing for Powertools'
+event handler to do beyond a path match, the access middleware and a JSON body: they are served
+by `api_light`'s table, and a cold start serving one loads neither pydantic nor the event
+handler (together about half of the function's own cold start; docs/decisions.md). Every
+route that takes a body or a query (api_routes) is on the validated resolver, built on the
+first request `reads` has no route for. The OpenAPI document merges the two.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from quarterdeck import coldstart  # first: the garbage collector pauses while t
 # isort: split
 import json
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from api_errors import refused_at_the_door, register_error_handlers
+from api_errors import error_payload, refused_at_the_door
 from api_gate import request_refusal
+from api_light import Answer, ReadTable
 from api_reads import auth as auth_reads
 from api_reads import calendar as calendar_reads
 from api_reads import guests as guest_reads
@@ -26,26 +29,17 @@ from api_reads import health
 from api_reads import reports as report_reads
 from api_reads import sails as sail_reads
 from api_reads import tasks as task_reads
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from quarterdeck.observability import logger, metrics
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-class NotARead(BaseException):
-    """Raised by `reads` for a request it has no route for, so the request leaves that resolver
-    (whose error handlers answer every Exception) and goes to the validated one. Not an error."""
-
-
-def _not_a_read(error: Exception) -> Response:
-    raise NotARead
-
-
-reads = APIGatewayHttpResolver()
-register_error_handlers(reads, not_found=_not_a_read)
+reads = ReadTable(on_error=error_payload)
 for area in (health, auth_reads, sail_reads, guest_reads, calendar_reads, task_reads, report_reads):
-    reads.include_router(area.router)
+    reads.include(area.router)
 
 
 coldstart.loaded()
@@ -54,8 +48,9 @@ coldstart.loaded()
 @lru_cache(maxsize=1)
 def validated_app() -> APIGatewayHttpResolver:
     """The routes that take a body or a query, with Powertools validation (pydantic)."""
-    from api_errors import no_route
+    from api_errors import no_route, register_error_handlers
     from api_routes import auth, calendar, guests, nudges, reports, roles, sails, tasks
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
     app = APIGatewayHttpResolver(enable_validation=True)
     register_error_handlers(app, not_found=no_route)
@@ -82,17 +77,27 @@ def openapi_json() -> str:
         },
         on_conflict="error",
     )
-    for app in (reads, validated_app()):
+    for app in (reads_app(), validated_app()):
         merged.add_schema(app.get_openapi_schema().model_dump(by_alias=True, exclude_none=True))
     document = merged.get_openapi_json_schema()
     return json.dumps(with_error_responses(json.loads(document)), separators=(",", ":"))
 
 
+@lru_cache(maxsize=1)
+def reads_app() -> APIGatewayHttpResolver:
+    """The reads on a Powertools resolver, for the OpenAPI document only (never serves)."""
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+    app = APIGatewayHttpResolver()
+    reads.mirror(app)
+    return app
+
+
 @reads.get("/api/openapi.json", summary="This API's OpenAPI document", tags=["meta"], include_in_schema=False)
-def openapi_document() -> Response[Any]:
-    # Registered here, where the two resolvers are: a route module importing the handler back
+def openapi_document() -> Answer:
+    # Registered here, where the two tables are: a route module importing the handler back
     # was an import cycle.
-    return Response(status_code=200, content_type="application/json", body=openapi_json())
+    return Answer(openapi_json())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
@@ -103,10 +108,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         if refused is not None:
             answer = refused_at_the_door(event, refused)
         else:
-            try:
-                answer = reads.resolve(event, context)
-            except NotARead:
-                answer = validated_app().resolve(event, context)
+            read = reads.serve(event)
+            answer = read if read is not None else validated_app().resolve(event, context)
         return never_stored(answer)
 
 

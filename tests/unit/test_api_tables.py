@@ -79,7 +79,7 @@ def test_the_reads_table_holds_only_gets_whose_only_input_is_the_path() -> None:
     # Given the reads table's part of the OpenAPI document
     import api_handler
 
-    document = _document(api_handler.reads)
+    document = _document(api_handler.reads_app())
 
     # Then each of its operations is a GET with no body and only path parameters: nothing that
     # validation would have checked
@@ -95,7 +95,7 @@ def test_every_route_is_in_exactly_one_table_and_in_the_document() -> None:
     # Given both tables and the published document (its merge refuses a route in both)
     import api_handler
 
-    reads = _routes(_document(api_handler.reads))
+    reads = _routes(_document(api_handler.reads_app()))
     validated = _routes(_document(api_handler.validated_app()))
     published = _routes(json.loads(api_handler.openapi_json()))
 
