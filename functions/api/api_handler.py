@@ -16,19 +16,13 @@ from quarterdeck import coldstart  # first: the garbage collector pauses while t
 
 # isort: split
 import json
+import threading
 from functools import lru_cache
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from api_errors import error_payload, refused_at_the_door
 from api_gate import request_refusal
-from api_light import Answer, ReadTable
-from api_reads import auth as auth_reads
-from api_reads import calendar as calendar_reads
-from api_reads import guests as guest_reads
-from api_reads import health
-from api_reads import reports as report_reads
-from api_reads import sails as sail_reads
-from api_reads import tasks as task_reads
+from api_light import Answer, ReadTable, path_of
 from aws_lambda_powertools.logging import correlation_paths
 
 from quarterdeck.observability import logger, metrics
@@ -37,9 +31,66 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-reads = ReadTable(on_error=error_payload)
-for area in (health, auth_reads, sail_reads, guest_reads, calendar_reads, task_reads, report_reads):
-    reads.include(area.router)
+
+def _error_payload(error: Exception) -> dict[str, Any]:
+    from api_errors import error_payload  # a read that answers loads no error handling
+
+    return error_payload(error)
+
+
+reads = ReadTable(on_error=_error_payload)
+_included: set[str] = set()
+_including = threading.Lock()
+
+
+def areas_for(path: str) -> tuple[ModuleType, ...]:
+    """The read areas whose routes a path can be for: only they are imported, so a sail page
+    compiles and loads neither calendar feeds nor tasks nor reports (the function ships as
+    source: every module it imports is compiled at a cold start)."""
+    if path.startswith("/api/sails/"):
+        from api_reads import guests, sails
+
+        return (sails, guests)
+    if path == "/api/me":
+        from api_reads import auth
+
+        return (auth,)
+    if path == "/api/waiver":
+        from api_reads import guests
+
+        return (guests,)
+    if path.startswith("/api/calendar/"):
+        from api_reads import calendar
+
+        return (calendar,)
+    if path.startswith("/api/tasks/"):
+        from api_reads import tasks
+
+        return (tasks,)
+    if path == "/api/reports":
+        from api_reads import reports
+
+        return (reports,)
+    if path == "/api/health":
+        from api_reads import health
+
+        return (health,)
+    return ()
+
+
+def all_areas() -> tuple[ModuleType, ...]:
+    from api_reads import auth, calendar, guests, health, reports, sails, tasks
+
+    return (health, auth, sails, guests, calendar, tasks, reports)
+
+
+def include(areas: tuple[ModuleType, ...]) -> None:
+    """Add these areas' routes to `reads`, once each."""
+    with _including:
+        for area in areas:
+            if area.__name__ not in _included:
+                _included.add(area.__name__)
+                reads.include(area.router)
 
 
 coldstart.loaded()
@@ -85,11 +136,13 @@ def openapi_json() -> str:
 
 @lru_cache(maxsize=1)
 def reads_app() -> APIGatewayHttpResolver:
-    """The reads on a Powertools resolver, for the OpenAPI document only (never serves)."""
+    """The reads on a Powertools resolver, for the OpenAPI document only (never serves; the
+    document's own route is not in it)."""
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
     app = APIGatewayHttpResolver()
-    reads.mirror(app)
+    for area in all_areas():  # in this order whatever has been served (the document's order)
+        area.router.mirror(app)
     return app
 
 
@@ -106,8 +159,11 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     with coldstart.first_request():
         refused = request_refusal(event)
         if refused is not None:
+            from api_errors import refused_at_the_door
+
             answer = refused_at_the_door(event, refused)
         else:
+            include(areas_for(path_of(event)))
             read = reads.serve(event)
             answer = read if read is not None else validated_app().resolve(event, context)
         return never_stored(answer)

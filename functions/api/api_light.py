@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 # Powertools' route parameter pattern (api_gateway._NAMED_GROUP_BOUNDARY_PATTERN): the same
 # paths match here as there.
 _PARAMETER = re.compile(r"(<\w+>)")
+# The request being served on this thread (the local stack serves in threads), shared by every
+# table: an area's routes read the caller from their own table's `context`.
+_LOCAL = threading.local()
 _PARAMETER_VALUE = r"(?P\1[-._~()'!*:@,;=+&$%<> \[\]{}|^\\w]+)"
 
 
@@ -54,9 +57,13 @@ class RequestView:
         self.cookies: list[str] = list(event.get("cookies") or [])
         http = (event.get("requestContext") or {}).get("http") or {}
         self.http_method = str(http.get("method") or "")
-        self.path = str(event.get("rawPath") or http.get("path") or "")
+        self.path = path_of(event)
         self.is_base64_encoded = bool(event.get("isBase64Encoded"))
         self.request_context = SimpleNamespace(http=SimpleNamespace(source_ip=http.get("sourceIp")))
+
+
+def path_of(event: dict[str, Any]) -> str:
+    return str(event.get("rawPath") or ((event.get("requestContext") or {}).get("http") or {}).get("path") or "")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,7 +83,6 @@ class ReadTable:
         """`on_error` answers what a route raised (api_errors.error_payload); a table that
         serves must have one, an area's table only lends its routes (`include`)."""
         self.routes: list[Read] = []
-        self._local = threading.local()
         self._on_error = on_error
 
     def get(
@@ -90,15 +96,15 @@ class ReadTable:
         return register
 
     def include(self, other: ReadTable) -> None:
-        """Serve another table's routes too (each area has its own); they share this context."""
+        """Serve another table's routes too (each area has its own; every table sees the
+        request being served)."""
         self.routes.extend(other.routes)
-        other._local = self._local
 
     @property
     def context(self) -> dict[str, Any]:
-        context: dict[str, Any] | None = getattr(self._local, "context", None)
+        context: dict[str, Any] | None = getattr(_LOCAL, "context", None)
         if context is None:
-            context = self._local.context = {}
+            context = _LOCAL.context = {}
         return context
 
     def append_context(self, **values: Any) -> None:
@@ -106,7 +112,7 @@ class ReadTable:
 
     @property
     def current_event(self) -> RequestView:
-        return self._local.event  # type: ignore[no-any-return]
+        return _LOCAL.event  # type: ignore[no-any-return]
 
     def serve(self, event: dict[str, Any]) -> dict[str, Any] | None:
         """The answer of the read route this request is for, or None when it is for none."""
@@ -120,8 +126,8 @@ class ReadTable:
         return None
 
     def _call(self, read: Read, request: RequestView, arguments: dict[str, str]) -> dict[str, Any]:
-        self._local.event = request
-        self._local.context = {"_route_args": arguments}
+        _LOCAL.event = request
+        _LOCAL.context = {"_route_args": arguments}
         try:
             return _answer(_through(read.middlewares, lambda _app: read.func(**arguments))(self))
         except Exception as error:
@@ -129,7 +135,7 @@ class ReadTable:
                 raise
             return self._on_error(error)
         finally:
-            self._local.context = {}
+            _LOCAL.context = {}
 
     def mirror(self, app: APIGatewayHttpResolver) -> None:
         """Register every read on a Powertools resolver (for its OpenAPI document)."""

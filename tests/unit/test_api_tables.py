@@ -31,7 +31,8 @@ def call(method, path, body=None):
         event["body"] = json.dumps(body)
         event["headers"]["content-type"] = "application/json"
     answer = api_handler.handler(event, Context())
-    others = [m for m in ("quarterdeck.guests", "quarterdeck.mail", "quarterdeck.calendar_feed", "quarterdeck.tasks")
+    others = [m for m in ("quarterdeck.guests", "quarterdeck.mail", "quarterdeck.calendar_feed", "quarterdeck.tasks",
+                          "aws_lambda_powertools.event_handler", "api_reads.calendar", "api_reads.tasks")
               if m in sys.modules]
     return answer["statusCode"], json.loads(answer["body"]), "pydantic" in sys.modules, others
 
@@ -66,8 +67,9 @@ def test_reads_are_served_without_pydantic_and_the_first_body_loads_validation()
     assert done.returncode == 0, done.stderr[-2000:]
     health, me, login_link = json.loads(done.stdout.strip().splitlines()[-1])
 
-    # Then the reads answer as always, and neither pydantic nor the domain modules of the other
-    # read routes (guests and mail, calendar feeds, tasks) are loaded
+    # Then the reads answer as always, and neither pydantic, Powertools' event handler (api_light
+    # serves the reads), the other read areas nor their domain modules (guests and mail,
+    # calendar feeds, tasks) are loaded
     assert health == [200, {"status": "ok"}, False, []]
     assert me[0] == 401 and me[1]["error"]["code"] == "unauthenticated" and me[2:] == [False, []]
     # And the first request with a body is validated (pydantic now loaded), naming the field
