@@ -12,21 +12,23 @@ A guest's token reaches only its own sail and guest record: any route whose path
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from api_dependencies import people_repository, signing_keys
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from quarterdeck.auth import Caller, authenticate
 from quarterdeck.config import get_settings
 from quarterdeck.errors import AuthenticationError, ForbiddenError
 
+if TYPE_CHECKING:  # the reads' own table (api_light) serves without Powertools' event handler
+    from aws_lambda_powertools.event_handler import Response
+    from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+
 SESSION_COOKIE = "qd_session"
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
-Middleware = Callable[[Any, NextMiddleware], Response]
+Middleware = Callable[..., Any]  # (app, next_middleware) -> answer: Powertools' and api_light's tables call it
 
 
 VIEWER_HEADER = "x-quarterdeck-viewer"  # set by the distribution's viewer-request function

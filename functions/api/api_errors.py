@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from api_access import cross_site_refusal
 from api_responses import error_body, error_response
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
 
 from quarterdeck.errors import (
     AuthenticationError,
@@ -24,6 +22,9 @@ from quarterdeck.errors import (
     UnsupportedMediaTypeError,
 )
 from quarterdeck.observability import logger
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 STATUS_BY_ERROR: tuple[tuple[type[QuarterdeckError], int], ...] = (
     (InvalidInputError, 422),
@@ -51,20 +52,51 @@ def _field_of(location: tuple[object, ...]) -> str | None:
     return ".".join(names) or (str(location[0]) if location else None)
 
 
+def refusal(error: QuarterdeckError) -> int:
+    """Log a domain error the way every table does and return its status."""
+    status = status_for(error)
+    if status >= 500:
+        logger.exception("dependency failure", extra={"code": error.code})
+    else:
+        logger.info("request refused", extra={"status": status, "code": error.code, "field": error.field})
+    return status
+
+
+def unexpected_error() -> int:
+    """Log the exception being handled (a bug, or a failure nothing mapped) and return 500."""
+    logger.exception("unhandled error")
+    return 500
+
+
+def error_payload(error: Exception) -> dict[str, Any]:
+    """What a read route raised, answered as the validated resolver's handlers answer it
+    (api_light's table serves the reads without Powertools)."""
+    from api_light import payload
+
+    if isinstance(error, QuarterdeckError):
+        status = refusal(error)
+        body = error_body(error.code, error.message, error.field)
+    else:
+        status = unexpected_error()
+        body = error_body("internal", "Something went wrong on our side. Please try again.")
+    return payload(status, json.dumps(body, separators=(",", ":"), default=str), {"Content-Type": "application/json"})
+
+
 def no_route(error: Exception) -> Response:
     return error_response(404, "no_route", "There is no such API route.")
 
 
 def register_error_handlers(app: APIGatewayHttpResolver, *, not_found: Callable[[Exception], Response]) -> None:
-    """The error handlers of one resolver; `not_found` answers a request it has no route for."""
+    """The error handlers of one resolver; `not_found` answers a request it has no route for.
+    (Powertools loads with the first resolver: the reads' own table (api_light) needs none.)"""
+    from aws_lambda_powertools.event_handler.openapi.exceptions import (
+        RequestUnsupportedContentType,
+        RequestValidationError,
+    )
 
     @app.exception_handler(QuarterdeckError)
     def domain_error(error: QuarterdeckError) -> Response:
-        status = status_for(error)
-        if status >= 500:
-            logger.exception("dependency failure", extra={"code": error.code})
-        else:
-            logger.info("request refused", extra={"status": status, "code": error.code, "field": error.field})
+        status = refusal(error)
         return error_response(status, error.code, error.message, error.field)
 
     @app.exception_handler(RequestUnsupportedContentType)
@@ -99,8 +131,7 @@ def register_error_handlers(app: APIGatewayHttpResolver, *, not_found: Callable[
 
     @app.exception_handler(Exception)
     def unexpected(error: Exception) -> Response:
-        logger.exception("unhandled error")
-        return error_response(500, "internal", "Something went wrong on our side. Please try again.")
+        return error_response(unexpected_error(), "internal", "Something went wrong on our side. Please try again.")
 
     @app.exception_handler(UnicodeDecodeError)
     def undecodable_body(error: UnicodeDecodeError) -> Response:
@@ -117,9 +148,9 @@ def register_error_handlers(app: APIGatewayHttpResolver, *, not_found: Callable[
 def refused_at_the_door(event: dict[str, Any], error: QuarterdeckError) -> dict[str, Any]:
     """The HTTP API answer for a request refused before routing (api_gate). A cookie-session write
     from another site is told 403 first, as everywhere else (the CSRF suite holds us to it)."""
-    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+    from api_light import RequestView
 
-    error = cross_site_refusal(APIGatewayProxyEventV2(event)) or error
+    error = cross_site_refusal(RequestView(event)) or error
     status = status_for(error)
     logger.info("request refused", extra={"status": status, "code": error.code, "field": error.field})
     return {

@@ -1,11 +1,13 @@
-"""ApiFunction: HTTP API events → two Powertools resolvers, each with a Router per area.
+"""ApiFunction: HTTP API events → the reads' own table, else a Powertools resolver with a
+Router per area.
 
 `reads` holds the GET routes whose only input is their path (api_reads: the sail page, who am
-I, a guest's record...). There is nothing for pydantic to check, so it runs without
-validation, and a cold start serving one never imports pydantic or the request models (about
-a third of the function's cold start; docs/decisions.md). Every route that takes a body or a
-query (api_routes) is on the validated resolver, built on the first request `reads` has no
-route for. The OpenAPI document merges the two.
+I, a guest's record...). There is nothing for pydantic to check, and nothing for Powertools'
+event handler to do beyond a path match, the access middleware and a JSON body: they are served
+by `api_light`'s table, and a cold start serving one loads neither pydantic nor the event
+handler (together about half of the function's own cold start; docs/decisions.md). Every
+route that takes a body or a query (api_routes) is on the validated resolver, built on the
+first request `reads` has no route for. The OpenAPI document merges the two.
 """
 
 from __future__ import annotations
@@ -14,48 +16,85 @@ from quarterdeck import coldstart  # first: the garbage collector pauses while t
 
 # isort: split
 import json
+import threading
 from functools import lru_cache
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-from api_errors import refused_at_the_door, register_error_handlers
 from api_gate import request_refusal
-from api_reads import auth as auth_reads
-from api_reads import calendar as calendar_reads
-from api_reads import guests as guest_reads
-from api_reads import health
-from api_reads import report_archive as report_archive_reads
-from api_reads import reports as report_reads
-from api_reads import sails as sail_reads
-from api_reads import tasks as task_reads
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from api_light import Answer, ReadTable, path_of
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from quarterdeck.observability import logger, metrics
 
-
-class NotARead(BaseException):
-    """Raised by `reads` for a request it has no route for, so the request leaves that resolver
-    (whose error handlers answer every Exception) and goes to the validated one. Not an error."""
-
-
-def _not_a_read(error: Exception) -> Response:
-    raise NotARead
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
-reads = APIGatewayHttpResolver()
-register_error_handlers(reads, not_found=_not_a_read)
-for area in (
-    health,
-    auth_reads,
-    sail_reads,
-    guest_reads,
-    calendar_reads,
-    task_reads,
-    report_reads,
-    report_archive_reads,
-):
-    reads.include_router(area.router)
+def _error_payload(error: Exception) -> dict[str, Any]:
+    from api_errors import error_payload  # a read that answers loads no error handling
+
+    return error_payload(error)
+
+
+reads = ReadTable(on_error=_error_payload)
+_included: set[str] = set()
+_including = threading.Lock()
+
+
+def areas_for(path: str) -> tuple[ModuleType, ...]:
+    """The read areas whose routes a path can be for: only they are imported, so a sail page
+    compiles and loads neither calendar feeds nor tasks nor reports (the function ships as
+    source: every module it imports is compiled at a cold start)."""
+    if path.startswith("/api/sails/"):
+        from api_reads import guests, sails
+
+        return (sails, guests)
+    if path == "/api/me":
+        from api_reads import auth
+
+        return (auth,)
+    if path == "/api/waiver":
+        from api_reads import guests
+
+        return (guests,)
+    if path.startswith("/api/calendar/"):
+        from api_reads import calendar
+
+        return (calendar,)
+    if path.startswith("/api/tasks/"):
+        from api_reads import tasks
+
+        return (tasks,)
+    if path == "/api/reports":
+        from api_reads import reports
+
+        return (reports,)
+    if path.startswith("/api/reports/archive/"):
+        from api_reads import report_archive
+
+        return (report_archive,)
+    if path == "/api/health":
+        from api_reads import health
+
+        return (health,)
+    return ()
+
+
+def all_areas() -> tuple[ModuleType, ...]:
+    from api_reads import auth, calendar, guests, health, report_archive, reports, sails, tasks
+
+    return (health, auth, sails, guests, calendar, tasks, reports, report_archive)
+
+
+def include(areas: tuple[ModuleType, ...]) -> None:
+    """Add these areas' routes to `reads`, once each."""
+    with _including:
+        for area in areas:
+            if area.__name__ not in _included:
+                _included.add(area.__name__)
+                reads.include(area.router)
 
 
 coldstart.loaded()
@@ -64,8 +103,9 @@ coldstart.loaded()
 @lru_cache(maxsize=1)
 def validated_app() -> APIGatewayHttpResolver:
     """The routes that take a body or a query, with Powertools validation (pydantic)."""
-    from api_errors import no_route
+    from api_errors import no_route, register_error_handlers
     from api_routes import auth, calendar, guests, nudges, report_archive, reports, roles, sails, tasks
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
     app = APIGatewayHttpResolver(enable_validation=True)
     register_error_handlers(app, not_found=no_route)
@@ -92,17 +132,29 @@ def openapi_json() -> str:
         },
         on_conflict="error",
     )
-    for app in (reads, validated_app()):
+    for app in (reads_app(), validated_app()):
         merged.add_schema(app.get_openapi_schema().model_dump(by_alias=True, exclude_none=True))
     document = merged.get_openapi_json_schema()
     return json.dumps(with_error_responses(json.loads(document)), separators=(",", ":"))
 
 
+@lru_cache(maxsize=1)
+def reads_app() -> APIGatewayHttpResolver:
+    """The reads on a Powertools resolver, for the OpenAPI document only (never serves; the
+    document's own route is not in it)."""
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+    app = APIGatewayHttpResolver()
+    for area in all_areas():  # in this order whatever has been served (the document's order)
+        area.router.mirror(app)
+    return app
+
+
 @reads.get("/api/openapi.json", summary="This API's OpenAPI document", tags=["meta"], include_in_schema=False)
-def openapi_document() -> Response[Any]:
-    # Registered here, where the two resolvers are: a route module importing the handler back
+def openapi_document() -> Answer:
+    # Registered here, where the two tables are: a route module importing the handler back
     # was an import cycle.
-    return Response(status_code=200, content_type="application/json", body=openapi_json())
+    return Answer(openapi_json())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
@@ -111,12 +163,13 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     with coldstart.first_request():
         refused = request_refusal(event)
         if refused is not None:
+            from api_errors import refused_at_the_door
+
             answer = refused_at_the_door(event, refused)
         else:
-            try:
-                answer = reads.resolve(event, context)
-            except NotARead:
-                answer = validated_app().resolve(event, context)
+            include(areas_for(path_of(event)))
+            read = reads.serve(event)
+            answer = read if read is not None else validated_app().resolve(event, context)
         return never_stored(answer)
 
 

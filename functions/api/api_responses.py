@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.shared.cookies import Cookie
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import Response
+    from aws_lambda_powertools.shared.cookies import Cookie
 
 
 def json_response(status: int, body: Any, *, cookies: list[Cookie] | None = None) -> Response:
+    from aws_lambda_powertools.event_handler import Response  # the reads' table (api_light) never loads it
+
     return Response(
         status_code=status,
         content_type="application/json",

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from api_access import MEMBER, caller
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from api_light import ReadTable
 
 from quarterdeck.config import get_settings
 
-router = APIGatewayHttpRouter()
+router = ReadTable()
 
 
 @router.get("/api/me", summary="Who am I", tags=["auth"], middlewares=[MEMBER])

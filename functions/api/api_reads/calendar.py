@@ -7,10 +7,9 @@ from typing import Any
 
 from api_access import MEMBER, caller
 from api_dependencies import people_repository, sail_repository
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from api_light import Answer, ReadTable
 
-router = APIGatewayHttpRouter()
+router = ReadTable()
 
 
 @router.get(
@@ -30,11 +29,11 @@ def calendar_token_status() -> dict[str, Any]:
         200: {"description": "iCalendar (RFC 5545)", "content": {"text/calendar": {"schema": {"type": "string"}}}},
     },
 )
-def calendar(feed: str) -> Response[Any]:
+def calendar(feed: str) -> Answer:
     from quarterdeck import calendar_feed
 
     text = calendar_feed.calendar_for_feed(people_repository(), sail_repository(), feed)
-    return Response(
+    return Answer(
         status_code=200,
         content_type="text/calendar; charset=utf-8",
         body=text,

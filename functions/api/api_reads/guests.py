@@ -8,9 +8,9 @@ from typing import Any
 
 from api_access import CREW, GUEST, caller
 from api_dependencies import guest_repository
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from api_light import ReadTable
 
-router = APIGatewayHttpRouter()
+router = ReadTable()
 
 
 @router.get(

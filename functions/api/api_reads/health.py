@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from api_light import ReadTable
 
-router = APIGatewayHttpRouter()
+router = ReadTable()
 
 
 @router.get("/api/health", summary="Liveness check", tags=["meta"])

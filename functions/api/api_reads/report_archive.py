@@ -7,9 +7,9 @@ from typing import Any
 
 from api_access import ADMIN
 from api_dependencies import delivery_repository, report_archive_repository
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from api_light import ReadTable
 
-router = APIGatewayHttpRouter()
+router = ReadTable()
 
 
 @router.get(

@@ -6,11 +6,11 @@ from typing import Any
 
 from api_access import MEMBER, caller
 from api_dependencies import sail_repository
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from api_light import ReadTable
 
 from quarterdeck import sails
 
-router = APIGatewayHttpRouter()
+router = ReadTable()
 
 
 @router.get(

@@ -7,9 +7,9 @@ from typing import Any
 
 from api_access import ADMIN
 from api_dependencies import task_repository
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from api_light import ReadTable
 
-router = APIGatewayHttpRouter()
+router = ReadTable()
 
 
 @router.get("/api/tasks/<task_id>", summary="One task with its history", tags=["tasks"], middlewares=[ADMIN])
