@@ -221,7 +221,8 @@ def lambda_layer(root: Path, scratch: Path, variant: str) -> Path:
     requirements and of `quarterdeck`, with the bytecode the build ships ("shipped": compiled
     in unchecked-hash mode, by this interpreter, since the bench runs here on it; in AWS the
     build uses python3.13) or none ("source"), then made read-only like /opt. The function's
-    code is copied beside it, without bytecode, as a function's zip has none."""
+    code is copied beside it: ApiFunction's with its bytecode when shipped (functions/api/Makefile
+    compiles it), the others' without, as their zips have none."""
     layer = scratch / f"layer-{variant}" / "python"
     layer.mkdir(parents=True)
     runtime = distribution_closure(list(RUNTIME_PACKAGES))
@@ -248,7 +249,18 @@ def lambda_layer(root: Path, scratch: Path, variant: str) -> Path:
     )
     if variant == "shipped":
         subprocess.run(
-            [sys.executable, "-m", "compileall", "-qq", "-j", "0", "--invalidation-mode", "unchecked-hash", str(layer)],
+            [
+                sys.executable,
+                "-m",
+                "compileall",
+                "-qq",
+                "-j",
+                "0",
+                "--invalidation-mode",
+                "unchecked-hash",
+                str(layer),
+                str(functions / "api"),
+            ],
             check=False,
             capture_output=True,
         )

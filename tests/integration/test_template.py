@@ -207,16 +207,18 @@ def test_built_layer_holds_lambda_platform_packages_and_no_boto3() -> None:
     assert not (built / "boto3").exists() and not (built / "botocore").exists()
 
 
-def test_built_layer_ships_unchecked_bytecode_for_the_runtime_python() -> None:
-    """Given `sam build` ran where python3.13 is, then every module of ours has a 3.13 .pyc whose
-    header says unchecked-hash (used whatever the timestamps after zipping)."""
-    built = ROOT / ".aws-sam/build/SharedLayer/python"
+@pytest.mark.parametrize(("artifact", "package"), [("SharedLayer/python", "quarterdeck"), ("ApiFunction", ".")])
+def test_built_code_ships_unchecked_bytecode_for_the_runtime_python(artifact: str, package: str) -> None:
+    """Given `sam build` ran where python3.13 is, then every module of ours, in the layer and in
+    ApiFunction, has a 3.13 .pyc whose header says unchecked-hash (used whatever the timestamps
+    after zipping): /opt and /var/task are read-only, so Lambda would compile them at each cold start."""
+    built = ROOT / ".aws-sam/build" / artifact
     if not built.is_dir():
         pytest.skip("no sam build output here (make build)")
-    compiled = list(built.glob("quarterdeck/**/__pycache__/*.cpython-313.pyc"))
+    compiled = list(built.glob(f"{package}/**/__pycache__/*.cpython-313.pyc"))
     if not compiled:
-        pytest.skip("built without python3.13: the layer ships no bytecode (the build said so)")
-    sources = [p for p in built.glob("quarterdeck/**/*.py") if "__pycache__" not in p.parts]
+        pytest.skip("built without python3.13: no bytecode shipped (the build said so)")
+    sources = [p for p in built.glob(f"{package}/**/*.py") if "__pycache__" not in p.parts]
     assert len(compiled) >= len(sources) * 0.95, (len(compiled), len(sources))
     for pyc in compiled[:20]:
         flags = int.from_bytes(pyc.read_bytes()[4:8], "little")
