@@ -17,7 +17,7 @@ import requests
 from local.stack import LocalStack
 from quarterdeck.clock import new_id
 from quarterdeck.config import get_settings
-from quarterdeck.reports.dispatch import run_reports
+from quarterdeck.reports.dispatch import Collaborators, run_reports
 from quarterdeck.reports.periods import parse_period
 from quarterdeck.reports.portfolio import Portfolio, load_portfolio
 from quarterdeck.reports.sending import report_sender
@@ -35,7 +35,8 @@ def _portfolio_to(address: str) -> Portfolio:
 
 
 def _send(period: str, data: Portfolio, *, force: bool = False) -> Any:
-    summary = run_reports(["cfo"], period=period, portfolio=data, mailer=report_sender(rate=50), force=force)
+    using = Collaborators(mailer=report_sender(rate=50))
+    summary = run_reports(["cfo"], period=period, portfolio=data, force=force, using=using)
     assert summary.ok, summary.table()
     return summary.outcomes[0]
 
