@@ -7,12 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.fakes import FakeDocuments, FakeMailer, FakeStore
-
-
-@pytest.fixture
-def store() -> FakeStore:
-    return FakeStore()
+from tests.unit.fakes import FakeDocuments, FakeMailer
 
 
 @pytest.fixture
