@@ -96,7 +96,7 @@ class Caller:
     expires: int
     sail_id: str | None = None
     guest_id: str | None = None
-    issued_at: int = 0
+    issued_ms: int = 0  # when the session was issued, epoch milliseconds ("sign out everywhere")
 
     @property
     def is_admin(self) -> bool:
@@ -132,6 +132,7 @@ def issue_token(
         "nbf": epoch(now),
         "exp": epoch(expires),
         "jti": jti,
+        "iat_ms": int(now.timestamp() * 1000),
     }
     if sail_id:
         claims["sail_id"] = sail_id
@@ -145,9 +146,17 @@ def issue_token(
         expires=epoch(expires),
         sail_id=sail_id,
         guest_id=guest_id,
-        issued_at=epoch(now),
+        issued_ms=int(claims["iat_ms"]),
     )
     return token, caller
+
+
+def _issued_ms(claims: dict[str, Any]) -> int:
+    """When a token was issued, in milliseconds: its `iat_ms`, or `iat` for a token without one."""
+    exact = claims.get("iat_ms")
+    if isinstance(exact, int) and not isinstance(exact, bool):
+        return exact
+    return int(claims["iat"]) * 1000
 
 
 def verify_token(token: str, keys: SigningKeys, *, settings: Settings | None = None) -> Caller:
@@ -185,7 +194,7 @@ def verify_token(token: str, keys: SigningKeys, *, settings: Settings | None = N
         expires=int(claims["exp"]),
         sail_id=claims.get("sail_id"),
         guest_id=claims.get("guest_id"),
-        issued_at=int(claims["iat"]),
+        issued_ms=_issued_ms(claims),
     )
 
 
@@ -210,7 +219,7 @@ def authenticate(
     person = recent.get(people, caller.email, max_age=0 if fresh else settings.person_cache_seconds)
     if person is None or is_removed(person):
         raise AuthenticationError("This account no longer exists.")
-    if caller.jti in (person.get("revoked") or {}) or sessions_ended(person, caller.issued_at):
+    if caller.jti in (person.get("revoked") or {}) or sessions_ended(person, caller.issued_ms):
         raise AuthenticationError("You have signed out. Please sign in again.")
     if caller.is_guest:
         return caller

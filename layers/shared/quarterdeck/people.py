@@ -136,11 +136,11 @@ def may_sign_in(person: Mapping[str, Any] | None, email: str, settings: Settings
     return person is not None and not is_removed(person) and effective_role(person, email, settings) != "guest"
 
 
-def sessions_ended(person: Mapping[str, Any], issued_at: int) -> bool:
-    """A session issued before the second of the person's last "sign out everywhere" is over (the
-    session that asked is revoked by its id as well)."""
+def sessions_ended(person: Mapping[str, Any], issued_ms: int) -> bool:
+    """A session issued before the person's last "sign out everywhere" (`sessions_after`, epoch
+    milliseconds) is over; the session that asked is revoked by its id as well."""
     after = person.get("sessions_after")
-    return after is not None and issued_at < int(after)
+    return after is not None and issued_ms < int(after)
 
 
 # --- nudges, kind by kind -------------------------------------------------------------------
@@ -216,7 +216,7 @@ def update_my_settings(
 def end_all_sessions(
     people: PeopleRepository, email: str, *, jti: str, expires: int, clock: Clock = system_clock
 ) -> None:
-    """Sign out everywhere: every session issued before this second stops at its next request,
-    and the one asking (`jti`, which may have been issued this second) is revoked by its id."""
-    people.end_sessions(email, before=epoch(clock()))
+    """Sign out everywhere: every session issued until now stops at its next request, and the
+    one asking (`jti`) is revoked by its id too."""
+    people.end_sessions(email, before=int(clock().timestamp() * 1000))
     revoke_session(people, email, jti, expires, clock=clock)

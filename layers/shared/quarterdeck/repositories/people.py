@@ -10,7 +10,7 @@ Query of that partition. A record's fields besides the above: `name`, `admin` (a
 the app; the deploy's `ADMIN_EMAILS` are admins whatever the record says), `status`
 (`removed`, or absent), `last_sign_in`, `invited_sail` (the sail whose invite added them),
 `nudges_off` (kinds turned off one by one; `nudges: false` still means all off) and
-`sessions_after` (epoch seconds: sessions issued at or before it are signed out).
+`sessions_after` (epoch milliseconds: sessions issued before it are signed out).
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class PeopleRepository(Protocol):
         ...
 
     def end_sessions(self, email: str, *, before: int) -> None:
-        """Every session issued at or before `before` (epoch seconds) is signed out.
+        """Every session issued before `before` (epoch milliseconds) is signed out.
         PersonNotFoundError if there is no such person."""
         ...
 
