@@ -13,6 +13,8 @@ import { TaskBoard } from './views/task_board.js';
 import { Reports } from './views/reports.js';
 import { Manifest } from './views/manifest.js';
 import { Unsubscribe } from './views/unsubscribe.js';
+import { People } from './views/people.js';
+import { Settings } from './views/settings.js';
 
 const ROUTES = [
   ['/', SignIn],
@@ -26,6 +28,8 @@ const ROUTES = [
   ['/board', TaskBoard],
   ['/reports', Reports],
   ['/unsubscribe', Unsubscribe],
+  ['/people', People],
+  ['/settings', Settings],
 ];
 
 function Nav({ session, onSignOut }) {
@@ -38,6 +42,8 @@ function Nav({ session, onSignOut }) {
       ${admin ? html`<a href="#/new">New sail</a>` : null}
       ${admin ? html`<a href="#/board">Board</a>` : null}
       ${admin ? html`<a href="#/reports">Reports</a>` : null}
+      ${admin ? html`<a href="#/people">People</a>` : null}
+      ${crew ? html`<a href="#/settings">Settings</a>` : null}
       <button type="button" class="link-button" onClick=${onSignOut}>Sign out</button>
     </nav>`;
 }

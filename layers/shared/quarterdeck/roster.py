@@ -115,10 +115,11 @@ def _role(role: str) -> str:
     return role
 
 
-def _welcome(roster: Roster, address: str, person: Item, actor: str, settings: Settings, clock: Clock) -> None:
-    """Mail the welcome with a sign-in link; a failure is logged, the person stays added."""
+def _welcome(roster: Roster, address: str, person: Item, actor: str, settings: Settings, clock: Clock) -> bool:
+    """Mail the welcome with a sign-in link; a failure is logged (and answered: the page says
+    the mail did not go), the person stays added."""
     if roster.sign_in is None or roster.mailer is None:
-        return
+        return False
     from quarterdeck.sessions import magic_link  # sessions imports auth, which imports people
 
     try:
@@ -136,6 +137,8 @@ def _welcome(roster: Roster, address: str, person: Item, actor: str, settings: S
         roster.mailer.send(render_email("welcome", [address], context))
     except (ServiceUnavailableError, ConfigurationError):
         logger.exception("welcome email not sent")
+        return False
+    return True
 
 
 def add_person(
@@ -160,8 +163,8 @@ def add_person(
         at=iso(clock()),
     )
     recent_people.forget(address)
-    _welcome(roster, address, person, actor, settings, clock)
-    return person_view(person, address, settings)
+    sent = _welcome(roster, address, person, actor, settings, clock)
+    return {**person_view(person, address, settings), "welcome_sent": sent}
 
 
 def _admins(people: PeopleRepository, settings: Settings) -> set[str]:
