@@ -238,3 +238,25 @@ def test_an_invite_to_a_new_address_puts_them_on_the_roster_marked_with_the_sail
     listed = {p["email"]: p for p in roster.list_people(world.people, world.sails, settings=SETTINGS)["people"]}
     assert (listed["new@example.com"]["role"], listed["new@example.com"]["invited_sail"]) == ("crew", "s9")
     assert listed["new@example.com"]["status"] == "invited"
+
+
+def test_a_kind_turned_off_is_skipped_by_the_nudge_run_and_the_others_go_out() -> None:
+    from quarterdeck.mail import OutgoingEmail
+    from quarterdeck.nudge_summary import NudgeSummary
+    from quarterdeck.nudges import DAY_OF, UNFILLED_ROLES, Nudge, send_once
+    from tests.unit.memory.nudges import MemoryNudgeRepository
+
+    # Given ann@ turned off the day-of nudge on her settings page
+    repo, mailer = MemoryNudgeRepository(), FakeMailer()
+    repo.people["ann@example.com"] = {"email": "ann@example.com", "nudges": True, "nudges_off": [DAY_OF]}
+    opted_out = repo.opted_out(["ann@example.com"])
+    at = datetime(2026, 6, 14, 10, 0, tzinfo=UTC)
+    summary = NudgeSummary(at=at.isoformat())
+    # When a day-of and an unfilled-roles nudge are due to her
+    for kind in (DAY_OF, UNFILLED_ROLES):
+        nudge = Nudge(kind, "day", "ann@example.com", "s1")
+        message = OutgoingEmail(to=("ann@example.com",), subject=kind, text="t", html="<p>t</p>")
+        send_once(repo, mailer, nudge, lambda m=message: m, summary, opted_out=opted_out, now=at, local_now=at)
+    # Then only the unfilled-roles one goes out
+    assert [m.subject for m in mailer.sent] == [UNFILLED_ROLES]
+    assert summary.skipped[f"{DAY_OF}:unsubscribed"] == 1
