@@ -14,6 +14,8 @@ import { Reports } from './views/reports.js';
 import { ReportArchive, ArchivedReport } from './views/report_archive.js';
 import { Manifest } from './views/manifest.js';
 import { Unsubscribe } from './views/unsubscribe.js';
+import { People } from './views/people.js';
+import { Settings } from './views/settings.js';
 
 const ROUTES = [
   ['/', SignIn],
@@ -29,6 +31,8 @@ const ROUTES = [
   ['/reports/archive', ReportArchive],
   ['/reports/archive/:id', ArchivedReport],
   ['/unsubscribe', Unsubscribe],
+  ['/people', People],
+  ['/settings', Settings],
 ];
 
 function Nav({ session, onSignOut }) {
@@ -41,6 +45,8 @@ function Nav({ session, onSignOut }) {
       ${admin ? html`<a href="#/new">New sail</a>` : null}
       ${admin ? html`<a href="#/board">Board</a>` : null}
       ${admin ? html`<a href="#/reports">Reports</a>` : null}
+      ${admin ? html`<a href="#/people">People</a>` : null}
+      ${crew ? html`<a href="#/settings">Settings</a>` : null}
       <button type="button" class="link-button" onClick=${onSignOut}>Sign out</button>
     </nav>`;
 }

@@ -112,7 +112,10 @@ def resolve_caller(app: Any) -> Caller:
             _refuse_cross_site(event)
     if not token:
         raise AuthenticationError("Please sign in.")
-    who = authenticate(people_repository(), token, signing_keys())
+    # A request that changes something reads the caller's record afresh: a removal, a demotion or
+    # a "sign out everywhere" made in another container holds from the next action on.
+    fresh = event.http_method.upper() not in _SAFE_METHODS
+    who = authenticate(people_repository(), token, signing_keys(), fresh=fresh)
     app.append_context(caller=who)
     return who
 

@@ -55,6 +55,10 @@ def areas_for(path: str) -> tuple[ModuleType, ...]:
         from api_reads import auth
 
         return (auth,)
+    if path in ("/api/people", "/api/me/settings"):
+        from api_reads import people
+
+        return (people,)
     if path == "/api/waiver":
         from api_reads import guests
 
@@ -83,9 +87,9 @@ def areas_for(path: str) -> tuple[ModuleType, ...]:
 
 
 def all_areas() -> tuple[ModuleType, ...]:
-    from api_reads import auth, calendar, guests, health, report_archive, reports, sails, tasks
+    from api_reads import auth, calendar, guests, health, people, report_archive, reports, sails, tasks
 
-    return (health, auth, sails, guests, calendar, tasks, reports, report_archive)
+    return (health, auth, sails, guests, calendar, tasks, reports, report_archive, people)
 
 
 def include(areas: tuple[ModuleType, ...]) -> None:
@@ -104,12 +108,12 @@ coldstart.loaded()
 def validated_app() -> APIGatewayHttpResolver:
     """The routes that take a body or a query, with Powertools validation (pydantic)."""
     from api_errors import no_route, register_error_handlers
-    from api_routes import auth, calendar, guests, nudges, report_archive, reports, roles, sails, tasks
+    from api_routes import auth, calendar, guests, nudges, people, report_archive, reports, roles, sails, tasks
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
     app = APIGatewayHttpResolver(enable_validation=True)
     register_error_handlers(app, not_found=no_route)
-    for area in (auth, sails, roles, guests, calendar, tasks, reports, report_archive, nudges):
+    for area in (auth, sails, roles, guests, calendar, tasks, reports, report_archive, nudges, people):
         app.include_router(area.router)
     return app
 

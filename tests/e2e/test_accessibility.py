@@ -125,6 +125,8 @@ def test_every_admin_page_has_no_serious_violation(
         "#/new",
         "#/board",
         "#/reports",
+        "#/people",
+        "#/settings",
     ]
     opened = {
         f"#/sails/{sail}": [("checklist", open_checklist), ("edit", open_edit)],
@@ -139,7 +141,14 @@ def test_every_crew_page_has_no_serious_violation(context_page: Page, stack: Loc
     page = context_page
     hold_session(page, stack, "crew@example.com")
     sail = world["sail"]
-    routes = ["#/sails", f"#/sails/{sail}", f"#/sails/{world['cancelled']}", f"#/sails/{sail}/manifest", "#/board"]
+    routes = [
+        "#/sails",
+        f"#/sails/{sail}",
+        f"#/sails/{world['cancelled']}",
+        f"#/sails/{sail}/manifest",
+        "#/board",
+        "#/settings",
+    ]
     assert visit_all(page, stack, routes) == []
 
 

@@ -74,6 +74,9 @@ CONTEXT: dict[str, Any] = {
     "confirmed": True,
     "to_holder": True,
     "by_holder": False,
+    "added_by": "the.admiral.of.the.fleet@sailing-club.example.org",
+    "role": "admin",
+    "app_url": "https://quarterdeck.example.org",
 }
 
 

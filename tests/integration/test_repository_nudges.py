@@ -15,7 +15,7 @@ import pytest
 from quarterdeck import keys
 from quarterdeck.errors import SailNotFoundError
 from quarterdeck.repositories import Item
-from quarterdeck.repositories.nudges import DynamoNudgeRepository, NudgeMarker, NudgeRepository
+from quarterdeck.repositories.nudges import DynamoNudgeRepository, NudgeMarker, NudgeRepository, opted_out_key
 from quarterdeck.repositories.people import DynamoPeopleRepository
 from quarterdeck.store import Store
 from tests.unit.memory.nudges import MemoryNudgeRepository
@@ -35,6 +35,8 @@ class World(Protocol):
     def marker(self, marker: NudgeMarker) -> Item | None: ...
 
     def opt_out(self, email: str) -> None: ...
+
+    def opt_out_of(self, email: str, kinds: list[str]) -> None: ...
 
 
 @dataclass
@@ -65,6 +67,11 @@ class DynamoWorld:
     def opt_out(self, email: str) -> None:
         DynamoPeopleRepository(self.store).set_nudges(email, False, created_at=NOW.isoformat())
 
+    def opt_out_of(self, email: str, kinds: list[str]) -> None:
+        people = DynamoPeopleRepository(self.store)
+        people.add_person(email, "crew", created_at=NOW.isoformat())
+        people.set_nudge_kinds(email, enabled=True, kinds_off=kinds)
+
 
 @dataclass
 class MemoryWorld:
@@ -82,6 +89,9 @@ class MemoryWorld:
 
     def opt_out(self, email: str) -> None:
         self.repo.opt_out(email)
+
+    def opt_out_of(self, email: str, kinds: list[str]) -> None:
+        self.repo.people[email.lower()] = {"email": email.lower(), "nudges": True, "nudges_off": kinds}
 
 
 @pytest.fixture(params=["dynamo", "memory"])
@@ -172,3 +182,11 @@ def test_the_run_sees_who_turned_nudges_off(world: World) -> None:
     world.opt_out(ada.upper())
     # Then the run sees ada@ opted out, and not bo@
     assert world.repo.opted_out([ada, bo]) == {ada}
+
+
+def test_the_run_sees_which_kinds_someone_turned_off(world: World) -> None:
+    # Given cy@ turned off the day-of nudge only (on the settings page)
+    cy = f"cy{uuid.uuid4().hex[:6]}@example.com"
+    world.opt_out_of(cy, ["day_of"])
+    # Then the run sees that kind off for cy@, and not cy@ as a whole
+    assert world.repo.opted_out([cy]) == {opted_out_key(cy, "day_of")}

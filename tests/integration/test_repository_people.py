@@ -13,7 +13,7 @@ import pytest
 
 from quarterdeck.errors import CodeRejectedError, LimitReachedError, PersonExistsError, PersonNotFoundError
 from quarterdeck.magic_codes import Purpose
-from quarterdeck.repositories.people import DynamoPeopleRepository, PeopleRepository
+from quarterdeck.repositories.people import DynamoPeopleRepository, PeopleRepository, person_invited
 from quarterdeck.repositories.sign_in import (
     CODE_POINTER,
     DynamoSignInRepository,
@@ -292,3 +292,109 @@ def test_of_two_codes_issued_for_a_link_at_once_one_loses_by_name(stack: object)
     # Then the second is cancelled by the pointer's condition, named
     assert lost.value.failed == {CODE_POINTER}
     assert DynamoSignInRepository(store).look_up(second.code).code is None
+
+
+# --- the roster (issue 20) ------------------------------------------------------------------
+def _listed(repos: Repositories, *emails: str) -> dict[str, dict[str, object]]:
+    wanted = {email.lower() for email in emails}
+    return {str(p["email"]): p for p in repos.people.roster() if p["email"] in wanted}
+
+
+def test_the_roster_lists_every_record_written_by_any_path(repos: Repositories) -> None:
+    # Given a person added, one made by a sign-in, one by an unsubscribe link, one enrolled
+    added, signed, mailed, enrolled = someone("added"), someone("signed"), someone("mailed"), someone("enrolled")
+    repos.people.add_person(added, "crew", created_at=CREATED)
+    code = repos.sign_in.issue_code(signed, Purpose.login(), timedelta(minutes=5))
+    repos.sign_in.redeem(code, email=signed, role="crew")
+    repos.people.set_nudges(mailed, False, created_at=CREATED)
+    repos.people.enrol(enrolled, admin=False, name=None, added_by="a@example.com", at=CREATED)
+    # When the roster is read
+    listed = _listed(repos, added, signed, mailed, enrolled)
+    # Then all four are there, without table keys, the signed-in one with the time of it
+    assert set(listed) == {added.lower(), signed.lower(), mailed.lower(), enrolled.lower()}
+    assert all("gsi1pk" not in p and "pk" not in p for p in listed.values())
+    assert listed[signed.lower()].get("last_sign_in") and not listed[added.lower()].get("last_sign_in")
+
+
+def test_enrolling_makes_crew_or_admin_and_refuses_someone_already_on_the_roster(repos: Repositories) -> None:
+    # Given a guest on record
+    guest, new = someone("guest"), someone("new")
+    repos.people.add_person(guest, "guest", created_at=CREATED)
+    # When the guest is enrolled as admin and a new address as crew with a name
+    made_admin = repos.people.enrol(guest, admin=True, name=None, added_by="A@example.com", at=CREATED)
+    made_crew = repos.people.enrol(new, admin=False, name="Ann Lee", added_by="a@example.com", at=CREATED)
+    # Then the records say so
+    assert (made_admin["role"], made_admin["admin"], made_admin["added_by"]) == ("admin", True, "a@example.com")
+    assert (made_crew["role"], made_crew.get("admin"), made_crew["name"], made_crew["nudges"]) == (
+        "crew",
+        None,
+        "Ann Lee",
+        True,
+    )
+    # And enrolling either again is refused with their record
+    with pytest.raises(PersonExistsError) as exists:
+        repos.people.enrol(new, admin=True, name=None, added_by="a@example.com", at=CREATED)
+    assert exists.value.current["role"] == "crew"
+
+
+def test_a_person_is_renamed_made_admin_and_demoted(repos: Repositories) -> None:
+    email = someone()
+    repos.people.enrol(email, admin=False, name=None, added_by="a@example.com", at=CREATED)
+    assert repos.people.update_person(email, admin=True, name="Bo")["admin"] is True
+    demoted = repos.people.update_person(email, admin=False)
+    assert (demoted["role"], demoted.get("admin"), demoted["name"]) == ("crew", None, "Bo")
+    assert repos.people.update_person(email)["name"] == "Bo"
+    with pytest.raises(PersonNotFoundError):
+        repos.people.update_person(someone("nobody"), name="X")
+
+
+def test_a_removed_person_keeps_their_record_and_can_be_enrolled_again(repos: Repositories) -> None:
+    # Given an admin with a calendar feed
+    email = someone()
+    repos.people.enrol(email, admin=True, name="Cy", added_by="a@example.com", at=CREATED)
+    repos.people.set_calendar_token(email, "h" * 64, at=CREATED)
+    # When they are removed
+    removed = repos.people.remove(email, by="A@example.com", at=CREATED)
+    # Then the record stays with its name, marked removed, without admin or calendar feed
+    assert (removed["status"], removed["removed_by"], removed["name"]) == ("removed", "a@example.com", "Cy")
+    assert removed.get("admin") is None and removed.get("calendar_token") is None
+    # And a removed person can be neither changed nor removed again
+    with pytest.raises(PersonNotFoundError):
+        repos.people.update_person(email, name="X")
+    with pytest.raises(PersonNotFoundError):
+        repos.people.remove(email, by="a@example.com", at=CREATED)
+    with pytest.raises(PersonNotFoundError):
+        repos.people.remove(someone("nobody"), by="a@example.com", at=CREATED)
+    # But enrolled again they are crew and active
+    again = repos.people.enrol(email, admin=False, name=None, added_by="a@example.com", at=CREATED)
+    assert again.get("status") is None and again["role"] == "crew"
+
+
+def test_nudge_kinds_and_the_end_of_sessions_are_written_on_a_person(repos: Repositories) -> None:
+    email = someone()
+    repos.people.add_person(email, "crew", created_at=CREATED)
+    written = repos.people.set_nudge_kinds(email, enabled=True, kinds_off=["day_of", "day_of", "checklist_open"])
+    assert (written["nudges"], written["nudges_off"]) == (True, ["checklist_open", "day_of"])
+    repos.people.end_sessions(email, before=1_900_000_000)
+    assert (repos.people.person(email, consistent=True) or {})["sessions_after"] == 1_900_000_000
+    with pytest.raises(PersonNotFoundError):
+        repos.people.set_nudge_kinds(someone("nobody"), enabled=False, kinds_off=[])
+    with pytest.raises(PersonNotFoundError):
+        repos.people.end_sessions(someone("nobody"), before=1)
+
+
+def test_an_invite_adds_a_new_address_as_crew_marked_with_its_sail(repos: Repositories) -> None:
+    # Given a guest on record and a new address
+    guest, new = someone("guest"), someone("new")
+    repos.people.add_person(guest, "guest", created_at=CREATED)
+    # When an invite's transaction carries `person_invited` for each
+    for email in (guest, new):
+        if isinstance(repos.people, DynamoPeopleRepository):
+            Store().transact([person_invited(email, "sail-1")])
+        else:
+            assert isinstance(repos.people, MemoryPeopleRepository)
+            repos.people.invited(email, "sail-1", created_at=CREATED)
+    # Then the new address is crew from that sail, on the roster; the guest keeps their role
+    listed = _listed(repos, guest, new)
+    assert (listed[new.lower()]["role"], listed[new.lower()]["invited_sail"]) == ("crew", "sail-1")
+    assert listed[guest.lower()]["role"] == "guest"

@@ -101,10 +101,18 @@ ROUTES: dict[str, Rule] = {
     # A past period: the send is real (outbox) but never collides with a current run.
     "POST /api/reports/{kind}/send": Rule("A", body=lambda w: {"period": "2001-01"}, params={"kind": "rental"}),
     "POST /api/nudges/unsubscribe": Rule("-", body=lambda w: {"token": w.unsubscribe_token()}),
+    "GET /api/people": Rule("A"),
+    "POST /api/people": Rule("A", body=lambda w: {"email": unique_email("roster"), "role": "crew"}),
+    "PATCH /api/people/{email}": Rule("A", body=lambda w: {"name": "Matrix"}, params={"email": "nobody@example.com"}),
+    "GET /api/me/settings": Rule("C/G"),
+    "PATCH /api/me": Rule("C/G", body=lambda w: {"nudges": {"day_of": True}}),
     "DELETE /api/sails/{sail_id}/checklists/{checklist}/items/{n}": Rule(
         "A", params={"checklist": "departure", "n": "3"}
     ),
     "POST /api/sails/{sail_id}/cancel": Rule("A", body=lambda w: {"reason": "Matrix"}),
+    "DELETE /api/people/{email}": Rule("A", params={"email": "nobody@example.com"}),
+    # Ends the caller's earlier sessions: every later check signs in afresh.
+    "POST /api/me/sign-out-everywhere": Rule("C/G", body=lambda w: {}),
 }
 
 ROLES_OF = {"A": {"admin"}, "C": {"admin", "crew"}, "C/G": {"admin", "crew", "guest"}, "G": {"admin", "guest"}}

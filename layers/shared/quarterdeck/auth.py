@@ -7,7 +7,7 @@ are kept); the caller's person record comes through a `PeopleRepository`.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,7 +15,7 @@ from quarterdeck.clock import Clock, epoch, system_clock
 from quarterdeck.config import Settings, get_settings
 from quarterdeck.errors import AuthenticationError, CodeRejectedError
 from quarterdeck.magic_codes import CodeGrant, Purpose, check_code_text, hash_code, is_code_text, usable_code
-from quarterdeck.people import RecentPeople, recent_people
+from quarterdeck.people import RecentPeople, effective_role, is_removed, recent_people, sessions_ended
 from quarterdeck.repositories.people import PeopleRepository
 from quarterdeck.repositories.sign_in import NewCode, code_pointer_key, consume_code, issue_code, new_code
 
@@ -96,6 +96,7 @@ class Caller:
     expires: int
     sail_id: str | None = None
     guest_id: str | None = None
+    issued_ms: int = 0  # when the session was issued, epoch milliseconds ("sign out everywhere")
 
     @property
     def is_admin(self) -> bool:
@@ -131,14 +132,31 @@ def issue_token(
         "nbf": epoch(now),
         "exp": epoch(expires),
         "jti": jti,
+        "iat_ms": int(now.timestamp() * 1000),
     }
     if sail_id:
         claims["sail_id"] = sail_id
     if guest_id:
         claims["guest_id"] = guest_id
     token = jwt.encode(claims, keys.keys[keys.current_kid], algorithm="HS256", headers={"kid": keys.current_kid})
-    caller = Caller(email=email.lower(), role=role, jti=jti, expires=epoch(expires), sail_id=sail_id, guest_id=guest_id)
+    caller = Caller(
+        email=email.lower(),
+        role=role,
+        jti=jti,
+        expires=epoch(expires),
+        sail_id=sail_id,
+        guest_id=guest_id,
+        issued_ms=int(claims["iat_ms"]),
+    )
     return token, caller
+
+
+def _issued_ms(claims: dict[str, Any]) -> int:
+    """When a token was issued, in milliseconds: its `iat_ms`, or `iat` for a token without one."""
+    exact = claims.get("iat_ms")
+    if isinstance(exact, int) and not isinstance(exact, bool):
+        return exact
+    return int(claims["iat"]) * 1000
 
 
 def verify_token(token: str, keys: SigningKeys, *, settings: Settings | None = None) -> Caller:
@@ -176,6 +194,7 @@ def verify_token(token: str, keys: SigningKeys, *, settings: Settings | None = N
         expires=int(claims["exp"]),
         sail_id=claims.get("sail_id"),
         guest_id=claims.get("guest_id"),
+        issued_ms=_issued_ms(claims),
     )
 
 
@@ -186,20 +205,25 @@ def authenticate(
     *,
     settings: Settings | None = None,
     recent: RecentPeople = recent_people,
+    fresh: bool = False,
 ) -> Caller:
-    """A verified token whose person still exists and has not logged this session out.
+    """A verified token whose person is still on the roster and has not signed this session out,
+    with the role their record gives them now (the token's role is only what it was at sign-in).
 
     The person record comes from this container's recent reads when it is younger than
-    `settings.person_cache_seconds` (docs/decisions.md: a warm request costs no DynamoDB call)."""
+    `settings.person_cache_seconds` (docs/decisions.md: a warm read costs no DynamoDB call);
+    `fresh` (every request that changes something) reads it consistently, so a removed person,
+    a demoted admin or a session signed out elsewhere can change nothing from the next request on."""
     settings = settings or get_settings()
     caller = verify_token(token, keys, settings=settings)
-    # Admin rights live in the deploy parameter: an email taken off the list loses them at once,
-    # not when its last admin token expires.
-    if caller.is_admin and not settings.is_admin(caller.email):
-        raise AuthenticationError("Your access has changed. Please sign in again.")
-    person = recent.get(people, caller.email, max_age=settings.person_cache_seconds)
-    if person is None:
+    person = recent.get(people, caller.email, max_age=0 if fresh else settings.person_cache_seconds)
+    if person is None or is_removed(person):
         raise AuthenticationError("This account no longer exists.")
-    if caller.jti in (person.get("revoked") or {}):
+    if caller.jti in (person.get("revoked") or {}) or sessions_ended(person, caller.issued_ms):
         raise AuthenticationError("You have signed out. Please sign in again.")
-    return caller
+    if caller.is_guest:
+        return caller
+    role = effective_role(person, caller.email, settings)
+    if role == "guest":
+        raise AuthenticationError("Your access has changed. Please sign in again.")
+    return caller if role == caller.role else replace(caller, role=role)

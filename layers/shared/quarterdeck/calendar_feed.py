@@ -29,6 +29,7 @@ from quarterdeck.clock import Clock, iso, system_clock
 from quarterdeck.config import Settings, get_settings
 from quarterdeck.errors import CalendarFeedNotFoundError, PersonNotFoundError, SailNotFoundError
 from quarterdeck.formatting import clock_time
+from quarterdeck.people import effective_role
 from quarterdeck.repositories.people import PeopleRepository
 from quarterdeck.repositories.sails import SailRepository
 from quarterdeck.sails import get_sail_meta, holders_of, sail_records, sail_summary
@@ -129,7 +130,7 @@ def sails_for(
             return []
     today = local_today(clock(), settings)
     window = sail_records(sails, today - timedelta(days=PAST_DAYS), today + timedelta(days=FUTURE_DAYS))
-    if settings.is_admin(email):
+    if effective_role(person, email, settings) == "admin":  # the deploy's admins and those made in the app
         return [(sail_summary(meta, settings), None) for meta in window]
     held = ((meta, holders_of(meta).get(email)) for meta in window)
     return [(sail_summary(meta, settings), slot) for meta, slot in held if slot]

@@ -38,6 +38,7 @@ from quarterdeck.mail import MailSender, render_email
 from quarterdeck.observability import logger
 from quarterdeck.people import recent_people
 from quarterdeck.repositories import Item
+from quarterdeck.repositories.people import person_invited
 from quarterdeck.repositories.sails import Change, SailRepository, SlotRead
 from quarterdeck.validation import email_address
 
@@ -205,12 +206,14 @@ def invite_to_role(
         clock=clock,
     )
     change = Change(actor.email, "role_invited", now, {"slot": slot, "email": address})
+    # A new address joins the roster as crew, marked with this sail (issue 20), in the same transaction.
+    writes = [*issued.writes, person_invited(address, sail_id, clock=clock)]
     try:
         _commit(
             sails,
             sail_id,
             slot,
-            lambda: sails.offer_slot(sail_id, slot, address, invited=invited, change=change, code_writes=issued.writes),
+            lambda: sails.offer_slot(sail_id, slot, address, invited=invited, change=change, code_writes=writes),
             unchanged=lambda current: current.get("state", OPEN) == OPEN,
             landed=lambda current: (current.get("invited") or {}).get(address) == invited[address],
         )

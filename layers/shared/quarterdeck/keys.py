@@ -149,6 +149,15 @@ def person(email: str) -> Key:
     return f"PERSON#{email.lower()}", "META"
 
 
+PEOPLE = "PEOPLE#ALL"
+
+
+def people_index(email: str) -> Key:
+    """GSI1 key of a person record: one partition of everyone, by address (a club's roster is
+    a few hundred records at most), so the People page is one Query."""
+    return PEOPLE, email.lower()
+
+
 def magic_code(code_hash: str) -> Key:
     """A magic-link code, stored under its SHA-256 (never the code itself)."""
     return f"CODE#{code_hash}", "META"

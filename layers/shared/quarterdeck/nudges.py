@@ -24,7 +24,7 @@ from quarterdeck.nudge_summary import NudgeSummary
 from quarterdeck.observability import logger
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.guests import DynamoGuestRepository, GuestRepository
-from quarterdeck.repositories.nudges import DynamoNudgeRepository, NudgeMarker, NudgeRepository
+from quarterdeck.repositories.nudges import DynamoNudgeRepository, NudgeMarker, NudgeRepository, opted_out_key
 from quarterdeck.waiver_copies import finish_owed_copies
 
 if TYPE_CHECKING:
@@ -313,7 +313,7 @@ def send_once(
     marker says it went out: claim, render and send, mark sent (or free the claim when the
     send failed), each outcome in `summary`."""
     what = f"{nudge.kind} {nudge.sail_id} {nudge.recipient}"
-    if nudge.recipient in opted_out:
+    if nudge.recipient in opted_out or opted_out_key(nudge.recipient, nudge.kind) in opted_out:
         summary.skipped[f"{nudge.kind}:unsubscribed"] += 1
         return
     if nudge.kind not in URGENT and is_quiet(local_now):

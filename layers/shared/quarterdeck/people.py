@@ -8,25 +8,37 @@ when the list of signed-out sessions is tidied.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from quarterdeck.clock import Clock, epoch, iso, system_clock
-from quarterdeck.errors import PersonExistsError
+from quarterdeck.config import Settings, get_settings
+from quarterdeck.errors import InvalidInputError, PersonExistsError, PersonNotFoundError
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.people import PeopleRepository, Role, get_person, person_key, person_upsert
 
 # get_person, person_key and person_upsert are re-exported while calendar_feed, crew and nudges
 # still import them from here (they live in quarterdeck.repositories.people).
 __all__ = [
+    "NUDGE_KINDS",
     "RecentPeople",
     "Role",
     "delete_person",
+    "effective_role",
+    "end_all_sessions",
     "ensure_person",
     "get_person",
+    "is_removed",
+    "may_sign_in",
+    "my_settings",
+    "nudge_kinds",
+    "nudges_off",
     "person_key",
     "person_upsert",
     "recent_people",
     "revoke_session",
+    "sessions_ended",
+    "update_my_settings",
 ]
 
 
@@ -41,15 +53,17 @@ class RecentPeople:
         self._records: dict[str, tuple[float, Item]] = {}
 
     def get(self, people: PeopleRepository, email: str, *, max_age: float) -> Item | None:
+        """The record, from memory when younger than `max_age`; `max_age=0` reads it (consistently:
+        a change that has just been made elsewhere is seen) and remembers what it read."""
         key = email.lower()
         now = self._monotonic()
         remembered = self._records.get(key)
         if remembered is not None and now - remembered[0] < max_age:
             return remembered[1]
-        person = people.person(key)
+        person = people.person(key, consistent=max_age <= 0)
         if person is None:
             self._records.pop(key, None)
-        elif max_age > 0:
+        else:
             self._records[key] = (now, person)
         return person
 
@@ -94,3 +108,115 @@ def revoke_session(
 def delete_person(people: PeopleRepository, email: str) -> None:
     people.delete_person(email)
     recent_people.forget(email)
+
+
+# --- who someone is --------------------------------------------------------------------
+def is_removed(person: Mapping[str, Any] | None) -> bool:
+    return bool(person) and (person or {}).get("status") == "removed"
+
+
+def effective_role(person: Mapping[str, Any] | None, email: str, settings: Settings | None = None) -> Role:
+    """What a person may do now. The deploy's `ADMIN_EMAILS` are admins whatever their record
+    says; after that the record decides: `admin` (granted in the app) makes an admin, a crew or
+    admin role on record is crew, anything else (a guest, no record, removed) is a guest."""
+    settings = settings or get_settings()
+    if settings.is_admin(email):
+        return "admin"
+    if person is None or is_removed(person):
+        return "guest"
+    if person.get("admin") is True:
+        return "admin"
+    return "crew" if person.get("role") in ("admin", "crew") else "guest"
+
+
+def may_sign_in(person: Mapping[str, Any] | None, email: str, settings: Settings | None = None) -> bool:
+    """A login link goes to admins and crew on the roster; never to someone removed."""
+    if (settings or get_settings()).is_admin(email):
+        return True
+    return person is not None and not is_removed(person) and effective_role(person, email, settings) != "guest"
+
+
+def sessions_ended(person: Mapping[str, Any], issued_ms: int) -> bool:
+    """A session issued before the person's last "sign out everywhere" (`sessions_after`, epoch
+    milliseconds) is over; the session that asked is revoked by its id as well."""
+    after = person.get("sessions_after")
+    return after is not None and issued_ms < int(after)
+
+
+# --- nudges, kind by kind -------------------------------------------------------------------
+# The kinds of nudge a person can turn off one by one (quarterdeck.nudges.KINDS; not imported:
+# the nudge run imports this module's neighbours, and a cycle would follow).
+NUDGE_KINDS = ("unfilled_roles", "waiver_pending", "checklist_open", "day_of")
+
+
+def nudges_off(person: Mapping[str, Any] | None) -> frozenset[str]:
+    """The kinds this person does not get: all of them after an unsubscribe link
+    (`nudges: false`, the old single switch), else those turned off on the settings page."""
+    if person is None:
+        return frozenset()
+    if person.get("nudges") is False:
+        return frozenset(NUDGE_KINDS)
+    return frozenset(str(kind) for kind in person.get("nudges_off") or ())
+
+
+def nudge_kinds(person: Mapping[str, Any] | None) -> dict[str, bool]:
+    off = nudges_off(person)
+    return {kind: kind not in off for kind in NUDGE_KINDS}
+
+
+# --- my settings -------------------------------------------------------------------------------
+NAME_MAX = 80
+
+
+def clean_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if len(cleaned) > NAME_MAX or any(not ch.isprintable() for ch in cleaned):
+        raise InvalidInputError(f"A name is up to {NAME_MAX} printable characters.", field="name")
+    return cleaned
+
+
+def my_settings(person: Mapping[str, Any] | None, email: str, settings: Settings | None = None) -> dict[str, Any]:
+    """What the settings page shows: name, role, each nudge kind on or off, the calendar link's state."""
+    return {
+        "email": email.lower(),
+        "name": str((person or {}).get("name") or ""),
+        "role": effective_role(person, email, settings),
+        "nudges": nudge_kinds(person),
+        "calendar_active": bool((person or {}).get("calendar_token")),
+    }
+
+
+def update_my_settings(
+    people: PeopleRepository,
+    email: str,
+    *,
+    name: str | None = None,
+    nudges: Mapping[str, bool] | None = None,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """Rename and/or turn nudge kinds on and off (the others keep their state). The page and an
+    unsubscribe link write the same fields: turning a kind back on after an unsubscribe turns
+    that kind on and leaves the rest off."""
+    unknown = sorted(set(nudges or {}) - set(NUDGE_KINDS))
+    if unknown:
+        raise InvalidInputError(f"There is no kind of nudge called {unknown[0][:40]!r}.", field="nudges")
+    person = people.person(email, consistent=True)
+    if person is None or is_removed(person):
+        raise PersonNotFoundError("There is no such person.")
+    if name is not None:
+        person = people.update_person(email, name=clean_name(name))
+    if nudges:
+        wanted = {**nudge_kinds(person), **{kind: bool(on) for kind, on in nudges.items()}}
+        off = [kind for kind, on in wanted.items() if not on]
+        person = people.set_nudge_kinds(email, enabled=len(off) < len(NUDGE_KINDS), kinds_off=off)
+    recent_people.forget(email)
+    return my_settings(person, email, settings)
+
+
+def end_all_sessions(
+    people: PeopleRepository, email: str, *, jti: str, expires: int, clock: Clock = system_clock
+) -> None:
+    """Sign out everywhere: every session issued until now stops at its next request, and the
+    one asking (`jti`) is revoked by its id too."""
+    people.end_sessions(email, before=int(clock().timestamp() * 1000))
+    revoke_session(people, email, jti, expires, clock=clock)

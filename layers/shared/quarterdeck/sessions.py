@@ -12,7 +12,7 @@ from quarterdeck.errors import CodeRejectedError, LimitReachedError, RateLimited
 from quarterdeck.magic_codes import CodeGrant, Purpose, is_code_text, usable_code
 from quarterdeck.mail import MailSender, render_email
 from quarterdeck.observability import logger
-from quarterdeck.people import recent_people, revoke_session
+from quarterdeck.people import may_sign_in, recent_people, revoke_session
 from quarterdeck.repositories.people import PeopleRepository
 from quarterdeck.repositories.sign_in import Limit, SignInRepository
 from quarterdeck.validation import email_address
@@ -55,7 +55,7 @@ def request_login_link(
     address = email_address(email)
     person = people.person(address)
     # Guests sign in only through their waiver link, never with a crew login link.
-    if not (settings.is_admin(address) or (person and person.get("role") in ("admin", "crew"))):
+    if not may_sign_in(person, address, settings):
         logger.info("login link asked for an unknown email")
         return
     try:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from quarterdeck.clock import epoch, iso
 from quarterdeck.errors import SailNotFoundError
 from quarterdeck.repositories import Item
-from quarterdeck.repositories.nudges import NudgeMarker
+from quarterdeck.repositories.nudges import NudgeMarker, opt_outs
 
 
 class MemoryNudgeRepository:
@@ -35,7 +35,8 @@ class MemoryNudgeRepository:
         return [dict(item) for item in self.sails[sail_id]]
 
     def opted_out(self, emails: Iterable[str]) -> set[str]:
-        return {e for e in emails if self.people.get(e.lower(), {}).get("nudges") is False}
+        wanted = {e.lower() for e in emails}
+        return {key for e, person in self.people.items() if e in wanted for key in opt_outs({"email": e, **person})}
 
     def opt_out(self, email: str) -> None:
         """Given: this person turned their nudges off (the people repository writes that)."""

@@ -21,10 +21,68 @@ class MemoryPeopleRepository:
         self.records: dict[str, Item] = {}
         self.reads = 0  # how many times a record was read (what a warm request must not do)
 
-    def person(self, email: str) -> Item | None:
+    def person(self, email: str, *, consistent: bool = False) -> Item | None:
         self.reads += 1
         found = self.records.get(email.lower())
         return copy.deepcopy(found) if found is not None else None
+
+    def roster(self) -> list[Item]:
+        return [copy.deepcopy(self.records[email]) for email in sorted(self.records)]
+
+    def enrol(self, email: str, *, admin: bool, name: str | None, added_by: str, at: str) -> Item:
+        address = email.lower()
+        record = self.records.get(address)
+        if record is not None and record.get("role") != "guest" and record.get("status") != "removed":
+            raise PersonExistsError("This person is already on the roster.", current=copy.deepcopy(record))
+        record = self.records.setdefault(address, {"created_at": at, "nudges": True})
+        record.update(type="person", email=address, role="admin" if admin else "crew", added_by=added_by.lower())
+        record["added_at"] = at
+        for name_ in ("status", "removed_at", "removed_by", *(() if admin else ("admin",))):
+            record.pop(name_, None)
+        if admin:
+            record["admin"] = True
+        if name:
+            record["name"] = name
+        return copy.deepcopy(record)
+
+    def _active(self, email: str) -> Item:
+        found = self.records.get(email.lower())
+        if found is None or found.get("status") == "removed":
+            raise PersonNotFoundError("There is no such person.")
+        return found
+
+    def update_person(self, email: str, *, admin: bool | None = None, name: str | None = None) -> Item:
+        record = self._active(email)
+        if admin is True:
+            record.update(admin=True, role="admin")
+        elif admin is False:
+            record["role"] = "crew"
+            record.pop("admin", None)
+        if name is not None:
+            record["name"] = name
+        return copy.deepcopy(record)
+
+    def remove(self, email: str, *, by: str, at: str) -> Item:
+        record = self._active(email)
+        record.update(status="removed", removed_at=at, removed_by=by.lower())
+        for name in ("admin", "calendar_token", "calendar_token_at", "calendar_sail_id"):
+            record.pop(name, None)
+        return copy.deepcopy(record)
+
+    def set_nudge_kinds(self, email: str, *, enabled: bool, kinds_off: Sequence[str]) -> Item:
+        record = self._existing(email)
+        record.update(nudges=enabled, nudges_off=sorted(set(kinds_off)))
+        return copy.deepcopy(record)
+
+    def end_sessions(self, email: str, *, before: int) -> None:
+        self._existing(email)["sessions_after"] = before
+
+    def invited(self, email: str, sail_id: str, *, created_at: str) -> None:
+        """What `person_invited` does inside an invite's transaction."""
+        record = self.records.setdefault(email.lower(), {"created_at": created_at, "nudges": True})
+        record.update(type="person", email=email.lower())
+        record.setdefault("role", "crew")
+        record.setdefault("invited_sail", sail_id)
 
     def people(self, emails: Iterable[str]) -> dict[str, Item]:
         wanted = {email.lower() for email in emails}
@@ -54,12 +112,14 @@ class MemoryPeopleRepository:
         record["role"] = role
         return copy.deepcopy(record)
 
-    def upsert(self, email: str, role: Role, *, created_at: str) -> None:
+    def upsert(self, email: str, role: Role, *, created_at: str, signed_in: bool = False) -> None:
         """What `person_upsert` does inside a transaction."""
         record = self.records.setdefault(email.lower(), {"created_at": created_at, "nudges": True})
         record.update(type="person", email=email.lower())
         if role != "guest" or "role" not in record:
             record["role"] = role
+        if signed_in:
+            record["last_sign_in"] = created_at
 
     def revoke_session(self, email: str, jti: str, expires: int) -> Item | None:
         record = self.records.get(email.lower())
@@ -145,7 +205,7 @@ class MemorySignInRepository:
             raise code_rejection(stored, now) or ServiceUnavailableError("Signing in did not go through.")
         assert stored is not None  # nosec B101 - narrows the type: `usable` says it is there
         stored.update(used=True, used_at=iso(now))
-        self.people.upsert(email, role, created_at=iso(now))
+        self.people.upsert(email, role, created_at=iso(now), signed_in=role != "guest")
 
     def count(self, limit: Limit) -> None:
         key = (limit.counter, limit.window)

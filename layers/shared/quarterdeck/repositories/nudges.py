@@ -30,6 +30,19 @@ class NudgeMarker:
     window: str
 
 
+def opted_out_key(email: str, kind: str) -> str:
+    """The entry of `opted_out` for one kind of nudge turned off."""
+    return f"{email.lower()}#{kind}"
+
+
+def opt_outs(person: Item) -> set[str]:
+    """What a person record says is not wanted (`opted_out`'s entries)."""
+    email = str(person.get("email") or "")
+    if person.get("nudges") is False:
+        return {email}
+    return {opted_out_key(email, str(kind)) for kind in person.get("nudges_off") or ()}
+
+
 class NudgeRepository(Protocol):
     def upcoming_sails(self, first: date, last: date) -> list[Item]:
         """The index items (META) of the sails whose local date is in [first, last], by departure."""
@@ -41,7 +54,9 @@ class NudgeRepository(Protocol):
         ...
 
     def opted_out(self, emails: Iterable[str]) -> set[str]:
-        """Which of these people turned their nudges off."""
+        """Which of these people turned their nudges off: an address for all of them (an
+        unsubscribe link, or every kind off), `<address>#<kind>` for one kind turned off on the
+        settings page (`opted_out_key`)."""
         ...
 
     def claim(self, marker: NudgeMarker, *, at: datetime, stale_before: datetime, expires: datetime) -> bool:
@@ -74,7 +89,7 @@ class DynamoNudgeRepository:
 
     def opted_out(self, emails: Iterable[str]) -> set[str]:
         found = self._store.batch_get([keys.person(email) for email in set(emails)])
-        return {str(person["email"]) for person in found if person.get("nudges") is False}
+        return {key for person in found for key in opt_outs(person)}
 
     def claim(self, marker: NudgeMarker, *, at: datetime, stale_before: datetime, expires: datetime) -> bool:
         pk, sk = self._key(marker)

@@ -5,8 +5,12 @@ revoked sessions, its nudge setting and its private calendar token.
 `PERSON#<email>/META`. `person_upsert` is the write other aggregates put in their own
 transaction (a claim, a redeemed code) to give someone a record without reading it first.
 
-Every method is keyed by the (case-insensitive) address, so a roster (issue 20: list, rename,
-change role, remove) adds methods of the same shape.
+Every person record also carries GSI1 keys (`keys.people_index`): the roster (issue 20) is one
+Query of that partition. A record's fields besides the above: `name`, `admin` (an admin made in
+the app; the deploy's `ADMIN_EMAILS` are admins whatever the record says), `status`
+(`removed`, or absent), `last_sign_in`, `invited_sail` (the sail whose invite added them),
+`nudges_off` (kinds turned off one by one; `nudges: false` still means all off) and
+`sessions_after` (epoch milliseconds: sessions issued before it are signed out).
 """
 
 from __future__ import annotations
@@ -33,8 +37,38 @@ def _view(item: Item | None) -> Item | None:
 
 
 class PeopleRepository(Protocol):
-    def person(self, email: str) -> Item | None:
-        """The person's record, or None (an eventually consistent read)."""
+    def person(self, email: str, *, consistent: bool = False) -> Item | None:
+        """The person's record, or None (eventually consistent unless `consistent`)."""
+        ...
+
+    def roster(self) -> list[Item]:
+        """Every person record (guests included), ordered by address: one Query of the index."""
+        ...
+
+    def enrol(self, email: str, *, admin: bool, name: str | None, added_by: str, at: str) -> Item:
+        """Put someone on the roster as crew (or admin): a new record, or a guest's or a removed
+        person's record made crew again. PersonExistsError (carrying the record) if they are
+        already crew or admin."""
+        ...
+
+    def update_person(self, email: str, *, admin: bool | None = None, name: str | None = None) -> Item:
+        """Grant or withdraw admin and/or rename; the record afterwards. PersonNotFoundError if
+        there is no such person or they were removed."""
+        ...
+
+    def remove(self, email: str, *, by: str, at: str) -> Item:
+        """Mark the person removed (their record, name and history stay; admin, calendar feed
+        and sessions go). PersonNotFoundError if there is no such person or they were removed."""
+        ...
+
+    def set_nudge_kinds(self, email: str, *, enabled: bool, kinds_off: Sequence[str]) -> Item:
+        """Write the person's whole nudge setting (`nudges` and `nudges_off`); the record
+        afterwards. PersonNotFoundError if there is none."""
+        ...
+
+    def end_sessions(self, email: str, *, before: int) -> None:
+        """Every session issued before `before` (epoch milliseconds) is signed out.
+        PersonNotFoundError if there is no such person."""
         ...
 
     def people(self, emails: Iterable[str]) -> dict[str, Item]:
@@ -75,23 +109,70 @@ class PeopleRepository(Protocol):
     def delete_person(self, email: str) -> None: ...
 
 
-def person_upsert(email: str, role: Role, *, clock: Clock = system_clock) -> Write:
+def _indexed(email: str) -> Item:
+    gsi1pk, gsi1sk = keys.people_index(email)
+    return {"gsi1pk": gsi1pk, "gsi1sk": gsi1sk}
+
+
+def person_upsert(email: str, role: Role, *, clock: Clock = system_clock, signed_in: bool = False) -> Write:
     """The transaction action (named `person`) that gives `email` a person record without reading
     it first: created on first use; a guest's record is never made to outrank its holder (`guest`
     only fills a missing role), while crew/admin (decided by the caller from the deploy's admin
-    list) is written as is, so a guest later invited or designated becomes crew."""
+    list) is written as is, so a guest later invited or designated becomes crew. An admin made
+    in the app keeps `admin` (another field), and a removed person stays removed.
+    `signed_in` also records the time as their last sign-in."""
     pk, sk = keys.person(email)
     role_value = "if_not_exists(#role, :role)" if role == "guest" else ":role"
+    gsi1pk, gsi1sk = keys.people_index(email)
+    values: dict[str, Any] = {
+        ":person": "person",
+        ":email": email.lower(),
+        ":now": iso(clock()),
+        ":true": True,
+        ":role": role,
+        ":gpk": gsi1pk,
+        ":gsk": gsi1sk,
+    }
     return Write(
         "Update",
         key={"pk": pk, "sk": sk},
         name=PERSON,
         update=(
             "SET #type = :person, email = :email, created_at = if_not_exists(created_at, :now),"
-            f" nudges = if_not_exists(nudges, :true), #role = {role_value}"
+            f" nudges = if_not_exists(nudges, :true), #role = {role_value}, gsi1pk = :gpk, gsi1sk = :gsk"
+            + (", last_sign_in = :now" if signed_in else "")
         ),
         names={"#type": "type", "#role": "role"},
-        values={":person": "person", ":email": email.lower(), ":now": iso(clock()), ":true": True, ":role": role},
+        values=values,
+    )
+
+
+def person_invited(email: str, sail_id: str, *, clock: Clock = system_clock) -> Write:
+    """The transaction action (named `invited_person`) an invite to a slot carries: the address
+    joins the roster as crew marked with the sail it came from, unless it is on record already
+    (then nothing changes but the index fields)."""
+    pk, sk = keys.person(email)
+    gsi1pk, gsi1sk = keys.people_index(email)
+    return Write(
+        "Update",
+        key={"pk": pk, "sk": sk},
+        name="invited_person",
+        update=(
+            "SET #type = :person, email = :email, created_at = if_not_exists(created_at, :now),"
+            " nudges = if_not_exists(nudges, :true), #role = if_not_exists(#role, :crew),"
+            " invited_sail = if_not_exists(invited_sail, :sail), gsi1pk = :gpk, gsi1sk = :gsk"
+        ),
+        names={"#type": "type", "#role": "role"},
+        values={
+            ":person": "person",
+            ":email": email.lower(),
+            ":now": iso(clock()),
+            ":true": True,
+            ":crew": "crew",
+            ":sail": sail_id,
+            ":gpk": gsi1pk,
+            ":gsk": gsi1sk,
+        },
     )
 
 
@@ -99,8 +180,127 @@ class DynamoPeopleRepository:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    def person(self, email: str) -> Item | None:
-        return _view(self._store.get(*keys.person(email)))
+    def person(self, email: str, *, consistent: bool = False) -> Item | None:
+        return _view(self._store.get(*keys.person(email), consistent=consistent))
+
+    def roster(self) -> list[Item]:
+        found = self._store.query(keys.PEOPLE, index="gsi1")
+        return [_view(item) or {} for item in found if item.get("type") == "person"]
+
+    def enrol(self, email: str, *, admin: bool, name: str | None, added_by: str, at: str) -> Item:
+        pk, sk = keys.person(email)
+        sets = (
+            "SET #type = :person, email = :email, created_at = if_not_exists(created_at, :now),"
+            " nudges = if_not_exists(nudges, :true), #role = :role, added_by = :by, added_at = :now,"
+            " gsi1pk = :gpk, gsi1sk = :gsk"
+        )
+        values: dict[str, Any] = {
+            ":person": "person",
+            ":email": email.lower(),
+            ":now": at,
+            ":true": True,
+            ":role": "admin" if admin else "crew",
+            ":by": added_by.lower(),
+            ":guest": "guest",
+            ":removed": "removed",
+            ":gpk": keys.people_index(email)[0],
+            ":gsk": keys.people_index(email)[1],
+        }
+        if admin:
+            sets += ", #admin = :true"
+        if name:
+            sets += ", #name = :name"
+            values[":name"] = name
+        removes = " REMOVE #status, removed_at, removed_by" + ("" if admin else ", #admin")
+        names = {"#type": "type", "#role": "role", "#admin": "admin", "#status": "status"}
+        if name:
+            names["#name"] = "name"
+        try:
+            updated = self._store.update(
+                pk,
+                sk,
+                sets + removes,
+                condition="attribute_not_exists(pk) OR #role = :guest OR #status = :removed",
+                names=names,
+                values=values,
+            )
+        except ConditionFailedError as lost:
+            current = _view(lost.current) or self.person(email, consistent=True) or {}
+            raise PersonExistsError("This person is already on the roster.", current=current) from None
+        return _view(updated) or {}
+
+    def update_person(self, email: str, *, admin: bool | None = None, name: str | None = None) -> Item:
+        sets: list[str] = []
+        removes: list[str] = []
+        names = {"#status": "status"}
+        values: dict[str, Any] = {":removed": "removed"}
+        if admin is not None:
+            names.update({"#admin": "admin", "#role": "role"})
+            if admin:
+                sets += ["#admin = :true", "#role = :admin"]
+                values.update({":true": True, ":admin": "admin"})
+            else:
+                sets.append("#role = :crew")
+                removes.append("#admin")
+                values[":crew"] = "crew"
+        if name is not None:
+            names["#name"] = "name"
+            sets.append("#name = :name")
+            values[":name"] = name
+        if not sets and not removes:
+            found = self.person(email, consistent=True)
+            if found is None or found.get("status") == "removed":
+                raise PersonNotFoundError("There is no such person.")
+            return found
+        update = (f"SET {', '.join(sets)}" if sets else "") + (f" REMOVE {', '.join(removes)}" if removes else "")
+        try:
+            updated = self._store.update(
+                *keys.person(email),
+                update.strip(),
+                condition="attribute_exists(pk) AND (attribute_not_exists(#status) OR #status <> :removed)",
+                names=names,
+                values=values,
+            )
+        except ConditionFailedError:
+            raise PersonNotFoundError("There is no such person.") from None
+        return _view(updated) or {}
+
+    def remove(self, email: str, *, by: str, at: str) -> Item:
+        try:
+            updated = self._store.update(
+                *keys.person(email),
+                "SET #status = :removed, removed_at = :at, removed_by = :by"
+                " REMOVE #admin, calendar_token, calendar_token_at, calendar_sail_id",
+                condition="attribute_exists(pk) AND (attribute_not_exists(#status) OR #status <> :removed)",
+                names={"#status": "status", "#admin": "admin"},
+                values={":removed": "removed", ":at": at, ":by": by.lower()},
+            )
+        except ConditionFailedError:
+            raise PersonNotFoundError("There is no such person.") from None
+        return _view(updated) or {}
+
+    def set_nudge_kinds(self, email: str, *, enabled: bool, kinds_off: Sequence[str]) -> Item:
+        try:
+            updated = self._store.update(
+                *keys.person(email),
+                "SET nudges = :enabled, nudges_off = :off",
+                condition="attribute_exists(pk)",
+                values={":enabled": enabled, ":off": sorted(set(kinds_off))},
+            )
+        except ConditionFailedError:
+            raise PersonNotFoundError("There is no such person.") from None
+        return _view(updated) or {}
+
+    def end_sessions(self, email: str, *, before: int) -> None:
+        try:
+            self._store.update(
+                *keys.person(email),
+                "SET sessions_after = :before",
+                condition="attribute_exists(pk)",
+                values={":before": before},
+            )
+        except ConditionFailedError:
+            raise PersonNotFoundError("There is no such person.") from None
 
     def people(self, emails: Iterable[str]) -> dict[str, Item]:
         wanted = sorted({email.lower() for email in emails})
@@ -113,7 +313,7 @@ class DynamoPeopleRepository:
         pk, sk = keys.person(email)
         item: Item = {"type": "person", "email": email.lower(), "role": role, "created_at": created_at, "nudges": True}
         try:
-            self._store.put({"pk": pk, "sk": sk, **item}, condition="attribute_not_exists(pk)")
+            self._store.put({"pk": pk, "sk": sk, **item, **_indexed(email)}, condition="attribute_not_exists(pk)")
         except ConditionFailedError as lost:
             current = _view(lost.current) or self.person(email) or item
             raise PersonExistsError("This person is already on record.", current=current) from None
@@ -193,9 +393,12 @@ class DynamoPeopleRepository:
         self._store.update(
             *keys.person(email),
             "SET nudges = :enabled, #type = if_not_exists(#type, :person), email = :email, "
-            "created_at = if_not_exists(created_at, :now), #role = if_not_exists(#role, :guest)",
+            "created_at = if_not_exists(created_at, :now), #role = if_not_exists(#role, :guest),"
+            " gsi1pk = :gpk, gsi1sk = :gsk",
             names={"#type": "type", "#role": "role"},
             values={
+                ":gpk": keys.people_index(email)[0],
+                ":gsk": keys.people_index(email)[1],
                 ":enabled": enabled,
                 ":person": "person",
                 ":email": email.lower(),

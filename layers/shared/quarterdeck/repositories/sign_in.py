@@ -253,7 +253,8 @@ class DynamoSignInRepository:
             values={":true": True, ":false": False, ":now": epoch(now), ":now_iso": iso(now)},
         )
         try:
-            self._store.transact([use, person_upsert(email, role, clock=clock), *(_under(limit) for limit in limits)])
+            person = person_upsert(email, role, clock=clock, signed_in=role != "guest")
+            self._store.transact([use, person, *(_under(limit) for limit in limits)])
         except TransactionCanceledError as error:
             reached = _reached(error)
             if reached is not None:

@@ -1,0 +1,263 @@
+"""The roster: everyone who can sign in, as admins see and manage it (issue 20).
+
+The deploy's `ADMIN_EMAILS` are the first admins and stay admins; everyone else's role is on
+their person record (`people.effective_role`). Removing someone marks their record removed
+(their name stays on history, signatures and past claims), releases their slots on upcoming
+sails through the sails repository, and their sessions stop at their next request
+(`auth.authenticate`). The last admin cannot be removed or demoted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from quarterdeck.clock import Clock, iso, system_clock
+from quarterdeck.config import Settings, get_settings
+from quarterdeck.crew import HELD, load_slot
+from quarterdeck.errors import (
+    ConfigurationError,
+    ConflictError,
+    InvalidInputError,
+    PersonNotFoundError,
+    ServiceUnavailableError,
+    SlotChangedError,
+)
+from quarterdeck.magic_codes import Purpose
+from quarterdeck.mail import MailSender, render_email
+from quarterdeck.observability import logger
+from quarterdeck.people import clean_name, effective_role, is_removed, nudges_off, recent_people
+from quarterdeck.repositories import Item
+from quarterdeck.repositories.people import PeopleRepository
+from quarterdeck.repositories.sails import Change, SailRepository, holders_of
+from quarterdeck.repositories.sign_in import SignInRepository
+from quarterdeck.validation import email_address
+
+ROLES = ("admin", "crew")
+UPCOMING_DAYS = 120  # how far ahead the roster looks for someone's claimed slots
+
+
+@dataclass(frozen=True)
+class Roster:
+    """What the roster's changes need besides the people."""
+
+    people: PeopleRepository
+    sails: SailRepository
+    sign_in: SignInRepository | None = None
+    mailer: MailSender | None = None
+
+
+def _status(person: Item) -> str:
+    if is_removed(person):
+        return "removed"
+    if person.get("last_sign_in"):
+        return "active"
+    if person.get("added_by") or person.get("invited_sail"):
+        return "invited"
+    return "active"
+
+
+def person_view(person: Item, email: str, settings: Settings, upcoming: Iterable[Item] = ()) -> dict[str, Any]:
+    off = nudges_off(person)
+    return {
+        "email": email.lower(),
+        "name": str(person.get("name") or ""),
+        "role": effective_role({**person, "status": None}, email, settings),
+        "status": _status(person),
+        "configured_admin": settings.is_admin(email),
+        "last_sign_in": person.get("last_sign_in"),
+        "added_by": person.get("added_by"),
+        "invited_sail": person.get("invited_sail"),
+        "upcoming": list(upcoming),
+        "bounced": bool(person.get("bounced")),
+        "nudges_off": sorted(off),
+    }
+
+
+def _upcoming_claims(sails: SailRepository, settings: Settings, clock: Clock) -> dict[str, list[Item]]:
+    """`{email: [{sail_id, slot, departure, title}]}` of the slots held on sails still to come
+    (one Query of the sails by date)."""
+    now = clock()
+    today = now.astimezone(settings.timezone).date()
+    claims: dict[str, list[Item]] = {}
+    for meta in sails.sails_between(today, today + timedelta(days=UPCOMING_DAYS)):
+        if meta.get("status") == "cancelled" or str(meta.get("departure", "")) < iso(now):
+            continue
+        for email, slot in holders_of(meta).items():
+            claims.setdefault(email, []).append(
+                {"sail_id": meta["id"], "slot": slot, "departure": meta.get("departure"), "title": meta.get("title")}
+            )
+    return claims
+
+
+def list_people(
+    people: PeopleRepository, sails: SailRepository, *, settings: Settings | None = None, clock: Clock = system_clock
+) -> dict[str, Any]:
+    """Everyone who can sign in (and those removed, marked so), with their upcoming slots."""
+    settings = settings or get_settings()
+    records = {str(p["email"]): p for p in people.roster()}
+    for admin in settings.admin_emails:  # the configured admins, even before their first sign-in
+        records.setdefault(admin, {"email": admin, "role": "admin"})
+    claims = _upcoming_claims(sails, settings, clock)
+    listed = [
+        person_view(person, email, settings, claims.get(email, ()))
+        for email, person in sorted(records.items())
+        if is_removed(person) or effective_role(person, email, settings) != "guest"
+    ]
+    return {"people": listed}
+
+
+def _role(role: str) -> str:
+    if role not in ROLES:
+        raise InvalidInputError("A role is admin or crew.", field="role")
+    return role
+
+
+def _welcome(roster: Roster, address: str, person: Item, actor: str, settings: Settings, clock: Clock) -> bool:
+    """Mail the welcome with a sign-in link; a failure is logged (and answered: the page says
+    the mail did not go), the person stays added."""
+    if roster.sign_in is None or roster.mailer is None:
+        return False
+    from quarterdeck.sessions import magic_link  # sessions imports auth, which imports people
+
+    try:
+        code = roster.sign_in.issue_code(
+            address, Purpose.login(), timedelta(hours=settings.claim_link_hours), clock=clock
+        )
+        context = {
+            "link": magic_link(code, settings),
+            "hours": settings.claim_link_hours,
+            "name": person.get("name") or "",
+            "role": effective_role(person, address, settings),
+            "added_by": actor,
+            "app_url": settings.app_url,
+        }
+        roster.mailer.send(render_email("welcome", [address], context))
+    except (ServiceUnavailableError, ConfigurationError):
+        logger.exception("welcome email not sent")
+        return False
+    return True
+
+
+def add_person(
+    roster: Roster,
+    actor: str,
+    email: str,
+    role: str,
+    name: str | None = None,
+    *,
+    settings: Settings | None = None,
+    clock: Clock = system_clock,
+) -> dict[str, Any]:
+    """Put someone on the roster as crew or admin and mail them a welcome with a sign-in link.
+    Someone already on it is a 409 (PersonExistsError); a guest or a removed person is enrolled."""
+    settings = settings or get_settings()
+    address = email_address(email)
+    person = roster.people.enrol(
+        address,
+        admin=_role(role) == "admin",
+        name=clean_name(name) if name else None,
+        added_by=actor,
+        at=iso(clock()),
+    )
+    recent_people.forget(address)
+    sent = _welcome(roster, address, person, actor, settings, clock)
+    return {**person_view(person, address, settings), "welcome_sent": sent}
+
+
+def _admins(people: PeopleRepository, settings: Settings) -> set[str]:
+    found = set(settings.admin_emails)
+    for person in people.roster():
+        email = str(person["email"])
+        if not is_removed(person) and effective_role(person, email, settings) == "admin":
+            found.add(email)
+    return found
+
+
+def _not_the_last_admin(people: PeopleRepository, address: str, settings: Settings, doing: str) -> None:
+    if settings.is_admin(address):
+        raise ConflictError(
+            f"{address} is an admin by the deployment's configuration (ADMIN_EMAILS); they cannot be {doing} here.",
+            field="email",
+        )
+    if _admins(people, settings) <= {address}:
+        raise ConflictError(f"{address} is the last admin; make someone else an admin first.", field="email")
+
+
+def _current(people: PeopleRepository, address: str) -> Item:
+    person = people.person(address, consistent=True)
+    if person is None or is_removed(person):
+        raise PersonNotFoundError(f"{address} is not on the roster.", field="email")
+    return person
+
+
+def change_person(
+    people: PeopleRepository,
+    email: str,
+    *,
+    role: str | None = None,
+    name: str | None = None,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """Change someone's role and/or name; demoting the last admin is a 409."""
+    settings = settings or get_settings()
+    address = email_address(email)
+    person = _current(people, address)
+    admin = None if role is None else _role(role) == "admin"
+    if admin is False and effective_role(person, address, settings) == "admin":
+        _not_the_last_admin(people, address, settings, "demoted")
+    updated = people.update_person(address, admin=admin, name=clean_name(name) if name is not None else None)
+    recent_people.forget(address)
+    return person_view(updated, address, settings)
+
+
+def remove_person(
+    roster: Roster,
+    actor: str,
+    email: str,
+    *,
+    settings: Settings | None = None,
+    clock: Clock = system_clock,
+) -> dict[str, Any]:
+    """Take someone off the roster: their record is marked removed, their sessions stop at their
+    next request, and their slots on upcoming sails are open again (each release recorded in
+    that sail's history). Removing the last admin is a 409."""
+    settings = settings or get_settings()
+    address = email_address(email)
+    person = _current(roster.people, address)
+    if effective_role(person, address, settings) == "admin" or settings.is_admin(address):
+        _not_the_last_admin(roster.people, address, settings, "removed")
+    removed = roster.people.remove(address, by=actor, at=iso(clock()))
+    recent_people.forget(address)
+    released = release_upcoming(roster.sails, actor, address, settings=settings, clock=clock)
+    return {**person_view(removed, address, settings), "released": released}
+
+
+def release_upcoming(
+    sails: SailRepository,
+    actor: str,
+    address: str,
+    *,
+    settings: Settings | None = None,
+    clock: Clock = system_clock,
+) -> list[Item]:
+    """Open every slot `address` holds on a sail still to come; a slot that changed meanwhile is
+    left as it now is."""
+    settings = settings or get_settings()
+    released: list[Item] = []
+    for claim in _upcoming_claims(sails, settings, clock).get(address, []):
+        sail_id, slot = str(claim["sail_id"]), str(claim["slot"])
+        role = load_slot(sails, sail_id, slot).role or {}
+        state = str(role.get("state") or "")
+        if state not in HELD or role.get("holder") != address:
+            continue
+        change = Change(actor, "role_released", clock(), {"slot": slot, "holder": address, "reason": "removed"})
+        try:
+            sails.release_slot(sail_id, slot, state=state, holder=address, change=change)
+        except SlotChangedError:
+            logger.info("a removed person's slot changed meanwhile", extra={"sail_id": sail_id})
+            continue
+        released.append(claim)
+    return released
