@@ -90,15 +90,6 @@ def _too_many() -> RateLimitedError:
     )
 
 
-def _count_only(sign_in: SignInRepository, limits: list[Limit]) -> None:
-    """What an unknown address costs: the same counters, the same 429 at their ceiling."""
-    counts = sign_in.look_up(None, limits).counts
-    if any(counts.get(limit.counter, 0) >= limit.limit for limit in limits):
-        raise _too_many()
-    for limit in limits:
-        sign_in.count(limit)
-
-
 def _mail_fresh_link(mailer: MailSender, meta: Item, guest: Item, code: str, settings: Settings) -> None:
     context = {
         "name": guest.get("name", ""),
@@ -122,20 +113,30 @@ def send_fresh_link(
 ) -> None:
     """Mail a fresh guest link for this sail to `email` if it is on the sail's guest list (and the
     sail neither cancelled nor returned); its previous link stops working. Otherwise nothing is
-    sent, and the caller cannot tell. RateLimitedError (429) past the limits, alike for both."""
+    sent, and the caller cannot tell. RateLimitedError (429) past the limits, alike for both.
+    Two round trips either way: the sail, the guest and its link's pointer in one read, then
+    one transaction (the counters, and for a guest the new code replacing the link's last)."""
     settings = settings or get_settings()
     address = email_address(email)
     limits = _limits(sail_id[:64], address, source, settings, clock)
     found = None
     if sail_id and len(sail_id) <= 64:
-        found = guests.read(sail_id, guest_id=guest_id_for(sail_id, address))
+        guest_id = guest_id_for(sail_id, address)
+        found = guests.read(sail_id, guest_id=guest_id, code_link=waiver_link(sail_id, guest_id))
     meta, guest = (found.sail, found.guest) if found else (None, None)
     now = clock()
-    if not meta or not guest or meta.get("status") == "cancelled" or return_time(meta, settings, now) <= now:
-        logger.info("fresh guest link asked for an address not on the sail")
-        _count_only(sign_in, limits)
-        return
     try:
+        if (
+            not found
+            or not meta
+            or not guest
+            or meta.get("status") == "cancelled"
+            or return_time(meta, settings, now) <= now
+        ):
+            # What an unknown address costs: the same counters, the same 429 at their ceiling.
+            logger.info("fresh guest link asked for an address not on the sail")
+            sign_in.count_within(limits)
+            return
         code = sign_in.issue_code(
             address,
             Purpose.waiver(sail_id, str(guest["id"])),
@@ -143,6 +144,7 @@ def send_fresh_link(
             replaces=waiver_link(sail_id, str(guest["id"])),
             limits=limits,
             clock=clock,
+            pointer=found.code_pointer,
         )
     except LimitReachedError:
         raise _too_many() from None

@@ -16,7 +16,7 @@ from quarterdeck.auth import Caller
 from quarterdeck.config import Settings, get_settings
 from quarterdeck.errors import ForbiddenError
 from quarterdeck.formatting import clock_time, local_stamp, long_date
-from quarterdeck.guests import list_guests
+from quarterdeck.guests import guest_view, sail_timing
 from quarterdeck.repositories.guests import GuestRepository
 from quarterdeck.repositories.sails import holders_of
 
@@ -87,12 +87,14 @@ def manifest_csv(
     guests: GuestRepository, sail_id: str, caller: Caller, *, settings: Settings | None = None
 ) -> tuple[str, str]:
     """(file name, CSV text) of the sail's manifest. ForbiddenError for crew who are not its
-    captain; contact columns for admins only (as on the manifest page)."""
+    captain; contact columns for admins only (as on the manifest page). Two round trips: the
+    sail (who may), then its guests."""
     settings = settings or get_settings()
     meta = guests.sail_meta(sail_id)
     if not may_export(meta, caller):
         raise ForbiddenError("Only an admin or this sail's captain can download its manifest.")
-    manifest = list_guests(guests, sail_id, contact=caller.is_admin, settings=settings)
+    on_board = sorted(guests.guests_of(sail_id), key=lambda g: (g.get("added_at", ""), g.get("name", "")))
+    manifest = {"sail": sail_timing(meta), "guests": [guest_view(g, contact=caller.is_admin) for g in on_board]}
     header, rows = manifest_rows(manifest, contact=caller.is_admin, settings=settings)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
