@@ -37,6 +37,7 @@ from quarterdeck.repositories import Item
 from quarterdeck.repositories.history import history_view
 from quarterdeck.repositories.sails import Change, SailRepository, capacity_below_taken, holders_of
 from quarterdeck.sail_mail import mail_sail, tell_people
+from quarterdeck.sail_seats import capacity_value, meeting_point_text, seats
 from quarterdeck.sun import SailTimes, local_today, sail_times
 from quarterdeck.validation import calendar_date, text_field
 
@@ -49,8 +50,6 @@ MAX_CREW_SLOTS = 8
 TITLE_MAX = 120
 NOTES_MAX = 2000
 MAX_RANGE_DAYS = 400  # a list request reads at most ~13 months of sails (one Query)
-MAX_GUEST_CAPACITY = 49  # (50 or more aboard needs another certificate of inspection)
-MEETING_POINT_MAX = 200
 
 # What a sail's META answers with (the API shape); role and guest fields passed through.
 SAIL_FIELDS = (
@@ -121,40 +120,6 @@ def crew_slot_count(value: object) -> int:
     if not 0 <= number <= MAX_CREW_SLOTS:
         raise InvalidInputError(f"Crew slots is a whole number from 0 to {MAX_CREW_SLOTS}.", field="crew_slots")
     return number
-
-
-def capacity_value(value: object) -> int:
-    """Guest seats on a sail: a whole number from 1 to MAX_GUEST_CAPACITY."""
-    wrong = f"Guest capacity is a whole number from 1 to {MAX_GUEST_CAPACITY}."
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise InvalidInputError(wrong, field="guest_capacity")
-    try:
-        number = int(value)
-    except ValueError:
-        raise InvalidInputError(wrong, field="guest_capacity") from None
-    if not 1 <= number <= MAX_GUEST_CAPACITY:
-        raise InvalidInputError(wrong, field="guest_capacity")
-    return number
-
-
-def meeting_point_text(value: object) -> str:
-    """Where guests meet the boat: one line of text, at most MEETING_POINT_MAX characters."""
-    if not isinstance(value, str):
-        raise InvalidInputError("The meeting point is text.", field="meeting_point")
-    return text_field(value, "meeting_point", min_length=1, max_length=MEETING_POINT_MAX, single_line=True)
-
-
-def seats(meta: Mapping[str, Any], settings: Settings) -> dict[str, Any]:
-    """Capacity, seats taken and seats left, and where to meet (settings' defaults for a sail
-    made before it had its own)."""
-    capacity = int(meta.get("guest_capacity") or settings.guest_capacity)
-    taken = int(meta.get("guest_count") or 0)
-    return {
-        "guest_capacity": capacity,
-        "seats_taken": taken,
-        "seats_left": max(capacity - taken, 0),
-        "meeting_point": str(meta.get("meeting_point") or settings.meeting_point),
-    }
 
 
 def slot_names(crew_slots: int) -> list[str]:
