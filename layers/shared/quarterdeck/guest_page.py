@@ -9,6 +9,7 @@ sail, per source), so a 429 says nothing about the address either.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -76,7 +77,9 @@ def signed_copy_text(
 def _limits(sail_id: str, address: str, source: str | None, settings: Settings, clock: Clock) -> list[Limit]:
     now = clock()
     hour, expires = now.strftime("%Y%m%d%H"), epoch(now + timedelta(hours=2))
-    limits = [Limit(f"guestlink#{sail_id}#{address}", hour, settings.login_links_per_hour, expires)]
+    # (The path's sail id, whatever it holds, keys the counter only through its hash.)
+    sail_key = hashlib.sha256(sail_id.encode("utf-8", "replace")).hexdigest()[:16]
+    limits = [Limit(f"guestlink#{sail_key}#{address}", hour, settings.login_links_per_hour, expires)]
     if source:
         limits.append(Limit(f"guestlink#{source}", hour, FRESH_LINKS_PER_SOURCE_PER_HOUR, expires))
     return limits
@@ -118,7 +121,7 @@ def send_fresh_link(
     one transaction (the counters, and for a guest the new code replacing the link's last)."""
     settings = settings or get_settings()
     address = email_address(email)
-    limits = _limits(sail_id[:64], address, source, settings, clock)
+    limits = _limits(sail_id, address, source, settings, clock)
     found = None
     if sail_id and len(sail_id) <= 64:
         guest_id = guest_id_for(sail_id, address)
