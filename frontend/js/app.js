@@ -9,6 +9,7 @@ import { SailsList } from './views/sails_list.js';
 import { SailPage } from './views/sail_page.js';
 import { NewSail } from './views/new_sail.js';
 import { Waiver } from './views/waiver.js';
+import { GuestPage } from './views/guest_page.js';
 import { TaskBoard } from './views/task_board.js';
 import { Reports } from './views/reports.js';
 import { ReportArchive, ArchivedReport } from './views/report_archive.js';
@@ -26,6 +27,7 @@ const ROUTES = [
   ['/sails/:id/manifest', Manifest],
   ['/new', NewSail],
   ['/waiver', Waiver],
+  ['/my-sail', GuestPage],
   ['/board', TaskBoard],
   ['/reports', Reports],
   ['/reports/archive', ReportArchive],

@@ -4,6 +4,7 @@ export * from './components/base.js';
 export * from './components/timing_panel.js';
 export * from './components/role_board.js';
 export * from './components/guest_manifest.js';
+export * from './components/guest_sail.js';
 export * from './components/checklist_modal.js';
 export * from './components/task_card.js';
 export * from './components/task_detail.js';

@@ -48,9 +48,9 @@ def areas_for(path: str) -> tuple[ModuleType, ...]:
     compiles and loads neither calendar feeds nor tasks nor reports (the function ships as
     source: every module it imports is compiled at a cold start)."""
     if path.startswith("/api/sails/"):
-        from api_reads import guests, sails
+        from api_reads import guest_page, guests, sails
 
-        return (sails, guests)
+        return (sails, guests, guest_page)
     if path == "/api/me":
         from api_reads import auth
 
@@ -87,9 +87,9 @@ def areas_for(path: str) -> tuple[ModuleType, ...]:
 
 
 def all_areas() -> tuple[ModuleType, ...]:
-    from api_reads import auth, calendar, guests, health, people, report_archive, reports, sails, tasks
+    from api_reads import auth, calendar, guest_page, guests, health, people, report_archive, reports, sails, tasks
 
-    return (health, auth, sails, guests, calendar, tasks, reports, report_archive, people)
+    return (health, auth, sails, guests, guest_page, calendar, tasks, reports, report_archive, people)
 
 
 def include(areas: tuple[ModuleType, ...]) -> None:
@@ -108,12 +108,24 @@ coldstart.loaded()
 def validated_app() -> APIGatewayHttpResolver:
     """The routes that take a body or a query, with Powertools validation (pydantic)."""
     from api_errors import no_route, register_error_handlers
-    from api_routes import auth, calendar, guests, nudges, people, report_archive, reports, roles, sails, tasks
+    from api_routes import (
+        auth,
+        calendar,
+        guest_page,
+        guests,
+        nudges,
+        people,
+        report_archive,
+        reports,
+        roles,
+        sails,
+        tasks,
+    )
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
     app = APIGatewayHttpResolver(enable_validation=True)
     register_error_handlers(app, not_found=no_route)
-    for area in (auth, sails, roles, guests, calendar, tasks, reports, report_archive, nudges, people):
+    for area in (auth, sails, roles, guests, guest_page, calendar, tasks, reports, report_archive, nudges, people):
         app.include_router(area.router)
     return app
 

@@ -166,13 +166,28 @@ def test_the_guest_waiver_page_has_no_serious_violation(
     page.get_by_role("button", name="Sign the waiver").click()
     expect(page.locator(".field-error").first).to_be_visible()
     bad += violations(page, "waiver with errors")
+    # And the guest's own page for the sail
+    page.goto(f"{stack.url}/#/my-sail")
+    expect(page.get_by_role("heading", name="Your sail")).to_be_visible()
+    expect(page.get_by_text("Where to meet")).to_be_visible()
+    settled(page)
+    bad += violations(page, "the guest's page")
     assert bad == []
 
 
 @pytest.mark.parametrize("context_page", WIDTHS, indirect=True, ids=lambda w: f"{w}px")
 def test_every_page_signed_out_has_no_serious_violation(context_page: Page, stack: LocalStack) -> None:
     page = context_page
-    routes = ["#/signin", "#/magic", "#/waiver", "#/unsubscribe?token=nope", "#/sails", "#/nowhere"]
+    routes = [
+        "#/signin",
+        "#/magic",
+        "#/magic?code=spent-long-ago&sail=no-such-sail",  # a spent guest link: the fresh-link form
+        "#/waiver",
+        "#/my-sail",
+        "#/unsubscribe?token=nope",
+        "#/sails",
+        "#/nowhere",
+    ]
     bad = visit_all(page, stack, routes)
     page.goto(f"{stack.url}/#/signin")
     page.get_by_role("button", name=re.compile("sign-in link", re.I)).click()

@@ -40,7 +40,10 @@ SAIL = {
     "return": "2026-06-21T21:15:00-07:00",
     "sunset": "2026-06-21T20:00:00-07:00",
     "link": "https://quarterdeck.example.org/#/sails/s-2026-06-21-sunset-with-a-long-identifier",
+    "meeting_point": "Harbor Island West Marina, dock C, slip 14, by the blue gate past the harbormaster's office",
 }
+# The emails a guest gets: each says where to meet (issue 21).
+GUEST_KINDS = ["waiver_request", "waiver_signed", "nudge_waiver_pending", "guest_link", "sail_rescheduled"]
 # Every name any template uses, with long but real-looking values (the templates are strict).
 CONTEXT: dict[str, Any] = {
     "sail": SAIL,
@@ -111,6 +114,18 @@ def test_each_email_fits_a_390px_screen(phone: Page, kind: str) -> None:
     # When it is shown on a 390 px phone
     size = overflow(phone, message.html)
     # Then nothing is wider than the screen
+    assert size["scroll"] <= size["client"], (kind, size)
+
+
+@pytest.mark.parametrize("kind", GUEST_KINDS)
+def test_each_guest_email_shows_the_meeting_point(phone: Page, kind: str) -> None:
+    from quarterdeck.mail import render_email
+
+    message = render_email(kind, ["guest@example.org"], {**CONTEXT, "is_guest": True, "guest": True})
+    assert SAIL["meeting_point"] in message.text
+    phone.set_content(message.html)
+    assert SAIL["meeting_point"] in phone.inner_text("body")
+    size = dict(phone.evaluate(WIDTH))
     assert size["scroll"] <= size["client"], (kind, size)
 
 

@@ -160,7 +160,7 @@ def signed(subject: Subject, **fields: Any) -> Item:
 def test_read_brings_the_sail_and_what_is_asked_for(subject: Subject) -> None:
     # Given a sail with one guest, its waiver link issued, and no signature
     sail_id = subject.sail(guest_capacity=4)
-    who = added(subject, sail_id)
+    who = added(subject, sail_id, capacity=4)
     link = f"waiver:{sail_id}:{who['id']}"
     # When the sail, the guest, its signature and the link's pointer are read together
     found = subject.repo.read(sail_id, guest_id=str(who["id"]), signature=True, code_link=link)
@@ -230,6 +230,22 @@ def test_add_guest_refusals_map_to_domain_errors(subject: Subject) -> None:
     # And nothing of the refused adds was written
     assert subject.repo.sail_meta(sail_id)["guest_count"] == 4
     assert subject.history(sail_id) == ["guest_added"]
+
+
+def test_add_guest_holds_to_the_capacity_it_read(subject: Subject) -> None:
+    # Given a sail of its own capacity 3 with 3 seats taken
+    sail_id = subject.sail(guest_count=3, guest_capacity=3)
+    # When an add that read capacity 3 comes: full, one that read 2 (since raised to 3): told so
+    with pytest.raises(SailFullError) as full:
+        added(subject, sail_id, capacity=3)
+    assert "room for 0 more" in full.value.message
+    subject.put_sail({"id": sail_id, "title": "Contract", "status": "scheduled", "guest_count": 1, "guest_capacity": 3})
+    with pytest.raises(ConflictError) as changed:
+        added(subject, sail_id, capacity=2)
+    assert changed.value.code == "capacity_changed"
+    # And one that read 3 fits
+    added(subject, sail_id, capacity=3)
+    assert int(subject.repo.sail_meta(sail_id)["guest_count"]) == 2
 
 
 def test_a_stale_waiver_link_is_in_flight(subject: Subject) -> None:

@@ -200,6 +200,31 @@ def test_a_new_code_for_a_link_revokes_the_previous_one(repos: Repositories) -> 
     assert (repos.sign_in.look_up(new).code or {}).get("used") is False
 
 
+def test_a_pointer_read_by_the_caller_still_revokes_the_previous_code(repos: Repositories) -> None:
+    # Given a link's code, and its pointer as a caller read it (stale after one more code)
+    link, purpose = f"waiver:{uuid.uuid4().hex[:6]}:g1", Purpose.waiver("s1", "g1")
+    old = repos.sign_in.issue_code(someone("guest"), purpose, timedelta(hours=1), replaces=link)
+    # When new codes are issued with the pointer given as read (none: never issued; then a stale one)
+    newer = repos.sign_in.issue_code(someone("guest"), purpose, timedelta(hours=1), replaces=link, pointer=None)
+    newest = repos.sign_in.issue_code(someone("guest"), purpose, timedelta(hours=1), replaces=link, pointer=None)
+    # Then each earlier code is revoked, and the newest is the live one
+    assert (repos.sign_in.look_up(old).code or {}).get("revoked") is True
+    assert (repos.sign_in.look_up(newer).code or {}).get("revoked") is True
+    assert (repos.sign_in.look_up(newest).code or {}).get("used") is False
+
+
+def test_counting_within_limits_is_all_or_nothing(repos: Repositories) -> None:
+    # Given two limits, one of them at its ceiling after a count
+    tight, loose = a_limit(1), a_limit(5)
+    repos.sign_in.count_within([tight, loose])
+    assert repos.sign_in.look_up(None, [tight, loose]).counts == {tight.counter: 1, loose.counter: 1}
+    # When both are counted again, Then it is refused naming the full one, and neither counted
+    with pytest.raises(LimitReachedError) as reached:
+        repos.sign_in.count_within([tight, loose])
+    assert reached.value.counters == {tight.counter}
+    assert repos.sign_in.look_up(None, [tight, loose]).counts == {tight.counter: 1, loose.counter: 1}
+
+
 def test_codes_are_counted_against_a_limit_and_refused_at_it(repos: Repositories) -> None:
     # Given a limit of two codes
     limit, email = a_limit(2), someone("eager")

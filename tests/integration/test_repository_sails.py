@@ -199,6 +199,33 @@ def test_an_edit_cannot_remove_a_slot_someone_holds(repo: SailRepository) -> Non
     assert meta is not None and meta["version"] == 1 and role(repo, sail_id, "crew-2")["holder"] == "ann@example.com"
 
 
+def given_seats_taken(repo: SailRepository, sail_id: str, taken: int) -> None:
+    """Guests took `taken` seats (the guests' adds raise `guest_count`, never the version)."""
+    if isinstance(repo, MemorySailRepository):
+        repo.metas[sail_id]["guest_count"] = taken
+    else:
+        Store().update(*keys.sail(sail_id), "SET guest_count = :n", values={":n": taken})
+
+
+def test_a_new_capacity_holds_only_while_the_seats_taken_fit(repo: SailRepository) -> None:
+    # Given a sail whose guests took 4 seats after the edit read it (version 1 still)
+    sail_id = given_sail(repo)
+    given_seats_taken(repo, sail_id, 4)
+    # When the capacity is set to 3 with at most 3 seats taken, Then it is refused naming the 4
+    with pytest.raises(ConflictError) as refused:
+        repo.edit_sail(sail_id, {"guest_capacity": 3}, version=1, change=change("sail_edited"), seats_at_most=3)
+    assert refused.value.code == "capacity_below_taken" and refused.value.field == "guest_capacity"
+    assert "4 guest seats" in refused.value.message
+    # And 4 holds, with its meeting point
+    sets = {"guest_capacity": 4, "meeting_point": "Dock C"}
+    repo.edit_sail(sail_id, sets, version=1, change=change("sail_edited"), seats_at_most=4)
+    meta = repo.sail_meta(sail_id, consistent=True)
+    assert meta is not None and (meta["guest_capacity"], meta["meeting_point"], meta["version"]) == (4, "Dock C", 2)
+    # And a stale version is still stale, whatever the seats
+    with pytest.raises(StaleVersionError):
+        repo.edit_sail(sail_id, {"guest_capacity": 2}, version=1, change=change("sail_edited"), seats_at_most=2)
+
+
 def test_a_cancellation_holds_at_the_version_read_only(repo: SailRepository) -> None:
     sail_id = given_sail(repo)
     with pytest.raises(StaleVersionError):

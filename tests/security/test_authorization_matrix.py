@@ -83,6 +83,13 @@ ROUTES: dict[str, Rule] = {
     "POST /api/sails/{sail_id}/guests/{guest_id}/resend": Rule("A", body=lambda w: {}),
     "GET /api/sails/{sail_id}/guests/{guest_id}": Rule("G"),
     "GET /api/waiver": Rule("G"),
+    # Unsigned in the world: the copy is a 404 to those let through (the access is what is tested).
+    "GET /api/sails/{sail_id}/guests/{guest_id}/waiver.txt": Rule("G"),
+    "GET /api/sails/{sail_id}/guests/{guest_id}/sail.ics": Rule("G"),
+    "POST /api/sails/{sail_id}/guest-link": Rule("-", body=lambda w: {"email": unique_email("nobody")}),
+    "GET /api/sails/{sail_id}/manifest.csv": Rule(
+        "C", refused_by_domain={"crew": "only an admin or the sail's captain downloads the manifest (decisions.md)"}
+    ),
     "POST /api/sails/{sail_id}/guests/{guest_id}/waiver": Rule(
         "G", body=lambda w: {"full_name": "Ada Guest", "accept": True}, refused_by_domain=SIGNED_BY_ADMIN
     ),

@@ -49,12 +49,13 @@ def test_a_sail_in_an_email() -> None:
         "departure": "2026-06-21T19:31:00-07:00",
         "return": "2026-06-21T22:01:00-07:00",
     }
-    assert sail_for_email(meta, tz=SAN_DIEGO, app_url="https://q.example") == {
+    assert sail_for_email(meta, tz=SAN_DIEGO, app_url="https://q.example", meeting_point="Dock C") == {
         "id": "abc",
         "title": "Sunset sail",
         "date": "Sunday, June 21, 2026",
         "departure": "7:31 PM",
         "return": "10:01 PM",
         "sunset": "8:01 PM",
+        "meeting_point": "Dock C",
         "link": "https://q.example/#/sails/abc",
     }

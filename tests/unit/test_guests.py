@@ -121,8 +121,8 @@ def test_added_guest_is_on_hold_and_gets_a_waiver_link_valid_until_the_return(
     [message] = mailer.sent
     assert message.to == ("ada@example.com",) and message.kind == "waiver_request"
     assert "Sunset sail" in message.subject and "\n" not in message.subject
-    code = message.text.split("#/magic?code=")[1].split()[0]
-    assert f"https://crew.example/#/magic?code={code}" in message.html
+    code = message.text.split("#/magic?code=")[1].split()[0].split("&")[0]
+    assert f"https://crew.example/#/magic?code={code}&amp;sail={sail['id']}" in message.html
     stored_code = repo.codes[f"CODE#{hash_code(code)}"]
     assert stored_code["purpose"] == str(Purpose.waiver(sail["id"], guest["id"]))
     # valid until the sail's return time, not a fixed number of hours

@@ -50,10 +50,10 @@ export const formatDate = (isoDate) => (isoDate
     .format(new Date(`${isoDate}T12:00:00-08:00`))
   : '—');
 
-// Where "Quarterdeck" leads: a guest's only page is its waiver; crew and admins see the sails.
+// Where "Quarterdeck" leads: a guest's is its own page for its sail; crew and admins see the sails.
 export function homeOf(session) {
   if (!session) return '#/signin';
-  if (session.role === 'guest') return `#/waiver?sail=${encodeURIComponent(session.sail_id)}&guest=${encodeURIComponent(session.guest_id)}`;
+  if (session.role === 'guest') return `#/my-sail?sail=${encodeURIComponent(session.sail_id)}&guest=${encodeURIComponent(session.guest_id)}`;
   return '#/sails';
 }
 

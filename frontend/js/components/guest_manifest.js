@@ -98,7 +98,7 @@ export function GuestManifest({ sail, session, onChange }) {
 
   return html`
     <section class="card guest-manifest" aria-labelledby="guests-heading">
-      <h2 id="guests-heading">Guests <span class="guest-count">${count} of ${capacity}</span></h2>
+      <h2 id="guests-heading">Guests <span class="guest-count">${`${count} of ${capacity} seats taken · ${room} left`}</span></h2>
       ${session && session.role !== 'guest' ? html`
         <p class="guest-summary">${signed} of ${guests.length} ${guests.length === 1 ? 'party has' : 'parties have'} signed.
           ${' '}<a href=${`#/sails/${encodeURIComponent(sail.id)}/manifest`}>Printable manifest</a></p>` : null}

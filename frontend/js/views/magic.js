@@ -1,10 +1,14 @@
 // The page a magic link opens. It POSTs the code (a mail scanner's GET consumes nothing),
 // then goes where the link was meant to take the person, replacing this page in the history.
 // Coming back to a used link (Back, or the email opened again) while signed in goes to the
-// page it was for, not to "link already used": this browser remembers where each code led.
+// page it was for, not to "link already used": this browser remembers where each code led (a
+// guest's link: to their own page for the sail). A guest's spent link in a browser without a
+// session offers to send a fresh link to the address on the booking (the link names its sail).
 import { html, useEffect, useState } from '../html.js';
 import { post } from '../api.js';
-import { ErrorNotice, Notice, homeOf } from '../components.js';
+import {
+  ErrorNotice, Field, Notice, guestPageOf, homeOf, useForm,
+} from '../components.js';
 
 const USED_KEY = 'qd-used-links';
 const KEEP_MS = 7 * 24 * 3600 * 1000;
@@ -38,6 +42,35 @@ export function forgetUsedLinks() {
 
 const leaveFor = (destination) => window.location.replace(destination);
 
+// A guest's link that no longer works, in a browser without a session: a fresh link goes to the
+// address on the booking. The answer is the same for any address, and says only that.
+function FreshLink({ sailId, error }) {
+  const [sent, setSent] = useState(null);
+  const form = useForm({
+    initial: { email: '' },
+    submit: (values) => post(`/sails/${encodeURIComponent(sailId)}/guest-link`, { email: values.email }),
+    done: (answer) => setSent(answer.message),
+  });
+  return html`
+    <section class="card narrow fresh-link">
+      <h1>This link no longer works</h1>
+      <${ErrorNotice} error=${error} />
+      ${sent
+        ? html`<${Notice}>${sent} Open the newest email; earlier links stop working.<//>`
+        : html`
+          <p>Enter the email address your booking was made with and we will send a fresh link to your page for this sail.</p>
+          <form onSubmit=${form.onSubmit} noValidate>
+            <${Field} label="Your email address" name="email" error=${form.error}>
+              ${({ id, invalid, describedBy }) => html`
+                <input id=${id} type="email" autocomplete="email" required value=${form.values.email}
+                  aria-invalid=${invalid ? 'true' : 'false'} aria-describedby=${describedBy} onInput=${form.set('email')} />`}
+            <//>
+            <${ErrorNotice} error=${form.notice} />
+            <button type="submit" class="primary" disabled=${form.busy}>${form.busy ? 'Sending…' : 'Send me a fresh link'}</button>
+          </form>`}
+    </section>`;
+}
+
 export function Magic({ query, session, refreshSession }) {
   const [error, setError] = useState(null);
 
@@ -57,7 +90,9 @@ export function Magic({ query, session, refreshSession }) {
         const answer = await post('/auth/magic', { code: query.code });
         if (cancelled) return;
         const destination = destinationFor(answer);
-        remember(query.code, destination, answer.email);
+        // Opened again, a guest's link leads to their own page (signed or not, it is all there).
+        const again = answer.purpose === 'waiver' ? guestPageOf(answer.sail_id, answer.guest_id) : destination;
+        remember(query.code, again, answer.email);
         await refreshSession();
         leaveFor(destination);
       } catch (failure) {
@@ -67,6 +102,7 @@ export function Magic({ query, session, refreshSession }) {
     return () => { cancelled = true; };
   }, [query.code]);
 
+  if (error && !session && query.sail) return html`<${FreshLink} sailId=${query.sail} error=${error} />`;
   if (error && session) {
     return html`
       <section class="card narrow">

@@ -4,13 +4,22 @@ import { html, useEffect, useState } from '../html.js';
 import { get } from '../api.js';
 import { ErrorNotice, formatDate, formatTime } from '../components.js';
 
+// The CSV is for admins and the sail's captain (the server decides; this only hides the link).
+const isCaptain = (sail, session) => Boolean(sail && (sail.roles || []).some(
+  (r) => r.slot === 'captain' && r.holder && r.holder.toLowerCase() === session.email.toLowerCase(),
+));
+
 export function Manifest({ params, session }) {
   const [data, setData] = useState(null);
   const [error, setError] = useState(null);
+  const [captain, setCaptain] = useState(false);
 
   useEffect(() => {
     if (!session || session.role === 'guest') return;
     get(`/sails/${encodeURIComponent(params.id)}/guests`).then(setData).catch(setError);
+    if (session.role === 'crew') {
+      get(`/sails/${encodeURIComponent(params.id)}`).then((sail) => setCaptain(isCaptain(sail, session))).catch(() => {});
+    }
   }, [params.id, session]);
 
   if (!session || session.role === 'guest') {
@@ -32,9 +41,10 @@ export function Manifest({ params, session }) {
         ${` · ${formatDate(sail.date)} · departs ${formatTime(sail.departure)} · back ${formatTime(sail.return)}`}
         ${sail.status === 'cancelled' ? html`${' · '}<strong>CANCELLED</strong>` : null}
       </p>
+      ${sail.meeting_point ? html`<p class="manifest-meeting">Meeting point: <strong>${sail.meeting_point}</strong></p>` : null}
       <p class="manifest-totals">
         ${`${people} ${people === 1 ? 'person' : 'people'} in ${guests.length} ${guests.length === 1 ? 'party' : 'parties'}`}
-        ${` (capacity ${data.guest_capacity}) · ${signed.length} signed`}
+        ${` (${data.guest_count ?? people} of ${data.guest_capacity} seats taken) · ${signed.length} signed`}
         ${onHold ? html`${' · '}<strong>${`${onHold} on hold: no boarding until signed`}</strong>` : null}
       </p>
       <table class="manifest-table">
@@ -54,6 +64,8 @@ export function Manifest({ params, session }) {
       </table>
       <div class="actions no-print">
         <button type="button" class="primary" onClick=${() => window.print()}>Print</button>
+        ${session.role === 'admin' || captain ? html`
+          <a class="button" href=${`/api/sails/${encodeURIComponent(sail.id)}/manifest.csv`} download>Download CSV</a>` : null}
       </div>
     </section>`;
 }

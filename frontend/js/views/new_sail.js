@@ -9,12 +9,17 @@ import { go } from '../router.js';
 export function NewSail({ session }) {
   // The server checks every field and names the one it refuses; that error shows next to it.
   const form = useForm({
-    initial: { date: '', title: '', crew_slots: '2', notes: '' },
+    initial: { date: '', title: '', crew_slots: '2', notes: '', guest_capacity: '', meeting_point: '' },
     submit: (values) => post('/sails', {
       date: values.date,
       title: values.title,
       crew_slots: /^\d+$/.test(values.crew_slots.trim()) ? Number(values.crew_slots) : values.crew_slots,
       notes: values.notes,
+      // Left empty: the club's defaults (the server's settings).
+      ...(values.guest_capacity.trim() ? {
+        guest_capacity: /^\d+$/.test(values.guest_capacity.trim()) ? Number(values.guest_capacity) : values.guest_capacity,
+      } : {}),
+      ...(values.meeting_point.trim() ? { meeting_point: values.meeting_point } : {}),
     }),
     done: (created) => go(`#/sails/${encodeURIComponent(created.id)}`),
   });
@@ -47,6 +52,18 @@ export function NewSail({ session }) {
           ${control('crew_slots', (attrs) => html`
             <input ...${attrs} type="number" inputmode="numeric" min="0" max="8" step="1" required
               value=${values.crew_slots} onInput=${set('crew_slots')} />`)}
+        <//>
+        <${Field} label="Guest seats (optional)" name="guest_capacity" error=${error}
+          hint="1 to 49. Left empty: the club's usual number.">
+          ${control('guest_capacity', (attrs) => html`
+            <input ...${attrs} type="number" inputmode="numeric" min="1" max="49" step="1"
+              value=${values.guest_capacity} onInput=${set('guest_capacity')} />`)}
+        <//>
+        <${Field} label="Where guests meet (optional)" name="meeting_point" error=${error}
+          hint="Up to 200 characters, e.g. the marina and dock. Left empty: the club's usual place.">
+          ${control('meeting_point', (attrs) => html`
+            <input ...${attrs} type="text" maxlength="200" autocomplete="off" value=${values.meeting_point}
+              onInput=${set('meeting_point')} />`)}
         <//>
         <${Field} label="Notes (optional)" name="notes" error=${error}>
           ${control('notes', (attrs) => html`

@@ -59,10 +59,14 @@ function ChecklistButtons({ sail, onOpen }) {
     </section>`;
 }
 
-const SAIL_FIELDS = { title: 'Title', date: 'Date', crew_slots: 'Crew slots', notes: 'Notes' };
+const SAIL_FIELDS = {
+  title: 'Title', date: 'Date', crew_slots: 'Crew slots', notes: 'Notes', guest_capacity: 'Guest seats', meeting_point: 'Meeting point',
+};
 const formOfSail = (sail) => ({
   title: sail.title, date: sail.date, crew_slots: String(sail.crew_slots), notes: sail.notes || '',
+  guest_capacity: String(sail.guest_capacity ?? ''), meeting_point: sail.meeting_point || '',
 });
+const asNumber = (text) => (/^\d+$/.test(text.trim()) ? Number(text) : text);
 
 // Only what the person changed is sent, against the version they started from; after a 409 the
 // form keeps their input and its base becomes the server's current sail.
@@ -75,10 +79,8 @@ function EditSail({ sail, onSaved, onCancel, onRefreshed }) {
     submit: (values, base) => {
       const changes = { version: base.version };
       const was = formOfSail(base);
-      for (const name of ['title', 'date', 'notes']) if (values[name] !== was[name]) changes[name] = values[name];
-      if (values.crew_slots !== was.crew_slots) {
-        changes.crew_slots = /^\d+$/.test(values.crew_slots.trim()) ? Number(values.crew_slots) : values.crew_slots;
-      }
+      for (const name of ['title', 'date', 'notes', 'meeting_point']) if (values[name] !== was[name]) changes[name] = values[name];
+      for (const name of ['crew_slots', 'guest_capacity']) if (values[name] !== was[name]) changes[name] = asNumber(values[name]);
       return patch(path, changes);
     },
     done: onSaved,
@@ -107,6 +109,13 @@ function EditSail({ sail, onSaved, onCancel, onRefreshed }) {
         <${Field} label="Crew slots (besides the captain)" name="crew_slots" error=${error} hint="0 to 8.">
           ${(a) => html`<input ...${attrs(a)} type="number" inputmode="numeric" min="0" max="8" value=${values.crew_slots}
             onInput=${set('crew_slots')} />`}
+        <//>
+        <${Field} label="Guest seats" name="guest_capacity" error=${error} hint="1 to 49; not fewer than the seats taken.">
+          ${(a) => html`<input ...${attrs(a)} type="number" inputmode="numeric" min="1" max="49" value=${values.guest_capacity}
+            onInput=${set('guest_capacity')} />`}
+        <//>
+        <${Field} label="Where guests meet" name="meeting_point" error=${error} hint="Up to 200 characters; shown to guests with the times.">
+          ${(a) => html`<input ...${attrs(a)} type="text" maxlength="200" value=${values.meeting_point} onInput=${set('meeting_point')} />`}
         <//>
         <${Field} label="Notes" name="notes" error=${error}>
           ${(a) => html`<textarea ...${attrs(a)} maxlength="2000" value=${values.notes} onInput=${set('notes')}></textarea>`}
@@ -233,6 +242,7 @@ export function SailPage({ params, query, session }) {
       ${message ? html`<${Notice}>${message}<//>` : null}
       ${error ? html`<${ErrorNotice} error=${error} />` : null}
       <${TimingPanel} times=${sail} />
+      ${sail.meeting_point ? html`<p class="sail-meeting">Guests meet at: <strong>${sail.meeting_point}</strong></p>` : null}
       ${kept && !offlineCopy ? html`<p class="hint offline-ready">Saved on this ${deviceWord()}: this page and its checklists open without a connection.</p>` : null}
       <${ChecklistButtons} sail=${sail} onOpen=${setOpenList} />
       <${RoleBoard} sail=${sail} session=${session} query=${query} onChange=${reload} />

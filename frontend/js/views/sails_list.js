@@ -34,6 +34,12 @@ const lastDay = (yearMonth) => {
   return `${yearMonth}-${pad(new Date(Date.UTC(year, month, 0)).getUTCDate())}`;
 };
 
+export function seatsText(sail) {
+  const taken = sail.seats_taken ?? sail.guest_count ?? 0;
+  const left = sail.seats_left ?? Math.max(sail.guest_capacity - taken, 0);
+  return `Guests: ${taken} of ${sail.guest_capacity} seats taken · ${left} left`;
+}
+
 function SailCard({ sail }) {
   const cancelled = sail.status === 'cancelled';
   return html`
@@ -46,6 +52,8 @@ function SailCard({ sail }) {
             ? html`<span class="badge badge-danger">Cancelled</span>`
             : html`Departure ${formatTime(sail.departure)} · sunset ${formatTime(sail.sunset)}`}
         </span>
+        ${cancelled || sail.guest_capacity == null ? null : html`
+          <span class="sail-card-seats">${seatsText(sail)}</span>`}
       </a>
     </li>`;
 }

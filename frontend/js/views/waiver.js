@@ -3,18 +3,8 @@
 import { html, useEffect, useState } from '../html.js';
 import { get, post } from '../api.js';
 import {
-  ErrorNotice, Field, GuestStatus, Notice, formatDate, formatSigned, formatTime, useForm,
+  ErrorNotice, Field, GuestSailTimes, GuestStatus, Notice, formatSigned, guestPageOf, useForm,
 } from '../components.js';
-
-function SailTimes({ sail }) {
-  const cancelled = sail.status === 'cancelled';
-  return html`
-    <dl class=${`waiver-times${cancelled ? ' timing-cancelled' : ''}`}>
-      <div><dt>Date</dt><dd>${formatDate(sail.date)}${cancelled ? ' (cancelled)' : ''}</dd></div>
-      <div><dt>${cancelled ? 'Was to depart' : 'Departs'}</dt><dd>${formatTime(sail.departure)}</dd></div>
-      <div><dt>${cancelled ? 'Was to be back' : 'Back at the dock'}</dt><dd>${formatTime(sail.return)}</dd></div>
-    </dl>`;
-}
 
 function CheckField({ name, label, checked, onChange, error }) {
   const id = `field-${name}`;
@@ -114,15 +104,25 @@ export function Waiver({ query, session }) {
   const signed = guest.status === 'confirmed';
   const onSigned = (answer) => {
     setDone(answer);
+    if (session.role === 'guest') {
+      // Their own page, with the answer's words (the copy's delivery included).
+      window.location.replace(`${guestPageOf(sailId, guestId)}&signed=1`);
+      return;
+    }
     load();
     window.scrollTo({ top: 0 });
   };
+  if (signed && !done && session.role === 'guest' && query.read !== '1') {
+    // A signed guest coming back to the waiver (an old bookmark) lands on their own page.
+    window.location.replace(guestPageOf(sailId, guestId));
+    return html`<p class="loading">Opening your page…</p>`;
+  }
   return html`
     <section class="card waiver-page">
       <h1>Liability waiver</h1>
       <p class="waiver-who"><strong>${guest.name}</strong><span>${`on ${sail.title}`}</span><${GuestStatus} status=${guest.status} /></p>
       ${sail.status === 'cancelled' ? html`<p class="notice notice-error" role="alert">This sail was cancelled.</p>` : null}
-      <${SailTimes} sail=${sail} />
+      <${GuestSailTimes} sail=${sail} />
       ${done ? html`<${Notice}>${done.message}<//>` : null}
       ${signed
         ? html`<p class="notice waiver-signed">${[

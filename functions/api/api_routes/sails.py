@@ -28,6 +28,8 @@ class NewSailRequest(BaseModel):
     title: Scalar = None
     crew_slots: Scalar = 2
     notes: Scalar = ""
+    guest_capacity: Scalar = None
+    meeting_point: Scalar = None
 
 
 class SailChangesRequest(BaseModel):
@@ -35,6 +37,8 @@ class SailChangesRequest(BaseModel):
     title: Scalar = None
     crew_slots: Scalar = None
     notes: Scalar = None
+    guest_capacity: Scalar = None
+    meeting_point: Scalar = None
     version: StrictInt | None = None
 
 
@@ -72,6 +76,8 @@ def create_sail(body: Annotated[NewSailRequest, Body()]) -> Response[Any]:
         title=body.title,
         crew_slots=body.crew_slots,
         notes=body.notes,
+        guest_capacity=body.guest_capacity,
+        meeting_point=body.meeting_point,
     )
     return json_response(201, created)
 

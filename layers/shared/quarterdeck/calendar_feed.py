@@ -204,7 +204,7 @@ def _event(sail: Mapping[str, Any], slot: str | None, stamp: str, settings: Sett
         f"DTEND:{_utc(sail['return'])}",
         f"SUMMARY:{escape_text(summary)}",
         f"DESCRIPTION:{escape_text(chr(10).join(description))}",
-        f"LOCATION:{escape_text('San Diego Bay')}",
+        f"LOCATION:{escape_text(str(sail.get('meeting_point') or settings.meeting_point))}",
         f"GEO:{settings.latitude:.4f};{settings.longitude:.4f}",
         f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}",
         f"SEQUENCE:{int(sail.get('version') or 1)}",

@@ -52,7 +52,9 @@ class Settings:
     longitude: float = -117.1611
     departure_before_sunset_minutes: int = 30
     return_after_sunset_minutes: int = 120
-    guest_capacity: int = 6
+    guest_capacity: int = 6  # a new sail's guest seats unless its creator says otherwise (1-49)
+    # Where guests meet the boat unless a sail says otherwise (shown with the times everywhere).
+    meeting_point: str = "Marina office, guest dock (San Diego Bay)"
     # Email pacing fallback when the account's quota cannot be read.
     default_max_send_rate: float = 1.0
     # Report sources (quarterdeck.reports.aws_figures, .handoff_notes): the Lambda functions
@@ -124,6 +126,7 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         session_hours=int(number("SESSION_HOURS", defaults.session_hours)),
         person_cache_seconds=number("PERSON_CACHE_SECONDS", defaults.person_cache_seconds),
         guest_capacity=int(number("GUEST_CAPACITY", defaults.guest_capacity)),
+        meeting_point=text("MEETING_POINT", defaults.meeting_point),
         departure_before_sunset_minutes=int(
             number("DEPARTURE_BEFORE_SUNSET_MINUTES", defaults.departure_before_sunset_minutes)
         ),

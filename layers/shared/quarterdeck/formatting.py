@@ -36,9 +36,10 @@ def local_stamp(iso_text: str, tz: ZoneInfo) -> str:
     return f"{long_date(moment.date().isoformat())} at {clock_time(iso_text, tz)}"
 
 
-def sail_for_email(meta: Mapping[str, Any], *, tz: ZoneInfo, app_url: str) -> dict[str, Any]:
+def sail_for_email(meta: Mapping[str, Any], *, tz: ZoneInfo, app_url: str, meeting_point: str = "") -> dict[str, Any]:
     """A sail as every email shows it: `title`, `date` (long), `departure`, `return` and
-    `sunset` (clock times in `tz`), and `link` to its page."""
+    `sunset` (clock times in `tz`), `meeting_point` (the sail's, else the given default) and
+    `link` to its page."""
     sail_id = str(meta.get("id", ""))
     return {
         "id": sail_id,
@@ -47,5 +48,6 @@ def sail_for_email(meta: Mapping[str, Any], *, tz: ZoneInfo, app_url: str) -> di
         "departure": clock_time(meta.get("departure"), tz),
         "return": clock_time(meta.get("return"), tz),
         "sunset": clock_time(meta.get("sunset"), tz),
+        "meeting_point": str(meta.get("meeting_point") or meeting_point),
         "link": f"{app_url}/#/sails/{sail_id}",
     }

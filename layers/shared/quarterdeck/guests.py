@@ -32,7 +32,7 @@ from quarterdeck.mail import MailSender, render_email
 from quarterdeck.observability import logger
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.guests import CONFIRMED, ON_HOLD, GuestRepository, SailReading
-from quarterdeck.sessions import magic_link
+from quarterdeck.sail_mail import guest_link
 from quarterdeck.validation import email_address, text_field
 
 __all__ = [
@@ -72,7 +72,9 @@ def guest_view(item: Item, *, contact: bool = True) -> dict[str, Any]:
 
 def sail_timing(meta: Item) -> dict[str, Any]:
     fields = ("id", "title", "date", "sunset", "departure", "return", "status")
-    return {name: meta[name] for name in fields if meta.get(name) is not None}
+    timing = {name: meta[name] for name in fields if meta.get(name) is not None}
+    timing["meeting_point"] = str(meta.get("meeting_point") or get_settings().meeting_point)
+    return timing
 
 
 def capacity_of(meta: Item, settings: Settings) -> int:
@@ -81,7 +83,7 @@ def capacity_of(meta: Item, settings: Settings) -> int:
 
 def sail_context(meta: Item, settings: Settings) -> dict[str, Any]:
     """The sail as the guests' emails show it."""
-    return sail_for_email(meta, tz=settings.timezone, app_url=settings.app_url)
+    return sail_for_email(meta, tz=settings.timezone, app_url=settings.app_url, meeting_point=settings.meeting_point)
 
 
 # --- reads ------------------------------------------------------------------------------
@@ -186,7 +188,11 @@ def _mail_waiver_link(mailer: MailSender, meta: Item, guest: Item, code: str, se
     message = render_email(
         "waiver_request",
         [str(guest["email"])],
-        {"name": guest.get("name", ""), "sail": sail_context(meta, settings), "link": magic_link(code, settings)},
+        {
+            "name": guest.get("name", ""),
+            "sail": sail_context(meta, settings),
+            "link": guest_link(code, str(meta["id"]), settings),
+        },
     )
     return mailer.send(message)
 

@@ -211,13 +211,17 @@ def _render(
     # Deferred: links and codes are only made when a nudge goes out; an hourly run that finds
     # nothing due (most of them) never loads them (a shorter cold start).
     from quarterdeck.auth import Purpose, issue_code
+    from quarterdeck.sail_mail import guest_link
     from quarterdeck.sessions import magic_link
     from quarterdeck.unsubscribe import unsubscribe_token
 
     meta = sail.meta
     token = unsubscribe_token(signing_keys(), nudge.recipient)
     context: dict[str, Any] = {
-        "sail": {k: meta.get(k) for k in ("id", "title", "date", "departure", "return", "sunset")},
+        "sail": {
+            **{k: meta.get(k) for k in ("id", "title", "date", "departure", "return", "sunset")},
+            "meeting_point": meta.get("meeting_point") or settings.meeting_point,
+        },
         "sail_url": f"{settings.app_url}/#/sails/{sail.sail_id}",
         "unsubscribe_url": f"{settings.app_url}/#/unsubscribe?token={token}",
         **nudge.details,
@@ -247,7 +251,7 @@ def _render(
             replaces=f"waiver:{sail.sail_id}:{guest_id}",
             clock=lambda: now,
         )
-        context["waiver_link"] = magic_link(code, settings)
+        context["waiver_link"] = guest_link(code, sail.sail_id, settings)
     return render_email(f"nudge_{nudge.kind}", [nudge.recipient], context)
 
 

@@ -29,7 +29,15 @@ def mail_sail(meta: Mapping[str, Any], settings: Settings | None = None) -> dict
     from quarterdeck.formatting import sail_for_email  # only a change that mails needs it: not the sail page
 
     settings = settings or get_settings()
-    return sail_for_email(meta, tz=settings.timezone, app_url=settings.app_url)
+    return sail_for_email(meta, tz=settings.timezone, app_url=settings.app_url, meeting_point=settings.meeting_point)
+
+
+def guest_link(code: str, sail_id: str, settings: Settings | None = None) -> str:
+    """A guest's waiver link: the magic link, naming its sail, so a page opened from a spent link
+    can offer to send a fresh one for that sail (the code alone says nothing once it is used)."""
+    from quarterdeck.sessions import magic_link  # deferred: only a change that mails needs it
+
+    return f"{magic_link(code, settings)}&sail={sail_id}"
 
 
 def tell_people(

@@ -35,8 +35,9 @@ from quarterdeck.errors import (
 from quarterdeck.observability import logger
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.history import history_view
-from quarterdeck.repositories.sails import Change, SailRepository, holders_of
+from quarterdeck.repositories.sails import Change, SailRepository, capacity_below_taken, holders_of
 from quarterdeck.sail_mail import mail_sail, tell_people
+from quarterdeck.sail_seats import capacity_value, meeting_point_text, seats
 from quarterdeck.sun import SailTimes, local_today, sail_times
 from quarterdeck.validation import calendar_date, text_field
 
@@ -64,6 +65,7 @@ SAIL_FIELDS = (
     "golden_hour_start",
     "crew_slots",
     "guest_count",
+    "meeting_point",
     "version",
     "created_by",
     "created_at",
@@ -144,7 +146,7 @@ def sail_summary(meta: Mapping[str, Any], settings: Settings | None = None) -> d
     view = {name: meta[name] for name in SAIL_FIELDS if name in meta}
     view.setdefault("notes", "")
     view.setdefault("guest_count", 0)
-    view["guest_capacity"] = int(meta.get("guest_capacity") or settings.guest_capacity)
+    view.update(seats(meta, settings))
     return view
 
 
@@ -157,6 +159,8 @@ def create_sail(
     title: object,
     crew_slots: object = 2,
     notes: object = "",
+    guest_capacity: object = None,
+    meeting_point: object = None,
     clock: Clock = system_clock,
     new_id: IdGenerator = default_new_id,
     settings: Settings | None = None,
@@ -169,6 +173,9 @@ def create_sail(
     clean_title = sail_title(title)
     slots = crew_slot_count(crew_slots)
     clean_notes = sail_notes(notes)
+    capacity = settings.guest_capacity if guest_capacity is None else capacity_value(guest_capacity)
+    blank = meeting_point is None or (isinstance(meeting_point, str) and not meeting_point.strip())
+    where = settings.meeting_point if blank else meeting_point_text(meeting_point)
     times = sail_times(day, settings=settings)
     sail_id = new_id()
     meta: Item = {
@@ -179,13 +186,15 @@ def create_sail(
         "status": "scheduled",
         "crew_slots": slots,
         "guest_count": 0,
+        "guest_capacity": capacity,
+        "meeting_point": where,
         "created_by": actor_email,
         "created_at": iso(now),
         "updated_at": iso(now),
         "version": 1,
         **_timing_fields(times),
     }
-    detail = {"date": meta["date"], "title": clean_title, "crew_slots": slots}
+    detail = {"date": meta["date"], "title": clean_title, "crew_slots": slots, "guest_capacity": capacity}
     sails.add_sail(meta, slot_names(slots), Change(actor_email, "sail_created", now, detail))
     logger.info("sail created", extra={"sail_id": sail_id, "date": meta["date"]})
     return sail_summary(meta, settings)
@@ -306,7 +315,7 @@ def list_sails(
 
 
 # --- edit -------------------------------------------------------------------------
-EDITABLE = ("title", "date", "notes", "crew_slots")
+EDITABLE = ("title", "date", "notes", "crew_slots", "guest_capacity", "meeting_point")
 
 
 def update_sail(
@@ -355,15 +364,34 @@ def update_sail(
         if slots != current:
             sets["crew_slots"] = slots
             added, removed = _slot_changes(items, current, slots)
+    seats_at_most: int | None = None
+    if "guest_capacity" in changes:
+        sets["guest_capacity"] = capacity_value(changes["guest_capacity"])
+        taken = int(meta.get("guest_count") or 0)
+        if sets["guest_capacity"] < taken:
+            raise capacity_below_taken(taken)
+        seats_at_most = sets["guest_capacity"]
+    if "meeting_point" in changes:
+        sets["meeting_point"] = meeting_point_text(changes["meeting_point"])
     sets = {name: value for name, value in sets.items() if meta.get(name) != value}
     if not sets:
         return sail_summary(meta, settings)
-    for name in ("title", "date", "notes", "crew_slots"):
+    if "guest_capacity" not in sets:
+        seats_at_most = None
+    for name in EDITABLE:
         if name in sets:
             detail[name] = {"from": meta.get(name), "to": sets[name]}
 
     change = Change(actor_email, "sail_rescheduled" if new_date else "sail_edited", now, detail)
-    sails.edit_sail(sail_id, sets, version=expected, change=change, add_slots=added, remove_slots=removed)
+    sails.edit_sail(
+        sail_id,
+        sets,
+        version=expected,
+        change=change,
+        add_slots=added,
+        remove_slots=removed,
+        seats_at_most=seats_at_most,
+    )
     # The write's condition pinned META at `expected`: what it holds now is what we read
     # plus what we set (no re-read; only another area's counter may have moved meanwhile).
     updated = {**meta, **sets, "updated_at": iso(now), "version": expected + 1}

@@ -16,13 +16,12 @@ from quarterdeck.errors import (
     ConflictError,
     GuestExistsError,
     GuestNotFoundError,
-    SailFullError,
     SailNotFoundError,
     ServiceUnavailableError,
     WaiverLinkInFlightError,
 )
 from quarterdeck.repositories import Item
-from quarterdeck.repositories.guests import CONFIRMED, COPY_OWED, ON_HOLD, SailReading
+from quarterdeck.repositories.guests import CONFIRMED, COPY_OWED, ON_HOLD, SailReading, sail_full
 
 Key = tuple[str, str]
 
@@ -127,8 +126,9 @@ class MemoryGuestRepository:
         if meta.get("status") == "cancelled":
             raise ConflictError("This sail was cancelled.", code="sail_cancelled")
         count = int(meta.get("guest_count") or 0)
-        if "guest_count" in meta and count > capacity - size:
-            raise SailFullError(capacity, max(capacity - count, 0))
+        pinned = "guest_capacity" not in meta or int(meta["guest_capacity"]) == capacity
+        if not pinned or ("guest_count" in meta and count > capacity - size):
+            raise sail_full(meta, capacity, size)
         self.guests[key] = {"type": "guest", **copy.deepcopy(guest)}
         meta["guest_count"] = count + size
         detail = {"guest_id": guest["id"], "name": guest["name"], "party_size": size}

@@ -13,7 +13,7 @@ from quarterdeck.errors import LimitReachedError, PersonExistsError, PersonNotFo
 from quarterdeck.magic_codes import Purpose, code_rejection, fresh_code, hash_code
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.people import Role
-from quarterdeck.repositories.sign_in import CodeLookup, Limit, code_item
+from quarterdeck.repositories.sign_in import UNREAD, CodeLookup, Limit, Unread, code_item
 
 
 class MemoryPeopleRepository:
@@ -175,6 +175,7 @@ class MemorySignInRepository:
         replaces: str | None = None,
         limits: Sequence[Limit] = (),
         clock: Clock = system_clock,
+        pointer: Item | Unread | None = UNREAD,
     ) -> str:
         self._reached(limits)
         for limit in limits:
@@ -206,6 +207,11 @@ class MemorySignInRepository:
         assert stored is not None  # nosec B101 - narrows the type: `usable` says it is there
         stored.update(used=True, used_at=iso(now))
         self.people.upsert(email, role, created_at=iso(now), signed_in=role != "guest")
+
+    def count_within(self, limits: Sequence[Limit]) -> None:
+        self._reached(limits)
+        for limit in limits:
+            self.count(limit)
 
     def count(self, limit: Limit) -> None:
         key = (limit.counter, limit.window)

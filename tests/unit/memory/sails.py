@@ -30,6 +30,7 @@ from quarterdeck.repositories.sails import (
     Change,
     SlotRead,
     already_holding,
+    capacity_below_taken,
     invite_in_flight,
     sail_cancelled,
 )
@@ -140,6 +141,7 @@ class MemorySailRepository:
         change: Change,
         add_slots: Sequence[str] = (),
         remove_slots: Sequence[str] = (),
+        seats_at_most: int | None = None,
     ) -> None:
         self._enter("edit_sail")
         if not self._scheduled_at(sail_id, version):
@@ -147,6 +149,9 @@ class MemorySailRepository:
             if meta and meta.get("status") != "scheduled":
                 raise SailCancelledError(EDIT_CANCELLED)
             raise StaleVersionError(EDIT_STALE, field="version")
+        taken = int(self.metas[sail_id].get("guest_count") or 0)
+        if seats_at_most is not None and taken > seats_at_most:
+            raise capacity_below_taken(taken)
         roles = self.roles.setdefault(sail_id, {})
         for slot in remove_slots:
             role = roles.get(slot)

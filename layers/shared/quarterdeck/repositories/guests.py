@@ -107,6 +107,18 @@ class GuestRepository(Protocol):
         ...
 
 
+def sail_full(current: Item, capacity: int, size: int) -> ConflictError:
+    """Why a party did not fit, from the sail as it is now (its capacity may have changed since
+    it was read: then, if the party fits now, that is what it says)."""
+    now_capacity = int(current.get("guest_capacity") or capacity)
+    room = max(now_capacity - int(current.get("guest_count") or 0), 0)
+    if now_capacity != capacity and size <= room:
+        return ConflictError(
+            f"The sail's capacity was changed meanwhile (now {now_capacity}); try again.", code="capacity_changed"
+        )
+    return SailFullError(now_capacity, room)
+
+
 def plain(item: Item | None) -> Item | None:
     """An item as the domain sees it: no table or index keys; a signature says `copy_owed`."""
     if item is None:
@@ -180,13 +192,21 @@ class DynamoGuestRepository:
                 key=_key(meta_key),
                 name="sail",
                 update="SET guest_count = if_not_exists(guest_count, :zero) + :size",
-                # No arithmetic in conditions: `count + size <= capacity` is `count <= capacity - size`.
+                # No arithmetic in conditions: `count + size <= capacity` is `count <= capacity - size`;
+                # the sail's own capacity is pinned at what was read (an admin may change it).
                 condition=(
                     "attribute_exists(pk) AND #status <> :cancelled"
                     " AND (attribute_not_exists(guest_count) OR guest_count <= :room)"
+                    " AND (attribute_not_exists(guest_capacity) OR guest_capacity = :capacity)"
                 ),
                 names={"#status": "status"},
-                values={":zero": 0, ":size": size, ":room": capacity - size, ":cancelled": "cancelled"},
+                values={
+                    ":zero": 0,
+                    ":size": size,
+                    ":room": capacity - size,
+                    ":capacity": capacity,
+                    ":cancelled": "cancelled",
+                },
             ),
             history_write(
                 sail_id,
@@ -209,7 +229,7 @@ class DynamoGuestRepository:
                 raise SailNotFoundError("There is no such sail.") from None
             if current.get("status") == "cancelled":
                 raise ConflictError("This sail was cancelled.", code="sail_cancelled") from None
-            raise SailFullError(capacity, max(capacity - int(current.get("guest_count") or 0), 0)) from None
+            raise sail_full(current, capacity, size) from None
 
     def reissue_waiver_link(self, sail_id: str, guest: Item, *, actor: str, code: NewCode, clock: Clock) -> None:
         guest_id = str(guest["id"])

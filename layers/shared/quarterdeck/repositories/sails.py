@@ -79,10 +79,13 @@ class SailRepository(Protocol):
         change: Change,
         add_slots: Sequence[str] = (),
         remove_slots: Sequence[str] = (),
+        seats_at_most: int | None = None,
     ) -> None:
         """Set `sets` on a sail still scheduled at `version` (its next version), add open slots,
-        remove slots nobody holds. SailCancelledError / StaleVersionError when META moved on,
-        RoleStateError when a slot being removed was taken."""
+        remove slots nobody holds; with `seats_at_most` (a new guest capacity) only while at most
+        that many guest seats are taken. SailCancelledError / StaleVersionError when META moved on,
+        RoleStateError when a slot being removed was taken, `capacity_below_taken` when guests
+        took more seats meanwhile."""
 
     def cancel_sail(self, sail_id: str, sets: Mapping[str, Any], *, version: int, change: Change) -> None:
         """As `edit_sail`, for the cancellation: StaleVersionError when META moved on."""
@@ -149,6 +152,15 @@ SLOT_TAKEN = "A crew slot being removed was taken meanwhile. Release it first, t
 CANCEL_STALE = "This sail kept changing; reload it and try again."
 
 
+def capacity_below_taken(taken: int) -> ConflictError:
+    return ConflictError(
+        f"{taken} guest seat{'s are' if taken != 1 else ' is'} taken on this sail; "
+        "the capacity cannot be lower than that. Remove guests first.",
+        field="guest_capacity",
+        code="capacity_below_taken",
+    )
+
+
 def holders_of(meta: Mapping[str, Any]) -> dict[str, str]:
     """`{email: slot}` of the people holding a role on this sail, from META's `holders`."""
     return dict(keys.holder_of_tag(str(tag)) for tag in meta.get("holders") or ())
@@ -208,8 +220,11 @@ class DynamoSailRepository:
         found = self.store.query(keys.sails_by_date(), sk_between=bounds, index=GSI)
         return [_bare(item) for item in found if item.get("type") == "sail"]
 
-    def _meta_write(self, sail_id: str, sets: Mapping[str, Any], version: int, at: datetime) -> Write:
-        """META gets `sets` and its next version, only while it is `scheduled` at `version`."""
+    def _meta_write(
+        self, sail_id: str, sets: Mapping[str, Any], version: int, at: datetime, seats_at_most: int | None = None
+    ) -> Write:
+        """META gets `sets` and its next version, only while it is `scheduled` at `version` (and,
+        with `seats_at_most`, has at most that many guest seats taken)."""
         fields = dict(sets)
         if "departure" in fields:
             fields.update(_index_fields(sail_id, str(fields["departure"])))
@@ -218,12 +233,18 @@ class DynamoSailRepository:
         assignments = ", ".join(f"#{name} = :{name}" for name in fields)
         names.update({"#version": "version", "#status": "status", "#updated_at": "updated_at"})
         values.update({":expected": version, ":one": 1, ":scheduled": "scheduled", ":now": iso(at)})
+        condition = "attribute_exists(pk) AND #status = :scheduled AND #version = :expected"
+        if seats_at_most is not None:
+            # (The guests' adds do not move the version: the seats taken are pinned here.)
+            names["#guest_count"] = "guest_count"
+            values[":seats_at_most"] = seats_at_most
+            condition += " AND (attribute_not_exists(#guest_count) OR #guest_count <= :seats_at_most)"
         return Write(
             "Update",
             key=_key(keys.sail(sail_id)),
             name="sail",
             update=f"SET {assignments}, #updated_at = :now, #version = #version + :one",
-            condition="attribute_exists(pk) AND #status = :scheduled AND #version = :expected",
+            condition=condition,
             names=names,
             values=values,
         )
@@ -237,8 +258,9 @@ class DynamoSailRepository:
         change: Change,
         add_slots: Sequence[str] = (),
         remove_slots: Sequence[str] = (),
+        seats_at_most: int | None = None,
     ) -> None:
-        writes = [self._meta_write(sail_id, sets, version, change.at)]
+        writes = [self._meta_write(sail_id, sets, version, change.at, seats_at_most)]
         writes += [Write("Put", item=_role_record(sail_id, slot)) for slot in add_slots]
         writes += [
             Write(
@@ -259,6 +281,9 @@ class DynamoSailRepository:
                 latest = self.store.get(*keys.sail(sail_id), consistent=True)
                 if latest and latest.get("status") != "scheduled":
                     raise SailCancelledError(EDIT_CANCELLED) from None
+                taken = int((latest or {}).get("guest_count") or 0)
+                if latest and int(latest.get("version", 1)) == version and seats_at_most is not None:
+                    raise capacity_below_taken(taken) from None
                 raise StaleVersionError(EDIT_STALE, field="version") from None
             raise RoleStateError(SLOT_TAKEN, field="crew_slots") from None
 

@@ -61,6 +61,13 @@ class NewCode:
     pointer_index: int | None = None
 
 
+class Unread:
+    """The link's pointer was not read by the caller: the repository reads it."""
+
+
+UNREAD = Unread()
+
+
 class SignInRepository(Protocol):
     def issue_code(
         self,
@@ -71,13 +78,20 @@ class SignInRepository(Protocol):
         replaces: str | None = None,
         limits: Sequence[Limit] = (),
         clock: Clock = system_clock,
+        pointer: Item | Unread | None = UNREAD,
     ) -> str:
         """Store a new one-time code and return it (the only time it exists in clear).
 
         `replaces` names a link that has one live code at a time (an invite, a waiver link): the
-        previous code is revoked in the same write. Each of `limits` is counted in the same
-        transaction; LimitReachedError (naming the counters) if one is at its ceiling, and then
-        nothing is stored."""
+        previous code is revoked in the same write; `pointer` is that link's pointer if the caller
+        read it already (its own batch read: `code_pointer_key`), saving a read. Each of `limits`
+        is counted in the same transaction; LimitReachedError (naming the counters) if one is at
+        its ceiling, and then nothing is stored."""
+        ...
+
+    def count_within(self, limits: Sequence[Limit]) -> None:
+        """Count each of `limits` in one write, all or none: LimitReachedError (naming the
+        counters) if one is at its ceiling."""
         ...
 
     def look_up(self, code: str | None, limits: Sequence[Limit] = ()) -> CodeLookup:
@@ -208,6 +222,7 @@ class DynamoSignInRepository:
         limits: Sequence[Limit] = (),
         clock: Clock = system_clock,
         attempts: int = 3,
+        pointer: Item | Unread | None = UNREAD,
     ) -> str:
         counted = [_counted(limit) for limit in limits]
         if not replaces and not counted:  # one conditional put, no transaction
@@ -215,7 +230,8 @@ class DynamoSignInRepository:
             self._store.put(issued.writes[0].item or {}, condition="attribute_not_exists(pk)")
             return issued.code
         for attempt in range(1, attempts + 1):
-            pointer = self._store.get(*keys.code_pointer(replaces), consistent=True) if replaces else None
+            if isinstance(pointer, Unread) or attempt > 1:
+                pointer = self._store.get(*keys.code_pointer(replaces), consistent=True) if replaces else None
             issued = new_code(email, purpose, valid_for, replaces=replaces, pointer=pointer, clock=clock)
             try:
                 self._store.transact([*counted, *issued.writes])
@@ -264,6 +280,14 @@ class DynamoSignInRepository:
             if rejected is not None:
                 raise rejected from None
             raise ServiceUnavailableError("Signing in did not go through; please open the link again.") from None
+
+    def count_within(self, limits: Sequence[Limit]) -> None:
+        if not limits:
+            return
+        try:
+            self._store.transact([_counted(limit) for limit in limits])
+        except TransactionCanceledError as error:
+            raise _reached(error) or ServiceUnavailableError("Please try again.") from None
 
     def count(self, limit: Limit) -> None:
         self._store.update(

@@ -1,0 +1,17 @@
+// What a guest's pages share: the sail's times and where to meet, and where their own page is.
+import { html } from '../html.js';
+import { formatDate, formatTime } from './base.js';
+
+export const guestPageOf = (sailId, guestId) => `#/my-sail?sail=${encodeURIComponent(sailId)}&guest=${encodeURIComponent(guestId)}`;
+
+// The sail's date and times, and where to meet (the waiver page and the guest's page).
+export function GuestSailTimes({ sail }) {
+  const cancelled = sail.status === 'cancelled';
+  return html`
+    <dl class=${`waiver-times${cancelled ? ' timing-cancelled' : ''}`}>
+      <div><dt>Date</dt><dd>${formatDate(sail.date)}${cancelled ? ' (cancelled)' : ''}</dd></div>
+      <div><dt>${cancelled ? 'Was to depart' : 'Departs'}</dt><dd>${formatTime(sail.departure)}</dd></div>
+      <div><dt>${cancelled ? 'Was to be back' : 'Back at the dock'}</dt><dd>${formatTime(sail.return)}</dd></div>
+      ${sail.meeting_point ? html`<div class="waiver-meeting"><dt>Where to meet</dt><dd>${sail.meeting_point}</dd></div>` : null}
+    </dl>`;
+}
