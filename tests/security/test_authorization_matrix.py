@@ -103,6 +103,7 @@ ROUTES: dict[str, Rule] = {
         "A", params={"checklist": "departure", "n": "3"}
     ),
     "POST /api/sails/{sail_id}/cancel": Rule("A", body=lambda w: {"reason": "Matrix"}),
+    "DELETE /api/tasks/{task_id}": Rule("A"),
 }
 
 ROLES_OF = {"A": {"admin"}, "C": {"admin", "crew"}, "C/G": {"admin", "crew", "guest"}, "G": {"admin", "guest"}}

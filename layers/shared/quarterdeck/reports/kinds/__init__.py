@@ -130,10 +130,22 @@ class Draft:
     def due(self, days: int) -> date:
         return self.today + timedelta(days=days)
 
-    def act(self, title: str, owner: str, days: int | date, section: str, detail: str = "", entity: str = "") -> None:
+    def act(
+        self,
+        title: str,
+        owner: str,
+        days: int | date,
+        section: str,
+        detail: str = "",
+        entity: str = "",
+        key: str = "",
+    ) -> None:
+        """An action item. Its card is the same card every run that finds it again: `key` names
+        what it is about when the title carries figures or dates that change from run to run
+        beyond numbers (numbers and amounts in the title never make it another action)."""
         due = days if isinstance(days, date) else self.due(days)
         self.actions.append(
-            ActionItem(title=title, owner=owner, due=due, section=section, detail=detail, entity=entity)
+            ActionItem(title=title, owner=owner, due=due, section=section, detail=detail, entity=entity, key=key)
         )
 
     def finish(self, max_actions: int = 6) -> Report:
@@ -148,6 +160,7 @@ class Draft:
             actions=[action for _, action in ordered][:max_actions],
             missing=list(self.needs.missing),
             example_data=self.portfolio.meta.example,
+            found=list(self.actions),
         )
 
 

@@ -154,7 +154,13 @@ def build(d: Draft) -> None:
         d.act(f"Move receipts out of {acct.receipts} into the books", "Accounting", 21, "Systems audit")
     if unmapped:
         names = ", ".join(row["category"] for row in unmapped)
-        d.act(f"Map {len(unmapped)} expense categories to accounts: {names}", "Accounting", 14, "Expense audit")
+        d.act(
+            f"Map {len(unmapped)} expense categories to accounts: {names}",
+            "Accounting",
+            14,
+            "Expense audit",
+            key="map expense categories",
+        )
     if unearned:
         d.act(
             f"Book ${sum(x.amount for x in unearned):,.0f} of deposits as unearned revenue until the sail",
@@ -169,4 +175,5 @@ def build(d: Draft) -> None:
                 step["owner"],
                 step["due"],
                 "Profitability roadmap",
+                key=f"roadmap {step['title']}",
             )
