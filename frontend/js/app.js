@@ -11,6 +11,7 @@ import { NewSail } from './views/new_sail.js';
 import { Waiver } from './views/waiver.js';
 import { TaskBoard } from './views/task_board.js';
 import { Reports } from './views/reports.js';
+import { BusinessData } from './views/business_data.js';
 import { Manifest } from './views/manifest.js';
 import { Unsubscribe } from './views/unsubscribe.js';
 
@@ -25,6 +26,7 @@ const ROUTES = [
   ['/waiver', Waiver],
   ['/board', TaskBoard],
   ['/reports', Reports],
+  ['/business', BusinessData],
   ['/unsubscribe', Unsubscribe],
 ];
 
@@ -38,6 +40,7 @@ function Nav({ session, onSignOut }) {
       ${admin ? html`<a href="#/new">New sail</a>` : null}
       ${admin ? html`<a href="#/board">Board</a>` : null}
       ${admin ? html`<a href="#/reports">Reports</a>` : null}
+      ${admin ? html`<a href="#/business">Business data</a>` : null}
       <button type="button" class="link-button" onClick=${onSignOut}>Sign out</button>
     </nav>`;
 }

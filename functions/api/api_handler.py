@@ -23,6 +23,7 @@ from api_reads import auth as auth_reads
 from api_reads import calendar as calendar_reads
 from api_reads import guests as guest_reads
 from api_reads import health
+from api_reads import portfolio as portfolio_reads
 from api_reads import reports as report_reads
 from api_reads import sails as sail_reads
 from api_reads import tasks as task_reads
@@ -44,7 +45,7 @@ def _not_a_read(error: Exception) -> Response:
 
 reads = APIGatewayHttpResolver()
 register_error_handlers(reads, not_found=_not_a_read)
-for area in (health, auth_reads, sail_reads, guest_reads, calendar_reads, task_reads, report_reads):
+for area in (health, auth_reads, sail_reads, guest_reads, calendar_reads, task_reads, report_reads, portfolio_reads):
     reads.include_router(area.router)
 
 
@@ -55,11 +56,11 @@ coldstart.loaded()
 def validated_app() -> APIGatewayHttpResolver:
     """The routes that take a body or a query, with Powertools validation (pydantic)."""
     from api_errors import no_route
-    from api_routes import auth, calendar, guests, nudges, reports, roles, sails, tasks
+    from api_routes import auth, calendar, guests, nudges, portfolio, reports, roles, sails, tasks
 
     app = APIGatewayHttpResolver(enable_validation=True)
     register_error_handlers(app, not_found=no_route)
-    for area in (auth, sails, roles, guests, calendar, tasks, reports, nudges):
+    for area in (auth, sails, roles, guests, calendar, tasks, reports, nudges, portfolio):
         app.include_router(area.router)
     return app
 

@@ -94,6 +94,14 @@ ROUTES: dict[str, Rule] = {
     "POST /api/tasks": Rule("A", body=lambda w: {"title": unique("Matrix task")}),
     "GET /api/tasks/{task_id}": Rule("A"),
     "PATCH /api/tasks/{task_id}": Rule("A", body=lambda w: {"version": 1, "title": unique("Matrix task")}),
+    "GET /api/portfolio": Rule("A"),
+    "GET /api/portfolio/versions": Rule("A"),
+    "GET /api/portfolio/versions/{n}": Rule("A", params={"n": "1"}),
+    "GET /api/portfolio/file": Rule("A"),
+    # Refused by validation (never saved): access is decided before.
+    "PUT /api/portfolio": Rule("A", body=lambda w: {"version": 0, "document": {"meta": {}}}),
+    "PUT /api/portfolio/file": Rule("A", body=lambda w: {"version": 0, "text": "schema_version = 1"}),
+    "POST /api/portfolio/versions/{n}/restore": Rule("A", body=lambda w: {"version": 0}, params={"n": "999999"}),
     "GET /api/reports": Rule("A"),
     "POST /api/reports/{kind}/preview": Rule("A", body=lambda w: {}, params={"kind": "cfo"}),
     # A past period: the send is real (outbox) but never collides with a current run.

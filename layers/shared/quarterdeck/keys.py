@@ -148,6 +148,27 @@ def report_actions(kind: str) -> Key:
     return f"REPORT#{kind}", "ACTIONS"
 
 
+PORTFOLIO = "PORTFOLIO"  # the portfolio's partition: its current version, each version, each document
+
+
+def portfolio_current() -> Key:
+    return PORTFOLIO, "CURRENT"
+
+
+def portfolio_version(version: int) -> Key:
+    """A version's record (who, when, what changed); sorted by number."""
+    return PORTFOLIO, f"VERSION#{version:08d}"
+
+
+def portfolio_versions() -> Key:
+    """The partition and sort-key prefix of every version's record (not the documents)."""
+    return PORTFOLIO, "VERSION#"
+
+
+def portfolio_document(version: int) -> Key:
+    return PORTFOLIO, f"DOC#{version:08d}"
+
+
 def report_runs(kind: str, period: str = "") -> Key:
     """A kind's partition and the sort-key prefix of one period's deliveries (or of all)."""
     return f"REPORT#{kind}", (f"RUN#{period}#" if period else "RUN#")

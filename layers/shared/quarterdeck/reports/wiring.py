@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from quarterdeck.reports.live import LiveFigures
+    from quarterdeck.repositories.portfolio import PortfolioRepository
     from quarterdeck.repositories.reports import ReportRunRepository
     from quarterdeck.repositories.tasks import TaskRepository
     from quarterdeck.store import Store
@@ -31,6 +32,12 @@ def task_board(store: Store | None = None) -> TaskRepository:
     from quarterdeck.repositories.tasks import DynamoTaskRepository
 
     return DynamoTaskRepository(store or _store())
+
+
+def portfolio_versions(store: Store | None = None) -> PortfolioRepository:
+    from quarterdeck.repositories.portfolio import DynamoPortfolioRepository
+
+    return DynamoPortfolioRepository(store or _store())
 
 
 class TableLiveFigures:
