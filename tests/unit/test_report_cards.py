@@ -119,7 +119,7 @@ BOOK = "Book {} more charters this month to reach break-even (6)"
 BURN = "Runway is {} months: cut burn"
 
 
-def test_an_open_card_takes_the_new_evidence_and_date() -> None:
+def test_an_open_card_takes_the_new_evidence_and_keeps_its_deadline() -> None:
     tasks, clock = MemoryTaskRepository(), FixedClock(MONDAY)
     filed = file_action_items(tasks, report("2026-W45", BOOK.format(4)), clock)
     (card_id,) = filed.created
@@ -128,7 +128,8 @@ def test_an_open_card_takes_the_new_evidence_and_date() -> None:
     again = file_action_items(tasks, report("2026-W46", BOOK.format(2), today=date(2026, 11, 9)), clock)
     assert again.refreshed == [card_id] and again.created == []
     card = tasks.tasks[card_id]
-    assert card["title"] == BOOK.format(2) and card["due"] == "2026-11-16" and card["status"] == "in_review"
+    # (its deadline stays: it does not slide with the report date)
+    assert card["title"] == BOOK.format(2) and card["due"] == "2026-11-09" and card["status"] == "in_review"
     assert card["source"]["period"] == card["last_seen"] == "2026-W46"
     # Filing the same report again changes nothing
     before = dict(card)

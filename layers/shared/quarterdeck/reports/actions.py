@@ -6,8 +6,9 @@ derives the card's id from it (`quarterdeck.tasks.task_id_for`), so every run th
 action again finds the same card:
 
 - no card yet: a pending card is created;
-- an open card (pending, in review): its evidence (title, detail, source, due date and the
-  period that last found it) is brought up to date: never a second card;
+- an open card (pending, in review): its evidence (title, detail, source and the period that
+  last found it) is brought up to date: never a second card. Its due date stays as set when
+  the card was made (or as someone edited it): a deadline does not slide with the report date;
 - a completed card: left done while the condition keeps being found; if a run did not find it
   (the condition went away) and a later run finds it again, the same card is reopened, with a
   line in its history saying so;
@@ -35,7 +36,7 @@ from quarterdeck.repositories.tasks import FoundActions, TaskRepository
 
 ACTOR = "reports"
 TITLE_MAX, ENTITY_MAX = 200, 80
-REFRESHED = ("title", "detail", "entity", "owner", "due", "source", "last_seen")  # a card's evidence
+REFRESHED = ("title", "detail", "entity", "owner", "due", "source", "last_seen")  # a card's evidence (due: if none)
 # Numbers, amounts and percentages ("$1,234.50", "4.2", "85%"), not ids such as "S1" or "W48".
 _FIGURE = re.compile(r"(?<![A-Za-z0-9])[-+]?\$?\d[\d,]*(?:\.\d+)?%?")
 
@@ -148,7 +149,9 @@ def _refile(tasks: TaskRepository, existing: Item, item: Item, *, returned: bool
             filed.left.append(task_id)
             return
         changes: dict[str, Any] = {
-            name: item.get(name) for name in REFRESHED if existing.get(name) != item.get(name) and item.get(name)
+            name: item.get(name)
+            for name in REFRESHED
+            if existing.get(name) != item.get(name) and item.get(name) and not (name == "due" and existing.get("due"))
         }
         history = None
         if reopen:
