@@ -9,7 +9,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from quarterdeck.reports.live import LiveFigures
+    from quarterdeck.reports.live import LiveFigures, Operations
+    from quarterdeck.reports.periods import Period
     from quarterdeck.repositories.portfolio import PortfolioRepository
     from quarterdeck.repositories.reports import ReportRunRepository
     from quarterdeck.repositories.tasks import TaskRepository
@@ -50,3 +51,9 @@ class TableLiveFigures:
         from quarterdeck.reports.live import live_figures
 
         return live_figures(self.store, now, today, detail=detail)
+
+    def operations(self, now: datetime, period: Period) -> Operations:
+        """The report period's operations (sails run, guests carried, waivers, crew on time)."""
+        from quarterdeck.reports.live import operations
+
+        return operations(self.store, now, period.start, period.end, period.describe())

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from quarterdeck.reports import KINDS, ReportKindNotFoundError
 from quarterdeck.reports.finance import FinanceFigures, compute_finance
-from quarterdeck.reports.live import LiveFigures
+from quarterdeck.reports.live import LiveFigures, Operations
 from quarterdeck.reports.model import ActionItem, Needs, Report
 from quarterdeck.reports.periods import Period
 from quarterdeck.reports.portfolio import Portfolio
@@ -45,6 +45,15 @@ class Source:
     _live: dict[tuple[str, bool], LiveFigures] = field(default_factory=dict)
     _aws: dict[tuple[str, date, tuple[str, ...]], AwsFigures] = field(default_factory=dict)
     _notes: dict[date, HandoffNotes] = field(default_factory=dict)
+    _operations: dict[str, Operations | None] = field(default_factory=dict)
+
+    def operations(self, period: Period) -> Operations | None:
+        """The period's operations from the sails table: through the live reader when it can
+        read a period (the table's reader can); None otherwise. Read once per run."""
+        if period.label not in self._operations:
+            reader = getattr(self.live_reader, "operations", None)
+            self._operations[period.label] = reader(self.now, period) if reader is not None else None
+        return self._operations[period.label]
 
     def aws(self, period: Period, today: date, sources: tuple[str, ...] | None = None) -> AwsFigures:
         """The AWS figures of `sources` (default: all); a read of all of them serves any ask."""
@@ -117,6 +126,16 @@ class Draft:
             if detail or missing.key == "live.sails":  # the counts alone need only the sails
                 self.needs.lack(missing.what, missing.key)
         return figures
+
+    def operations(self) -> Operations | None:
+        """What happened on the water over the report's period (sails table)."""
+        ops = self.source.operations(self.period)
+        if ops is None:
+            self.needs.lack(f"operations of {self.period.describe()} from the sails table", "live.operations")
+            return None
+        for missing in ops.missing:
+            self.needs.lack(missing.what, missing.key)
+        return ops
 
     def aws(self, *sources: str) -> AwsFigures:
         """Live AWS figures over the report's period: the sources named (default: all of
