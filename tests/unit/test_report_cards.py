@@ -226,3 +226,51 @@ def test_the_weekly_copies_of_earlier_runs_collapse_into_one_card_per_action() -
     # And the next run finds those same cards
     filed = file_action_items(tasks, report("2026-W46", BOOK.format(1), BURN.format(3.9)), clock)
     assert sorted(filed.refreshed) == sorted(t["id"] for t in shown) and filed.created == []
+
+
+def test_the_cfo_report_says_each_thing_once_as_a_line_or_as_a_card() -> None:
+    from quarterdeck.reports.kinds import Source, build_report
+    from quarterdeck.reports.render import render_parts
+
+    today = date(2026, 11, 23)
+    cfo = build_report("cfo", Source(load_portfolio_file(EXAMPLE), MONDAY), week_of(today), today)
+    text, _ = render_parts(cfo, "https://app.example")
+    # The projects not to fund are the tier's lines, not also a card asking nothing
+    assert "Do not deploy:" in text and "Second truck for QuickDumpNow" in text
+    assert not any(a.title.startswith("Do not fund") for a in cfo.found)
+    # And no action item is listed twice
+    assert len({a.title for a in cfo.actions}) == len(cfo.actions)
+
+
+def test_every_report_mail_has_the_reply_to_of_its_kind() -> None:
+    from quarterdeck.mail import to_mime
+
+    settings = replace(
+        get_settings(),
+        archive_email="archive@example.com",
+        owner_email="owner@example.com",
+        report_reply_to=(("cfo", "cfo@example.com"),),
+    )
+    mailer = FakeMailer()
+    using = Collaborators(
+        runs=MemoryReportRunRepository(),
+        tasks=MemoryTaskRepository(),
+        live=live,
+        mailer=mailer,
+        clock=FixedClock(MONDAY),
+        settings=settings,
+    )
+    assert run_reports(["cfo", "ceo"], portfolio=load_portfolio_file(EXAMPLE), using=using).ok
+    replies = {m.kind: m.reply_to for m in mailer.sent}
+    assert replies == {"report_cfo": ("cfo@example.com",), "report_ceo": ("owner@example.com",)}
+    cfo = next(m for m in mailer.sent if m.kind == "report_cfo")
+    assert b"Reply-To: cfo@example.com" in to_mime(cfo, "no-reply@example.com")
+    assert replace(settings, report_reply_to=(("*", "desk@example.com"),)).reply_to_for("cto") == "desk@example.com"
+
+
+def test_the_reply_to_setting_is_read_from_the_environment() -> None:
+    from quarterdeck.config import settings_from_env
+
+    read = settings_from_env({"REPORT_REPLY_TO": " cfo = cfo@example.com , *=desk@example.com,broken"})
+    assert read.report_reply_to == (("cfo", "cfo@example.com"), ("*", "desk@example.com"))
+    assert settings_from_env({"OWNER_EMAIL": "o@example.com"}).reply_to_for("cmo") == "o@example.com"

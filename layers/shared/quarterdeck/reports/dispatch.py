@@ -164,7 +164,9 @@ def render(report: Report, settings: Settings, *, archive: bool, to: Sequence[st
 
     bcc = [settings.archive_email] if archive and settings.archive_email else []
     addresses = list(to) if to else [settings.owner_email or "owner@example.com"]
-    return render_report(report, addresses, bcc=bcc, app_url=settings.app_url)
+    return render_report(
+        report, addresses, bcc=bcc, app_url=settings.app_url, reply_to=[settings.reply_to_for(report.kind)]
+    )
 
 
 ProgressFn = Callable[[Outcome, int, int], None]
