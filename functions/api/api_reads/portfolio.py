@@ -50,9 +50,18 @@ def one_version(n: str) -> dict[str, Any]:
 
 
 @router.get(
-    "/api/portfolio/file", summary="The current version as a TOML file", tags=["portfolio"], middlewares=[ADMIN]
+    "/api/portfolio/file",
+    summary="The current version as a TOML file",
+    tags=["portfolio"],
+    middlewares=[ADMIN],
+    responses={
+        200: {
+            "description": "The portfolio file (TOML)",
+            "content": {"application/toml": {"schema": {"type": "string"}}},
+        }
+    },
 )
-def download() -> Response[str]:
+def download() -> Response[Any]:
     from quarterdeck.reports.portfolio_versions import download_portfolio
 
     name, text = download_portfolio(portfolio_repository())
