@@ -121,11 +121,13 @@ class MotoServer:
 
 
 def start_moto(port: int) -> tuple[Any, str]:
+    from local.moto_percentiles import install as install_cloudwatch_percentiles
     from local.moto_transactions import install as install_transactions_backing_up_touched_items
     from local.outbox import record_send_times
 
     record_send_times()
     install_transactions_backing_up_touched_items()
+    install_cloudwatch_percentiles()  # the CTO report's Lambda p95 works locally
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log would drown the app's
     return MotoServer(port), f"http://127.0.0.1:{port}"
 

@@ -13,6 +13,7 @@ import { GuestPage } from './views/guest_page.js';
 import { TaskBoard } from './views/task_board.js';
 import { Reports } from './views/reports.js';
 import { ReportArchive, ArchivedReport } from './views/report_archive.js';
+import { BusinessData } from './views/business_data.js';
 import { Manifest } from './views/manifest.js';
 import { Unsubscribe } from './views/unsubscribe.js';
 import { People } from './views/people.js';
@@ -32,6 +33,7 @@ const ROUTES = [
   ['/reports', Reports],
   ['/reports/archive', ReportArchive],
   ['/reports/archive/:id', ArchivedReport],
+  ['/business', BusinessData],
   ['/unsubscribe', Unsubscribe],
   ['/people', People],
   ['/settings', Settings],
@@ -49,6 +51,7 @@ function Nav({ session, onSignOut }) {
       ${admin ? html`<a href="#/reports">Reports</a>` : null}
       ${admin ? html`<a href="#/people">People</a>` : null}
       ${crew ? html`<a href="#/settings">Settings</a>` : null}
+      ${admin ? html`<a href="#/business">Business data</a>` : null}
       <button type="button" class="link-button" onClick=${onSignOut}>Sign out</button>
     </nav>`;
 }

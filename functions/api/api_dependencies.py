@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from quarterdeck.repositories.deliveries import DeliveryRepository
     from quarterdeck.repositories.guests import GuestRepository
     from quarterdeck.repositories.nudges import NudgeRepository
+    from quarterdeck.repositories.portfolio import PortfolioRepository
     from quarterdeck.repositories.report_archive import ReportArchiveRepository
     from quarterdeck.repositories.reports import ReportRunRepository
     from quarterdeck.repositories.sails import SailRepository
@@ -67,6 +68,12 @@ def task_repository() -> TaskRepository:
     from quarterdeck.repositories.tasks import DynamoTaskRepository  # loads with the task routes only
 
     return DynamoTaskRepository(store())
+
+
+def portfolio_repository() -> PortfolioRepository:
+    from quarterdeck.repositories.portfolio import DynamoPortfolioRepository  # the business data routes only
+
+    return DynamoPortfolioRepository(store())
 
 
 def report_run_repository() -> ReportRunRepository:

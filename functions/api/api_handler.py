@@ -59,6 +59,10 @@ def areas_for(path: str) -> tuple[ModuleType, ...]:
         from api_reads import people
 
         return (people,)
+    if path.startswith("/api/portfolio"):
+        from api_reads import portfolio
+
+        return (portfolio,)
     if path == "/api/waiver":
         from api_reads import guests
 
@@ -87,9 +91,21 @@ def areas_for(path: str) -> tuple[ModuleType, ...]:
 
 
 def all_areas() -> tuple[ModuleType, ...]:
-    from api_reads import auth, calendar, guest_page, guests, health, people, report_archive, reports, sails, tasks
+    from api_reads import (
+        auth,
+        calendar,
+        guest_page,
+        guests,
+        health,
+        people,
+        portfolio,
+        report_archive,
+        reports,
+        sails,
+        tasks,
+    )
 
-    return (health, auth, sails, guests, guest_page, calendar, tasks, reports, report_archive, people)
+    return (health, auth, sails, guests, guest_page, calendar, tasks, reports, report_archive, people, portfolio)
 
 
 def include(areas: tuple[ModuleType, ...]) -> None:
@@ -115,6 +131,7 @@ def validated_app() -> APIGatewayHttpResolver:
         guests,
         nudges,
         people,
+        portfolio,
         report_archive,
         reports,
         roles,
@@ -125,7 +142,20 @@ def validated_app() -> APIGatewayHttpResolver:
 
     app = APIGatewayHttpResolver(enable_validation=True)
     register_error_handlers(app, not_found=no_route)
-    for area in (auth, sails, roles, guests, guest_page, calendar, tasks, reports, report_archive, nudges, people):
+    for area in (
+        auth,
+        sails,
+        roles,
+        guests,
+        guest_page,
+        calendar,
+        tasks,
+        reports,
+        report_archive,
+        nudges,
+        people,
+        portfolio,
+    ):
         app.include_router(area.router)
     return app
 

@@ -117,6 +117,10 @@ def test_every_admin_page_has_no_serious_violation(
         p.get_by_role("button", name="Preview CEO report").click()
         p.locator("iframe.report-frame").wait_for()
 
+    def open_costs(p: Page) -> None:
+        p.locator("summary", has_text="Costs").click()
+        p.get_by_role("group", name=re.compile("^finance")).wait_for()
+
     routes = [
         "#/sails",
         f"#/sails/{sail}",
@@ -127,8 +131,10 @@ def test_every_admin_page_has_no_serious_violation(
         "#/reports",
         "#/people",
         "#/settings",
+        "#/business",
     ]
     opened = {
+        "#/business": [("costs", open_costs)],
         f"#/sails/{sail}": [("checklist", open_checklist), ("edit", open_edit)],
         "#/board": [("task", open_task), ("new task", open_new_task)],
         "#/reports": [("preview", open_preview)],

@@ -184,6 +184,26 @@ def test_a_card_opens_its_detail_with_history_and_can_be_edited(stack: LocalStac
     expect(done).not_to_contain_text("Overdue")
 
 
+def test_an_admin_archives_a_card_and_it_leaves_the_board(stack: LocalStack, page: Page) -> None:
+    # Given a pending card (issue 22: admins archive cards; archived ones leave the board)
+    admin = sign_in(stack, "admin@example.com")
+    title = unique("Archive me")
+    task = add_by_api(admin, title=title, owner="CTO")
+    open_board_as_admin(page, stack)
+    # When the admin opens it and archives it
+    card(page, title).get_by_role("button", name=title, exact=True).click()
+    detail = page.get_by_role("dialog", name=title)
+    detail.get_by_role("button", name="Archive this card").click()
+    # Then the dialog closes and the card is on no column, after a reload too
+    expect(detail).to_be_hidden()
+    expect(page.locator("li.task-card", has_text=title)).to_have_count(0)
+    page.reload()
+    expect(page.get_by_role("heading", name="Board", exact=True)).to_be_visible()
+    expect(page.locator("li.task-card", has_text=title)).to_have_count(0)
+    # And it is kept, archived, with its history
+    assert api_status(admin, task["id"]) == "archived"
+
+
 def test_a_stale_edit_in_the_detail_is_refused_and_shows_the_current_task(stack: LocalStack, page: Page) -> None:
     # Given the admin has a task open
     admin = sign_in(stack, "admin@example.com")

@@ -14,7 +14,7 @@ import pytest
 from local.stack import LocalStack
 from quarterdeck.errors import StaleVersionError, TaskNotFoundError
 from quarterdeck.repositories import Item
-from quarterdeck.repositories.tasks import DynamoTaskRepository, TaskRepository
+from quarterdeck.repositories.tasks import DynamoTaskRepository, FoundActions, TaskRepository
 from tests.unit.memory.tasks import MemoryTaskRepository
 
 AT = "2099-01-01T00:00:{:02d}+00:00"
@@ -170,6 +170,51 @@ def test_an_edit_resorts_the_task_in_its_column(tasks: TaskRepository) -> None:
     tasks.update(first["id"], version=1, changes={"title": "Again"}, status="pending", now=AT.format(42))
     # Then it heads its column
     assert ids(tasks.column("pending"), {first["id"], second["id"]}) == [first["id"], second["id"]]
+
+
+def test_many_tasks_read_at_once_by_id(tasks: TaskRepository) -> None:
+    # Given two tasks; When they are read by id with one that does not exist
+    first, second = task(), task("completed")
+    tasks.create(first)
+    tasks.create(second)
+    found = tasks.get_many([first["id"], second["id"], "nosuch" + uuid.uuid4().hex[:6], first["id"]])
+    # Then the existing ones come back by id, as written
+    assert found == {first["id"]: first, second["id"]: second}
+    assert tasks.get_many([]) == {}
+
+
+def test_an_archived_card_leaves_the_open_and_completed_columns(tasks: TaskRepository) -> None:
+    # Given a pending card; When it is archived (a move to the archived status)
+    first = task("pending", 44)
+    tasks.create(first)
+    history = [*first["history"], {"at": AT.format(45), "by": "a@x", "from": "pending", "to": "archived"}]
+    tasks.update(
+        first["id"],
+        version=1,
+        changes={"status": "archived", "archived_at": AT.format(45)},
+        status="archived",
+        now=AT.format(45),
+        history=history,
+    )
+    # Then no board column reads it, the archived ones do, and it keeps its history
+    mine = {first["id"]}
+    assert ids(tasks.open_tasks(), mine) == ids(tasks.column("completed"), mine) == []
+    assert ids(tasks.column("archived"), mine) == [first["id"]]
+    stored = tasks.get(first["id"], consistent=True)
+    assert stored is not None and stored["history"] == history
+
+
+def test_what_a_kind_found_is_recorded_and_replaced(tasks: TaskRepository) -> None:
+    kind = "k" + uuid.uuid4().hex[:8]
+    # Given no run recorded yet, nothing is known
+    assert tasks.found_actions(kind) is None
+    # When a first run records what it found (no earlier run known), and a second replaces it
+    tasks.record_found_actions(FoundActions(kind, "2099-W01", frozenset({"a", "b"}), None), now=AT)
+    assert tasks.found_actions(kind) == FoundActions(kind, "2099-W01", frozenset({"a", "b"}), None)
+    later = FoundActions(kind, "2099-W02", frozenset({"b"}), frozenset({"a", "b"}))
+    tasks.record_found_actions(later, now=AT)
+    # Then the latest reads back
+    assert tasks.found_actions(kind) == later
 
 
 def test_old_column_keys_are_moved_to_the_shared_partition(stack: LocalStack) -> None:

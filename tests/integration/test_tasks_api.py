@@ -340,3 +340,31 @@ def test_the_demo_cards_are_seeded_once_even_when_seeding_again(admin: ApiClient
             by_title.setdefault(task["title"], []).append(status)
     for spec in demo_tasks("any"):
         assert by_title.get(spec["title"]) == [spec["status"]], spec["title"]
+
+
+# --- archive (issue 22) ------------------------------------------------------------------------
+def test_an_archived_card_leaves_the_board_and_keeps_its_history(admin: ApiClient) -> None:
+    # Given a card moved to in review
+    task = add(admin)
+    moved = admin.patch(f"/api/tasks/{task['id']}", {"version": 1, "status": "in_review"})
+    assert moved.status_code == 200, moved.text
+    # When the admin archives it (twice: the second is the same answer)
+    archived = admin.request("DELETE", f"/api/tasks/{task['id']}")
+    assert archived.status_code == 200, archived.text
+    again = admin.request("DELETE", f"/api/tasks/{task['id']}")
+    assert again.status_code == 200 and again.json()["version"] == archived.json()["version"]
+    # Then it is on no column of the board, and reads back archived with its whole history
+    board = admin.get("/api/tasks").json()["columns"]
+    assert all(t["id"] != task["id"] for column in board.values() for t in column)
+    one = admin.get(f"/api/tasks/{task['id']}").json()
+    assert one["status"] == "archived"
+    assert [(h.get("from"), h["to"]) for h in one["history"]] == [
+        (None, "pending"),
+        ("pending", "in_review"),
+        ("in_review", "archived"),
+    ]
+
+
+def test_archiving_a_missing_card_is_404(admin: ApiClient) -> None:
+    answer = admin.request("DELETE", f"/api/tasks/nosuch{uuid.uuid4().hex[:8]}")
+    assert answer.status_code == 404, answer.text

@@ -624,29 +624,32 @@ def test_report_sent_but_not_yet_recorded_is_never_sent_again(stack: LocalStack,
     assert report_mail(stack, period) == Counter({f"CFO report · {period}": 1})
 
 
-def test_report_whose_cards_cannot_be_recorded_is_sent_once_and_its_cards_are_filed_anyway(
+def test_report_whose_cards_cannot_be_filed_is_sent_once_and_its_cards_are_filed_by_the_next_run(
     stack: LocalStack, faults: Injector
 ) -> None:
-    from quarterdeck.reports.actions import source_key
     from quarterdeck.repositories.tasks import DynamoTaskRepository
-    from quarterdeck.tasks import get_task, task_id_for
 
     period = "2033-W51"
-    # Given the transaction that records the sent report with its action cards fails every time
-    faults.fail("dynamodb", "TransactWriteItems", DYNAMODB_FAULTS[0], where=mentions("TASK#"))
+    # Given the cards cannot be read or written while the report is sent (one card per action:
+    # they are filed after the run's record, never in it)
+    faults.fail("dynamodb", "BatchGetItem", DYNAMODB_FAULTS[0], where=mentions("TASK#"))
     first = dispatch(period, ["cfo"])
     faults.clear()
-    # Then the report went out once and is recorded sent (by the smaller record without the cards)
+    # Then the report went out once and is recorded sent
     assert report_mail(stack, period) == Counter({f"CFO report · {period}": 1})
     (outcome,) = first.outcomes
+    assert outcome.status == "sent", first.table()
     record = run_record("cfo", period)
     assert record is not None and record["status"] == "sent" and record["message_id"] == outcome.message_id
-    # And its cards were filed on their own
-    assert outcome.tasks > 0
-    assert get_task(DynamoTaskRepository(Store()), task_id_for(source_key("cfo", period, 1)))["status"] == "pending"
     # And the next run sends nothing again
     assert statuses(dispatch(period, ["cfo"], later=timedelta(hours=2))) == {"cfo": "skipped"}
     assert report_mail(stack, period) == Counter({f"CFO report · {period}": 1})
+    # And the next week's run files the cards (one per action, the latest evidence)
+    following = "2033-W52"
+    assert statuses(dispatch(following, ["cfo"])) == {"cfo": "sent"}
+    seen = [t for t in DynamoTaskRepository(Store()).open_tasks() if (t.get("source") or {}).get("kind") == "cfo"]
+    assert any(t.get("last_seen") == following for t in seen)
+    assert len({t["source_key"] for t in seen}) == len(seen)
 
 
 @pytest.mark.parametrize("kind", S3_FAULTS, ids=ids(S3_FAULTS))

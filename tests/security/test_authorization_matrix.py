@@ -101,6 +101,14 @@ ROUTES: dict[str, Rule] = {
     "POST /api/tasks": Rule("A", body=lambda w: {"title": unique("Matrix task")}),
     "GET /api/tasks/{task_id}": Rule("A"),
     "PATCH /api/tasks/{task_id}": Rule("A", body=lambda w: {"version": 1, "title": unique("Matrix task")}),
+    "GET /api/portfolio": Rule("A"),
+    "GET /api/portfolio/versions": Rule("A"),
+    "GET /api/portfolio/versions/{n}": Rule("A", params={"n": "1"}),
+    "GET /api/portfolio/file": Rule("A"),
+    # Refused by validation (never saved): access is decided before.
+    "PUT /api/portfolio": Rule("A", body=lambda w: {"version": 0, "document": {"meta": {}}}),
+    "PUT /api/portfolio/file": Rule("A", body=lambda w: {"version": 0, "text": "schema_version = 1"}),
+    "POST /api/portfolio/versions/{n}/restore": Rule("A", body=lambda w: {"version": 0}, params={"n": "999999"}),
     "GET /api/reports": Rule("A"),
     "GET /api/reports/archive": Rule("A", query={"kind": "cfo", "from": "2026-01-01", "to": "2026-12-31"}),
     "GET /api/reports/archive/{archive_id}": Rule("A", params={"archive_id": "matrixnotarchived"}),
@@ -120,6 +128,7 @@ ROUTES: dict[str, Rule] = {
     "DELETE /api/people/{email}": Rule("A", params={"email": "nobody@example.com"}),
     # Ends the caller's earlier sessions: every later check signs in afresh.
     "POST /api/me/sign-out-everywhere": Rule("C/G", body=lambda w: {}),
+    "DELETE /api/tasks/{task_id}": Rule("A"),
 }
 
 ROLES_OF = {"A": {"admin"}, "C": {"admin", "crew"}, "C/G": {"admin", "crew", "guest"}, "G": {"admin", "guest"}}

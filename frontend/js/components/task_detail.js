@@ -1,6 +1,6 @@
 // A task opened from its card: what it is, where it came from, its history, and an edit form.
 import { html, useState, useEffect, useRef } from '../html.js';
-import { get, patch } from '../api.js';
+import { api, get, patch } from '../api.js';
 import {
   ConflictNotice, ErrorNotice, useForm, zonedFormat,
 } from './base.js';
@@ -91,6 +91,11 @@ export function TaskDetail({ task, today, onClose, onSaved }) {
   }, []);
 
   const set = (name) => (event) => { form.set(name)(event); setSaved(false); };
+  // DELETE archives (the server keeps the card and its history); the board drops it once told.
+  const archive = () => form.run(() => api('DELETE', path), (archived) => {
+    onSaved(archived);
+    if (dialog.current && dialog.current.open) dialog.current.close();
+  });
 
   const shown = base;
   return html`
@@ -147,6 +152,12 @@ export function TaskDetail({ task, today, onClose, onSaved }) {
           <button type="submit" class="primary" disabled=${busy}>${busy ? 'Saving…' : 'Save changes'}</button>
         </div>
       </form>
+      ${shown.status === 'archived' ? html`<p class="notice" role="status">Archived: off the board, its history kept.</p>` : html`
+        <h3>Archive</h3>
+        <p class="hint">Takes the card off the board; it keeps its history. A report finding its action again leaves it archived.</p>
+        <div class="actions">
+          <button type="button" disabled=${busy} onClick=${archive}>Archive this card</button>
+        </div>`}
     </dialog>`;
 }
 

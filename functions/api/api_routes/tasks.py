@@ -1,4 +1,5 @@
-"""The progress dashboard's cards: list a column (or the board), add a task, edit or move one.
+"""The progress dashboard's cards: list a column (or the board), add a task, edit or move one,
+archive one.
 (One task with its history is in api_reads.)"""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from quarterdeck.tasks import (
     BOARD_COMPLETED,
+    archive_task,
     create_task,
     list_board,
     list_tasks,
@@ -100,3 +102,13 @@ def change_task(task_id: str, body: Annotated[TaskChange, Body()]) -> dict[str, 
     if changes.get("status", "") is None:
         changes.pop("status")  # a null status means "not moving"
     return update_task(task_repository(), caller(router).email, task_id, version=version, changes=changes)
+
+
+@router.delete(
+    "/api/tasks/<task_id>",
+    summary="Archive a card: it leaves the board and keeps its history",
+    tags=["tasks"],
+    middlewares=[ADMIN],
+)
+def archive_card(task_id: str) -> dict[str, Any]:
+    return archive_task(task_repository(), caller(router).email, task_id)

@@ -8,6 +8,12 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 
+def _pairs(value: str) -> tuple[tuple[str, str], ...]:
+    """'cfo=cfo@x.com, *=owner@x.com' -> (('cfo', 'cfo@x.com'), ('*', 'owner@x.com'))."""
+    pairs = [part.split("=", 1) for part in value.split(",") if "=" in part]
+    return tuple((kind.strip().lower(), address.strip()) for kind, address in pairs if kind.strip() and address.strip())
+
+
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(sorted({part.strip().lower() for part in value.split(",") if part.strip()}))
 
@@ -29,6 +35,9 @@ class Settings:
     sender_email: str = "no-reply@example.com"
     archive_email: str = ""
     owner_email: str = "owner@example.com"
+    # Reply-To of each report kind's mail, as (kind, address); "*" for every other kind; the
+    # owner when neither is given: every report mail has one.
+    report_reply_to: tuple[tuple[str, str], ...] = ()
     admin_emails: tuple[str, ...] = ("admin@example.com",)
     app_url: str = "http://127.0.0.1:3000"
     cookie_secure: bool = True
@@ -72,6 +81,11 @@ class Settings:
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone_name)
 
+    def reply_to_for(self, kind: str) -> str:
+        """The Reply-To of a report kind's mail: its own address, else "*"'s, else the owner."""
+        given = dict(self.report_reply_to)
+        return given.get(kind) or given.get("*") or self.owner_email
+
     def is_admin(self, email: str) -> bool:
         return email.strip().lower() in self.admin_emails
 
@@ -114,6 +128,7 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         sender_email=text("SENDER_EMAIL", defaults.sender_email),
         archive_email=text("ARCHIVE_EMAIL", defaults.archive_email),
         owner_email=text("OWNER_EMAIL", defaults.owner_email),
+        report_reply_to=_pairs(env.get("REPORT_REPLY_TO", "")),
         admin_emails=_csv(env["ADMIN_EMAILS"]) if env.get("ADMIN_EMAILS", "").strip() else defaults.admin_emails,
         app_url=text("APP_URL", defaults.app_url).rstrip("/"),
         cookie_secure=_bool(env["COOKIE_SECURE"]) if "COOKIE_SECURE" in env else defaults.cookie_secure,

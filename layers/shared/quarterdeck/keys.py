@@ -107,8 +107,11 @@ def task(task_id: str) -> Key:
 
 def tasks_with_status(status: str) -> str:
     """GSI1 partition of a board column: the open columns (pending, in review) share
-    `TASKS#open`, completed work has `TASKS#completed`; the sort key starts with the status."""
-    return "TASKS#completed" if status == "completed" else "TASKS#open"
+    `TASKS#open`, completed work has `TASKS#completed`, archived cards `TASKS#archived`; the
+    sort key starts with the status."""
+    if status in ("completed", "archived"):  # archived cards: off the board, never read with it
+        return f"TASKS#{status}"
+    return "TASKS#open"
 
 
 def tasks_column_prefix(status: str) -> str:
@@ -138,6 +141,32 @@ def report_latest(kind: str) -> Key:
 def report_latest_all() -> Key:
     """The reports page's partition and the sort-key prefix of every kind's summary."""
     return "REPORTS", "LATEST#"
+
+
+def report_actions(kind: str) -> Key:
+    """The action cards a kind's latest run found (to tell a condition that returned)."""
+    return f"REPORT#{kind}", "ACTIONS"
+
+
+PORTFOLIO = "PORTFOLIO"  # the portfolio's partition: its current version, each version, each document
+
+
+def portfolio_current() -> Key:
+    return PORTFOLIO, "CURRENT"
+
+
+def portfolio_version(version: int) -> Key:
+    """A version's record (who, when, what changed); sorted by number."""
+    return PORTFOLIO, f"VERSION#{version:08d}"
+
+
+def portfolio_versions() -> Key:
+    """The partition and sort-key prefix of every version's record (not the documents)."""
+    return PORTFOLIO, "VERSION#"
+
+
+def portfolio_document(version: int) -> Key:
+    return PORTFOLIO, f"DOC#{version:08d}"
 
 
 def report_runs(kind: str, period: str = "") -> Key:

@@ -44,10 +44,11 @@ class OutgoingEmail:
     html: str
     bcc: tuple[str, ...] = ()
     kind: str = "message"
+    reply_to: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _no_line_breaks(self.subject, "subject")
-        for address in (*self.to, *self.bcc):
+        for address in (*self.to, *self.bcc, *self.reply_to):
             _no_line_breaks(address, "email")
         if not self.to:
             raise InvalidInputError("An email needs at least one recipient.", field="email")
@@ -156,6 +157,8 @@ def to_mime(email: OutgoingEmail, sender: str) -> bytes:
     message = EmailMessage()
     message["From"] = formataddr(("Quarterdeck", sender))
     message["To"] = ", ".join(email.to)
+    if email.reply_to:
+        message["Reply-To"] = ", ".join(email.reply_to)
     message["Subject"] = email.subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "quarterdeck.local")

@@ -7,8 +7,10 @@ board never reads all of it). Every change carries the version it read and is on
 write (a stale version is refused with `StaleVersionError`). Status changes are appended to the
 task's `history` (`{at, by, from, to}`) in that same write, so a move and its record never part.
 
-Reports create their action items through `create_task(..., source_key=...)`: the id is derived
-from the key and the create is conditional, so running a report twice adds no duplicate card.
+Reports file their action items with a `source_key` naming the action (never the period): the id
+is derived from the key, so a run that finds the action again finds its card
+(quarterdeck/reports/actions.py). An admin may archive a card (`archive_task`): it leaves the
+board (its own GSI1 partition, never read with the board) and keeps its history.
 
 Item fields: `type=task, id, title, detail, entity, owner, status (pending|in_review|completed),
 due? (YYYY-MM-DD, San Diego), source? {kind, period, section?, link? ("#/...")}, source_key?,
@@ -25,15 +27,15 @@ from typing import Any
 
 from quarterdeck.clock import Clock, IdGenerator, iso, new_id, system_clock
 from quarterdeck.config import get_settings
-from quarterdeck.errors import InvalidInputError
+from quarterdeck.errors import InvalidInputError, StaleVersionError
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.tasks import TaskRepository, stale_task_error, task_not_found
 from quarterdeck.validation import calendar_date, text_field
 
-PENDING, IN_REVIEW, COMPLETED = "pending", "in_review", "completed"
+PENDING, IN_REVIEW, COMPLETED, ARCHIVED = "pending", "in_review", "completed", "archived"
 STATUSES: tuple[str, ...] = (PENDING, IN_REVIEW, COMPLETED)  # the board's columns, in order
 OPEN_STATUSES: tuple[str, ...] = (PENDING, IN_REVIEW)
-STATUS_LABELS = {PENDING: "Pending", IN_REVIEW: "In review", COMPLETED: "Completed"}
+STATUS_LABELS = {PENDING: "Pending", IN_REVIEW: "In review", COMPLETED: "Completed", ARCHIVED: "Archived"}
 
 # Suggestions the board offers; an owner may also be a person (any name or email).
 OWNER_ROLES: tuple[str, ...] = ("CEO", "CTO", "CFO", "CMO", "Accounting")
@@ -153,9 +155,12 @@ def task_view(item: Item, today: date | None = None) -> dict[str, Any]:
         "version": int(item.get("version", 1)),
         "history": [
             {"at": h.get("at"), "by": h.get("by"), "from": h.get("from"), "to": h.get("to")}
+            | ({"note": h["note"]} if h.get("note") else {})
             for h in item.get("history") or []
         ],
     }
+    if item.get("last_seen"):
+        view["last_seen"] = item["last_seen"]  # a report's card: the period that last found it
     if today is not None:
         view["overdue"] = is_overdue(item, today)
     return view
@@ -287,6 +292,42 @@ def update_task(
         history = [*(current.get("history") or []), entry][-HISTORY_MAX:]
     item = tasks.update(task_id, version=version, changes=clean, status=status, now=now, history=history)
     return task_view(item, san_diego_today(clock))
+
+
+def history_entry(at: str, by: str, before: str, after: str, note: str = "") -> dict[str, str]:
+    entry = {"at": at, "by": by, "from": before, "to": after}
+    return entry | ({"note": note} if note else {})
+
+
+def with_history(item: Mapping[str, Any], entry: Mapping[str, str]) -> list[dict[str, Any]]:
+    return [*(dict(h) for h in item.get("history") or []), dict(entry)][-HISTORY_MAX:]
+
+
+def archive_task(tasks: TaskRepository, actor: str, task_id: str, *, clock: Clock = system_clock) -> dict[str, Any]:
+    """Take the card off the board, keeping it and its history (an archived card stays archived:
+    a report that finds its action again leaves it alone). Archiving twice is archiving once."""
+    version = 1
+    for _ in range(3):  # someone else's change in between: archive what they left
+        current = tasks.get(task_id, consistent=True)
+        if current is None:
+            raise task_not_found()
+        if current["status"] == ARCHIVED:
+            return task_view(current, san_diego_today(clock))
+        now, version = iso(clock()), int(current.get("version", 1))
+        entry = history_entry(now, actor, current["status"], ARCHIVED)
+        try:
+            item = tasks.update(
+                task_id,
+                version=version,
+                changes={"status": ARCHIVED, "archived_at": now, "archived_by": actor},
+                status=ARCHIVED,
+                now=now,
+                history=with_history(current, entry),
+            )
+        except StaleVersionError:
+            continue
+        return task_view(item, san_diego_today(clock))
+    raise stale_task_error(version)
 
 
 # --- reads ---------------------------------------------------------------------------------

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from quarterdeck.repositories import Item
-from quarterdeck.repositories.tasks import stale_task_error, task_not_found
+from quarterdeck.repositories.tasks import FoundActions, stale_task_error, task_not_found
 
 _OPEN = ("pending", "in_review")
 
@@ -22,6 +22,7 @@ class MemoryTaskRepository:
         self.reads: list[str] = []  # "column <status>" or "open": the reads the domain asked for
         self.read_ids: list[str] = []  # the ids of the tasks those reads returned
         self.before_update: list[Any] = []  # callables run (and dropped) before the next update
+        self.found: dict[str, FoundActions] = {}  # by kind
 
     def _out(self, items: list[Item]) -> list[Item]:
         self.read_ids.extend(str(i["id"]) for i in items)
@@ -45,6 +46,15 @@ class MemoryTaskRepository:
     def get(self, task_id: str, *, consistent: bool = False) -> Item | None:
         item = self.tasks.get(task_id)
         return copy.deepcopy(item) if item is not None else None
+
+    def get_many(self, task_ids: Collection[str]) -> dict[str, Item]:
+        return {i: copy.deepcopy(self.tasks[i]) for i in task_ids if i in self.tasks}
+
+    def found_actions(self, kind: str) -> FoundActions | None:
+        return self.found.get(kind)
+
+    def record_found_actions(self, found: FoundActions, *, now: str) -> None:
+        self.found[found.kind] = found
 
     def update(
         self,

@@ -34,7 +34,6 @@ from quarterdeck.reports.runs import (
     sent_runs,
     why_all_skipped,
 )
-from quarterdeck.repositories import Item
 from quarterdeck.repositories.reports import ReportRunRepository
 from quarterdeck.repositories.tasks import TaskRepository
 
@@ -166,7 +165,9 @@ def render(report: Report, settings: Settings, *, archive: bool, to: Sequence[st
 
     bcc = [settings.archive_email] if archive and settings.archive_email else []
     addresses = list(to) if to else [settings.owner_email or "owner@example.com"]
-    return render_report(report, addresses, bcc=bcc, app_url=settings.app_url)
+    return render_report(
+        report, addresses, bcc=bcc, app_url=settings.app_url, reply_to=[settings.reply_to_for(report.kind)]
+    )
 
 
 ProgressFn = Callable[[Outcome, int, int], None]
@@ -361,7 +362,7 @@ def _send_one(
     force: bool,
     archive: ReportArchiveRepository | None = None,
 ) -> Outcome:
-    from quarterdeck.reports.actions import MAX_IN_RECORD, action_task_items, file_action_items
+    from quarterdeck.reports.actions import file_action_items
 
     settings, clock, runs, mailer = deps.settings, deps.clock, deps.runs, deps.mailer
     assert mailer is not None  # nosec B101 - narrows the type: a send always has its sender
@@ -389,12 +390,6 @@ def _send_one(
         report = prepare(kind, source, period, today)
         email = render(report, settings, archive=True, to=[claims[0].recipient])
         tasks = len(report.actions)
-        # The cards go in the transaction that records the first delivery sent: no write of
-        # their own. Too many for one transaction: filed now, one put each.
-        cards: Sequence[Item] = action_task_items(report)
-        if len(cards) > MAX_IN_RECORD:
-            file_action_items(deps.tasks, report)
-            cards = ()
     except Exception as error:  # one report's failure must not stop the others
         reason = _reason(error, kind, period)
         _release(runs, claims, reason, clock)
@@ -421,23 +416,19 @@ def _send_one(
                 subject=message.subject,
                 tasks=tasks,
                 forced=force,
-                cards=cards,
             )
-            cards = ()
             sent.append((claim.recipient, message_id))
         except Exception as error:  # this recipient's failure must not stop the others
             reason = _reason(error, kind, period)
             if message_id is not None:  # SES accepted it; only the record failed: never resend it
                 reason = f"sent (MessageId {message_id}), but recording it failed: {reason}"
                 sent.append((claim.recipient, message_id))
-            # The record alone (never with the cards: a record that cannot be written, after
-            # SES accepted the message, would let a later run send it again).
             _release(runs, [claim], reason, clock, message_id=message_id)
             failures.append((claim.recipient, reason, error))
-    if cards:  # no delivery's record carried them: filed on their own (one conditional put each)
+    if sent:  # one card per action: created, brought up to date or reopened (reports/actions.py)
         try:
-            file_action_items(deps.tasks, report)
-        except Exception:  # the report went out; only its cards are missing (logged)
+            file_action_items(deps.tasks, report, clock)
+        except Exception:  # the report went out; only its cards are missing (the next run files them)
             logger.exception("could not file the report's action items", extra={"kind": kind})
 
     if sent:  # kept as it was sent, for the reports page (best effort: it went out either way)

@@ -113,6 +113,75 @@ def sail_figures(figures: LiveFigures, store: Store, now: datetime, *, detail: b
         )
 
 
+@dataclass
+class Operations:
+    """What happened on the water over a report's period (its sails' departures in
+    [first, last], local dates): sails run, guests carried (party sizes), waivers signed (and
+    before departure), crew slots filled before departure. None: not known (see `missing`)."""
+
+    label: str
+    sails_run: int | None = None
+    sails_cancelled: int | None = None
+    guests_carried: int | None = None
+    guests_due: int | None = None  # guest records of the sails run
+    waivers_signed: int | None = None
+    waivers_on_time: int | None = None
+    roles_total: int | None = None  # crew slots of the sails run
+    roles_on_time: int | None = None  # filled (claimed or designated) before departure
+    missing: list[Missing] = field(default_factory=list)
+
+    @property
+    def fill_rate(self) -> float | None:
+        return None if not self.roles_total or self.roles_on_time is None else self.roles_on_time / self.roles_total
+
+
+def _before(value: Any, departure: datetime) -> bool:
+    moment = _moment(value)
+    return moment is not None and moment <= departure
+
+
+def operations(store: Store, now: datetime, first: date, last: date, label: str) -> Operations:
+    """The period's operations from the table: one Query of the period's sails (GSI1 range),
+    then one Query per sail run for its roles and guests. Never a Scan."""
+    ops = Operations(label=label)
+    try:
+        metas = [
+            item
+            for item in store.query(
+                keys.sails_by_date(), index="gsi1", sk_between=keys.sail_dates(first.isoformat(), last.isoformat())
+            )
+            if item.get("type") == "sail"
+        ]
+        run = cancelled = carried = due = signed = on_time = roles = roles_on_time = 0
+        for meta in metas:
+            if meta.get("status") == "cancelled":
+                cancelled += 1
+                continue
+            departure = _moment(meta.get("departure"))
+            if departure is None or departure > now:
+                continue  # not run (yet)
+            run += 1
+            for item in store.query(keys.sail_partition(str(meta["id"])), sk_before=keys.sail_shared_end()):
+                if item.get("type") == "role":
+                    roles += 1
+                    filled = item.get("state") in FILLED_STATES
+                    when = item.get("claimed_at") or item.get("designated_at")
+                    roles_on_time += filled and (when is None or _before(when, departure))
+                elif item.get("type") == "guest":
+                    due += 1
+                    carried += int(item.get("party_size") or 1)
+                    signed += bool(item.get("signed_at"))
+                    on_time += _before(item.get("signed_at"), departure)
+    except QuarterdeckError as error:
+        logger.warning("operations figures unavailable", extra={"error": error.message})
+        ops.missing.append(Missing(f"operations of {label} from the sails table ({error.message})", "live.operations"))
+        return ops
+    ops.sails_run, ops.sails_cancelled, ops.guests_carried, ops.guests_due = run, cancelled, carried, due
+    ops.waivers_signed, ops.waivers_on_time = signed, on_time
+    ops.roles_total, ops.roles_on_time = roles, roles_on_time
+    return ops
+
+
 def live_figures(store: Store, now: datetime, today: date, *, detail: bool = True) -> LiveFigures:
     """The month of `today`: sails run (departed) and planned; with `detail` also the fill
     rate, waivers signed on time and the open and overdue tasks (more reads)."""

@@ -21,6 +21,7 @@ class ActionItem:
     section: str
     detail: str = ""
     entity: str = ""
+    key: str = ""  # what the action is about, when its title alone does not say it stably
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class Report:
     actions: list[ActionItem] = field(default_factory=list)
     missing: list[Missing] = field(default_factory=list)
     example_data: bool = False
+    found: list[ActionItem] = field(default_factory=list)  # every action the strategy found (`actions` is the top)
 
     @property
     def subject(self) -> str:

@@ -10,6 +10,7 @@ In AWS the file is read from the data bucket (`DATA_BUCKET`/`PORTFOLIO_KEY`).
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -32,10 +33,12 @@ __all__ = [
     "Initiative",
     "Portfolio",
     "PortfolioError",
+    "check_document",
     "load_portfolio",
     "load_portfolio_file",
     "load_portfolio_from_bucket",
     "parse_portfolio",
+    "read_document",
 ]
 
 
@@ -144,30 +147,100 @@ def _check_references(portfolio: Portfolio) -> list[tuple[str, str]]:
     return problems
 
 
-def _refuse(problems: list[tuple[str, str]], source: str) -> PortfolioError:
+def _refuse(problems: list[tuple[str, str]], source: str, text: str = "") -> PortfolioError:
+    if text:  # a file: each problem says its line
+        problems = [(key, _at_line(text, key) + message) for key, message in problems]
     shown = problems[:10]
     more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
     message = f"The portfolio data file {source} is invalid: " + "; ".join(text for _, text in shown) + more
     return PortfolioError(message, field=problems[0][0])
 
 
-def parse_portfolio(raw: bytes | str, *, source: str = "portfolio.toml") -> Portfolio:
-    """Parse and validate the file's text (TOML, or JSON when it starts with '{')."""
-    text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
-    try:
-        data = json.loads(text) if text.lstrip().startswith("{") else tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise PortfolioError(f"The portfolio data file {source} cannot be read: {error}", field="(syntax)") from error
+_STEP = re.compile(r"([A-Za-z0-9_]+)(?:\[(\d+)\])?")
+
+
+def line_of(text: str, key: str) -> int | None:
+    """The line of a TOML file where `key` (`expenses[3].monthly`) is written, best effort:
+    the table header of each `[n]` step (`[[expenses]]`, counted), then the key's own line."""
+    lines = text.splitlines()
+    steps = [(m.group(1), None if m.group(2) is None else int(m.group(2))) for m in _STEP.finditer(key)]
+    if not steps:
+        return None
+    start, table = 0, ""
+    for n, (name, index) in enumerate(steps):
+        path = f"{table}.{name}" if table else name
+        if index is not None and n < len(steps) - 1:  # an array of tables: its index-th header
+            header = re.compile(r"^\s*\[\[\s*" + re.escape(path) + r"\s*\]\]")
+            hits = [i for i, line in enumerate(lines) if i >= start and header.match(line)]
+            if index >= len(hits):
+                return None
+            start, table = hits[index], path
+            continue
+        header = re.compile(r"^\s*\[\s*" + re.escape(path) + r"\s*\]")
+        found = next((i for i, line in enumerate(lines) if i >= start and header.match(line)), None)
+        if found is not None and n < len(steps) - 1:
+            start, table = found, path
+            continue
+        assignment = re.compile(r"^\s*" + re.escape(name) + r"\s*=")
+        hit = next((i for i, line in enumerate(lines) if i >= start and assignment.match(line)), None)
+        return None if hit is None else hit + 1
+    return start + 1
+
+
+def _at_line(text: str, key: str) -> str:
+    line = line_of(text, key)
+    return f"line {line}, " if line else ""
+
+
+def _named(data: Mapping[str, Any], problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Each problem inside a list of records also names the record (its id or name)."""
+    named = []
+    for key, message in problems:
+        match = re.match(r"^([A-Za-z0-9_.]+)\[(\d+)\]", key)
+        record: Any = None
+        if match:
+            record = data
+            for part in match.group(1).split("."):
+                record = record.get(part) if isinstance(record, Mapping) else None
+            index = int(match.group(2))
+            record = record[index] if isinstance(record, list) and index < len(record) else None
+        label = None
+        if isinstance(record, Mapping):
+            context = " ".join(str(record[k]) for k in ("entity", "stream", "month") if isinstance(record.get(k), str))
+            label = record.get("id") or record.get("name") or context
+        named.append((key, f"{message} [{label}]" if label else message))
+    return named
+
+
+def check_document(data: Any, *, source: str = "portfolio", text: str = "") -> Portfolio:
+    """Validate the portfolio's document (the file's keys as a table); PortfolioError names every
+    bad key as a path, the record it is in, and (with the file's `text`) its line."""
     if not isinstance(data, dict):
         raise PortfolioError(f"The portfolio data file {source} must hold a table of keys.", field="(top level)")
     try:
         portfolio: Portfolio = validate(Portfolio, data)
     except SchemaError as error:
-        raise _refuse([_describe(e) for e in error.errors()], source) from None
+        raise _refuse(_named(data, [_describe(e) for e in error.errors()]), source, text) from None
     problems = _check_references(portfolio)
     if problems:
-        raise _refuse(problems, source)
+        raise _refuse(_named(data, problems), source, text)
     return portfolio
+
+
+def read_document(raw: bytes | str, *, source: str = "portfolio.toml") -> tuple[dict[str, Any], str]:
+    """The file's keys (TOML, or JSON when it starts with '{') and its text; not yet validated."""
+    text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+    try:
+        data = json.loads(text) if text.lstrip().startswith("{") else tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise PortfolioError(f"The portfolio data file {source} cannot be read: {error}", field="(syntax)") from error
+    return data, text
+
+
+def parse_portfolio(raw: bytes | str, *, source: str = "portfolio.toml") -> Portfolio:
+    """Parse and validate the file's text (TOML, or JSON when it starts with '{')."""
+    data, text = read_document(raw, source=source)
+    return check_document(data, source=source, text=text)
 
 
 def load_portfolio_file(path: str | Path) -> Portfolio:
@@ -183,6 +256,11 @@ def load_portfolio_file(path: str | Path) -> Portfolio:
 
 def load_portfolio_from_bucket(bucket: str, key: str) -> Portfolio:
     """The portfolio as stored in the data bucket (one S3 GetObject)."""
+    return parse_portfolio(read_bucket_file(bucket, key), source=f"s3://{bucket}/{key}")
+
+
+def read_bucket_file(bucket: str, key: str) -> bytes:
+    """The portfolio file's bytes in the data bucket (one S3 GetObject)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     from quarterdeck.clients import client
@@ -199,14 +277,20 @@ def load_portfolio_from_bucket(bucket: str, key: str) -> Portfolio:
         raise PortfolioError(f"The portfolio data file {source} cannot be read ({code}).", field="(file)") from error
     except BotoCoreError as error:
         raise PortfolioError(f"The portfolio data file {source} cannot be read: {error}.", field="(file)") from error
-    return parse_portfolio(body, source=source)
+    return bytes(body)
 
 
 def load_portfolio(path: str | Path | None = None, *, settings: Settings | None = None) -> Portfolio:
-    """From a local file when `path` is given, otherwise from the data bucket of the settings."""
+    """From a local file when `path` is given; otherwise the current version saved in the app
+    (quarterdeck.reports.portfolio_versions), or, before the first save, the data bucket's file."""
     if path is not None:
         return load_portfolio_file(path)
     from quarterdeck.config import get_settings
+    from quarterdeck.reports import wiring
 
     settings = settings or get_settings()
+    current = wiring.portfolio_versions().current()
+    if current is not None:
+        info, document = current
+        return check_document(document, source=f"version {info.version}")
     return load_portfolio_from_bucket(settings.data_bucket, settings.portfolio_key)

@@ -50,6 +50,11 @@ class Meta(_Model):
     updated: date
     currency: Literal["USD"] = "USD"
     note: str = ""
+    plan_start: date | None = None  # the day `horizon_days` count from (default: `updated`): fixed deadlines
+
+    @property
+    def horizon_start(self) -> date:
+        return self.plan_start or self.updated
 
 
 class Entity(_Model):

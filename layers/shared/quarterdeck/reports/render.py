@@ -111,8 +111,21 @@ def render_parts(report: Report, app_url: str) -> tuple[str, str]:
     return text, html
 
 
-def render_report(report: Report, to: Sequence[str], *, bcc: Sequence[str] = (), app_url: str = "") -> OutgoingEmail:
+def render_report(
+    report: Report,
+    to: Sequence[str],
+    *,
+    bcc: Sequence[str] = (),
+    app_url: str = "",
+    reply_to: Sequence[str] = (),
+) -> OutgoingEmail:
     text, html = render_parts(report, app_url)
     return OutgoingEmail(
-        to=tuple(to), bcc=tuple(bcc), subject=report.subject, text=text, html=html, kind=f"report_{report.kind}"
+        to=tuple(to),
+        bcc=tuple(bcc),
+        subject=report.subject,
+        text=text,
+        html=html,
+        kind=f"report_{report.kind}",
+        reply_to=tuple(reply_to),
     )

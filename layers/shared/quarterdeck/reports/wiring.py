@@ -9,7 +9,9 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from quarterdeck.reports.live import LiveFigures
+    from quarterdeck.reports.live import LiveFigures, Operations
+    from quarterdeck.reports.periods import Period
+    from quarterdeck.repositories.portfolio import PortfolioRepository
     from quarterdeck.repositories.report_archive import ReportArchiveRepository
     from quarterdeck.repositories.reports import ReportRunRepository
     from quarterdeck.repositories.tasks import TaskRepository
@@ -40,6 +42,12 @@ def report_archive(store: Store | None = None) -> ReportArchiveRepository:
     return DynamoReportArchiveRepository(store or _store())
 
 
+def portfolio_versions(store: Store | None = None) -> PortfolioRepository:
+    from quarterdeck.repositories.portfolio import DynamoPortfolioRepository
+
+    return DynamoPortfolioRepository(store or _store())
+
+
 class TableLiveFigures:
     """The month's live figures (sails, fill rate, waivers, tasks) read from the table."""
 
@@ -50,3 +58,9 @@ class TableLiveFigures:
         from quarterdeck.reports.live import live_figures
 
         return live_figures(self.store, now, today, detail=detail)
+
+    def operations(self, now: datetime, period: Period) -> Operations:
+        """The report period's operations (sails run, guests carried, waivers, crew on time)."""
+        from quarterdeck.reports.live import operations
+
+        return operations(self.store, now, period.start, period.end, period.describe())

@@ -12,7 +12,8 @@ UpdateItem: a lost condition is `StaleVersionError` (or `TaskNotFoundError` when
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from quarterdeck import keys
@@ -36,6 +37,18 @@ def task_not_found() -> TaskNotFoundError:
     return TaskNotFoundError("There is no such task.", field="id")
 
 
+@dataclass(frozen=True)
+class FoundActions:
+    """The cards a kind's latest run found (`period`), and what the run before that period found
+    (`before`; None when no earlier run is known): a card not in `before` is a condition that
+    returned."""
+
+    kind: str
+    period: str
+    found: frozenset[str]
+    before: frozenset[str] | None
+
+
 class TaskRepository(Protocol):
     def create(self, item: Item) -> Item:
         """Add `item` unless a task with its id exists; returns the task as stored (the existing
@@ -51,6 +64,18 @@ class TaskRepository(Protocol):
         ...
 
     def get(self, task_id: str, *, consistent: bool = False) -> Item | None: ...
+
+    def get_many(self, task_ids: Collection[str]) -> dict[str, Item]:
+        """The tasks of `task_ids` that exist, by id (one batch read, consistent)."""
+        ...
+
+    def found_actions(self, kind: str) -> FoundActions | None:
+        """What the kind's latest run found (None before any run recorded it)."""
+        ...
+
+    def record_found_actions(self, found: FoundActions, *, now: str) -> None:
+        """Replace the kind's record of what its latest run found."""
+        ...
 
     def update(
         self,
@@ -69,7 +94,7 @@ class TaskRepository(Protocol):
         ...
 
     def column(self, status: str, *, limit: int | None = None) -> list[Item]:
-        """One column's tasks, most recently changed first (at most `limit`)."""
+        """One column's tasks (or the archived cards), most recently changed first (at most `limit`)."""
         ...
 
     def open_tasks(self) -> list[Item]:
@@ -145,6 +170,37 @@ class DynamoTaskRepository:
     def get(self, task_id: str, *, consistent: bool = False) -> Item | None:
         item = self.store.get(*keys.task(task_id), consistent=consistent)
         return _plain(item) if item is not None and item.get("type") == "task" else None
+
+    def get_many(self, task_ids: Collection[str]) -> dict[str, Item]:
+        items = self.store.batch_get([keys.task(task_id) for task_id in dict.fromkeys(task_ids)], consistent=True)
+        return {str(item["id"]): _plain(item) for item in items if item.get("type") == "task"}
+
+    def found_actions(self, kind: str) -> FoundActions | None:
+        item = self.store.get(*keys.report_actions(kind), consistent=True)
+        if item is None:
+            return None
+        before = item.get("before")
+        return FoundActions(
+            kind=kind,
+            period=str(item.get("period", "")),
+            found=frozenset(str(i) for i in item.get("found") or []),
+            before=None if before is None else frozenset(str(i) for i in before),
+        )
+
+    def record_found_actions(self, found: FoundActions, *, now: str) -> None:
+        pk, sk = keys.report_actions(found.kind)
+        item: Item = {
+            "pk": pk,
+            "sk": sk,
+            "type": "report_actions",
+            "kind": found.kind,
+            "period": found.period,
+            "found": sorted(found.found),
+            "updated_at": now,
+        }
+        if found.before is not None:
+            item["before"] = sorted(found.before)
+        self.store.put(item)
 
     def update(
         self,

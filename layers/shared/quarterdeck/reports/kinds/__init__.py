@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from quarterdeck.reports import KINDS, ReportKindNotFoundError
 from quarterdeck.reports.finance import FinanceFigures, compute_finance
-from quarterdeck.reports.live import LiveFigures
+from quarterdeck.reports.live import LiveFigures, Operations
 from quarterdeck.reports.model import ActionItem, Needs, Report
 from quarterdeck.reports.periods import Period
 from quarterdeck.reports.portfolio import Portfolio
@@ -45,6 +45,15 @@ class Source:
     _live: dict[tuple[str, bool], LiveFigures] = field(default_factory=dict)
     _aws: dict[tuple[str, date, tuple[str, ...]], AwsFigures] = field(default_factory=dict)
     _notes: dict[date, HandoffNotes] = field(default_factory=dict)
+    _operations: dict[str, Operations | None] = field(default_factory=dict)
+
+    def operations(self, period: Period) -> Operations | None:
+        """The period's operations from the sails table: through the live reader when it can
+        read a period (the table's reader can); None otherwise. Read once per run."""
+        if period.label not in self._operations:
+            reader = getattr(self.live_reader, "operations", None)
+            self._operations[period.label] = reader(self.now, period) if reader is not None else None
+        return self._operations[period.label]
 
     def aws(self, period: Period, today: date, sources: tuple[str, ...] | None = None) -> AwsFigures:
         """The AWS figures of `sources` (default: all); a read of all of them serves any ask."""
@@ -118,6 +127,16 @@ class Draft:
                 self.needs.lack(missing.what, missing.key)
         return figures
 
+    def operations(self) -> Operations | None:
+        """What happened on the water over the report's period (sails table)."""
+        ops = self.source.operations(self.period)
+        if ops is None:
+            self.needs.lack(f"operations of {self.period.describe()} from the sails table", "live.operations")
+            return None
+        for missing in ops.missing:
+            self.needs.lack(missing.what, missing.key)
+        return ops
+
     def aws(self, *sources: str) -> AwsFigures:
         """Live AWS figures over the report's period: the sources named (default: all of
         quarterdeck.reports.aws_figures.SOURCES), each optional."""
@@ -130,10 +149,22 @@ class Draft:
     def due(self, days: int) -> date:
         return self.today + timedelta(days=days)
 
-    def act(self, title: str, owner: str, days: int | date, section: str, detail: str = "", entity: str = "") -> None:
+    def act(
+        self,
+        title: str,
+        owner: str,
+        days: int | date,
+        section: str,
+        detail: str = "",
+        entity: str = "",
+        key: str = "",
+    ) -> None:
+        """An action item. Its card is the same card every run that finds it again: `key` names
+        what it is about when the title carries figures or dates that change from run to run
+        beyond numbers (numbers and amounts in the title never make it another action)."""
         due = days if isinstance(days, date) else self.due(days)
         self.actions.append(
-            ActionItem(title=title, owner=owner, due=due, section=section, detail=detail, entity=entity)
+            ActionItem(title=title, owner=owner, due=due, section=section, detail=detail, entity=entity, key=key)
         )
 
     def finish(self, max_actions: int = 6) -> Report:
@@ -148,6 +179,7 @@ class Draft:
             actions=[action for _, action in ordered][:max_actions],
             missing=list(self.needs.missing),
             example_data=self.portfolio.meta.example,
+            found=list(self.actions),
         )
 
 

@@ -4,6 +4,7 @@ audit, the milestone roadmap to profitability."""
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 from typing import Any
 
 from quarterdeck.reports.finance import METRIC_LABELS, metric_met, metric_value
@@ -98,7 +99,7 @@ def build(d: Draft) -> None:
     # Roadmap to profitability: the accounting milestones, each checked against its metric.
     roadmap: list[dict[str, Any]] = []
     for m in sorted((m for m in p.milestones if m.report == "accounting"), key=lambda m: m.due or d.today):
-        due = m.due or d.due(m.horizon_days or 0)
+        due = m.due or p.meta.horizon_start + timedelta(days=m.horizon_days or 0)  # fixed: never slides
         value = metric_value(m.metric, f) if m.metric else None
         met = metric_met(m.metric, value, m.target) if m.metric and m.target is not None else None
         if m.metric and value is None:
@@ -154,7 +155,13 @@ def build(d: Draft) -> None:
         d.act(f"Move receipts out of {acct.receipts} into the books", "Accounting", 21, "Systems audit")
     if unmapped:
         names = ", ".join(row["category"] for row in unmapped)
-        d.act(f"Map {len(unmapped)} expense categories to accounts: {names}", "Accounting", 14, "Expense audit")
+        d.act(
+            f"Map {len(unmapped)} expense categories to accounts: {names}",
+            "Accounting",
+            14,
+            "Expense audit",
+            key="map expense categories",
+        )
     if unearned:
         d.act(
             f"Book ${sum(x.amount for x in unearned):,.0f} of deposits as unearned revenue until the sail",
@@ -169,4 +176,5 @@ def build(d: Draft) -> None:
                 step["owner"],
                 step["due"],
                 "Profitability roadmap",
+                key=f"roadmap {step['title']}",
             )

@@ -215,6 +215,7 @@ def build(d: Draft) -> None:
             "missing_kpis": missing_kpis,
             "tracked_kpis": [k for k in p.kpis if k.tracked],
             "live": live,
+            "operations": d.operations(),
             "agenda": agenda[:10],
             "handoff": notes_view(d.notes(), p),
             "agenda_days": AGENDA_DAYS,

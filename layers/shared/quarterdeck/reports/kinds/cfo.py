@@ -136,9 +136,7 @@ def build(d: Draft) -> None:
         )
     for item in tiers["zero-cost"][:2]:
         d.act(f"Start now (zero-cost): {item['name']}", "CEO", 7, "Capital deployment", entity=item["entity"])
-    if tiers["do not deploy"]:
-        names = "; ".join(i["name"] for i in tiers["do not deploy"])
-        d.act("Do not fund: " + names, "CFO", 7, "Capital deployment")
+    # "Do not deploy" is said once, as the tier's lines: nothing to do, so no card repeats it.
     last = next((t for t in reversed(f.targets) if t.actual is not None), None)
     if last is not None and last.gap and last.gap > 0:
         d.act(

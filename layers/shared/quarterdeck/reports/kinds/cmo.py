@@ -106,7 +106,7 @@ def build(d: Draft) -> None:
         {
             "title": s.title,
             "entity": p.entity_name(s.entity),
-            "due": start + timedelta(days=s.horizon_days),
+            "due": p.meta.horizon_start + timedelta(days=s.horizon_days),  # fixed: never slides
             "horizon": s.horizon_days,
             "done": s.done,
         }
@@ -116,7 +116,7 @@ def build(d: Draft) -> None:
     for m in p.milestones:
         if m.report != "cmo":
             continue
-        due = m.due or start + timedelta(days=m.horizon_days or 0)
+        due = m.due or p.meta.horizon_start + timedelta(days=m.horizon_days or 0)
         days = (due - start).days
         bucket = next((h for h in HORIZONS if days <= h), HORIZONS[-1])
         milestones[bucket].append({"title": m.title, "owner": m.owner, "done": m.done, "due": due})

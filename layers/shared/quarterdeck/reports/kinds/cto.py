@@ -165,6 +165,7 @@ def build(d: Draft) -> None:
             "CTO",
             14,
             "Infrastructure cost",
+            key="aws cost above the estimate",
         )
     if notes.stale:
         d.act(
@@ -172,4 +173,5 @@ def build(d: Draft) -> None:
             "CTO",
             7,
             "Handoff notes",
+            key="stale handoff notes",
         )

@@ -175,6 +175,7 @@ def build(d: Draft) -> None:
             "CEO",
             7,
             "Vacancy periods",
+            key="list the property",
         )
     elif data["arrears"] > 0:
         d.act(
