@@ -99,10 +99,12 @@ ROUTES: dict[str, Rule] = {
     # A past period: the send is real (outbox) but never collides with a current run.
     "POST /api/reports/{kind}/send": Rule("A", body=lambda w: {"period": "2001-01"}, params={"kind": "rental"}),
     "POST /api/nudges/unsubscribe": Rule("-", body=lambda w: {"token": w.unsubscribe_token()}),
+    "PATCH /api/sails/{sail_id}/series": Rule("A", body=lambda w: {"notes": unique("Matrix series")}),
     "DELETE /api/sails/{sail_id}/checklists/{checklist}/items/{n}": Rule(
         "A", params={"checklist": "departure", "n": "3"}
     ),
     "POST /api/sails/{sail_id}/cancel": Rule("A", body=lambda w: {"reason": "Matrix"}),
+    "POST /api/sails/{sail_id}/series/cancel": Rule("A", body=lambda w: {"reason": "Matrix"}),
 }
 
 ROLES_OF = {"A": {"admin"}, "C": {"admin", "crew"}, "C/G": {"admin", "crew", "guest"}, "G": {"admin", "guest"}}

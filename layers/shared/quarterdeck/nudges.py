@@ -217,7 +217,7 @@ def _render(
     meta = sail.meta
     token = unsubscribe_token(signing_keys(), nudge.recipient)
     context: dict[str, Any] = {
-        "sail": {k: meta.get(k) for k in ("id", "title", "date", "departure", "return", "sunset")},
+        "sail": {k: meta.get(k) for k in ("id", "title", "date", "departure", "return", "sunset", "start")},
         "sail_url": f"{settings.app_url}/#/sails/{sail.sail_id}",
         "unsubscribe_url": f"{settings.app_url}/#/unsubscribe?token={token}",
         **nudge.details,
