@@ -116,6 +116,6 @@ def test_an_eight_week_series_one_cancelled_the_rest_moved(page: Page, stack: Lo
     page.get_by_role("button", name="Yes, cancel these sails").click()
     expect(page.locator(".notice").first).to_contain_text("2 sails of the series are cancelled")
     statuses = [admin.get(f"/api/sails/{i}").json()["status"] for i in ids]
-    assert statuses == ["scheduled", "scheduled", "cancelled", "scheduled", "scheduled", "scheduled"] + [
-        "cancelled"
-    ] * 2
+    assert (
+        statuses == ["scheduled", "scheduled", "cancelled", "scheduled", "scheduled", "scheduled"] + ["cancelled"] * 2
+    )
