@@ -119,3 +119,67 @@ def test_an_eight_week_series_one_cancelled_the_rest_moved(page: Page, stack: Lo
     assert (
         statuses == ["scheduled", "scheduled", "cancelled", "scheduled", "scheduled", "scheduled"] + ["cancelled"] * 2
     )
+
+
+def _kept_manifests(page: Page) -> dict[str, str]:
+    """The manifest answers the service worker keeps on this phone: {sail id: body}."""
+    return dict(
+        page.evaluate(
+            """async () => {
+              const cache = await caches.open('qd-data-v2');
+              const kept = {};
+              for (const request of await cache.keys()) {
+                const found = new URL(request.url).pathname.match(/^\\/api\\/sails\\/([^/]+)\\/guests$/);
+                if (found) kept[decodeURIComponent(found[1])] = await (await cache.match(request)).text();
+              }
+              return kept;
+            }"""
+        )
+    )
+
+
+def test_the_manifests_of_the_next_two_days_open_at_the_dock_without_signal(page: Page, stack: LocalStack) -> None:
+    admin = hold_session(page, stack, "admin@example.com")
+    hold_session(page, stack, "crew@example.com")
+    # Given a sail tomorrow at noon with two guests, another one tomorrow, and one in a week
+    tomorrow = {"date": day_ahead(1), "start": "12:00", "duration_minutes": 120}
+    opened = admin.post("/api/sails", {"title": f"Dock A {uuid.uuid4().hex[:4]}", **tomorrow}).json()
+    listed = admin.post("/api/sails", {"title": f"Dock B {uuid.uuid4().hex[:4]}", **tomorrow}).json()
+    later = admin.post("/api/sails", {"title": f"Dock C {uuid.uuid4().hex[:4]}", "date": day_ahead(7)}).json()
+    emails = [f"dock-{uuid.uuid4().hex[:6]}@example.com" for _ in range(2)]
+    for name, email in zip(("Ada Lovelace", "Grace Hopper"), emails, strict=True):
+        body = {"name": name, "email": email, "party_size": 2}
+        assert admin.post(f"/api/sails/{listed['id']}/guests", body).status_code == 201
+    # When crew opens one sail's page (the worker starts) and then the list of sails
+    page.goto(f"{stack.url}/#/sails/{opened['id']}")
+    expect(page.get_by_text("Saved on this phone")).to_be_visible()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.goto(f"{stack.url}/#/sails")
+    expect(page.get_by_text(listed["title"]).first).to_be_visible()
+    page.wait_for_function(
+        f"""async () => {{
+          const cache = await caches.open('qd-data-v2');
+          return Boolean(await cache.match('/api/sails/{listed["id"]}/guests'));
+        }}"""
+    )
+    # Then the phone keeps both of tomorrow's manifests, not next week's, and no address
+    kept = _kept_manifests(page)
+    assert {opened["id"], listed["id"]} <= set(kept) and later["id"] not in kept
+    assert "Grace Hopper" in kept[listed["id"]] and not any(email in kept[listed["id"]] for email in emails)
+    # When the signal is gone at the dock and crew opens the manifest
+    page.context.set_offline(True)
+    page.goto(f"{stack.url}/#/sails/{listed['id']}/manifest")
+    page.reload()
+    # Then the guests' names, party sizes and waiver status are there, said to be the saved copy
+    table = page.locator(".manifest-table")
+    expect(table.get_by_role("row", name=re.compile("Ada Lovelace"))).to_contain_text("No (on hold)")
+    expect(table.get_by_role("row", name=re.compile("Grace Hopper"))).to_contain_text("2")
+    expect(page.get_by_text("No connection. This is the copy saved on this phone")).to_be_visible()
+    assert_accessible(page)
+    page.context.set_offline(False)
+    # And when the session ends, the kept manifests go with everything else
+    page.context.clear_cookies()
+    page.evaluate("fetch('/api/me').then((r) => r.status)")
+    page.wait_for_function(
+        """async () => { const c = await caches.open('qd-data-v2'); return (await c.keys()).length === 0; }"""
+    )
