@@ -197,3 +197,19 @@ def test_a_sail_outside_a_series_is_its_own_rest() -> None:
     sails = MemorySailRepository()
     sail_id = create(sails)["id"]
     assert [m["id"] for m in rest_of_series(sails, sail_id)] == [sail_id]
+
+
+# --- nudges of a fixed-time sail --------------------------------------------------------------
+def test_a_morning_sails_day_of_nudge_goes_the_evening_before() -> None:
+    from zoneinfo import ZoneInfo
+
+    from quarterdeck.nudges import day_of_opens
+
+    la = ZoneInfo("America/Los_Angeles")
+    # Given a sunset sail (departs 16:15) and a fixed-time one departing at 07:30
+    evening = datetime(2026, 12, 4, 16, 15, tzinfo=la)
+    morning = datetime(2026, 12, 4, 7, 30, tzinfo=la)
+    # Then the sunset sail's day-of nudge opens at 08:00 on the day, the morning sail's at 18:00
+    # the day before (not after it left, and not in quiet hours)
+    assert day_of_opens(evening) == datetime(2026, 12, 4, 8, 0, tzinfo=la)
+    assert day_of_opens(morning) == datetime(2026, 12, 3, 18, 0, tzinfo=la)
