@@ -100,7 +100,7 @@ def test_an_edit_moves_a_sail_between_sunset_and_a_fixed_time_and_tells_its_peop
     assert "10:00 AM" in mailer.sent[0].text and "new time" in mailer.sent[0].text
     assert sails.history[sail_id][-1]["action"] == "sail_rescheduled"
     # When only its duration changes, the start stays
-    edited = update_sail(sails, ADMIN, sail_id, {"duration_minutes": 120}, clock=CLOCK, settings=SETTINGS)
+    edited = update_sail(sails, ADMIN, sail_id, {"duration_minutes": 120}, mailer=mailer, clock=CLOCK)
     assert edited["return"] == "2026-12-04T12:00:00-08:00" and edited["start"] == "10:00"
     # When it goes back to the sunset, start and duration are gone and the times are the sunset's
     edited = update_sail(sails, ADMIN, sail_id, {"start": None}, clock=CLOCK, settings=SETTINGS, mailer=mailer)
@@ -111,7 +111,9 @@ def test_an_edit_moves_a_sail_between_sunset_and_a_fixed_time_and_tells_its_peop
 def test_a_new_date_keeps_a_fixed_sails_clock_time() -> None:
     sails = MemorySailRepository()
     sail_id = create(sails, start="09:30", duration_minutes=60)["id"]
-    edited = update_sail(sails, ADMIN, sail_id, {"date": "2026-12-05"}, clock=CLOCK, settings=SETTINGS)
+    edited = update_sail(
+        sails, ADMIN, sail_id, {"date": "2026-12-05"}, mailer=FakeMailer(), clock=CLOCK, settings=SETTINGS
+    )
     assert edited["departure"] == "2026-12-05T09:30:00-08:00"
 
 
