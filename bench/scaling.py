@@ -41,7 +41,7 @@ def constant(value: str) -> Callable[[], str]:
 @contextmanager
 def cached_sun() -> Iterator[None]:
     """Sunset computed once per date while seeding thousands of sails (bench only)."""
-    from quarterdeck import sails
+    from quarterdeck import sail_fields as sails  # where a sail's times are worked out
 
     original = sails.sail_times
     by_day: dict[date, Any] = {}

@@ -9,10 +9,18 @@
 // copy older than two days is dropped rather than shown. What is kept of a sail is what the
 // dock needs (times, roles, checklists, guests' names and waiver status): no one's contact
 // details are written to the phone.
+//
+// The guest manifest (names, party sizes, waiver status) of the sails departing in the next two
+// days is kept too, for check-in at the dock without signal: whenever the sails list or a sail
+// is read (or handed over by the page), the worker fetches those sails' manifests for a crew
+// member or an admin and keeps their dock copies (no addresses), cleared like everything else.
 
 const SHELL_CACHE = 'qd-shell-v1';
 const DATA_CACHE = 'qd-data-v2'; // v2: dock copies without contact details
-const KEPT_API = [/^\/api\/me$/, /^\/api\/sails$/, /^\/api\/sails\/[^/]+$/];
+const MANIFEST = /^\/api\/sails\/[^/]+\/guests$/;
+const KEPT_API = [/^\/api\/me$/, /^\/api\/sails$/, /^\/api\/sails\/[^/]+$/, MANIFEST];
+const MANIFEST_AHEAD_MS = 48 * 3600 * 1000; // the manifests of the next two days' sails
+const MANIFEST_BEHIND_MS = 12 * 3600 * 1000; // and of one under way or just back
 const MAX_AGE_MS = 48 * 3600 * 1000;
 const CONTACT_FIELDS = ['email', 'phone', 'invited'];
 
@@ -65,6 +73,48 @@ async function keepAnswer(request, response) {
   await cache.put(request, new Response(body, { status: response.status, headers }));
 }
 
+// --- the manifests of the sails of the next two days ---------------------------------------
+const departsSoon = (sail, now) => {
+  const at = Date.parse(sail && sail.departure);
+  return Number.isFinite(at) && at > now - MANIFEST_BEHIND_MS && at < now + MANIFEST_AHEAD_MS;
+};
+
+// Only crew and admins read manifests: the kept /api/me says who this phone's session is.
+async function readsManifests() {
+  const me = await (await caches.open(DATA_CACHE)).match(new URL('/api/me', self.location.origin).href);
+  if (!me) return false;
+  try {
+    const who = await me.clone().json();
+    return Boolean(who && who.role && who.role !== 'guest');
+  } catch {
+    return false;
+  }
+}
+
+// `data`: a sails list ({sails: [...]}) or one sail; their soon-departing ones' manifests are kept.
+async function keepManifests(data) {
+  const now = Date.now();
+  const sails = data && Array.isArray(data.sails) ? data.sails : (data && data.id ? [data] : []);
+  const soon = sails.filter((sail) => sail && sail.id && sail.status !== 'cancelled' && departsSoon(sail, now));
+  if (!soon.length || !(await readsManifests())) return;
+  for (const sail of soon.slice(0, 12)) {
+    const url = new URL(`/api/sails/${encodeURIComponent(sail.id)}/guests`, self.location.origin).href;
+    let response;
+    try {
+      response = await fetch(url, { credentials: 'same-origin' });
+    } catch {
+      return; // offline already: what was kept stays
+    }
+    if (response.ok) await keepAnswer(new Request(url), response);
+    else if (response.status === 401) {
+      await forgetEverything();
+      return;
+    }
+  }
+}
+
+const isSailRead = (url) => /^\/api\/sails(\/[^/]+)?$/.test(url.pathname);
+
 async function offlineCopy(request) {
   const cache = await caches.open(DATA_CACHE);
   const kept = await cache.match(request);
@@ -86,10 +136,13 @@ async function offlineCopy(request) {
   }
 }
 
-async function networkFirstApi(request) {
+async function networkFirstApi(request, event) {
   try {
     const response = await fetch(request);
     if (response.ok) await keepAnswer(request, response);
+    if (response.ok && isSailRead(new URL(request.url))) {
+      event.waitUntil(response.clone().json().then(keepManifests).catch(() => {}));
+    }
     else if (response.status === 401) await forgetEverything(); // the session ended or expired
     else if (response.status === 403 || response.status === 404) {
       await (await caches.open(DATA_CACHE)).delete(request);
@@ -136,7 +189,7 @@ self.addEventListener('fetch', (event) => {
     }));
     return;
   }
-  if (isKeptApi(url)) event.respondWith(networkFirstApi(request));
+  if (isKeptApi(url)) event.respondWith(networkFirstApi(request, event));
   else if (isShell(url)) event.respondWith(networkFirstShell(request));
 });
 
@@ -148,6 +201,7 @@ self.addEventListener('message', (event) => {
   if (message.type !== 'keep') return;
   event.waitUntil((async () => {
     const data = await caches.open(DATA_CACHE);
+    const sailReads = [];
     for (const answer of Array.isArray(message.answers) ? message.answers.slice(0, 20) : []) {
       let url;
       try { url = new URL(answer.url, self.location.origin); } catch { continue; }
@@ -156,7 +210,9 @@ self.addEventListener('message', (event) => {
         status: 200,
         headers: { 'Content-Type': 'application/json', 'X-Saved-At': new Date().toISOString() },
       }));
+      if (isSailRead(url)) sailReads.push(answer.body);
     }
+    for (const body of sailReads) await keepManifests(body);
     const shell = await caches.open(SHELL_CACHE);
     for (const raw of Array.isArray(message.urls) ? message.urls.slice(0, 200) : []) {
       let url;

@@ -22,9 +22,7 @@ REPORT_KINDS = [
     "ceo",
     "cfo",
     "cto",
-    # The channel table (an entity and seven channels a row) is 532 px wide: the reports templates
-    # need it as one line per entity (templates/reports/cmo.html, the reports helper's file).
-    pytest.param("cmo", marks=pytest.mark.xfail(reason="cmo's channel table is 8 columns wide", strict=True)),
+    "cmo",
     "accounting",
     "rental",
     "yacht_delivery",

@@ -69,7 +69,9 @@ def test_unfilled_roles_nudge_goes_out_in_its_window_once_and_not_in_quiet_hours
     run_at(local("2030-04-10T10:00:00"))
     sent = mail_about(stack, title)
     assert [m["to"] for m in sent] == [["admin@example.com"]]
-    assert "captain" in sent[0]["text"] and sent[0]["html"]
+    # The open slots by their labels, not their ids ("Captain, Crew 1", not "captain, crew-1")
+    assert "Still open: Captain, Crew 1." in sent[0]["text"] and "crew-1" not in sent[0]["text"]
+    assert "Captain, Crew 1" in sent[0]["html"]
     # And running again in the same hour sends nothing more
     again = run_at(local("2030-04-10T10:30:00"))
     assert again.skipped["unfilled_roles:already_sent"] >= 1

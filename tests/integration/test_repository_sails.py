@@ -25,7 +25,7 @@ from quarterdeck.errors import (
 from quarterdeck.people import ensure_person
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.people import DynamoPeopleRepository
-from quarterdeck.repositories.sails import Change, DynamoSailRepository, SailRepository, holders_of
+from quarterdeck.repositories.sails import Change, DynamoSailRepository, SailRepository, confirmed_of, holders_of
 from quarterdeck.store import Store, TransactionCanceledError
 from tests.unit.memory.sails import MemorySailRepository
 
@@ -50,9 +50,8 @@ def change(action: str, **detail: Any) -> Change:
     return Change(ADMIN, action, AT, detail or None)
 
 
-def given_sail(repo: SailRepository, *, day: str = "2041-06-21", slots: int = 2) -> str:
-    sail_id = unique()
-    meta: Item = {
+def new_meta(sail_id: str, day: str, slots: int = 2) -> Item:
+    return {
         "id": sail_id,
         "title": "Contract sail",
         "notes": "",
@@ -67,8 +66,15 @@ def given_sail(repo: SailRepository, *, day: str = "2041-06-21", slots: int = 2)
         "departure": f"{day}T19:30:00-07:00",
         "return": f"{day}T22:00:00-07:00",
     }
-    names = ["captain", *(f"crew-{n}" for n in range(1, slots + 1))]
-    repo.add_sail(meta, names, change("sail_created", date=day))
+
+
+def slot_list(slots: int) -> list[str]:
+    return ["captain", *(f"crew-{n}" for n in range(1, slots + 1))]
+
+
+def given_sail(repo: SailRepository, *, day: str = "2041-06-21", slots: int = 2) -> str:
+    sail_id = unique()
+    repo.add_sail(new_meta(sail_id, day, slots), slot_list(slots), change("sail_created", date=day))
     return sail_id
 
 
@@ -148,6 +154,49 @@ def test_a_sail_id_is_taken_once(repo: SailRepository) -> None:
     assert meta is not None
     with pytest.raises(TransactionCanceledError):
         repo.add_sail(meta, ["captain"], change("sail_created"))
+
+
+def test_a_series_of_sails_is_added_whole(repo: SailRepository) -> None:
+    # Given eight weekly sails of one series (more than one transaction's worth of actions)
+    days = [(date(2043, 1, 2) + timedelta(weeks=week)).isoformat() for week in range(8)]
+    metas = [{**new_meta(unique(), day), "series_id": "series-1"} for day in days]
+    series = [(meta, slot_list(2), change("sail_created")) for meta in metas]
+    # When they are added
+    repo.add_sails(series)
+    # Then each is there with its slots, checklists and history, and the series id
+    for meta, _, _ in series:
+        items = repo.sail_items(str(meta["id"]), with_history=True)
+        assert next(i for i in items if i["type"] == "sail")["series_id"] == "series-1"
+        assert sorted(i["slot"] for i in items if i["type"] == "role") == ["captain", "crew-1", "crew-2"]
+        assert [i["action"] for i in items if i["type"] == "history"] == ["sail_created"]
+
+
+def test_a_series_with_one_sail_that_cannot_be_written_leaves_none(repo: SailRepository) -> None:
+    # Given a sail that exists already
+    taken = given_sail(repo, day="2043-03-01")
+    # When a series of eight is added whose last sail has that sail's id
+    days = [(date(2043, 3, 6) + timedelta(weeks=week)).isoformat() for week in range(8)]
+    series = [(new_meta(unique(), day), slot_list(2), change("sail_created")) for day in days]
+    series[-1] = (new_meta(taken, days[-1]), slot_list(2), change("sail_created"))
+    with pytest.raises(TransactionCanceledError):
+        repo.add_sails(series)
+    # Then none of the others stays, and the existing sail is untouched
+    for meta, _, _ in series[:-1]:
+        assert repo.sail_meta(str(meta["id"]), consistent=True) is None
+        assert repo.sail_items(str(meta["id"]), with_history=True) == []
+    kept = repo.sail_meta(taken, consistent=True)
+    assert kept is not None and kept["date"] == "2043-03-01"
+
+
+def test_an_edit_removes_the_fields_set_to_none(repo: SailRepository) -> None:
+    # Given a fixed-time sail
+    sail_id = given_sail(repo)
+    repo.edit_sail(sail_id, {"start": "14:00", "duration_minutes": 180}, version=1, change=change("sail_edited"))
+    # When it goes back to the sunset (start and duration None)
+    repo.edit_sail(sail_id, {"start": None, "duration_minutes": None}, version=2, change=change("sail_edited"))
+    # Then META keeps neither
+    meta = repo.sail_meta(sail_id, consistent=True)
+    assert meta is not None and "start" not in meta and "duration_minutes" not in meta and meta["version"] == 3
 
 
 def test_sails_between_two_days_both_included(repo: SailRepository) -> None:
@@ -309,10 +358,11 @@ def test_a_release_frees_the_slot_for_its_holder_only(repo: SailRepository) -> N
 
 
 def test_designating_confirms_a_claim_or_assigns_an_open_slot(repo: SailRepository) -> None:
-    # Given Ann claimed crew-1
+    # Given Ann claimed crew-1 (not confirmed yet: the calendar's TENTATIVE)
     sail_id = given_sail(repo)
     skipper = f"{unique('skipper')}@example.com"
     repo.claim_slot(sail_id, "crew-1", "ann@example.com", change("role_claimed"))
+    assert confirmed_of(repo.sail_meta(sail_id, consistent=True) or {}) == {}
     # When an admin confirms Ann, and designates a new person captain
     repo.designate_slot(
         sail_id, "crew-1", "ann@example.com", was="claimed", person_role="crew", change=change("role_designated")
@@ -322,6 +372,12 @@ def test_designating_confirms_a_claim_or_assigns_an_open_slot(repo: SailReposito
     assert role(repo, sail_id, "crew-1")["state"] == "designated"
     assert "claimed_at" not in role(repo, sail_id, "captain")
     assert markers(repo, sail_id) == {"ann@example.com": "crew-1", skipper: "captain"}
+    meta = repo.sail_meta(sail_id, consistent=True) or {}
+    assert confirmed_of(meta) == {"ann@example.com": "crew-1", skipper: "captain"}
+    # And a release takes the confirmation away with the holding
+    repo.release_slot(sail_id, "captain", state="designated", holder=skipper, change=change("role_released"))
+    assert confirmed_of(repo.sail_meta(sail_id, consistent=True) or {}) == {"ann@example.com": "crew-1"}
+    repo.designate_slot(sail_id, "captain", skipper, was="open", person_role="crew", change=change("role_designated"))
     found = person(repo, skipper)
     assert found is not None and found["role"] == "crew" and found["nudges"] is True
     # And a second slot for the skipper, or crew-2 "confirmed" for someone who never claimed it, is refused

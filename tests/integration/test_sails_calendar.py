@@ -40,10 +40,17 @@ def test_a_crew_feed_holds_the_sails_with_their_role_and_parses(stack: LocalStac
     event = events[f"sail-{mine['id']}@quarterdeck"]
     assert event.decoded("DTSTART") == datetime.fromisoformat(mine["departure"])
     assert event.decoded("DTEND") == datetime.fromisoformat(mine["return"])
-    assert "(captain)" in str(event["SUMMARY"]) and str(event["STATUS"]) == "CONFIRMED"
+    # (claimed, not designated: TENTATIVE)
+    assert "(captain)" in str(event["SUMMARY"]) and str(event["STATUS"]) == "TENTATIVE"
     # and the cancelled sail shown as cancelled
     assert str(events[f"sail-{cancelled['id']}@quarterdeck"]["STATUS"]) == "CANCELLED"
     assert deckhand.get("/api/calendar/token").json()["active"] is True
+    # When the admin designates them captain, the event is CONFIRMED
+    designated = admin.post(f"/api/sails/{mine['id']}/roles/captain/designate", {"email": "deckhand@example.com"})
+    assert designated.status_code == 200, designated.text
+    _, _, text = _feed(stack, issued.json()["url"])
+    events = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(text).walk("VEVENT")}
+    assert str(events[f"sail-{mine['id']}@quarterdeck"]["STATUS"]) == "CONFIRMED"
 
 
 def test_a_crew_feed_follows_claims_and_releases_in_two_reads(stack: LocalStack, admin: ApiClient) -> None:

@@ -121,10 +121,12 @@ ROUTES: dict[str, Rule] = {
     "PATCH /api/people/{email}": Rule("A", body=lambda w: {"name": "Matrix"}, params={"email": "nobody@example.com"}),
     "GET /api/me/settings": Rule("C/G"),
     "PATCH /api/me": Rule("C/G", body=lambda w: {"nudges": {"day_of": True}}),
+    "PATCH /api/sails/{sail_id}/series": Rule("A", body=lambda w: {"notes": unique("Matrix series")}),
     "DELETE /api/sails/{sail_id}/checklists/{checklist}/items/{n}": Rule(
         "A", params={"checklist": "departure", "n": "3"}
     ),
     "POST /api/sails/{sail_id}/cancel": Rule("A", body=lambda w: {"reason": "Matrix"}),
+    "POST /api/sails/{sail_id}/series/cancel": Rule("A", body=lambda w: {"reason": "Matrix"}),
     "DELETE /api/people/{email}": Rule("A", params={"email": "nobody@example.com"}),
     # Ends the caller's earlier sessions: every later check signs in afresh.
     "POST /api/me/sign-out-everywhere": Rule("C/G", body=lambda w: {}),

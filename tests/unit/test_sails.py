@@ -15,12 +15,12 @@ from quarterdeck.checklists import SailCancelledError, checklists_view, new_chec
 from quarterdeck.config import Settings
 from quarterdeck.errors import InvalidInputError, RoleStateError, StaleVersionError
 from quarterdeck.repositories.sails import Change
+from quarterdeck.sail_fields import date_range
 from quarterdeck.sail_mail import people_on
 from quarterdeck.sails import (
     cancel_sail,
     create_sail,
     crew_slot_count,
-    date_range,
     get_sail,
     holders_of,
     list_sails,

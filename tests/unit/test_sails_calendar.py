@@ -65,7 +65,7 @@ def test_a_feed_parses_as_rfc_5545_with_departure_and_return() -> None:
     assert first.decoded("DTSTART") == datetime.fromisoformat("2026-06-21T19:29:32-07:00")
     assert first.decoded("DTEND") == datetime.fromisoformat("2026-06-21T21:59:32-07:00")
     assert str(first["STATUS"]) == "CONFIRMED"
-    assert "Your role: captain" in str(first["DESCRIPTION"])
+    assert "Your role: Captain." in str(first["DESCRIPTION"])
     assert str(first["URL"]) == "https://crew.example.com/#/sails/a1"
     assert int(first["SEQUENCE"]) == 4
     # And the cancelled sail is there, marked cancelled
@@ -148,3 +148,27 @@ def test_an_admin_sees_every_sail_and_a_guest_their_own() -> None:
 def test_no_feed_for_someone_who_is_not_a_person() -> None:
     with pytest.raises(CalendarFeedNotFoundError):
         issue_calendar_token(MemoryPeopleRepository(), "nobody@example.com", settings=SETTINGS)
+
+
+def test_a_claimed_slot_is_tentative_until_it_is_designated() -> None:
+    # Given Ann, who claimed crew-1 on a sail (not designated yet)
+    from quarterdeck.repositories.sails import Change
+
+    sails = MemorySailRepository()
+    sails.metas["a1"] = {**_sail("a1"), "type": "sail", "date": "2026-12-01"}
+    sails.metas["a1"].update(departure="2026-12-01T16:00:00-08:00", **{"return": "2026-12-01T18:00:00-08:00"})
+    sails.roles["a1"] = {"crew-1": {"type": "role", "slot": "crew-1", "state": "open"}}
+    sails.claim_slot("a1", "crew-1", "ann@example.com", Change("ann@example.com", "role_claimed", NOW))
+
+    def status() -> str:
+        entries = sails_for(sails, {"email": "ann@example.com", "role": "crew"}, clock=lambda: NOW, settings=SETTINGS)
+        event = icalendar.Calendar.from_ical(build_calendar(entries, clock=lambda: NOW, settings=SETTINGS))
+        return str(event.walk("VEVENT")[0]["STATUS"])
+
+    # Then her calendar marks it TENTATIVE, and says so in words
+    assert status() == "TENTATIVE"
+    # When the admin designates her, Then it is CONFIRMED
+    sails.designate_slot(
+        "a1", "crew-1", "ann@example.com", was="claimed", person_role="crew", change=Change("a", "role_designated", NOW)
+    )
+    assert status() == "CONFIRMED"

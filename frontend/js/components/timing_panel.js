@@ -1,7 +1,9 @@
 // When to be at the dock: sunset, departure, return, civil dusk; a live countdown on the day.
 import { html, useEffect, useState } from '../html.js';
 import { get } from '../api.js';
-import { ErrorNotice, formatDate, formatTime, zonedFormat } from './base.js';
+import {
+  ErrorNotice, Field, formatDate, formatTime, zonedFormat,
+} from './base.js';
 
 
 // Today's date in San Diego as YYYY-MM-DD, whatever the phone's zone.
@@ -66,13 +68,18 @@ export function TimingPanel({ times, heading = 'Timing', live = true }) {
             <dt>Golden hour from</dt><dd>${formatTime(times.golden_hour_start)}</dd>
           </div>` : null}
       </dl>
-      ${cancelled ? null : html`<p class="hint">San Diego time. Be at the dock for departure; times follow the sunset of the day.</p>`}
+      ${cancelled ? null : html`<p class="hint timing-basis">${times.start
+        ? `San Diego time. A fixed-time sail: it departs at ${formatTime(times.departure)} and is out for ${duration(Number(times.duration_minutes) * 60000)}.`
+        : 'San Diego time. Be at the dock for departure; times follow the sunset of the day.'}</p>`}
     </section>`;
 }
 
-// The times a date would have, read from the API as the date is picked (new sail, edit sail).
-export function TimingPreview({ date }) {
+// The times a date would have, read from the API as the date (and a fixed start) is picked.
+export function TimingPreview({ date, start = '', duration = '' }) {
   const [state, setState] = useState({ times: null, error: null, loading: false });
+  const fixed = /^\d{2}:\d{2}$/.test(start) && /^\d+$/.test(String(duration).trim());
+  const query = `date=${encodeURIComponent(date)}${fixed
+    ? `&start=${encodeURIComponent(start)}&duration_minutes=${encodeURIComponent(String(duration).trim())}` : ''}`;
   useEffect(() => {
     if (!date || !/^\d{4}-\d{2}-\d{2}$/.test(date)) {
       setState({ times: null, error: null, loading: false });
@@ -80,18 +87,59 @@ export function TimingPreview({ date }) {
     }
     let stale = false;
     setState((previous) => ({ ...previous, loading: true }));
-    get(`/sun?date=${encodeURIComponent(date)}`)
+    get(`/sun?${query}`)
       .then((times) => { if (!stale) setState({ times, error: null, loading: false }); })
       .catch((error) => { if (!stale) setState({ times: null, error, loading: false }); });
     return () => { stale = true; };
-  }, [date]);
+  }, [query]);
   if (state.error) return html`<${ErrorNotice} error=${state.error} />`;
   if (!state.times) {
     return html`<p class="hint timing-preview-empty" aria-live="polite">
-      ${state.loading ? 'Working out the sunset…' : 'Pick a date to see the sunset and the sail times.'}</p>`;
+      ${state.loading ? 'Working out the times…' : 'Pick a date to see the sunset and the sail times.'}</p>`;
   }
+  const times = fixed ? { ...state.times, start, duration_minutes: String(duration).trim() } : state.times;
   return html`
     <div aria-live="polite">
-      <${TimingPanel} times=${state.times} heading=${`Times for ${formatDate(state.times.date)}`} live=${false} />
+      <${TimingPanel} times=${times} heading=${`Times for ${formatDate(state.times.date)}`} live=${false} />
     </div>`;
+}
+
+// How a sail departs, for the new and edit forms: relative to the sunset, or at a fixed local
+// time for a number of minutes. `values` has timing ('sunset' | 'fixed'), start and duration_minutes.
+export function TimingFields({ values, set, error, idPrefix = 'timing' }) {
+  const attrs = ({ id, invalid, describedBy }) => ({
+    id, 'aria-invalid': invalid ? 'true' : 'false', 'aria-describedby': describedBy,
+  });
+  const choose = (value) => () => set('timing')({ target: { value } });
+  return html`
+    <fieldset class="field timing-choice">
+      <legend>When does it depart?</legend>
+      <label class="choice">
+        <input type="radio" name=${`${idPrefix}-timing`} value="sunset" checked=${values.timing !== 'fixed'}
+          onChange=${choose('sunset')} />
+        ${' '}With the sunset (departs before it, back after)
+      </label>
+      <label class="choice">
+        <input type="radio" name=${`${idPrefix}-timing`} value="fixed" checked=${values.timing === 'fixed'}
+          onChange=${choose('fixed')} />
+        ${' '}At a fixed time (a morning sail, a charter)
+      </label>
+    </fieldset>
+    ${values.timing === 'fixed' ? html`
+      <${Field} label="Departure time (San Diego)" name="start" error=${error} hint="For example 14:00.">
+        ${(a) => html`<input ...${attrs(a)} type="time" step="60" required value=${values.start}
+          onInput=${set('start')} onChange=${set('start')} />`}
+      <//>
+      <${Field} label="Duration in minutes" name="duration_minutes" error=${error} hint="15 to 720; 180 is three hours.">
+        ${(a) => html`<input ...${attrs(a)} type="number" inputmode="numeric" min="15" max="720" step="5" required
+          value=${values.duration_minutes} onInput=${set('duration_minutes')} />`}
+      <//>` : null}`;
+}
+
+// What the form's timing values send: start and duration for a fixed time; nothing (or null
+// start, to go back to the sunset) otherwise.
+export function timingBody(values) {
+  if (values.timing !== 'fixed') return { start: null };
+  const minutes = String(values.duration_minutes).trim();
+  return { start: values.start, duration_minutes: /^\d+$/.test(minutes) ? Number(minutes) : minutes };
 }

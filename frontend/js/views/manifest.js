@@ -36,6 +36,8 @@ export function Manifest({ params, session }) {
     <section class="card manifest-page">
       <p class="no-print"><a href=${`#/sails/${encodeURIComponent(sail.id)}`}>← Back to the sail</a></p>
       <h1>Guest manifest</h1>
+      ${data.offline_copy ? html`<p class="notice notice-warn no-print" role="status">
+        No connection. This is the copy saved on this phone${data.offline_copy.saved_at ? ` at ${formatTime(data.offline_copy.saved_at)}` : ''}: names and waiver status, no contact details.</p>` : null}
       <p class="manifest-sail">
         <strong>${sail.title}</strong>
         ${` · ${formatDate(sail.date)} · departs ${formatTime(sail.departure)} · back ${formatTime(sail.return)}`}

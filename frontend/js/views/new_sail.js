@@ -1,26 +1,45 @@
-// The admin's "new sail" form, with a live preview of the times as the date changes.
+// The admin's "new sail" form, with a live preview of the times as the date changes. A sail
+// departs with the sunset or at a fixed time; "Repeat weekly" creates a series in one step.
 import { html } from '../html.js';
 import { post } from '../api.js';
 import {
-  ErrorNotice, Field, TimingPreview, sanDiegoToday, useForm,
+  ErrorNotice, Field, TimingFields, TimingPreview, sanDiegoToday, timingBody, useForm,
 } from '../components.js';
 import { go } from '../router.js';
 
 export function NewSail({ session }) {
   // The server checks every field and names the one it refuses; that error shows next to it.
   const form = useForm({
-    initial: { date: '', title: '', crew_slots: '2', notes: '', guest_capacity: '', meeting_point: '' },
-    submit: (values) => post('/sails', {
-      date: values.date,
-      title: values.title,
-      crew_slots: /^\d+$/.test(values.crew_slots.trim()) ? Number(values.crew_slots) : values.crew_slots,
-      notes: values.notes,
-      // Left empty: the club's defaults (the server's settings).
-      ...(values.guest_capacity.trim() ? {
-        guest_capacity: /^\d+$/.test(values.guest_capacity.trim()) ? Number(values.guest_capacity) : values.guest_capacity,
-      } : {}),
-      ...(values.meeting_point.trim() ? { meeting_point: values.meeting_point } : {}),
-    }),
+    initial: {
+      date: '',
+      title: '',
+      crew_slots: '2',
+      notes: '',
+      guest_capacity: '',
+      meeting_point: '',
+      timing: 'sunset',
+      start: '',
+      duration_minutes: '120',
+      repeat_weeks: '1',
+    },
+    submit: (values) => {
+      const weeks = values.repeat_weeks.trim();
+      const body = {
+        date: values.date,
+        title: values.title,
+        crew_slots: /^\d+$/.test(values.crew_slots.trim()) ? Number(values.crew_slots) : values.crew_slots,
+        notes: values.notes,
+        repeat_weeks: /^\d+$/.test(weeks) ? Number(weeks) : weeks,
+        ...timingBody(values),
+        // Left empty: the club's defaults (the server's settings).
+        ...(values.guest_capacity.trim() ? {
+          guest_capacity: /^\d+$/.test(values.guest_capacity.trim()) ? Number(values.guest_capacity) : values.guest_capacity,
+        } : {}),
+        ...(values.meeting_point.trim() ? { meeting_point: values.meeting_point } : {}),
+      };
+      if (body.start === null) delete body.start;
+      return post('/sails', body);
+    },
     done: (created) => go(`#/sails/${encodeURIComponent(created.id)}`),
   });
 
@@ -37,12 +56,20 @@ export function NewSail({ session }) {
     <section class="card new-sail">
       <h1>New sail</h1>
       <form onSubmit=${form.onSubmit} noValidate>
-        <${Field} label="Date" name="date" error=${error} hint="The times follow that evening's sunset in San Diego.">
+        <${Field} label="Date" name="date" error=${error} hint="The first sail's date, in San Diego.">
           ${control('date', (attrs) => html`
             <input ...${attrs} type="date" required min=${sanDiegoToday()} value=${values.date}
               onInput=${set('date')} onChange=${set('date')} />`)}
         <//>
-        <${TimingPreview} date=${values.date} />
+        <${TimingFields} values=${values} set=${set} error=${error} idPrefix="new" />
+        <${TimingPreview} date=${values.date} start=${values.timing === 'fixed' ? values.start : ''}
+          duration=${values.duration_minutes} />
+        <${Field} label="Repeat weekly: how many sails" name="repeat_weeks" error=${error}
+          hint="1 is just this sail; 8 is this one and the next seven, a week apart (up to 26).">
+          ${control('repeat_weeks', (attrs) => html`
+            <input ...${attrs} type="number" inputmode="numeric" min="1" max="26" step="1"
+              value=${values.repeat_weeks} onInput=${set('repeat_weeks')} />`)}
+        <//>
         <${Field} label="Title" name="title" error=${error} hint="Up to 120 characters, e.g. “Sunset sail”.">
           ${control('title', (attrs) => html`
             <input ...${attrs} type="text" required maxlength="120" autocomplete="off" value=${values.title}
@@ -71,7 +98,7 @@ export function NewSail({ session }) {
         <//>
         <${ErrorNotice} error=${form.notice} />
         <div class="actions">
-          <button type="submit" class="primary" disabled=${busy}>${busy ? 'Creating…' : 'Create sail'}</button>
+          <button type="submit" class="primary" disabled=${busy}>${busy ? 'Creating…' : Number(values.repeat_weeks) > 1 ? `Create ${Number(values.repeat_weeks)} sails` : 'Create sail'}</button>
           <a class="button" href="#/sails">Back to the sails</a>
         </div>
       </form>

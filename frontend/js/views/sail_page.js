@@ -3,7 +3,7 @@ import { html, useCallback, useEffect, useState } from '../html.js';
 import { get, patch, post } from '../api.js';
 import {
   ChecklistModal, ConflictNotice, ErrorNotice, Field, GuestManifest, LinkedText, Notice, RoleBoard, SailHistory,
-  TimingPanel, TimingPreview, formatDate, formatTime, pendingTicks, sendPendingTicks, useForm,
+  TimingFields, TimingPanel, TimingPreview, formatDate, formatTime, pendingTicks, sendPendingTicks, timingBody, useForm,
 } from '../components.js';
 
 const DATA_CACHE = 'qd-data-v2'; // sw.js's cache of API answers
@@ -60,28 +60,47 @@ function ChecklistButtons({ sail, onOpen }) {
 }
 
 const SAIL_FIELDS = {
-  title: 'Title', date: 'Date', crew_slots: 'Crew slots', notes: 'Notes', guest_capacity: 'Guest seats', meeting_point: 'Meeting point',
+  title: 'Title', date: 'Date', crew_slots: 'Crew slots', notes: 'Notes', guest_capacity: 'Guest seats',
+  meeting_point: 'Meeting point', timing: 'Timing', start: 'Departure time', duration_minutes: 'Duration',
 };
 const formOfSail = (sail) => ({
-  title: sail.title, date: sail.date, crew_slots: String(sail.crew_slots), notes: sail.notes || '',
-  guest_capacity: String(sail.guest_capacity ?? ''), meeting_point: sail.meeting_point || '',
+  title: sail.title,
+  date: sail.date,
+  crew_slots: String(sail.crew_slots),
+  notes: sail.notes || '',
+  guest_capacity: String(sail.guest_capacity ?? ''),
+  meeting_point: sail.meeting_point || '',
+  timing: sail.start ? 'fixed' : 'sunset',
+  start: sail.start || '',
+  duration_minutes: String(sail.duration_minutes || 120),
 });
 const asNumber = (text) => (/^\d+$/.test(text.trim()) ? Number(text) : text);
+const DAY_MS = 24 * 3600 * 1000;
+const daysBetween = (from, to) => Math.round((Date.parse(`${to}T12:00:00Z`) - Date.parse(`${from}T12:00:00Z`)) / DAY_MS);
 
 // Only what the person changed is sent, against the version they started from; after a 409 the
-// form keeps their input and its base becomes the server's current sail.
+// form keeps their input and its base becomes the server's current sail. A sail of a weekly
+// series can take the change with the rest of its series (a new date moves them all as many days).
 function EditSail({ sail, onSaved, onCancel, onRefreshed }) {
   const path = `/sails/${encodeURIComponent(sail.id)}`;
   const form = useForm({
-    initial: formOfSail(sail),
+    initial: { ...formOfSail(sail), rest_of_series: false },
     base: sail,
     valuesOf: formOfSail,
     submit: (values, base) => {
-      const changes = { version: base.version };
+      const changes = {};
       const was = formOfSail(base);
       for (const name of ['title', 'date', 'notes', 'meeting_point']) if (values[name] !== was[name]) changes[name] = values[name];
       for (const name of ['crew_slots', 'guest_capacity']) if (values[name] !== was[name]) changes[name] = asNumber(values[name]);
-      return patch(path, changes);
+      const timingChanged = values.timing !== was.timing
+        || (values.timing === 'fixed' && (values.start !== was.start || values.duration_minutes !== was.duration_minutes));
+      if (timingChanged) Object.assign(changes, timingBody(values));
+      if (values.rest_of_series && base.series_id) {
+        const { date, ...rest } = changes;
+        if (date) rest.shift_days = daysBetween(was.date, date);
+        return patch(`${path}/series`, rest);
+      }
+      return patch(path, { version: base.version, ...changes });
     },
     done: onSaved,
     refetch: async () => {
@@ -94,6 +113,9 @@ function EditSail({ sail, onSaved, onCancel, onRefreshed }) {
   const attrs = ({ id, invalid, describedBy }) => ({
     id, 'aria-invalid': invalid ? 'true' : 'false', 'aria-describedby': describedBy,
   });
+  const fixedStart = values.timing === 'fixed' ? values.start : '';
+  const timingMoved = values.date !== form.base.date || values.timing !== formOfSail(form.base).timing
+    || (values.timing === 'fixed' && (values.start !== form.base.start || values.duration_minutes !== String(form.base.duration_minutes)));
   return html`
     <section class="card" aria-labelledby="edit-heading">
       <h2 id="edit-heading">Edit sail</h2>
@@ -102,7 +124,8 @@ function EditSail({ sail, onSaved, onCancel, onRefreshed }) {
         <${Field} label="Date" name="date" error=${error} hint="A new date moves the times and tells the people on the sail.">
           ${(a) => html`<input ...${attrs(a)} type="date" value=${values.date} onInput=${set('date')} onChange=${set('date')} />`}
         <//>
-        ${values.date !== form.base.date ? html`<${TimingPreview} date=${values.date} />` : null}
+        <${TimingFields} values=${values} set=${set} error=${error} idPrefix="edit" />
+        ${timingMoved ? html`<${TimingPreview} date=${values.date} start=${fixedStart} duration=${values.duration_minutes} />` : null}
         <${Field} label="Title" name="title" error=${error}>
           ${(a) => html`<input ...${attrs(a)} type="text" maxlength="120" value=${values.title} onInput=${set('title')} />`}
         <//>
@@ -120,6 +143,14 @@ function EditSail({ sail, onSaved, onCancel, onRefreshed }) {
         <${Field} label="Notes" name="notes" error=${error}>
           ${(a) => html`<textarea ...${attrs(a)} maxlength="2000" value=${values.notes} onInput=${set('notes')}></textarea>`}
         <//>
+        ${sail.series_id ? html`
+          <div class="field">
+            <label class="choice">
+              <input type="checkbox" name="rest_of_series" checked=${values.rest_of_series} onChange=${set('rest_of_series')} />
+              ${' '}Also the later sails of this weekly series (a new date moves each of them as many days)
+            </label>
+          </div>` : null}
+        ${error && error.field === 'shift_days' ? html`<p class="field-error" role="alert">${error.message}</p>` : null}
         <${ErrorNotice} error=${form.notice} />
         <div class="actions">
           <button type="submit" class="primary" disabled=${busy}>${busy ? 'Saving…' : 'Save changes'}</button>
@@ -131,9 +162,12 @@ function EditSail({ sail, onSaved, onCancel, onRefreshed }) {
 
 function CancelSail({ sail, onDone, onBack }) {
   const form = useForm({
-    initial: { reason: '' },
-    submit: (values) => post(`/sails/${encodeURIComponent(sail.id)}/cancel`, { reason: values.reason }),
-    done: (answer) => onDone(answer.notified),
+    initial: { reason: '', rest_of_series: false },
+    submit: (values) => post(
+      `/sails/${encodeURIComponent(sail.id)}/${values.rest_of_series && sail.series_id ? 'series/cancel' : 'cancel'}`,
+      { reason: values.reason },
+    ),
+    done: (answer) => onDone(answer.notified, answer.cancelled ? answer.cancelled.length : 1),
   });
   return html`
     <section class="card cancel-sail" aria-labelledby="cancel-heading">
@@ -143,9 +177,18 @@ function CancelSail({ sail, onDone, onBack }) {
         <${Field} label="Reason (sent to them, optional)" name="reason" error=${form.error}>
           ${({ id }) => html`<textarea id=${id} maxlength="500" value=${form.values.reason} onInput=${form.set('reason')}></textarea>`}
         <//>
+        ${sail.series_id ? html`
+          <div class="field">
+            <label class="choice">
+              <input type="checkbox" name="rest_of_series" checked=${form.values.rest_of_series}
+                onChange=${form.set('rest_of_series')} />
+              ${' '}Also cancel the later sails of this weekly series
+            </label>
+          </div>` : null}
         <${ErrorNotice} error=${form.notice} />
         <div class="actions">
-          <button type="submit" class="danger" disabled=${form.busy}>${form.busy ? 'Cancelling…' : 'Yes, cancel the sail'}</button>
+          <button type="submit" class="danger" disabled=${form.busy}>${form.busy ? 'Cancelling…'
+            : form.values.rest_of_series ? 'Yes, cancel these sails' : 'Yes, cancel the sail'}</button>
           <button type="button" onClick=${onBack}>Keep the sail</button>
         </div>
       </form>
@@ -223,6 +266,7 @@ export function SailPage({ params, query, session }) {
         <h1>${sail.title}</h1>
         <p class="sail-date">${formatDate(sail.date)}
           ${cancelled ? html` <span class="badge badge-danger">Cancelled</span>` : null}</p>
+        ${sail.series_id ? html`<p class="hint series-note">One of a weekly series.</p>` : null}
         ${sail.notes ? html`<p class="sail-notes"><${LinkedText} text=${sail.notes} /></p>` : null}
         ${cancelled && sail.cancel_reason ? html`<p>Why: ${sail.cancel_reason}</p>` : null}
       </section>
@@ -254,12 +298,17 @@ export function SailPage({ params, query, session }) {
         </div>` : null}
       ${isAdmin && mode === 'edit' ? html`
         <${EditSail} sail=${sail} onCancel=${() => setMode('view')} onRefreshed=${setSail}
-          onSaved=${async () => { setMode('view'); setMessage('Saved.'); await reload(); }} />` : null}
+          onSaved=${async (answer) => {
+            setMode('view');
+            setMessage(answer && answer.sails ? `Saved: ${answer.sails.length === 1 ? '1 sail' : `${answer.sails.length} sails`} of the series.` : 'Saved.');
+            await reload();
+          }} />` : null}
       ${isAdmin && mode === 'cancel' ? html`
         <${CancelSail} sail=${sail} onBack=${() => setMode('view')}
-          onDone=${async (notified) => {
+          onDone=${async (notified, count) => {
             setMode('view');
-            setMessage(`The sail is cancelled. ${notified === 1 ? '1 person was' : `${notified} people were`} told by email.`);
+            const what = count > 1 ? `${count} sails of the series are cancelled.` : 'The sail is cancelled.';
+            setMessage(`${what} ${notified === 1 ? '1 person was' : `${notified} people were`} told by email.`);
             await reload();
           }} />` : null}
       ${isAdmin ? html`<${SailHistory} entries=${sail.history} sail=${sail} />` : null}

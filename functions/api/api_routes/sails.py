@@ -1,4 +1,5 @@
-"""Sails: list, create, edit, cancel; their checklists; the sunset preview. (A sail's page is
+"""Sails: list, create (one or a weekly series), edit, cancel (one or the rest of its series);
+their checklists; the times preview. (A sail's page is
 in api_reads.)"""
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 
-from quarterdeck import checklists, sails
-from quarterdeck.sun import sail_times
+from quarterdeck import checklists, sail_series, sails
+from quarterdeck.config import get_settings
+from quarterdeck.sail_fields import date_range, sail_timing
 from quarterdeck.validation import calendar_date
 
 router = APIGatewayHttpRouter()
@@ -30,6 +32,9 @@ class NewSailRequest(BaseModel):
     notes: Scalar = ""
     guest_capacity: Scalar = None
     meeting_point: Scalar = None
+    start: Scalar = None
+    duration_minutes: Scalar = None
+    repeat_weeks: Scalar = None
 
 
 class SailChangesRequest(BaseModel):
@@ -39,7 +44,18 @@ class SailChangesRequest(BaseModel):
     notes: Scalar = None
     guest_capacity: Scalar = None
     meeting_point: Scalar = None
+    start: Scalar = None
+    duration_minutes: Scalar = None
     version: StrictInt | None = None
+
+
+class SeriesChangesRequest(BaseModel):
+    title: Scalar = None
+    crew_slots: Scalar = None
+    notes: Scalar = None
+    start: Scalar = None
+    duration_minutes: Scalar = None
+    shift_days: Scalar = None
 
 
 class CancelRequest(BaseModel):
@@ -59,7 +75,7 @@ def list_sails(
     start: Annotated[str | None, Query(alias="from")] = None,
     end: Annotated[str | None, Query(alias="to")] = None,
 ) -> dict[str, Any]:
-    span = sails.date_range(start, end)
+    span = date_range(start, end)
     return {
         "from": span.start.isoformat(),
         "to": span.end.isoformat(),
@@ -78,13 +94,22 @@ def create_sail(body: Annotated[NewSailRequest, Body()]) -> Response[Any]:
         notes=body.notes,
         guest_capacity=body.guest_capacity,
         meeting_point=body.meeting_point,
+        start=body.start,
+        duration_minutes=body.duration_minutes,
+        repeat_weeks=body.repeat_weeks,
     )
     return json_response(201, created)
 
 
 @router.get("/api/sun", summary="Sunset and sail times for a date (preview)", tags=["sails"], middlewares=[CREW])
-def sun_preview(day: Annotated[str, Query(alias="date")]) -> dict[str, Any]:
-    return sail_times(calendar_date(day)).as_dict()
+def sun_preview(
+    day: Annotated[str, Query(alias="date")],
+    start: Annotated[str | None, Query()] = None,
+    duration_minutes: Annotated[str | None, Query()] = None,
+) -> dict[str, Any]:
+    """The day's sunset and the sail times: relative to the sunset, or from `start` for
+    `duration_minutes` (a fixed-time sail)."""
+    return sail_timing(start, duration_minutes).times(calendar_date(day), get_settings()).as_dict()
 
 
 @router.patch(
@@ -102,6 +127,31 @@ def edit_sail(sail_id: str, body: Annotated[SailChangesRequest, Body()]) -> dict
 )
 def cancel_sail(sail_id: str, body: Annotated[CancelRequest, Body()]) -> dict[str, Any]:
     return sails.cancel_sail(
+        sail_repository(), caller(router).email, sail_id, reason=body.reason or "", mailer=mailer()
+    )
+
+
+@router.patch(
+    "/api/sails/<sail_id>/series",
+    summary="Edit this sail and the rest of its weekly series (shift_days moves them)",
+    tags=["sails"],
+    middlewares=[ADMIN],
+)
+def edit_series(sail_id: str, body: Annotated[SeriesChangesRequest, Body()]) -> dict[str, Any]:
+    changes = {name: getattr(body, name) for name in body.model_fields_set if name != "shift_days"}
+    return sail_series.edit_rest_of_series(
+        sail_repository(), caller(router).email, sail_id, changes, shift_days=body.shift_days, mailer=mailer()
+    )
+
+
+@router.post(
+    "/api/sails/<sail_id>/series/cancel",
+    summary="Cancel this sail and the rest of its weekly series, telling their people",
+    tags=["sails"],
+    middlewares=[ADMIN],
+)
+def cancel_series(sail_id: str, body: Annotated[CancelRequest, Body()]) -> dict[str, Any]:
+    return sail_series.cancel_rest_of_series(
         sail_repository(), caller(router).email, sail_id, reason=body.reason or "", mailer=mailer()
     )
 

@@ -7,8 +7,10 @@ a new URL replaces the old one. Revoking removes the hash: the old URL answers 4
 What a feed holds: an admin gets every sail; a crew member the sails they hold a role on
 (each sail's META names its holders in `holders`, so the window's one GSI1 Query says it
 all: a feed is the token's GetItem and one Query); a guest the sail their guest link was
-for. Events run from departure to return; a cancelled sail stays in the feed with
-STATUS:CANCELLED so calendars remove or strike it.
+for. Events run from departure to return (a fixed-time sail's start and duration, or the
+sunset's offsets); a cancelled sail stays in the feed with STATUS:CANCELLED so calendars
+remove or strike it. A crew member's event is CONFIRMED once their slot is designated, and
+TENTATIVE while it is only claimed (META's `confirmed` set, kept with `holders`, says which).
 
 The text is written by hand (it is a small, well-specified format): CRLF line ends, lines
 folded at 75 octets, TEXT values escaped, times in UTC.
@@ -31,7 +33,7 @@ from quarterdeck.errors import CalendarFeedNotFoundError, PersonNotFoundError, S
 from quarterdeck.formatting import clock_time
 from quarterdeck.people import effective_role
 from quarterdeck.repositories.people import PeopleRepository
-from quarterdeck.repositories.sails import SailRepository
+from quarterdeck.repositories.sails import SailRepository, confirmed_of
 from quarterdeck.sails import get_sail_meta, holders_of, sail_records, sail_summary
 from quarterdeck.sun import local_today
 
@@ -133,7 +135,11 @@ def sails_for(
     if effective_role(person, email, settings) == "admin":  # the deploy's admins and those made in the app
         return [(sail_summary(meta, settings), None) for meta in window]
     held = ((meta, holders_of(meta).get(email)) for meta in window)
-    return [(sail_summary(meta, settings), slot) for meta, slot in held if slot]
+    return [
+        ({**sail_summary(meta, settings), "tentative": confirmed_of(meta).get(email) != slot}, slot)
+        for meta, slot in held
+        if slot
+    ]
 
 
 def calendar_for_feed(
@@ -187,11 +193,13 @@ def _event(sail: Mapping[str, Any], slot: str | None, stamp: str, settings: Sett
     summary = f"{'Cancelled: ' if cancelled else ''}{sail['title']}{f' ({slot})' if slot else ''}"
     tz = settings.timezone
     description = [
-        f"Sunset {clock_time(sail['sunset'], tz)}.",
         f"Departure {clock_time(sail['departure'], tz)}, back {clock_time(sail['return'], tz)}.",
+        f"Sunset {clock_time(sail['sunset'], tz)}.",
     ]
+    tentative = bool(slot and sail.get("tentative"))
     if slot:
-        description.append(f"Your role: {slot}.")
+        label = slot.replace("-", " ").capitalize()
+        description.append(f"Your role: {label}{' (claimed, not yet confirmed)' if tentative else ''}.")
     if cancelled:
         description.append("This sail is cancelled.")
     link = f"{settings.app_url}/#/sails/{sail['id']}"
@@ -206,7 +214,7 @@ def _event(sail: Mapping[str, Any], slot: str | None, stamp: str, settings: Sett
         f"DESCRIPTION:{escape_text(chr(10).join(description))}",
         f"LOCATION:{escape_text(str(sail.get('meeting_point') or settings.meeting_point))}",
         f"GEO:{settings.latitude:.4f};{settings.longitude:.4f}",
-        f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}",
+        f"STATUS:{'CANCELLED' if cancelled else 'TENTATIVE' if tentative else 'CONFIRMED'}",
         f"SEQUENCE:{int(sail.get('version') or 1)}",
         f"URL:{link}",
     ]

@@ -44,6 +44,7 @@ UNFILLED_DAYS = (7, 3, 1)
 WAIVER_DAYS = (3, 1)
 CHECKLIST_LEAD = timedelta(hours=2)
 DAY_OF_HOUR = 8
+EVENING_BEFORE_HOUR = 18  # a morning sail's day-of nudge goes the evening before
 QUIET_FROM_HOUR, QUIET_UNTIL_HOUR = 21, 8
 LOOKAHEAD_DAYS = 7
 STALE_CLAIM = timedelta(minutes=15)
@@ -103,6 +104,15 @@ def is_quiet(local_now: datetime) -> bool:
     return local_now.hour >= QUIET_FROM_HOUR or local_now.hour < QUIET_UNTIL_HOUR
 
 
+def day_of_opens(departure: datetime) -> datetime:
+    """When the day-of nudge may go: 08:00 on the day; for a sail departing before 10:00 (a
+    fixed-time morning sail), 18:00 the evening before, outside quiet hours and before it leaves."""
+    morning = departure.replace(hour=DAY_OF_HOUR, minute=0, second=0, microsecond=0)
+    if departure - morning >= timedelta(hours=2):
+        return morning
+    return (morning - timedelta(days=1)).replace(hour=EVENING_BEFORE_HOUR)
+
+
 def may_owe_nudges(meta: Item, local_now: datetime) -> bool:
     """Whether any nudge window of this sail is open now, from its index item alone: when none
     is, `due_nudges` owes nothing whatever its partition holds, so the run does not read it
@@ -117,7 +127,7 @@ def may_owe_nudges(meta: Item, local_now: datetime) -> bool:
         days_until in UNFILLED_DAYS
         or days_until in WAIVER_DAYS
         or departure - CHECKLIST_LEAD <= local_now
-        or (days_until == 0 and local_now.hour >= DAY_OF_HOUR)
+        or day_of_opens(departure) <= local_now
     )
 
 
@@ -170,7 +180,7 @@ def due_nudges(sail: SailSnapshot, local_now: datetime, admins: Iterable[str]) -
         for person in sorted({*admins, *([captain] if captain else [])}):
             due.append(Nudge(CHECKLIST_OPEN, "t-2h", person, sail_id, {"open_items": open_checks}))
 
-    if days_until == 0 and local_now.hour >= DAY_OF_HOUR:
+    if day_of_opens(departure) <= local_now:
         crew = {
             str(r["holder"]).lower()
             for r in sail.roles
@@ -219,7 +229,7 @@ def _render(
     token = unsubscribe_token(signing_keys(), nudge.recipient)
     context: dict[str, Any] = {
         "sail": {
-            **{k: meta.get(k) for k in ("id", "title", "date", "departure", "return", "sunset")},
+            **{k: meta.get(k) for k in ("id", "title", "date", "departure", "return", "sunset", "start")},
             "meeting_point": meta.get("meeting_point") or settings.meeting_point,
         },
         "sail_url": f"{settings.app_url}/#/sails/{sail.sail_id}",

@@ -10,6 +10,13 @@ the sort key), never a Scan. META also keeps `holders`, a string set of `<email>
 kept by the crew area in the same transactions as the role slots, so the index alone
 tells whose sails they are (the calendar feed).
 
+A sail departs relative to its day's sunset (the settings' offsets), or at a fixed local
+`start` ("HH:MM") for `duration_minutes`; META keeps those two only for a fixed-time sail, and
+its `departure`/`return` always say when it leaves and is back, so the pages, nudges, calendar
+and emails follow whichever it is. A weekly series (`repeat_weeks`) is N sails created in one
+request, all or nothing, each with its own id and the same `series_id`
+(`quarterdeck.sail_series` edits or cancels the rest of a series at once).
+
 How all that is stored and read is the repository's (`quarterdeck.repositories.sails`,
 passed in as `sails`): META is only ever changed on named attributes with a `version` check
 (never a whole-item Put), as other areas keep their own fields there (`guest_count`).
@@ -36,20 +43,27 @@ from quarterdeck.observability import logger
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.history import history_view
 from quarterdeck.repositories.sails import Change, SailRepository, capacity_below_taken, holders_of
+from quarterdeck.sail_fields import (
+    MAX_CREW_SLOTS,
+    NOTES_MAX,
+    TITLE_MAX,
+    crew_slot_count,
+    repeat_count,
+    sail_date,
+    sail_notes,
+    sail_timing,
+    sail_title,
+    timing_of,
+)
 from quarterdeck.sail_mail import mail_sail, tell_people
 from quarterdeck.sail_seats import capacity_value, meeting_point_text, seats
-from quarterdeck.sun import SailTimes, local_today, sail_times
-from quarterdeck.validation import calendar_date, text_field
+from quarterdeck.sun import SailTimes
 
 if TYPE_CHECKING:
     from quarterdeck.auth import Caller
     from quarterdeck.mail import MailSender
 
 STATUSES = ("scheduled", "cancelled")
-MAX_CREW_SLOTS = 8
-TITLE_MAX = 120
-NOTES_MAX = 2000
-MAX_RANGE_DAYS = 400  # a list request reads at most ~13 months of sails (one Query)
 
 # What a sail's META answers with (the API shape); role and guest fields passed through.
 SAIL_FIELDS = (
@@ -63,6 +77,9 @@ SAIL_FIELDS = (
     "return",
     "civil_dusk",
     "golden_hour_start",
+    "start",
+    "duration_minutes",
+    "series_id",
     "crew_slots",
     "guest_count",
     "meeting_point",
@@ -74,52 +91,10 @@ SAIL_FIELDS = (
     "cancelled_by",
     "cancel_reason",
 )
-__all__ = ["holders_of"]  # re-exported: the calendar feed and the tests read it from here
+# Re-exported: the calendar feed and the tests read them from here.
+__all__ = ["MAX_CREW_SLOTS", "NOTES_MAX", "TITLE_MAX", "crew_slot_count", "holders_of", "sail_date", "sail_title"]
 ROLE_FIELDS = ("slot", "state", "holder", "claimed_at", "designated_at")
 GUEST_FIELDS = ("id", "name", "email", "party_size", "status", "added_at", "signed_at")
-
-
-# --- validation -------------------------------------------------------------------
-def sail_date(value: object, *, now: datetime, settings: Settings, field: str = "date") -> date:
-    """A real calendar date, not before today in the sails' zone."""
-    if value is None or value == "":
-        raise InvalidInputError("The date is required.", field=field)
-    today = local_today(now, settings)
-    day = calendar_date(value, field, today=today)
-    if day < today:
-        raise InvalidInputError("The date is in the past. Pick today or a later day.", field=field)
-    return day
-
-
-def sail_title(value: object) -> str:
-    if value is not None and not isinstance(value, str):
-        raise InvalidInputError("The title is text.", field="title")
-    return text_field(value, "title", min_length=1, max_length=TITLE_MAX, single_line=True)
-
-
-def sail_notes(value: object) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InvalidInputError("The notes are text.", field="notes")
-    text = value.strip()
-    if len(text) > NOTES_MAX:
-        raise InvalidInputError(f"The notes must be at most {NOTES_MAX} characters.", field="notes")
-    return text
-
-
-def crew_slot_count(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise InvalidInputError(f"Crew slots is a whole number from 0 to {MAX_CREW_SLOTS}.", field="crew_slots")
-    try:
-        number = int(value)
-    except ValueError:
-        raise InvalidInputError(
-            f"Crew slots is a whole number from 0 to {MAX_CREW_SLOTS}.", field="crew_slots"
-        ) from None
-    if not 0 <= number <= MAX_CREW_SLOTS:
-        raise InvalidInputError(f"Crew slots is a whole number from 0 to {MAX_CREW_SLOTS}.", field="crew_slots")
-    return number
 
 
 def slot_names(crew_slots: int) -> list[str]:
@@ -161,12 +136,17 @@ def create_sail(
     notes: object = "",
     guest_capacity: object = None,
     meeting_point: object = None,
+    start: object = None,
+    duration_minutes: object = None,
+    repeat_weeks: object = None,
     clock: Clock = system_clock,
     new_id: IdGenerator = default_new_id,
     settings: Settings | None = None,
 ) -> dict[str, Any]:
     """Validate, compute the times, and write the sail with its role slots, checklists and
-    first history entry in ONE transaction. Returns the sail's summary."""
+    first history entry in ONE transaction. With `repeat_weeks` N > 1, N sails a week apart
+    from `date`, all or nothing, sharing a `series_id`. Returns the (first) sail's summary with
+    `ids`, every sail's id in date order."""
     settings = settings or get_settings()
     now = clock()
     day = sail_date(date, now=now, settings=settings)
@@ -176,28 +156,46 @@ def create_sail(
     capacity = settings.guest_capacity if guest_capacity is None else capacity_value(guest_capacity)
     blank = meeting_point is None or (isinstance(meeting_point, str) and not meeting_point.strip())
     where = settings.meeting_point if blank else meeting_point_text(meeting_point)
-    times = sail_times(day, settings=settings)
-    sail_id = new_id()
-    meta: Item = {
-        "type": "sail",
-        "id": sail_id,
-        "title": clean_title,
-        "notes": clean_notes,
-        "status": "scheduled",
-        "crew_slots": slots,
-        "guest_count": 0,
-        "guest_capacity": capacity,
-        "meeting_point": where,
-        "created_by": actor_email,
-        "created_at": iso(now),
-        "updated_at": iso(now),
-        "version": 1,
-        **_timing_fields(times),
-    }
-    detail = {"date": meta["date"], "title": clean_title, "crew_slots": slots, "guest_capacity": capacity}
-    sails.add_sail(meta, slot_names(slots), Change(actor_email, "sail_created", now, detail))
-    logger.info("sail created", extra={"sail_id": sail_id, "date": meta["date"]})
-    return sail_summary(meta, settings)
+    timing = sail_timing(start, duration_minutes)
+    weeks = repeat_count(repeat_weeks)
+    series_id = new_id() if weeks > 1 else None
+    created: list[tuple[Item, list[str], Change]] = []
+    for week in range(weeks):
+        sail_id = new_id()
+        meta: Item = {
+            "type": "sail",
+            "id": sail_id,
+            "title": clean_title,
+            "notes": clean_notes,
+            "status": "scheduled",
+            "crew_slots": slots,
+            "guest_count": 0,
+            "guest_capacity": capacity,
+            "meeting_point": where,
+            "created_by": actor_email,
+            "created_at": iso(now),
+            "updated_at": iso(now),
+            "version": 1,
+            **_timing_fields(timing.times(day + timedelta(weeks=week), settings)),
+            **{name: value for name, value in timing.fields().items() if value is not None},
+        }
+        detail: dict[str, Any] = {
+            "date": meta["date"],
+            "title": clean_title,
+            "crew_slots": slots,
+            "guest_capacity": capacity,
+        }
+        if series_id:
+            meta["series_id"] = series_id
+            detail["series"] = {"week": week + 1, "of": weeks}
+        created.append((meta, slot_names(slots), Change(actor_email, "sail_created", now, detail)))
+    if series_id:
+        sails.add_sails(created)
+    else:
+        sails.add_sail(*created[0])
+    first = created[0][0]
+    logger.info("sail created", extra={"sail_id": first["id"], "date": first["date"], "weeks": weeks})
+    return {**sail_summary(first, settings), "ids": [meta["id"] for meta, _, _ in created]}
 
 
 # --- read -------------------------------------------------------------------------
@@ -272,32 +270,6 @@ def get_sail(
 
 
 # --- list -------------------------------------------------------------------------
-@dataclass(frozen=True)
-class DateRange:
-    start: date
-    end: date
-
-
-def date_range(
-    start: object,
-    end: object,
-    *,
-    clock: Clock = system_clock,
-    settings: Settings | None = None,
-    default_days: int = 180,
-) -> DateRange:
-    """`from`/`to` of a list request; `from` defaults to today, `to` to `default_days` later."""
-    settings = settings or get_settings()
-    today = local_today(clock(), settings)
-    first = calendar_date(start, "from", today=today) if start else today
-    last = calendar_date(end, "to", today=today) if end else first + timedelta(days=default_days)
-    if last < first:
-        raise InvalidInputError("'to' is before 'from'.", field="to")
-    if (last - first).days > MAX_RANGE_DAYS:
-        raise InvalidInputError(f"A range spans at most {MAX_RANGE_DAYS} days.", field="to")
-    return DateRange(first, last)
-
-
 def sail_records(sails: SailRepository, start: date, end: date) -> list[Item]:
     """The META items of the sails whose local date is in [start, end], by departure: ONE
     Query on GSI1 (the sort key starts with the departure's local ISO date)."""
@@ -315,7 +287,124 @@ def list_sails(
 
 
 # --- edit -------------------------------------------------------------------------
-EDITABLE = ("title", "date", "notes", "crew_slots", "guest_capacity", "meeting_point")
+EDITABLE = ("title", "date", "notes", "crew_slots", "guest_capacity", "meeting_point", "start", "duration_minutes")
+
+
+@dataclass(frozen=True)
+class EditPlan:
+    """What an edit will write to one sail, worked out (and validated) before anything is."""
+
+    items: list[Item]
+    meta: Item
+    sets: dict[str, Any]
+    version: int
+    added: list[str]
+    removed: list[str]
+    seats_at_most: int | None = None  # a new guest capacity: holds only while the seats taken fit
+
+    @property
+    def moved(self) -> bool:
+        """Its departure or return changes: the people on it are told."""
+        return "departure" in self.sets or "return" in self.sets
+
+
+def plan_edit(
+    sails: SailRepository,
+    sail_id: str,
+    changes: Mapping[str, Any],
+    *,
+    version: int | None,
+    now: datetime,
+    settings: Settings,
+    shift_days: int = 0,
+) -> EditPlan:
+    """Validate `changes` (and a move by `shift_days`) against the sail as it is now."""
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise InvalidInputError(f"{unknown[0]} cannot be changed.", field=unknown[0])
+    items = load_sail(sails, sail_id)
+    meta = next(i for i in items if i.get("type") == "sail")
+    if meta.get("status") != "scheduled":
+        raise SailCancelledError("This sail is cancelled; it cannot be edited.")
+    expected = int(meta.get("version", 1)) if version is None else int(version)
+    if expected != int(meta.get("version", 1)):
+        raise StaleVersionError("Someone else changed this sail meanwhile. Reload it and try again.", field="version")
+
+    sets: dict[str, Any] = {}
+    added: list[str] = []
+    removed: list[str] = []
+    if "title" in changes:
+        sets["title"] = sail_title(changes["title"])
+    if "notes" in changes:
+        sets["notes"] = sail_notes(changes["notes"])
+    day = date.fromisoformat(str(meta["date"]))
+    if "date" in changes:
+        day = sail_date(changes["date"], now=now, settings=settings)
+    if shift_days:
+        day = sail_date((day + timedelta(days=shift_days)).isoformat(), now=now, settings=settings, field="shift_days")
+    timing = timing_of(meta)
+    if "start" in changes or "duration_minutes" in changes:
+        start = changes["start"] if "start" in changes else meta.get("start")
+        duration = changes.get("duration_minutes", meta.get("duration_minutes")) if start else None
+        if "duration_minutes" in changes and not start:
+            duration = changes["duration_minutes"]
+        timing = sail_timing(start, duration)
+    if day.isoformat() != meta.get("date") or timing != timing_of(meta):
+        sets.update(_timing_fields(timing.times(day, settings)))
+        sets.update(timing.fields())
+    if "crew_slots" in changes:
+        slots = crew_slot_count(changes["crew_slots"])
+        current = int(meta.get("crew_slots", 0))
+        if slots != current:
+            sets["crew_slots"] = slots
+            added, removed = _slot_changes(items, current, slots)
+    if "guest_capacity" in changes:
+        sets["guest_capacity"] = capacity_value(changes["guest_capacity"])
+        taken = int(meta.get("guest_count") or 0)
+        if sets["guest_capacity"] < taken:
+            raise capacity_below_taken(taken)
+    if "meeting_point" in changes:
+        sets["meeting_point"] = meeting_point_text(changes["meeting_point"])
+    sets = {name: value for name, value in sets.items() if meta.get(name) != value}
+    seats_at_most = sets.get("guest_capacity")
+    return EditPlan(items, meta, sets, expected, added, removed, seats_at_most)
+
+
+def apply_edit(
+    sails: SailRepository,
+    actor_email: str,
+    plan: EditPlan,
+    *,
+    now: datetime,
+    mailer: MailSender | None,
+    settings: Settings,
+    detail_extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Write a planned edit (one transaction) and tell the people on the sail if it moved."""
+    meta, sets = plan.meta, plan.sets
+    if not sets:
+        return sail_summary(meta, settings)
+    detail: dict[str, Any] = {name: {"from": meta.get(name), "to": sets[name]} for name in EDITABLE if name in sets}
+    detail.update(detail_extra or {})
+    change = Change(actor_email, "sail_rescheduled" if plan.moved else "sail_edited", now, detail)
+    sail_id = str(meta["id"])
+    sails.edit_sail(
+        sail_id,
+        sets,
+        version=plan.version,
+        change=change,
+        add_slots=plan.added,
+        remove_slots=plan.removed,
+        seats_at_most=plan.seats_at_most,
+    )
+    # The write's condition pinned META at the version read: what it holds now is what we read
+    # plus what we set (no re-read; only another area's counter may have moved meanwhile).
+    updated = {**meta, **sets, "updated_at": iso(now), "version": plan.version + 1}
+    updated = {name: value for name, value in updated.items() if value is not None}
+    if plan.moved:
+        context = {"sail": mail_sail(updated), "previous": mail_sail(meta)}
+        tell_people(mailer, "sail_rescheduled", plan.items, context, settings)
+    return sail_summary(updated, settings)
 
 
 def update_sail(
@@ -329,81 +418,12 @@ def update_sail(
     clock: Clock = system_clock,
     settings: Settings | None = None,
 ) -> dict[str, Any]:
-    """Edit a scheduled sail (admin). A new date recomputes the times and the GSI1 keys and
-    tells the people on the sail. `version`, when given, must be the sail's current one."""
+    """Edit a scheduled sail (admin). A new date or timing recomputes the times and the GSI1
+    keys and tells the people on the sail. `version`, when given, must be the sail's current one."""
     settings = settings or get_settings()
     now = clock()
-    unknown = sorted(set(changes) - set(EDITABLE))
-    if unknown:
-        raise InvalidInputError(f"{unknown[0]} cannot be changed.", field=unknown[0])
-    items = load_sail(sails, sail_id)
-    meta = next(i for i in items if i.get("type") == "sail")
-    if meta.get("status") != "scheduled":
-        raise SailCancelledError("This sail is cancelled; it cannot be edited.")
-    expected = int(meta.get("version", 1)) if version is None else int(version)
-    if expected != int(meta.get("version", 1)):
-        raise StaleVersionError("Someone else changed this sail meanwhile. Reload it and try again.", field="version")
-
-    sets: dict[str, Any] = {}
-    detail: dict[str, Any] = {}
-    added: list[str] = []
-    removed: list[str] = []
-    if "title" in changes:
-        sets["title"] = sail_title(changes["title"])
-    if "notes" in changes:
-        sets["notes"] = sail_notes(changes["notes"])
-    new_date: date | None = None
-    if "date" in changes:
-        day = sail_date(changes["date"], now=now, settings=settings)
-        if day.isoformat() != meta.get("date"):
-            new_date = day
-            sets.update(_timing_fields(sail_times(day, settings=settings)))
-    if "crew_slots" in changes:
-        slots = crew_slot_count(changes["crew_slots"])
-        current = int(meta.get("crew_slots", 0))
-        if slots != current:
-            sets["crew_slots"] = slots
-            added, removed = _slot_changes(items, current, slots)
-    seats_at_most: int | None = None
-    if "guest_capacity" in changes:
-        sets["guest_capacity"] = capacity_value(changes["guest_capacity"])
-        taken = int(meta.get("guest_count") or 0)
-        if sets["guest_capacity"] < taken:
-            raise capacity_below_taken(taken)
-        seats_at_most = sets["guest_capacity"]
-    if "meeting_point" in changes:
-        sets["meeting_point"] = meeting_point_text(changes["meeting_point"])
-    sets = {name: value for name, value in sets.items() if meta.get(name) != value}
-    if not sets:
-        return sail_summary(meta, settings)
-    if "guest_capacity" not in sets:
-        seats_at_most = None
-    for name in EDITABLE:
-        if name in sets:
-            detail[name] = {"from": meta.get(name), "to": sets[name]}
-
-    change = Change(actor_email, "sail_rescheduled" if new_date else "sail_edited", now, detail)
-    sails.edit_sail(
-        sail_id,
-        sets,
-        version=expected,
-        change=change,
-        add_slots=added,
-        remove_slots=removed,
-        seats_at_most=seats_at_most,
-    )
-    # The write's condition pinned META at `expected`: what it holds now is what we read
-    # plus what we set (no re-read; only another area's counter may have moved meanwhile).
-    updated = {**meta, **sets, "updated_at": iso(now), "version": expected + 1}
-    if new_date:
-        tell_people(
-            mailer,
-            "sail_rescheduled",
-            items,
-            {"sail": mail_sail(updated), "previous": mail_sail(meta)},
-            settings,
-        )
-    return sail_summary(updated, settings)
+    plan = plan_edit(sails, sail_id, changes, version=version, now=now, settings=settings)
+    return apply_edit(sails, actor_email, plan, now=now, mailer=mailer, settings=settings)
 
 
 def _slot_changes(items: list[Item], current: int, wanted: int) -> tuple[list[str], list[str]]:

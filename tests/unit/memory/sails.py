@@ -96,6 +96,20 @@ class MemorySailRepository:
         self._history(sail_id, change)
         self._leave("add_sail")
 
+    def add_sails(self, sails: Sequence[tuple[Item, Sequence[str], Change]]) -> None:
+        self._enter("add_sails")
+        if len({str(meta["id"]) for meta, _, _ in sails}) < len(sails) or any(
+            str(meta["id"]) in self.metas for meta, _, _ in sails
+        ):
+            raise TransactionCanceledError(["ConditionalCheckFailed"], ["sail"])
+        for meta, slots, change in sails:
+            sail_id = str(meta["id"])
+            self.metas[sail_id] = {**_bare(meta), "type": "sail"}
+            self.roles[sail_id] = {slot: {"type": "role", "slot": slot, "state": OPEN} for slot in slots}
+            self.others[sail_id] = [_bare(item) for item in new_checklist_items(sail_id)]
+            self._history(sail_id, change)
+        self._leave("add_sails")
+
     def sail_meta(self, sail_id: str, *, consistent: bool = False) -> Item | None:
         self._enter("sail_meta")
         meta = self.metas.get(sail_id)
@@ -128,7 +142,9 @@ class MemorySailRepository:
 
     def _set_meta(self, sail_id: str, sets: Mapping[str, Any], change: Change) -> None:
         meta = self.metas[sail_id]
-        meta.update(copy.deepcopy(dict(sets)))
+        meta.update(copy.deepcopy({name: value for name, value in sets.items() if value is not None}))
+        for name in [name for name, value in sets.items() if value is None]:
+            meta.pop(name, None)
         meta["updated_at"] = iso(change.at)
         meta["version"] = int(meta.get("version", 0)) + 1
 
@@ -226,11 +242,15 @@ class MemorySailRepository:
         self._history(sail_id, change)
         self._leave("offer_slot")
 
-    def _gain_holder(self, sail_id: str, slot: str, email: str, at: str, *, marker: bool) -> None:
+    def _gain_holder(
+        self, sail_id: str, slot: str, email: str, at: str, *, marker: bool, confirmed: bool = False
+    ) -> None:
         if marker:
             self.markers.setdefault(sail_id, {})[email] = {"type": "holder", "slot": slot, "email": email, "since": at}
         meta = self.metas[sail_id]
         meta["holders"] = sorted({*meta.get("holders", []), keys.holder_tag(email, slot)})
+        if confirmed:
+            meta["confirmed"] = sorted({*meta.get("confirmed", []), keys.holder_tag(email, slot)})
 
     def _check_holder(self, sail_id: str, email: str) -> None:
         held = self.markers.get(sail_id, {}).get(email)
@@ -260,11 +280,12 @@ class MemorySailRepository:
             role.pop(name, None)
         self.markers.get(sail_id, {}).pop(holder, None)
         meta = self.metas[sail_id]
-        left = sorted(set(meta.get("holders", [])) - {keys.holder_tag(holder, slot)})
-        if left:
-            meta["holders"] = left
-        else:
-            meta.pop("holders", None)
+        for tags in ("holders", "confirmed"):
+            left = sorted(set(meta.get(tags, [])) - {keys.holder_tag(holder, slot)})
+            if left:
+                meta[tags] = left
+            else:
+                meta.pop(tags, None)
         self._history(sail_id, change)
         self._leave("release_slot")
 
@@ -283,7 +304,7 @@ class MemorySailRepository:
         role.update(state="designated", holder=email, designated_at=at)
         if was == OPEN:
             role.pop("claimed_at", None)
-        self._gain_holder(sail_id, slot, email, at, marker=was == OPEN)
+        self._gain_holder(sail_id, slot, email, at, marker=was == OPEN, confirmed=True)
         self._history(sail_id, change)
         person = self.people.setdefault(email, {"created_at": at, "nudges": True})
         person.update(type="person", email=email, role=person_role)

@@ -31,6 +31,7 @@ from quarterdeck.store import Store, TransactionCanceledError, Write
 GSI = "gsi1"
 KEY_FIELDS = ("pk", "sk", "gsi1pk", "gsi1sk")
 OPEN = "open"
+TRANSACTION_LIMIT = 100  # actions in one TransactWriteItems
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,10 @@ class SailRepository(Protocol):
         """The sail (its `id`, fields, `departure`), its open slots, the checklists and its first
         history entry, all or nothing."""
 
+    def add_sails(self, sails: Sequence[tuple[Item, Sequence[str], Change]]) -> None:
+        """Several sails (a weekly series) as `add_sail` each, all or nothing: when one cannot be
+        written, none of them stays."""
+
     def sail_meta(self, sail_id: str, *, consistent: bool = False) -> Item | None:
         """The sail's own record, or None."""
 
@@ -81,11 +86,9 @@ class SailRepository(Protocol):
         remove_slots: Sequence[str] = (),
         seats_at_most: int | None = None,
     ) -> None:
-        """Set `sets` on a sail still scheduled at `version` (its next version), add open slots,
-        remove slots nobody holds; with `seats_at_most` (a new guest capacity) only while at most
-        that many guest seats are taken. SailCancelledError / StaleVersionError when META moved on,
-        RoleStateError when a slot being removed was taken, `capacity_below_taken` when guests
-        took more seats meanwhile."""
+        """`sets` (None removes a field) and the next version on a sail scheduled at `version`; open
+        slots added, unheld ones removed; with `seats_at_most`, only while no more seats are taken.
+        Raises SailCancelled/StaleVersion, RoleState (slot taken), `capacity_below_taken`."""
 
     def cancel_sail(self, sail_id: str, sets: Mapping[str, Any], *, version: int, change: Change) -> None:
         """As `edit_sail`, for the cancellation: StaleVersionError when META moved on."""
@@ -166,6 +169,11 @@ def holders_of(meta: Mapping[str, Any]) -> dict[str, str]:
     return dict(keys.holder_of_tag(str(tag)) for tag in meta.get("holders") or ())
 
 
+def confirmed_of(meta: Mapping[str, Any]) -> dict[str, str]:
+    """`{email: slot}` of the holders whose slot is designated (confirmed), from META's `confirmed`."""
+    return dict(keys.holder_of_tag(str(tag)) for tag in meta.get("confirmed") or ())
+
+
 def _bare(item: Item) -> Item:
     return {name: value for name, value in item.items() if name not in KEY_FIELDS}
 
@@ -191,14 +199,39 @@ class DynamoSailRepository:
         self.store = store
 
     # --- sails ------------------------------------------------------------------------
-    def add_sail(self, meta: Item, slots: Sequence[str], change: Change) -> None:
+    @staticmethod
+    def _new_sail_writes(meta: Item, slots: Sequence[str], change: Change) -> list[Write]:
         sail_id = str(meta["id"])
         item = {**_key(keys.sail(sail_id)), **meta, "type": "sail", **_index_fields(sail_id, str(meta["departure"]))}
         writes = [Write("Put", item=item, name="sail", condition="attribute_not_exists(pk)")]
         writes += [Write("Put", item=_role_record(sail_id, slot)) for slot in slots]
         writes += [Write("Put", item=check) for check in new_checklist_items(sail_id)]
         writes.append(_history(sail_id, change))
-        self.store.transact(writes)
+        return writes
+
+    def add_sail(self, meta: Item, slots: Sequence[str], change: Change) -> None:
+        self.store.transact(self._new_sail_writes(meta, slots, change))
+
+    def add_sails(self, sails: Sequence[tuple[Item, Sequence[str], Change]]) -> None:
+        """Whole sails packed into transactions of at most 100 actions; if a later one fails, what
+        the earlier ones wrote is deleted again (their ids are new: nobody else holds them yet)."""
+        batches: list[list[Write]] = []
+        for meta, slots, change in sails:
+            writes = self._new_sail_writes(meta, slots, change)
+            if not batches or len(batches[-1]) + len(writes) > TRANSACTION_LIMIT:
+                batches.append([])
+            batches[-1].extend(writes)
+        done: list[list[Write]] = []
+        try:
+            for batch in batches:
+                self.store.transact(batch)
+                done.append(batch)
+        except Exception:
+            for batch in done:
+                for write in batch:
+                    if write.item:
+                        self.store.delete(str(write.item["pk"]), str(write.item["sk"]))
+            raise
 
     def sail_meta(self, sail_id: str, *, consistent: bool = False) -> Item | None:
         item = self.store.get(*keys.sail(sail_id), consistent=consistent)
@@ -223,14 +256,15 @@ class DynamoSailRepository:
     def _meta_write(
         self, sail_id: str, sets: Mapping[str, Any], version: int, at: datetime, seats_at_most: int | None = None
     ) -> Write:
-        """META gets `sets` and its next version, only while it is `scheduled` at `version` (and,
-        with `seats_at_most`, has at most that many guest seats taken)."""
-        fields = dict(sets)
+        """META gets `sets` and its next version while `scheduled` at `version` (and seats fit)."""
+        fields = {name: value for name, value in sets.items() if value is not None}
+        gone = [name for name, value in sets.items() if value is None]
         if "departure" in fields:
             fields.update(_index_fields(sail_id, str(fields["departure"])))
-        names = {f"#{name}": name for name in fields}
+        names = {f"#{name}": name for name in [*fields, *gone]}
         values = {f":{name}": value for name, value in fields.items()}
-        assignments = ", ".join(f"#{name} = :{name}" for name in fields)
+        assignments = "".join(f"#{name} = :{name}, " for name in fields)
+        removals = f" REMOVE {', '.join(f'#{name}' for name in gone)}" if gone else ""
         names.update({"#version": "version", "#status": "status", "#updated_at": "updated_at"})
         values.update({":expected": version, ":one": 1, ":scheduled": "scheduled", ":now": iso(at)})
         condition = "attribute_exists(pk) AND #status = :scheduled AND #version = :expected"
@@ -243,7 +277,7 @@ class DynamoSailRepository:
             "Update",
             key=_key(keys.sail(sail_id)),
             name="sail",
-            update=f"SET {assignments}, #updated_at = :now, #version = #version + :one",
+            update=f"SET {assignments}#updated_at = :now, #version = #version + :one{removals}",
             condition=condition,
             names=names,
             values=values,
@@ -327,9 +361,10 @@ class DynamoSailRepository:
         return Write("Put", item=item, name="holder", condition="attribute_not_exists(pk)")
 
     @staticmethod
-    def _sail_open(sail_id: str, holder: tuple[str, str] | None = None) -> Write:
+    def _sail_open(sail_id: str, holder: tuple[str, str] | None = None, *, confirmed: bool = False) -> Write:
         """The sail was not cancelled between our read and our write; with `holder` (email, slot)
-        META's `holders` set also gains them (what the calendar feed reads)."""
+        META's `holders` set also gains them (what the calendar feed reads), and `confirmed` too
+        when the slot is designated (the feed's CONFIRMED, a claim alone being TENTATIVE)."""
         names = {"#status": "status"}
         values: dict[str, Any] = {":cancelled": "cancelled"}
         condition = "attribute_exists(pk) AND #status <> :cancelled"
@@ -341,7 +376,7 @@ class DynamoSailRepository:
             "Update",
             key=key,
             name="sail",
-            update="ADD holders :holder",
+            update="ADD holders :holder, confirmed :holder" if confirmed else "ADD holders :holder",
             condition=condition,
             names=names,
             values=values,
@@ -419,7 +454,7 @@ class DynamoSailRepository:
                 "Update",
                 key=_key(keys.sail(sail_id)),
                 name="sail",
-                update="DELETE holders :holder",
+                update="DELETE holders :holder, confirmed :holder",
                 condition="attribute_exists(pk)",
                 values={":holder": {keys.holder_tag(holder, slot)}},
             ),
@@ -455,7 +490,7 @@ class DynamoSailRepository:
                 )
             ]
         writes += [
-            self._sail_open(sail_id, holder=(email, slot)),
+            self._sail_open(sail_id, holder=(email, slot), confirmed=True),
             _history(sail_id, change),
             # Someone assigned directly may never have signed in: give them a record, so a login
             # link can reach them (created or updated without a read, in the same transaction).
