@@ -150,3 +150,8 @@ class MemorySignInRepository:
     def count(self, limit: Limit) -> None:
         key = (limit.counter, limit.window)
         self.counts[key] = self.counts.get(key, 0) + 1
+
+    def count_within(self, limits: Sequence[Limit]) -> None:
+        self._reached(limits)
+        for limit in limits:
+            self.count(limit)

@@ -96,6 +96,11 @@ class SignInRepository(Protocol):
         """Add one to the limit's counter in its window."""
         ...
 
+    def count_within(self, limits: Sequence[Limit]) -> None:
+        """Add one to each of `limits`' counters, all or none: LimitReachedError (naming the
+        counters) if one is at its ceiling, and then nothing is counted."""
+        ...
+
 
 def code_item(email: str, purpose: Purpose, valid_for: timedelta, *, clock: Clock) -> Item:
     """What is stored of a code (never the code itself)."""
@@ -263,6 +268,17 @@ class DynamoSignInRepository:
             if rejected is not None:
                 raise rejected from None
             raise ServiceUnavailableError("Signing in did not go through; please open the link again.") from None
+
+    def count_within(self, limits: Sequence[Limit]) -> None:
+        if not limits:
+            return
+        try:
+            self._store.transact([_counted(limit) for limit in limits])
+        except TransactionCanceledError as error:
+            reached = _reached(error)
+            if reached is not None:
+                raise reached from None
+            raise ServiceUnavailableError("Sign-in is busy; please try again.") from None
 
     def count(self, limit: Limit) -> None:
         self._store.update(
