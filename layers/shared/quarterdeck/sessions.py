@@ -63,7 +63,6 @@ def _too_many_links(settings: Settings, clock: Clock) -> RateLimitedError:
     return RateLimitedError(
         f"Too many sign-in links were asked for just now. Try again after {local}. "
         "If a link was sent to you, the newest one already in your inbox still works.",
-        field="email",
         code="too_many_links",
         retry_at=ends,
     )
