@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import getaddresses
 from typing import Any
@@ -52,8 +53,15 @@ def _parts(message: email.message.Message) -> tuple[str, str]:
     return text, html
 
 
+# What to wait for before the outbox is read: mail handed to a background thread (login links,
+# local/login_link_mail.py) is in it by then.
+BEFORE_READ: list[Callable[[], Any]] = []
+
+
 def messages() -> list[dict[str, Any]]:
     """Every message sent, oldest first: {id, to, bcc, subject, text, html, sent_at}."""
+    for settle in BEFORE_READ:
+        settle()
     found = []
     for sent in list(_backend().sent_messages):
         raw = getattr(sent, "raw_data", None)

@@ -151,6 +151,20 @@ def install_report_hand_off() -> Any:
     return reports
 
 
+def install_login_link_hand_off() -> Any:
+    """Login links are mailed by a background thread of this process, after the answer; the
+    outbox waits for them before it is read."""
+    from api_dependencies import install_login_link_mail
+
+    from local.login_link_mail import InProcessLoginLinkMail
+    from local.outbox import BEFORE_READ
+
+    links = InProcessLoginLinkMail()
+    install_login_link_mail(links)
+    BEFORE_READ[:] = [links.wait_idle]
+    return links
+
+
 def start_stack(web_port: int = 0, moto_port: int = 0, *, seed: bool = True) -> LocalStack:
     """moto's server, every resource from template.yaml, demo data, and the web server."""
     add_code_paths()
@@ -171,5 +185,6 @@ def start_stack(web_port: int = 0, moto_port: int = 0, *, seed: bool = True) -> 
         seed_demo_data()
     register_local_commands()
     reports = install_report_hand_off()
+    install_login_link_hand_off()
     web = serve(web_port)
     return LocalStack(moto=moto, web=web, moto_url=moto_url, url=url, reports=reports)

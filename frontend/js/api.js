@@ -1,11 +1,12 @@
 // The one API client. Every call is same-origin JSON; the session is an HttpOnly cookie.
 
 export class ApiError extends Error {
-  constructor(status, code, message, field) {
+  constructor(status, code, message, field, retryAt) {
     super(message);
     this.status = status;
     this.code = code;
     this.field = field;
+    this.retryAt = retryAt; // a 429's end of its window (ISO, UTC)
   }
 }
 
@@ -36,6 +37,7 @@ export async function api(method, path, body) {
       error.code || 'error',
       error.message || `The server answered ${response.status}.`,
       error.field,
+      error.retry_at,
     );
   }
   return data;

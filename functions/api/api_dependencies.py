@@ -11,6 +11,7 @@ from quarterdeck.repositories.sign_in import DynamoSignInRepository, SignInRepos
 from quarterdeck.store import Store
 
 if TYPE_CHECKING:
+    from quarterdeck.login_link_mail import LoginLinkMail
     from quarterdeck.mail import MailSender
     from quarterdeck.reports.send_queue import ReportSendQueue
     from quarterdeck.repositories.checklists import ChecklistRepository
@@ -125,6 +126,30 @@ def install_report_queue(queue: ReportSendQueue | None) -> None:
     _installed_report_queue = queue
 
 
+_installed_login_link_mail: LoginLinkMail | None = None
+
+
+def login_link_mail() -> LoginLinkMail:
+    """Where a login-link request is handed over to be mailed after the answer: this function,
+    invoked asynchronously (AWS), or what the local stack installed (a background thread)."""
+    if _installed_login_link_mail is not None:
+        return _installed_login_link_mail
+    return _lambda_login_link_mail()
+
+
+@lru_cache(maxsize=1)
+def _lambda_login_link_mail() -> LoginLinkMail:
+    from quarterdeck.login_link_mail import LambdaLoginLinkMail
+
+    return LambdaLoginLinkMail()
+
+
+def install_login_link_mail(hand_off: LoginLinkMail | None) -> None:
+    """Use `hand_off` for login links in this process (None: back to the self-invoke)."""
+    global _installed_login_link_mail
+    _installed_login_link_mail = hand_off
+
+
 def reset() -> None:
     """Forget cached adapters (tests that change settings)."""
     from quarterdeck.mail import default_mail_sender
@@ -132,3 +157,4 @@ def reset() -> None:
     store.cache_clear()
     default_mail_sender.cache_clear()
     _lambda_report_queue.cache_clear()
+    _lambda_login_link_mail.cache_clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -86,6 +87,22 @@ def no_route(error: Exception) -> Response:
     return error_response(404, "no_route", "There is no such API route.")
 
 
+def rate_limited_response(error: RateLimitedError) -> Response:
+    """429 with `Retry-After` (whole seconds until the window ends) and `retry_at` in the body."""
+    from datetime import UTC, datetime
+
+    retry_at = error.retry_at.astimezone(UTC)
+    seconds = max(1, math.ceil((retry_at - datetime.now(UTC)).total_seconds()))
+    body = error_body(error.code, error.message, error.field)
+    body["error"]["retry_at"] = retry_at.isoformat().replace("+00:00", "Z")
+    return Response(
+        status_code=429,
+        content_type="application/json",
+        body=json.dumps(body, separators=(",", ":")),
+        headers={"Retry-After": str(seconds)},
+    )
+
+
 def register_error_handlers(app: APIGatewayHttpResolver, *, not_found: Callable[[Exception], Response]) -> None:
     """The error handlers of one resolver; `not_found` answers a request it has no route for.
     (Powertools loads with the first resolver: the reads' own table (api_light) needs none.)"""
@@ -97,6 +114,8 @@ def register_error_handlers(app: APIGatewayHttpResolver, *, not_found: Callable[
     @app.exception_handler(QuarterdeckError)
     def domain_error(error: QuarterdeckError) -> Response:
         status = refusal(error)
+        if isinstance(error, RateLimitedError) and error.retry_at is not None:
+            return rate_limited_response(error)
         return error_response(status, error.code, error.message, error.field)
 
     @app.exception_handler(RequestUnsupportedContentType)

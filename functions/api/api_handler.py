@@ -207,6 +207,8 @@ def openapi_document() -> Answer:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     with coldstart.first_request():
+        if event.get("quarterdeck"):  # our own asynchronous invoke (login_link_mail), never API Gateway's
+            return _own_event(event)
         refused = request_refusal(event)
         if refused is not None:
             from api_errors import refused_at_the_door
@@ -217,6 +219,20 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             read = reads.serve(event)
             answer = read if read is not None else validated_app().resolve(event, context)
         return never_stored(answer)
+
+
+def _own_event(event: dict[str, Any]) -> dict[str, Any]:
+    """The login link handed over by POST /api/auth/login-link, mailed after its answer."""
+    from api_dependencies import mailer, people_repository, sign_in_repository
+
+    from quarterdeck.login_link_mail import is_login_link_event
+    from quarterdeck.sessions import send_login_link
+
+    if not is_login_link_event(event):
+        logger.error("unknown own event", extra={"kind": str(event.get("quarterdeck"))[:40]})
+        return {"sent": False}
+    sent = send_login_link(people_repository(), sign_in_repository(), mailer(), str(event["email"]))
+    return {"sent": sent}
 
 
 def never_stored(answer: dict[str, Any]) -> dict[str, Any]:

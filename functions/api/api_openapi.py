@@ -28,6 +28,11 @@ ERROR_SCHEMA: dict[str, Any] = {
                 "code": {"type": "string", "description": "Machine-readable reason, e.g. invalid_input, role_state."},
                 "message": {"type": "string", "description": "What happened and what to do, in words."},
                 "field": {"type": "string", "description": "The input the error is about, when there is one."},
+                "retry_at": {
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "A 429's end of its window (UTC), when to try again; also Retry-After (seconds).",
+                },
             },
         }
     },

@@ -239,6 +239,21 @@ def test_codes_are_counted_against_a_limit_and_refused_at_it(repos: Repositories
     assert repos.sign_in.look_up(None, [limit]).counts == {limit.counter: 2}
 
 
+def test_counting_within_limits_counts_all_or_none(repos: Repositories) -> None:
+    # Given two limits, the second of one count only
+    roomy, tight = a_limit(5), a_limit(1)
+    repos.sign_in.count_within([roomy, tight])
+    assert repos.sign_in.look_up(None, [roomy, tight]).counts == {roomy.counter: 1, tight.counter: 1}
+    # When a request goes through both again
+    with pytest.raises(LimitReachedError) as reached:
+        repos.sign_in.count_within([roomy, tight])
+    # Then it is refused naming the full counter, and neither is counted
+    assert reached.value.counters == {tight.counter}
+    assert repos.sign_in.look_up(None, [roomy, tight]).counts == {roomy.counter: 1, tight.counter: 1}
+    # And nothing to count is nothing to refuse
+    repos.sign_in.count_within([])
+
+
 def test_counting_adds_one_in_the_window(repos: Repositories) -> None:
     # Given a counter never used, when it is counted twice, then it holds two
     limit = a_limit()

@@ -294,15 +294,22 @@ def test_only_the_api_may_invoke_a_function_and_only_report_function(template: d
         for name, st in policy_statements(template)
         if any(str(a).lower().startswith("lambda:") for a in as_list(st.get("Action", [])))
     ]
-    # Then one statement grants it, to ApiFunction, for lambda:InvokeFunction alone
-    assert [name for name, _ in invokes] == ["ApiFunction"]
-    ((_, statement),) = invokes
-    assert statement["Effect"] == "Allow" and "Condition" not in statement
-    assert as_list(statement["Action"]) == ["lambda:InvokeFunction"]
+    # Then two statements grant it, both to ApiFunction, for lambda:InvokeFunction alone: the
+    # report function by its name, and itself (a login link is mailed after the answer, issue 20)
+    # by its generated name's prefix (its own !GetAtt would be a circular reference)
+    assert [name for name, _ in invokes] == ["ApiFunction", "ApiFunction"]
+    by_sid = {str(st.get("Sid")): st for _, st in invokes}
+    assert set(by_sid) == {"SendReportNow", "SendLoginLinkAfterAnswer"}
+    for statement in by_sid.values():
+        assert statement["Effect"] == "Allow" and "Condition" not in statement
+        assert as_list(statement["Action"]) == ["lambda:InvokeFunction"]
+    statement = by_sid["SendReportNow"]
     # on that one function (no wildcard, no other function, no version or alias pattern)
     assert statement["Resource"] == {
         "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${AWS::StackName}-reports"
     }
+    own = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${AWS::StackName}-ApiFunction-*"
+    assert by_sid["SendLoginLinkAfterAnswer"]["Resource"] == {"Fn::Sub": own}
     # And the function it invokes keeps its retry and dead-letter settings for those events
     report = props(template, "ReportFunction")
     assert report["EventInvokeConfig"]["MaximumRetryAttempts"] >= 1

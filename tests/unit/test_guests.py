@@ -538,12 +538,24 @@ def test_the_guest_record_carries_the_sail_times_and_then_the_signature(
 def test_the_manifest_lists_guests_and_hides_contacts_from_crew(
     repo: MemoryGuestRepository, mailer: FakeMailer, clock: FixedClock, sail: dict[str, Any], guest_id: str
 ) -> None:
-    crew_view = guests.list_guests(repo, sail["id"], contact=False, settings=SETTINGS)
+    # Given a sail whose captain slot is held by cap@example.com and crew-1 by crew@example.com
+    repo.sails[sail["id"]]["holders"] = {"cap@example.com captain", "crew@example.com crew-1"}
+    crew = Caller(email="crew@example.com", role="crew", jti="c", expires=0)
+    crew_view = guests.list_guests(repo, sail["id"], caller=crew, settings=SETTINGS)
+    # Then crew see names and status, not the address (nor a phone)
     assert crew_view["guest_capacity"] == 6 and crew_view["guest_count"] == 2
     [guest] = crew_view["guests"]
-    assert guest["status"] == "on_hold" and "email" not in guest
-    admin_view = guests.list_guests(repo, sail["id"], contact=True, settings=SETTINGS)
-    assert admin_view["guests"][0]["email"] == "ada@example.com"
+    assert guest["status"] == "on_hold" and "email" not in guest and "phone" not in guest
+    # And an admin and the sail's captain see the contact details
+    admin = Caller(email="admin@example.com", role="admin", jti="a", expires=0)
+    captain = Caller(email="CAP@example.com", role="crew", jti="k", expires=0)
+    for who in (admin, captain):
+        view = guests.list_guests(repo, sail["id"], caller=who, settings=SETTINGS)
+        assert view["guests"][0]["email"] == "ada@example.com", who
+    # And the captain of another sail does not
+    elsewhere = Caller(email="crew@example.com", role="crew", jti="x", expires=0)
+    repo.sails[sail["id"]]["holders"] = {"other@example.com captain"}
+    assert "email" not in guests.list_guests(repo, sail["id"], caller=elsewhere, settings=SETTINGS)["guests"][0]
 
 
 # --- versions of the waiver text -------------------------------------------------------------

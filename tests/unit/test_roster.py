@@ -25,7 +25,7 @@ from quarterdeck.people import (
 )
 from quarterdeck.repositories.nudges import opt_outs, opted_out_key
 from quarterdeck.sails import create_sail
-from quarterdeck.sessions import redeem_code, request_login_link
+from quarterdeck.sessions import redeem_code, send_login_link
 from tests.unit.fakes import FakeMailer
 from tests.unit.memory.people import MemoryPeopleRepository, MemorySignInRepository
 from tests.unit.memory.sails import MemorySailRepository
@@ -154,8 +154,10 @@ def test_removal_ends_sessions_releases_upcoming_slots_and_keeps_history(world: 
     entries = [(h["action"], (h.get("detail") or {}).get("holder")) for h in world.sails.history[sail_id]]
     assert entries[-1] == ("role_released", "ann@example.com")
     sent = len(world.mailer.sent)
-    request_login_link(world.people, world.sign_in, world.mailer, "ann@example.com", settings=SETTINGS, clock=clock)
-    assert len(world.mailer.sent) == sent
+    link_sent = send_login_link(
+        world.people, world.sign_in, world.mailer, "ann@example.com", settings=SETTINGS, clock=clock
+    )
+    assert link_sent is False and len(world.mailer.sent) == sent
     assert not may_sign_in(world.people.person("ann@example.com"), "ann@example.com", SETTINGS)
     # The roster still names her, as removed; removing again is a 404
     listed = {p["email"]: p for p in roster.list_people(world.people, world.sails, settings=SETTINGS)["people"]}

@@ -233,6 +233,15 @@ def test_crew_sees_roles_and_guests_but_no_history() -> None:
     assert view["roles"][0]["holder"] == "cap@example.com"
     assert "invited" not in view["roles"][1]
     assert len(view["guests"]) == 2
+    # Need to know: crew see names and waiver status, never a guest's contact details
+    assert all("email" not in g and "phone" not in g and g.get("name") and g.get("status") for g in view["guests"])
+
+
+def test_the_sails_captain_and_an_admin_see_guests_contact_details() -> None:
+    captain = Caller(email="cap@example.com", role="crew", jti="k", expires=0)
+    for who in (captain, ADMIN):
+        view = sail_view(_sail_items(), who, SETTINGS)
+        assert {g["email"] for g in view["guests"]} == {"gina@example.com", "gus@example.com"}, who
 
 
 def _stored(items: list[dict[str, Any]]) -> MemorySailRepository:

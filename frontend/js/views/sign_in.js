@@ -6,6 +6,20 @@ import {
 } from '../components.js';
 import { go } from '../router.js';
 
+// 429: the same for every address. Says when to try again (the person's own clock) and that
+// the newest link already sent still works, so no one asks again in vain.
+function TooManyLinks({ error }) {
+  const at = error.retryAt ? new Date(error.retryAt) : null;
+  const when = at && !Number.isNaN(at.getTime())
+    ? at.toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' })
+    : 'an hour';
+  return html`
+    <div class="notice notice-error" role="alert">
+      <p>Too many sign-in links were asked for just now. Try again after ${when}.</p>
+      <p>The newest sign-in link already in your inbox still works: open it instead.</p>
+    </div>`;
+}
+
 export function SignIn({ session }) {
   const form = useForm({
     initial: { email: '', sent: false },
@@ -31,7 +45,9 @@ export function SignIn({ session }) {
                   aria-invalid=${invalid} aria-describedby=${describedBy}
                   onInput=${form.set('email')} />`}
             <//>
-            <${ErrorNotice} error=${form.notice} />
+            ${form.notice && form.notice.status === 429
+              ? html`<${TooManyLinks} error=${form.notice} />`
+              : html`<${ErrorNotice} error=${form.notice} />`}
             <button type="submit" class="primary" disabled=${busy}>${busy ? 'Sending…' : 'Email me a sign-in link'}</button>
           </form>`}
     </section>`;

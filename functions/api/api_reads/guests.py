@@ -15,14 +15,14 @@ router = ReadTable()
 
 @router.get(
     "/api/sails/<sail_id>/guests",
-    summary="The sail's guest manifest (status, party size, signed time)",
+    summary="The sail's guest manifest (status, party size, signed time; contact for admins and the captain)",
     tags=["guests"],
     middlewares=[CREW],
 )
 def manifest(sail_id: str) -> dict[str, Any]:
     from quarterdeck import guests
 
-    return guests.list_guests(guest_repository(), sail_id, contact=caller(router).is_admin)
+    return guests.list_guests(guest_repository(), sail_id, caller=caller(router))
 
 
 @router.get(

@@ -51,7 +51,10 @@ class Settings:
     person_cache_seconds: float = 60.0
     login_link_minutes: int = 15
     claim_link_hours: int = 72
+    # Login links per hour (issue 20): per address from one source, per source, per address.
     login_links_per_hour: int = 5
+    login_links_per_source_per_hour: int = 30
+    login_links_per_address_per_hour: int = 20
     # Wrong magic codes per source address per window, then 429 for the rest of the window.
     magic_code_failures_per_window: int = 20
     magic_code_window_minutes: int = 15
@@ -134,6 +137,12 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         cookie_secure=_bool(env["COOKIE_SECURE"]) if "COOKIE_SECURE" in env else defaults.cookie_secure,
         ses_configuration_set=text("SES_CONFIGURATION_SET", defaults.ses_configuration_set),
         login_links_per_hour=int(number("LOGIN_LINKS_PER_HOUR", defaults.login_links_per_hour)),
+        login_links_per_source_per_hour=int(
+            number("LOGIN_LINKS_PER_SOURCE_PER_HOUR", defaults.login_links_per_source_per_hour)
+        ),
+        login_links_per_address_per_hour=int(
+            number("LOGIN_LINKS_PER_ADDRESS_PER_HOUR", defaults.login_links_per_address_per_hour)
+        ),
         magic_code_failures_per_window=int(
             number("MAGIC_CODE_FAILURES_PER_WINDOW", defaults.magic_code_failures_per_window)
         ),

@@ -51,10 +51,16 @@ class ConflictError(QuarterdeckError):
 
 
 class RateLimitedError(QuarterdeckError):
-    """Too many wrong sign-in codes from one network in a window (429). (Login links over their
-    hourly limit are not refused: they are silently not sent.)"""
+    """Too many sign-in links or wrong codes in a window (429); `retry_at` is when the window
+    ends (the answer's `Retry-After`)."""
 
     code = "rate_limited"
+
+    def __init__(
+        self, message: str, *, field: str | None = None, code: str | None = None, retry_at: Any = None
+    ) -> None:
+        super().__init__(message, field=field, code=code)
+        self.retry_at = retry_at  # a datetime (aware), or None
 
 
 class UnsupportedMediaTypeError(QuarterdeckError):

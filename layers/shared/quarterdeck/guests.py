@@ -15,7 +15,7 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from quarterdeck.auth import NewCode, Purpose, new_code
+from quarterdeck.auth import Caller, NewCode, Purpose, new_code
 from quarterdeck.clock import Clock, iso, system_clock
 from quarterdeck.config import Settings, get_settings
 from quarterdeck.errors import (
@@ -29,6 +29,7 @@ from quarterdeck.errors import (
 )
 from quarterdeck.formatting import sail_for_email
 from quarterdeck.mail import MailSender, render_email
+from quarterdeck.need_to_know import sees_guest_contact
 from quarterdeck.observability import logger
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.guests import CONFIRMED, ON_HOLD, GuestRepository, SailReading
@@ -114,11 +115,13 @@ def read_sail(
 
 
 def list_guests(
-    guests: GuestRepository, sail_id: str, *, contact: bool, settings: Settings | None = None
+    guests: GuestRepository, sail_id: str, *, caller: Caller | None, settings: Settings | None = None
 ) -> dict[str, Any]:
-    """The sail's manifest: its timing, capacity, and every guest by the time they were added."""
+    """The sail's manifest: its timing, capacity, and every guest by the time they were added;
+    contact details only for those who need them (`need_to_know`: admins, the sail's captain)."""
     settings = settings or get_settings()
     meta = guests.sail_meta(sail_id)
+    contact = sees_guest_contact(caller, meta)
     on_board = sorted(guests.guests_of(sail_id), key=lambda g: (g.get("added_at", ""), g.get("name", "")))
     return {
         "sail": sail_timing(meta),

@@ -39,6 +39,7 @@ from quarterdeck.errors import (
     SailNotFoundError,
     StaleVersionError,
 )
+from quarterdeck.need_to_know import sees_guest_contact, without_contact
 from quarterdeck.observability import logger
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.history import history_view
@@ -230,15 +231,17 @@ def _role_view(item: Item, *, show_holder: bool, is_admin: bool) -> dict[str, An
     return view
 
 
-def _guest_view(item: Item) -> dict[str, Any]:
-    return {name: item[name] for name in GUEST_FIELDS if name in item}
+def _guest_view(item: Item, *, contact: bool) -> dict[str, Any]:
+    view = {name: item[name] for name in GUEST_FIELDS if name in item}
+    return view if contact else without_contact(view)
 
 
 def sail_view(items: Iterable[Item], caller: Caller | None, settings: Settings | None = None) -> dict[str, Any]:
     """The GET /api/sails/{id} answer, shaped for who is asking.
 
     A guest sees the sail, its roles without holders' emails, the checklists, and only its
-    own guest record; history is for admins only.
+    own guest record; history is for admins only. Guests' contact details are shown to the
+    admins and the sail's captain only (`need_to_know`); other crew see names and status.
     """
     items = list(items)
     meta = next(i for i in items if i.get("type") == "sail")
@@ -257,7 +260,8 @@ def sail_view(items: Iterable[Item], caller: Caller | None, settings: Settings |
     guests = sorted((i for i in items if i.get("type") == "guest"), key=lambda i: str(i.get("added_at", "")))
     if is_guest:
         guests = [g for g in guests if caller is not None and g.get("id") == caller.guest_id]
-    view["guests"] = [_guest_view(g) for g in guests]
+    contact = is_guest or sees_guest_contact(caller, meta)  # a guest's own record is its own
+    view["guests"] = [_guest_view(g, contact=contact) for g in guests]
     if is_admin:
         view["history"] = [history_view(e) for e in items if e.get("type") == "history"]  # in order
     return view

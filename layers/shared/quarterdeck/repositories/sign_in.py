@@ -287,7 +287,10 @@ class DynamoSignInRepository:
         try:
             self._store.transact([_counted(limit) for limit in limits])
         except TransactionCanceledError as error:
-            raise _reached(error) or ServiceUnavailableError("Please try again.") from None
+            reached = _reached(error)
+            if reached is not None:
+                raise reached from None
+            raise ServiceUnavailableError("Sign-in is busy; please try again.") from None
 
     def count(self, limit: Limit) -> None:
         self._store.update(
