@@ -91,6 +91,8 @@ def rate_limited_response(error: RateLimitedError) -> Response:
     """429 with `Retry-After` (whole seconds until the window ends) and `retry_at` in the body."""
     from datetime import UTC, datetime
 
+    from aws_lambda_powertools.event_handler import Response
+
     retry_at = error.retry_at.astimezone(UTC)
     seconds = max(1, math.ceil((retry_at - datetime.now(UTC)).total_seconds()))
     body = error_body(error.code, error.message, error.field)
