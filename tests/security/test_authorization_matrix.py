@@ -83,6 +83,9 @@ ROUTES: dict[str, Rule] = {
     "POST /api/sails/{sail_id}/guests/{guest_id}/resend": Rule("A", body=lambda w: {}),
     "GET /api/sails/{sail_id}/guests/{guest_id}": Rule("G"),
     "GET /api/waiver": Rule("G"),
+    # A stale `based_on`: the admin is let through and told 409, nothing is published.
+    "POST /api/waiver": Rule("A", body=lambda w: {"text": "Matrix waiver", "based_on": "matrix"}),
+    "PATCH /api/sails/{sail_id}/guests/{guest_id}": Rule("A", body=lambda w: {"name": "Matrix Guest"}),
     "POST /api/sails/{sail_id}/guests/{guest_id}/waiver": Rule(
         "G", body=lambda w: {"full_name": "Ada Guest", "accept": True}, refused_by_domain=SIGNED_BY_ADMIN
     ),
@@ -102,6 +105,7 @@ ROUTES: dict[str, Rule] = {
     "DELETE /api/sails/{sail_id}/checklists/{checklist}/items/{n}": Rule(
         "A", params={"checklist": "departure", "n": "3"}
     ),
+    "DELETE /api/sails/{sail_id}/guests/{guest_id}": Rule("A"),
     "POST /api/sails/{sail_id}/cancel": Rule("A", body=lambda w: {"reason": "Matrix"}),
 }
 

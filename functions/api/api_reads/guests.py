@@ -20,9 +20,11 @@ router = APIGatewayHttpRouter()
     middlewares=[CREW],
 )
 def manifest(sail_id: str) -> dict[str, Any]:
-    from quarterdeck import guests
+    from quarterdeck import guests, waiver_text
 
-    return guests.list_guests(guest_repository(), sail_id, contact=caller(router).is_admin)
+    repository = guest_repository()
+    current = waiver_text.load_waiver(texts=repository).version
+    return guests.list_guests(repository, sail_id, contact=caller(router).is_admin, current_version=current)
 
 
 @router.get(
@@ -41,4 +43,4 @@ def guest_record(sail_id: str, guest_id: str) -> dict[str, Any]:
 def current_waiver() -> dict[str, Any]:
     from quarterdeck import waiver_text
 
-    return waiver_text.waiver_view(waiver_text.load_waiver())
+    return waiver_text.waiver_view(waiver_text.load_waiver(texts=guest_repository()))

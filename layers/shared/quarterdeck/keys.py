@@ -162,3 +162,12 @@ def code_pointer(link: str) -> Key:
 def rate_counter(counter: str, window: str) -> Key:
     """One window of a sign-in counter (`login#<email>` per hour, `magic#<source>` per window)."""
     return f"RATE#{counter}", window
+
+
+WAIVER_TEXTS = "WAIVERTEXT"
+
+
+def waiver_text(version: str | None = None) -> Key:
+    """A waiver text published from the app (`V#<version>`), or the pointer to the current one
+    (`CURRENT`, which holds a copy of its text so the waiver page reads one item)."""
+    return WAIVER_TEXTS, f"V#{version}" if version else "CURRENT"
