@@ -16,7 +16,7 @@ from typing import Any
 
 from quarterdeck.clock import Clock, iso, system_clock
 from quarterdeck.config import Settings, get_settings
-from quarterdeck.errors import ConflictError, GuestExistsError, InvalidInputError, SailNotFoundError
+from quarterdeck.errors import ConflictError, GuestExistsError, InvalidInputError, SailFullError, SailNotFoundError
 from quarterdeck.guests import (
     booking_people,
     capacity_of,
@@ -160,6 +160,8 @@ def move_booking(
     meta = found.sail or {}
     refuse_closed(meta, now, settings)
     capacity = capacity_of(meta, settings)
+    if len(arriving) > capacity:
+        raise SailFullError(capacity, max(capacity - int(meta.get("guest_count") or 0), 0))
     codes = issue_codes(meta, arriving, found.code_pointers, settings, clock)
     guests.move_booking(
         sail_id,
