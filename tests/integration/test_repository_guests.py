@@ -4,6 +4,7 @@ Every protocol method, and every lost condition mapped to its domain error, is c
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -540,11 +541,14 @@ def test_waiver_texts_published_from_the_app(subject: Subject) -> None:
     current = subject.repo.published_waiver()
     previous = current["version"] if current else None
     version = f"t{uuid.uuid4().hex[:8]}"
-    text = {"version": version, "text": "Words.\n", "sha256": "0" * 64, "published_at": "2026-12-04T06:00:00+00:00"}
+    # (a true hash: the table is shared with the API suites, which then sign under this text)
+    words = "Words of a published waiver.\n"
+    digest = hashlib.sha256(words.encode()).hexdigest()
+    text = {"version": version, "text": words, "sha256": digest, "published_at": "2026-12-04T06:00:00+00:00"}
     subject.repo.publish_waiver({**text, "published_by": ADMIN}, previous=previous)
     # Then it is current and readable by its version
     assert (subject.repo.published_waiver() or {})["version"] == version
-    assert (subject.repo.published_waiver(version) or {})["text"] == "Words.\n"
+    assert (subject.repo.published_waiver(version) or {})["text"] == words
     assert subject.repo.published_waiver("never") is None
     # And a publication based on the previous version is waiver_changed
     with pytest.raises(ConflictError) as stale:
