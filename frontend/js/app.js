@@ -13,6 +13,7 @@ import { TaskBoard } from './views/task_board.js';
 import { Reports } from './views/reports.js';
 import { Manifest } from './views/manifest.js';
 import { Unsubscribe } from './views/unsubscribe.js';
+import { WaiverText } from './views/waiver_text.js';
 
 const ROUTES = [
   ['/', SignIn],
@@ -26,6 +27,7 @@ const ROUTES = [
   ['/board', TaskBoard],
   ['/reports', Reports],
   ['/unsubscribe', Unsubscribe],
+  ['/waiver-text', WaiverText],
 ];
 
 function Nav({ session, onSignOut }) {
@@ -38,6 +40,7 @@ function Nav({ session, onSignOut }) {
       ${admin ? html`<a href="#/new">New sail</a>` : null}
       ${admin ? html`<a href="#/board">Board</a>` : null}
       ${admin ? html`<a href="#/reports">Reports</a>` : null}
+      ${admin ? html`<a href="#/waiver-text">Waiver</a>` : null}
       <button type="button" class="link-button" onClick=${onSignOut}>Sign out</button>
     </nav>`;
 }

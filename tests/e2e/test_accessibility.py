@@ -117,6 +117,13 @@ def test_every_admin_page_has_no_serious_violation(
         p.get_by_role("button", name="Preview CEO report").click()
         p.locator("iframe.report-frame").wait_for()
 
+    def open_guest_edit(p: Page) -> None:
+        p.get_by_role("button", name=re.compile("^Edit Ada Guest")).first.click()
+
+    def open_waiver_preview(p: Page) -> None:
+        p.get_by_label("Waiver text").fill("A changed waiver text, previewed only.")
+        p.get_by_role("button", name="Preview").click()
+
     routes = [
         "#/sails",
         f"#/sails/{sail}",
@@ -125,9 +132,11 @@ def test_every_admin_page_has_no_serious_violation(
         "#/new",
         "#/board",
         "#/reports",
+        "#/waiver-text",
     ]
     opened = {
-        f"#/sails/{sail}": [("checklist", open_checklist), ("edit", open_edit)],
+        f"#/sails/{sail}": [("checklist", open_checklist), ("edit", open_edit), ("guest edit", open_guest_edit)],
+        "#/waiver-text": [("preview", open_waiver_preview)],
         "#/board": [("task", open_task), ("new task", open_new_task)],
         "#/reports": [("preview", open_preview)],
     }
