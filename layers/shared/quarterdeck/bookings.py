@@ -34,7 +34,11 @@ from quarterdeck.repositories import Item
 from quarterdeck.repositories.guests import CONFIRMED, GONE, GuestRepository
 from quarterdeck.validation import email_address, text_field
 
-__all__ = ["edit_guest", "move_booking", "remove_guest"]
+__all__ = ["MAX_MOVE", "edit_guest", "move_booking", "remove_guest"]
+
+# One transaction (100 actions) moves a booking: per person its update here, its put there and
+# its new code's up to three writes, plus both counts and both histories (19 * 5 + 4 = 99).
+MAX_MOVE = 19
 
 
 def _aboard(guests: GuestRepository, sail_id: str, guest_id: str) -> tuple[Item, Item, list[Item]]:
@@ -141,6 +145,11 @@ def move_booking(
         raise InvalidInputError("Choose another sail to move the booking to.", field="sail_id")
     _, guest, everyone = _aboard(guests, sail_id, guest_id)
     leaving = _booking_of(guest, everyone)
+    if len(leaving) > MAX_MOVE:
+        raise InvalidInputError(
+            f"A booking of more than {MAX_MOVE} people moves in parts: remove some, move it, book them again.",
+            field="sail_id",
+        )
     lead = leaving[0]
     new_lead_id = guest_id_for(target, str(lead.get("email") or f"{lead['id']}/moved"))
     moved: list[Item] = []
