@@ -95,7 +95,7 @@ def edit(sail_id: str, guest_id: str, body: Annotated[GuestChange, Body()]) -> d
     tags=["guests"],
     middlewares=[ADMIN],
     status_code=204,
-    responses={204: {"description": "Removed"}},
+    responses={204: {"description": "Removed", "content": {}}},
 )
 def remove(sail_id: str, guest_id: str) -> Response[Any]:
     whole = (router.current_event.get_query_string_value("booking") or "").lower()
