@@ -15,16 +15,14 @@ router = APIGatewayHttpRouter()
 
 @router.get(
     "/api/sails/<sail_id>/guests",
-    summary="The sail's guest manifest (status, party size, signed time)",
+    summary="The sail's manifest: every person aboard by booking, their waiver status and version",
     tags=["guests"],
     middlewares=[CREW],
 )
 def manifest(sail_id: str) -> dict[str, Any]:
-    from quarterdeck import guests, waiver_text
+    from quarterdeck import guests
 
-    repository = guest_repository()
-    current = waiver_text.load_waiver(texts=repository).version
-    return guests.list_guests(repository, sail_id, contact=caller(router).is_admin, current_version=current)
+    return guests.list_guests(guest_repository(), sail_id, contact=caller(router).is_admin)
 
 
 @router.get(

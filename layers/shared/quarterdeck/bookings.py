@@ -41,13 +41,14 @@ __all__ = ["MAX_MOVE", "edit_guest", "move_booking", "remove_guest"]
 MAX_MOVE = 19
 
 
-def _aboard(guests: GuestRepository, sail_id: str, guest_id: str) -> tuple[Item, Item, list[Item]]:
-    """The sail, the person (still aboard) and everyone on the sail (one read each)."""
-    found = read_sail(guests, sail_id, guest_id=guest_id)
+def _aboard(guests: GuestRepository, sail_id: str, guest_id: str) -> tuple[Item, Item, list[Item], Item | None]:
+    """The sail, the person (still aboard), everyone on the sail and the person's waiver link's
+    pointer (two reads)."""
+    found = read_sail(guests, sail_id, guest_id=guest_id, code_link=waiver_link(sail_id, guest_id))
     guest = found.guest or {}
     if guest.get("status") in GONE:
         raise ConflictError(f"{guest.get('name', 'This guest')} is no longer on this sail.", code="guest_gone")
-    return found.sail or {}, guest, guests.guests_of(sail_id)
+    return found.sail or {}, guest, guests.guests_of(sail_id), found.code_pointer
 
 
 def _booking_of(guest: Item, everyone: list[Item]) -> list[Item]:
@@ -74,7 +75,7 @@ def edit_guest(
     settings = settings or get_settings()
     if name is None and email is None:
         raise InvalidInputError("Send a name, an email or a sail to move the booking to.", field="name")
-    meta, guest, everyone = _aboard(guests, sail_id, guest_id)
+    meta, guest, everyone, pointer = _aboard(guests, sail_id, guest_id)
     changes: Item = {}
     if name is not None:
         clean = text_field(name, "name", single_line=True)
@@ -95,7 +96,6 @@ def edit_guest(
     if relink:
         refuse_closed(meta, clock(), settings)
         link = waiver_link(sail_id, guest_id)
-        pointer = read_sail(guests, sail_id, code_link=link).code_pointer
         codes = issue_codes(meta, [edited], {link: pointer} if pointer else {}, settings, clock)
     guests.edit_guest(sail_id, guest, changes, actor=actor_email, code=codes.get(guest_id), clock=clock)
     answer: dict[str, Any] = {"guest": guest_view(edited), "message": f"{edited['name']} was updated."}
@@ -121,7 +121,7 @@ def remove_guest(
 ) -> None:
     """Take a person (or, with `booking`, their whole booking) off the sail: they stay on the
     manifest as removed by the admin; their seats are freed; signatures are kept."""
-    _, guest, everyone = _aboard(guests, sail_id, guest_id)
+    _, guest, everyone, _ = _aboard(guests, sail_id, guest_id)
     people = _booking_of(guest, everyone) if booking else [guest]
     guests.remove_guests(sail_id, people, actor=actor_email, clock=clock)
 
@@ -143,7 +143,7 @@ def move_booking(
     target = str(to_sail or "")
     if not target or len(target) > 64 or target == sail_id:
         raise InvalidInputError("Choose another sail to move the booking to.", field="sail_id")
-    _, guest, everyone = _aboard(guests, sail_id, guest_id)
+    _, guest, everyone, _ = _aboard(guests, sail_id, guest_id)
     leaving = _booking_of(guest, everyone)
     if len(leaving) > MAX_MOVE:
         raise InvalidInputError(

@@ -179,9 +179,16 @@ def list_guests(
     settings: Settings | None = None,
     current_version: str | None = None,
 ) -> dict[str, Any]:
-    """The sail's manifest: its timing, capacity, and every person aboard (or removed) by booking."""
+    """The sail's manifest: its timing, capacity, and every person aboard (or removed) by booking,
+    flagging who signed a waiver version older than the current one. Two round trips: the sail
+    with the current waiver text published in the app, then the guests."""
+    from quarterdeck.waiver_text import current_waiver  # (the waiver text only where it is needed)
+
     settings = settings or get_settings()
-    meta = guests.sail_meta(sail_id)
+    found = read_sail(guests, sail_id, current_waiver=current_version is None)
+    meta = found.sail or {}
+    if current_version is None:
+        current_version = current_waiver(found.current_waiver).version
     return {
         "sail": sail_timing(meta),
         "guest_capacity": capacity_of(meta, settings),
