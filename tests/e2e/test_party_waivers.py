@@ -114,7 +114,7 @@ def test_an_admin_edits_and_removes_a_guest_on_the_sail_page(stack: LocalStack, 
 
 def test_an_admin_previews_and_publishes_a_new_waiver_version(stack: LocalStack, page: Page) -> None:
     admin_in_browser(page, stack)
-    page.get_by_role("link", name="Waiver").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Waiver", exact=True).click()
     expect(page.get_by_role("heading", name="Waiver text")).to_be_visible()
     area = page.get_by_label("Waiver text")
     current = area.input_value()
