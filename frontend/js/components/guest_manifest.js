@@ -204,7 +204,8 @@ export function GuestManifest({ sail, session, onChange }) {
   const crew = Boolean(session && session.role !== 'guest');
   const load = () => {
     if (!sail || !crew) return;
-    get(`/sails/${encodeURIComponent(sail.id)}/guests`).then(setListed).catch(setError);
+    // Without a connection the sail page shows its saved copy, guests included: keep to that.
+    get(`/sails/${encodeURIComponent(sail.id)}/guests`).then(setListed).catch(() => setListed(null));
   };
   useEffect(load, [sail && sail.id, sail && sail.guest_count, crew]);
   if (!sail) return null;
