@@ -18,6 +18,7 @@ import { Manifest } from './views/manifest.js';
 import { Unsubscribe } from './views/unsubscribe.js';
 import { People } from './views/people.js';
 import { Settings } from './views/settings.js';
+import { WaiverText } from './views/waiver_text.js';
 
 const ROUTES = [
   ['/', SignIn],
@@ -37,6 +38,7 @@ const ROUTES = [
   ['/unsubscribe', Unsubscribe],
   ['/people', People],
   ['/settings', Settings],
+  ['/waiver-text', WaiverText],
 ];
 
 function Nav({ session, onSignOut }) {
@@ -52,6 +54,7 @@ function Nav({ session, onSignOut }) {
       ${admin ? html`<a href="#/people">People</a>` : null}
       ${crew ? html`<a href="#/settings">Settings</a>` : null}
       ${admin ? html`<a href="#/business">Business data</a>` : null}
+      ${admin ? html`<a href="#/waiver-text">Waiver</a>` : null}
       <button type="button" class="link-button" onClick=${onSignOut}>Sign out</button>
     </nav>`;
 }

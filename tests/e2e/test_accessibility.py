@@ -121,6 +121,13 @@ def test_every_admin_page_has_no_serious_violation(
         p.locator("summary", has_text="Costs").click()
         p.get_by_role("group", name=re.compile("^finance")).wait_for()
 
+    def open_guest_edit(p: Page) -> None:
+        p.get_by_role("button", name=re.compile("^Edit Ada Guest")).first.click()
+
+    def open_waiver_preview(p: Page) -> None:
+        p.get_by_label("Waiver text").fill("A changed waiver text, previewed only.")
+        p.get_by_role("button", name="Preview").click()
+
     routes = [
         "#/sails",
         f"#/sails/{sail}",
@@ -132,10 +139,12 @@ def test_every_admin_page_has_no_serious_violation(
         "#/people",
         "#/settings",
         "#/business",
+        "#/waiver-text",
     ]
     opened = {
         "#/business": [("costs", open_costs)],
-        f"#/sails/{sail}": [("checklist", open_checklist), ("edit", open_edit)],
+        f"#/sails/{sail}": [("checklist", open_checklist), ("edit", open_edit), ("guest edit", open_guest_edit)],
+        "#/waiver-text": [("preview", open_waiver_preview)],
         "#/board": [("task", open_task), ("new task", open_new_task)],
         "#/reports": [("preview", open_preview)],
     }

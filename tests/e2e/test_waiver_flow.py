@@ -78,11 +78,10 @@ def test_admin_adds_a_guest_who_signs_from_the_outbox_link_and_shows_confirmed(
     admin_in_browser(page, stack)
     page.goto(f"{stack.url}/#/sails/{sail['id']}")
     expect(page.get_by_role("heading", name=re.compile("Guests"))).to_be_visible()
-    # When they add a guest with a party of 2
-    page.get_by_label("Guest name").fill("Ada Lovelace")
-    page.get_by_label("Guest email").fill(email)
-    page.get_by_label("Party size").fill("2")
-    page.get_by_role("button", name="Add guest and email the waiver").click()
+    # When they book a guest on their own
+    page.get_by_label("Lead guest's name").fill("Ada Lovelace")
+    page.get_by_label("Lead guest's email").fill(email)
+    page.get_by_role("button", name="Book the guest and email the waivers").click()
     # Then the guest is listed on hold, with the waiver not signed
     card = guest_card(page, "Ada Lovelace")
     expect(card).to_contain_text("On hold")
@@ -124,11 +123,10 @@ def test_admin_adds_a_guest_who_signs_from_the_outbox_link_and_shows_confirmed(
     card = guest_card(page, "Ada Lovelace")
     expect(card).to_contain_text("Confirmed")
     expect(card).to_contain_text("Waiver signed")
-    # And the printable manifest says yes
+    # And the printable manifest says signed
     page.get_by_role("link", name="Printable manifest").click()
     row = page.get_by_role("row", name=re.compile("Ada Lovelace"))
-    expect(row).to_contain_text("Yes")
-    expect(row).to_contain_text("2")
+    expect(row).to_contain_text("Signed")
     assert_accessible(page)
     # And the signed copy is in the outbox, to the guest
     copies = [m for m in outbox(stack) if email in m["to"] and "signed waiver" in m["subject"].lower()]
@@ -147,7 +145,7 @@ def test_printable_manifest_marks_unsigned_guests_and_prints_without_chrome(stac
     # Then unsigned guests read "No (on hold)" and the totals warn before boarding
     for name in ("Bo Unsigned", "Cy Unsigned"):
         expect(page.get_by_role("row", name=re.compile(name))).to_contain_text("No (on hold)")
-    expect(page.locator(".manifest-totals")).to_contain_text("2 on hold: no boarding until signed")
+    expect(page.locator(".manifest-totals")).to_contain_text("2 on hold: no boarding until covered")
     assert_accessible(page)
     # And printed, it is just the manifest: no navigation, no buttons
     page.emulate_media(media="print")

@@ -4,6 +4,7 @@ Every protocol method, and every lost condition mapped to its domain error, is c
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -126,7 +127,7 @@ def code_for(subject: Subject, sail_id: str, who: Item, *, pointer_read: bool = 
 def added(subject: Subject, sail_id: str, who: Item | None = None, *, capacity: int = 6) -> Item:
     who = who or guest()
     code = code_for(subject, sail_id, who)
-    subject.repo.add_guest(sail_id, who, capacity=capacity, actor=ADMIN, code=code, clock=system_clock)
+    subject.repo.add_booking(sail_id, [who], capacity=capacity, actor=ADMIN, codes=[code], clock=system_clock)
     return who
 
 
@@ -187,12 +188,12 @@ def test_sail_meta_and_the_manifest(subject: Subject) -> None:
 
 
 # --- adding guests and their waiver links ------------------------------------------------------
-def test_add_guest_counts_the_party_issues_the_code_and_records_history(subject: Subject) -> None:
+def test_add_booking_counts_the_party_issues_the_code_and_records_history(subject: Subject) -> None:
     sail_id = subject.sail()
     # When a party of 3 is added
     who = guest(party_size=3)
     code = code_for(subject, sail_id, who)
-    subject.repo.add_guest(sail_id, who, capacity=6, actor=ADMIN, code=code, clock=system_clock)
+    subject.repo.add_booking(sail_id, [who], capacity=6, actor=ADMIN, codes=[code], clock=system_clock)
     # Then the sail counts 3, the pointer names the new code, and the history says so
     found = subject.repo.read(sail_id, guest_id=str(who["id"]), code_link=f"waiver:{sail_id}:{who['id']}")
     assert found.sail is not None and found.sail["guest_count"] == 3 and found.guest is not None
@@ -200,31 +201,36 @@ def test_add_guest_counts_the_party_issues_the_code_and_records_history(subject:
     assert subject.history(sail_id) == ["guest_added"]
 
 
-def test_add_guest_refusals_map_to_domain_errors(subject: Subject) -> None:
+def test_add_booking_refusals_map_to_domain_errors(subject: Subject) -> None:
     sail_id = subject.sail()
     ada = added(subject, sail_id, guest(party_size=4))
     # The same guest again: GuestExistsError
     with pytest.raises(GuestExistsError):
-        subject.repo.add_guest(
-            sail_id, ada, capacity=6, actor=ADMIN, code=code_for(subject, sail_id, ada), clock=system_clock
+        subject.repo.add_booking(
+            sail_id, [ada], capacity=6, actor=ADMIN, codes=[code_for(subject, sail_id, ada)], clock=system_clock
         )
     # A party that does not fit: SailFullError naming the room left
     bo = guest(email="bo@example.com", party_size=3)
     with pytest.raises(SailFullError) as full:
-        subject.repo.add_guest(
-            sail_id, bo, capacity=6, actor=ADMIN, code=code_for(subject, sail_id, bo), clock=system_clock
+        subject.repo.add_booking(
+            sail_id, [bo], capacity=6, actor=ADMIN, codes=[code_for(subject, sail_id, bo)], clock=system_clock
         )
     assert "room for 2 more" in full.value.message
     # No sail: SailNotFoundError; a cancelled one: sail_cancelled
     with pytest.raises(SailNotFoundError):
-        subject.repo.add_guest(
-            "no-such-sail", guest(), capacity=6, actor=ADMIN, code=code_for(subject, "x", guest()), clock=system_clock
+        subject.repo.add_booking(
+            "no-such-sail",
+            [guest()],
+            capacity=6,
+            actor=ADMIN,
+            codes=[code_for(subject, "x", guest())],
+            clock=system_clock,
         )
     cancelled = subject.sail(status="cancelled")
     with pytest.raises(ConflictError) as closed:
         eve = guest(email="eve@example.com")
-        subject.repo.add_guest(
-            cancelled, eve, capacity=6, actor=ADMIN, code=code_for(subject, cancelled, eve), clock=system_clock
+        subject.repo.add_booking(
+            cancelled, [eve], capacity=6, actor=ADMIN, codes=[code_for(subject, cancelled, eve)], clock=system_clock
         )
     assert closed.value.code == "sail_cancelled"
     # And nothing of the refused adds was written
@@ -262,7 +268,7 @@ def test_a_stale_waiver_link_is_in_flight(subject: Subject) -> None:
     other = {**guest(email="other@example.com"), "id": who["id"] + "x"}
     unread = code_for(subject, sail_id, who, pointer_read=False)  # as if no pointer existed
     with pytest.raises(WaiverLinkInFlightError):
-        subject.repo.add_guest(sail_id, other, capacity=6, actor=ADMIN, code=unread, clock=system_clock)
+        subject.repo.add_booking(sail_id, [other], capacity=6, actor=ADMIN, codes=[unread], clock=system_clock)
 
 
 def test_reissue_revokes_nothing_of_a_signed_guest(subject: Subject) -> None:
@@ -412,3 +418,157 @@ def test_each_method_is_one_round_trip(subject: Subject) -> None:
         before = subject.round_trips()
         call()
         assert subject.round_trips() - before == 1
+
+
+# --- bookings: several people, edits, removals, moves (issue 21) -------------------------------
+def booking(sail_id: str, lead: Item, *others: Item) -> list[Item]:
+    return [{**lead, "booking_id": lead["id"], "lead": True}] + [
+        {**o, "booking_id": lead["id"], "lead": False} for o in others
+    ]
+
+
+def test_add_booking_puts_everyone_on_the_sail_counting_each_seat(subject: Subject) -> None:
+    # Given a sail, when a booking of a lead, an adult and a minor (no email) is added
+    sail_id = subject.sail()
+    people = booking(sail_id, guest(), guest(email="bo@example.com"), {**guest(), "email": None, "minor": True})
+    codes = [code_for(subject, sail_id, p) for p in people[:2]]
+    subject.repo.add_booking(sail_id, people, capacity=6, actor=ADMIN, codes=codes, clock=system_clock)
+    # Then three people are on it, counted as three, with one history entry naming them
+    on_board = {g["id"]: g for g in subject.repo.guests_of(sail_id)}
+    assert set(on_board) == {p["id"] for p in people} and subject.repo.sail_meta(sail_id)["guest_count"] == 3
+    assert "email" not in on_board[people[2]["id"]] and on_board[people[2]["id"]]["minor"] is True
+    assert subject.history(sail_id) == ["guest_added"]
+    # And both links are live (their pointers read back in one read)
+    links = tuple(f"waiver:{sail_id}:{p['id']}" for p in people[:2])
+    assert set(subject.repo.read(sail_id, code_links=links).code_pointers) == set(links)
+    # A booking with someone already aboard is GuestExistsError, naming them; nothing is written
+    again = booking(sail_id, guest(email="cy@example.com"), {**people[1]})
+    with pytest.raises(GuestExistsError) as exists:
+        subject.repo.add_booking(sail_id, again, capacity=6, actor=ADMIN, codes=[], clock=system_clock)
+    assert "bo@example.com" in exists.value.message and subject.repo.sail_meta(sail_id)["guest_count"] == 3
+
+
+def test_minors_are_covered_by_a_guardians_signature(subject: Subject) -> None:
+    # Given a booking of an adult and a minor, and another booking's minor
+    sail_id = subject.sail()
+    ada, dee = booking(sail_id, guest(), {**guest(), "email": None, "minor": True})
+    subject.repo.add_booking(sail_id, [ada, dee], capacity=6, actor=ADMIN, codes=[], clock=system_clock)
+    eve, fin = booking(sail_id, guest(email="eve@example.com"), {**guest(), "email": None, "minor": True})
+    subject.repo.add_booking(sail_id, [eve, fin], capacity=6, actor=ADMIN, codes=[], clock=system_clock)
+    # When Ada signs covering the other booking's minor: minor_changed, nothing written
+    wrong = signature(sail_id, str(ada["id"]), booking_id=ada["id"], covers=[fin["id"]])
+    with pytest.raises(ConflictError) as refused:
+        subject.repo.record_signature(wrong, actor=ADMIN, clock=system_clock)
+    assert refused.value.code == "minor_changed" and subject.repo.signature(sail_id, str(ada["id"])) is None
+    # When Ada signs covering her booking's minor
+    record = signature(sail_id, str(ada["id"]), booking_id=ada["id"], covers=[dee["id"]])
+    assert subject.repo.record_signature(record, actor=ADMIN, clock=system_clock) is None
+    # Then both are confirmed under the signature's version, the minor covered by Ada
+    now = {g["id"]: g for g in subject.repo.guests_of(sail_id)}
+    assert now[ada["id"]]["status"] == now[dee["id"]]["status"] == "confirmed"
+    assert now[dee["id"]]["covered_by"] == ada["id"] and now[dee["id"]]["signed_version"] == "v1"
+    assert (subject.repo.signature(sail_id, str(ada["id"])) or {})["covers"] == [dee["id"]]
+
+
+def test_edit_guest_changes_a_person_as_read_with_a_new_code(subject: Subject) -> None:
+    sail_id = subject.sail()
+    who = added(subject, sail_id)
+    # When the email is changed with a new code for the link
+    moved_to = {**who, "email": "new@example.com"}
+    code = code_for(subject, sail_id, moved_to)
+    subject.repo.edit_guest(sail_id, who, {"email": "new@example.com"}, actor=ADMIN, code=code, clock=system_clock)
+    found = subject.repo.read(sail_id, guest_id=str(who["id"]), code_link=f"waiver:{sail_id}:{who['id']}")
+    assert found.guest is not None and found.guest["email"] == "new@example.com"
+    assert found.code_pointer is not None and found.code_pointer["code_hash"] == hash_code(code.code)
+    assert subject.history(sail_id) == ["guest_added", "guest_edited"]
+    # An edit of the person as it was before is guest_changed; nothing written
+    with pytest.raises(ConflictError) as stale:
+        subject.repo.edit_guest(sail_id, who, {"name": "Stale"}, actor=ADMIN, code=None, clock=system_clock)
+    assert stale.value.code == "guest_changed"
+    # A stale code is WaiverLinkInFlightError
+    current = found.guest
+    with pytest.raises(WaiverLinkInFlightError):
+        subject.repo.edit_guest(
+            sail_id,
+            current,
+            {"name": "Ada"},
+            actor=ADMIN,
+            code=code_for(subject, sail_id, current, pointer_read=False),
+            clock=system_clock,
+        )
+    assert subject.history(sail_id) == ["guest_added", "guest_edited"]
+
+
+def test_remove_guests_marks_them_removed_and_frees_their_seats(subject: Subject) -> None:
+    record = signed(subject)
+    sail_id, guest_id = record["sail_id"], record["guest_id"]
+    who = subject.repo.read(sail_id, guest_id=guest_id).guest or {}
+    # When the signed guest is removed
+    subject.repo.remove_guests(sail_id, [who], actor=ADMIN, clock=system_clock)
+    # Then it is kept as removed by the admin, its seat freed, its signature kept
+    after = subject.repo.read(sail_id, guest_id=guest_id, signature=True)
+    assert after.guest is not None and after.guest["status"] == "removed" and after.guest["removed_by"] == ADMIN
+    assert after.signature is not None and subject.repo.sail_meta(sail_id)["guest_count"] == 0
+    assert subject.history(sail_id)[-1] == "guest_removed"
+    # Removing it again (as read before) is guest_changed
+    with pytest.raises(ConflictError) as again:
+        subject.repo.remove_guests(sail_id, [who], actor=ADMIN, clock=system_clock)
+    assert again.value.code == "guest_changed"
+    # And the same person may be added again over the removed item
+    subject.repo.add_booking(
+        sail_id, [{**who, "status": "on_hold"}], capacity=6, actor=ADMIN, codes=[], clock=system_clock
+    )
+    assert (subject.repo.read(sail_id, guest_id=guest_id).guest or {})["status"] == "on_hold"
+
+
+def test_move_booking_is_one_change_on_both_sails(subject: Subject) -> None:
+    here, there = subject.sail(), subject.sail(guest_count=0)
+    people = booking(here, guest(), guest(email="bo@example.com"))
+    subject.repo.add_booking(here, people, capacity=6, actor=ADMIN, codes=[], clock=system_clock)
+    arriving = [{**p, "id": p["id"] + "m"} for p in people]
+    arriving = booking(there, *arriving)
+    # A move to a sail without room is SailFullError, and nothing moves
+    with pytest.raises(SailFullError):
+        subject.repo.move_booking(here, people, there, arriving, capacity=1, actor=ADMIN, codes=[], clock=system_clock)
+    assert {g["status"] for g in subject.repo.guests_of(here)} == {"on_hold"}
+    # When the booking moves, with a new code for the lead
+    codes = [code_for(subject, there, arriving[0])]
+    subject.repo.move_booking(here, people, there, arriving, capacity=6, actor=ADMIN, codes=codes, clock=system_clock)
+    # Then it is marked moved here and on hold there; both counts and histories say so
+    assert {(g["status"], g["moved_to"]) for g in subject.repo.guests_of(here)} == {("moved", there)}
+    assert {g["status"] for g in subject.repo.guests_of(there)} == {"on_hold"}
+    assert subject.repo.sail_meta(here)["guest_count"] == 0 and subject.repo.sail_meta(there)["guest_count"] == 2
+    assert subject.history(here)[-1] == "booking_moved" and subject.history(there) == ["booking_moved_in"]
+    # Moving the people as read before is guest_changed; to a cancelled sail, sail_cancelled
+    with pytest.raises(ConflictError) as stale:
+        subject.repo.move_booking(here, people, there, arriving, capacity=6, actor=ADMIN, codes=[], clock=system_clock)
+    assert stale.value.code == "guest_changed"
+    closed = subject.sail(status="cancelled")
+    now_there = subject.repo.guests_of(there)
+    with pytest.raises(ConflictError) as cancelled:
+        subject.repo.move_booking(
+            there, now_there, closed, booking(closed, *now_there), capacity=6, actor=ADMIN, codes=[], clock=system_clock
+        )
+    assert cancelled.value.code == "sail_cancelled"
+
+
+def test_waiver_texts_published_from_the_app(subject: Subject) -> None:
+    # Given whatever earlier tests published (the table is shared), a new version is published
+    current = subject.repo.published_waiver()
+    previous = current["version"] if current else None
+    version = f"t{uuid.uuid4().hex[:8]}"
+    # (a true hash: the table is shared with the API suites, which then sign under this text)
+    words = "Words of a published waiver.\n"
+    digest = hashlib.sha256(words.encode()).hexdigest()
+    text = {"version": version, "text": words, "sha256": digest, "published_at": "2026-12-04T06:00:00+00:00"}
+    subject.repo.publish_waiver({**text, "published_by": ADMIN}, previous=previous)
+    # Then it is current and readable by its version
+    assert (subject.repo.published_waiver() or {})["version"] == version
+    assert (subject.repo.published_waiver(version) or {})["text"] == words
+    assert subject.repo.published_waiver("never") is None
+    # And a publication based on the previous version is waiver_changed
+    with pytest.raises(ConflictError) as stale:
+        subject.repo.publish_waiver({**text, "version": version + "b"}, previous=previous)
+    assert stale.value.code == "waiver_changed"
+    # And with current_waiver the sail's read brings it along
+    assert (subject.repo.read(subject.sail(), current_waiver=True).current_waiver or {})["version"] == version

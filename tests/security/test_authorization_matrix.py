@@ -90,6 +90,9 @@ ROUTES: dict[str, Rule] = {
     "GET /api/sails/{sail_id}/manifest.csv": Rule(
         "C", refused_by_domain={"crew": "only an admin or the sail's captain downloads the manifest (decisions.md)"}
     ),
+    # A stale `based_on`: the admin is let through and told 409, nothing is published.
+    "POST /api/waiver": Rule("A", body=lambda w: {"text": "Matrix waiver", "based_on": "matrix"}),
+    "PATCH /api/sails/{sail_id}/guests/{guest_id}": Rule("A", body=lambda w: {"name": "Matrix Guest"}),
     "POST /api/sails/{sail_id}/guests/{guest_id}/waiver": Rule(
         "G", body=lambda w: {"full_name": "Ada Guest", "accept": True}, refused_by_domain=SIGNED_BY_ADMIN
     ),
@@ -125,6 +128,7 @@ ROUTES: dict[str, Rule] = {
     "DELETE /api/sails/{sail_id}/checklists/{checklist}/items/{n}": Rule(
         "A", params={"checklist": "departure", "n": "3"}
     ),
+    "DELETE /api/sails/{sail_id}/guests/{guest_id}": Rule("A"),
     "POST /api/sails/{sail_id}/cancel": Rule("A", body=lambda w: {"reason": "Matrix"}),
     "POST /api/sails/{sail_id}/series/cancel": Rule("A", body=lambda w: {"reason": "Matrix"}),
     "DELETE /api/people/{email}": Rule("A", params={"email": "nobody@example.com"}),

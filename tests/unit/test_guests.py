@@ -94,7 +94,10 @@ def sign(
         repo,
         mailer,
         documents,
-        signer or guest_caller(sail_id, guest_id),
+        signer
+        or guest_caller(
+            sail_id, guest_id, str(repo.guests.get((sail_id, guest_id), {}).get("email", "ada@example.com"))
+        ),
         sail_id,
         guest_id,
         ip="203.0.113.7",
@@ -691,7 +694,7 @@ def test_round_trips_of_adding_and_signing(
     # Adding: the sail and the link's pointer in one read, one transaction holding the waiver code
     repo.calls.clear()
     guest_id = add(repo, mailer, clock, sail["id"])["guest"]["id"]
-    assert repo.calls == ["read", "add_guest"]
+    assert repo.calls == ["read", "add_booking"]
     # Resending: sail, guest and pointer in one read, one transaction (new code, old one revoked)
     repo.calls.clear()
     guests.resend_waiver_link(repo, mailer, ADMIN, sail["id"], guest_id, settings=SETTINGS, clock=clock)

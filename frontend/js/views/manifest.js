@@ -1,5 +1,6 @@
-// The printable guest manifest for check-in at the dock (#/sails/:id/manifest):
-// name, party size, waiver signed yes/no, and a box to tick on the dock.
+// The printable guest manifest for check-in at the dock (#/sails/:id/manifest): every person
+// aboard by booking, their waiver status (signed, covered by a guardian, on hold; an older
+// waiver version flagged; removed or moved people listed as such), and a box to tick on the dock.
 import { html, useEffect, useState } from '../html.js';
 import { get } from '../api.js';
 import { ErrorNotice, formatDate, formatTime } from '../components.js';
@@ -8,6 +9,21 @@ import { ErrorNotice, formatDate, formatTime } from '../components.js';
 const isCaptain = (sail, session) => Boolean(sail && (sail.roles || []).some(
   (r) => r.slot === 'captain' && r.holder && r.holder.toLowerCase() === session.email.toLowerCase(),
 ));
+
+const GONE = ['removed', 'moved'];
+
+const rowClass = (g) => {
+  if (GONE.includes(g.status)) return 'manifest-gone';
+  return g.status === 'confirmed' ? 'manifest-signed' : 'manifest-hold';
+};
+
+function waiverCell(g) {
+  if (g.status === 'removed') return `Removed by ${g.removed_by || 'an admin'}`;
+  if (g.status === 'moved') return 'Moved to another sail';
+  if (g.status !== 'confirmed') return html`<strong>${g.minor ? 'No (waits for a guardian)' : 'No (on hold)'}</strong>`;
+  const how = g.minor ? `Covered by ${g.covered_by_name || 'a guardian'}` : 'Signed';
+  return g.older_version ? html`${how} · <strong>${`older version ${g.signed_version}`}</strong>` : how;
+}
 
 export function Manifest({ params, session }) {
   const [data, setData] = useState(null);
@@ -29,9 +45,13 @@ export function Manifest({ params, session }) {
   if (!data) return html`<p class="loading">Loading the manifest…</p>`;
 
   const { sail, guests } = data;
-  const people = guests.reduce((sum, g) => sum + (g.party_size || 1), 0);
-  const signed = guests.filter((g) => g.status === 'confirmed');
-  const onHold = guests.length - signed.length;
+  const bookings = data.bookings || [];
+  const leads = Object.fromEntries(bookings.map((b) => [b.id, b]));
+  const aboard = guests.filter((g) => !GONE.includes(g.status));
+  const covered = aboard.filter((g) => g.status === 'confirmed');
+  const onHold = aboard.length - covered.length;
+  const live = bookings.filter((b) => b.status !== 'removed');
+  const older = aboard.filter((g) => g.older_version).length;
   return html`
     <section class="card manifest-page">
       <p class="no-print"><a href=${`#/sails/${encodeURIComponent(sail.id)}`}>← Back to the sail</a></p>
@@ -45,22 +65,23 @@ export function Manifest({ params, session }) {
       </p>
       ${sail.meeting_point ? html`<p class="manifest-meeting">Meeting point: <strong>${sail.meeting_point}</strong></p>` : null}
       <p class="manifest-totals">
-        ${`${people} ${people === 1 ? 'person' : 'people'} in ${guests.length} ${guests.length === 1 ? 'party' : 'parties'}`}
-        ${` (${data.guest_count ?? people} of ${data.guest_capacity} seats taken) · ${signed.length} signed`}
-        ${onHold ? html`${' · '}<strong>${`${onHold} on hold: no boarding until signed`}</strong>` : null}
+        ${`${aboard.length} ${aboard.length === 1 ? 'person' : 'people'} in ${live.length} ${live.length === 1 ? 'booking' : 'bookings'}`}
+        ${` (${data.guest_count ?? aboard.length} of ${data.guest_capacity} seats taken) · ${covered.length} covered · ${live.filter((b) => b.status === 'confirmed').length} of ${live.length} bookings confirmed`}
+        ${onHold ? html`${' · '}<strong>${`${onHold} on hold: no boarding until covered`}</strong>` : null}
+        ${older ? ` · ${older} signed an older waiver (current: ${data.waiver_version})` : ''}
       </p>
       <table class="manifest-table">
         <caption class="visually-hidden">Guests of ${sail.title}</caption>
         <thead>
-          <tr><th scope="col">Name</th><th scope="col">Party</th><th scope="col">Waiver signed</th><th scope="col">Aboard</th></tr>
+          <tr><th scope="col">Name</th><th scope="col">Booking</th><th scope="col">Waiver</th><th scope="col">Aboard</th></tr>
         </thead>
         <tbody>
           ${guests.length ? guests.map((g) => html`
-            <tr key=${g.id} class=${g.status === 'confirmed' ? 'manifest-signed' : 'manifest-hold'}>
-              <td>${g.name}</td>
-              <td>${g.party_size || 1}</td>
-              <td>${g.status === 'confirmed' ? 'Yes' : html`<strong>No (on hold)</strong>`}</td>
-              <td><span class="manifest-box" aria-hidden="true"></span></td>
+            <tr key=${g.id} data-guest=${g.id} class=${rowClass(g)}>
+              <td>${g.name}${g.minor ? ' (under 18)' : ''}</td>
+              <td>${(leads[g.booking_id] || {}).lead || g.name}${g.lead ? ' (lead)' : ''}</td>
+              <td>${waiverCell(g)}</td>
+              <td>${GONE.includes(g.status) ? '—' : html`<span class="manifest-box" aria-hidden="true"></span>`}</td>
             </tr>`) : html`<tr><td colspan="4">No guests on this sail.</td></tr>`}
         </tbody>
       </table>

@@ -19,12 +19,14 @@ function CheckField({ name, label, checked, onChange, error }) {
     </div>`;
 }
 
-function SignatureForm({ sailId, guestId, onSigned }) {
+function SignatureForm({ sailId, guestId, minors = [], onSigned }) {
+  const [covers, setCovers] = useState([]);
   const form = useForm({
     initial: { full_name: '', accept: false, minor: false, guardian_name: '' },
     submit: (values) => {
       const body = { full_name: values.full_name, accept: values.accept, minor: values.minor };
       if (values.minor) body.guardian_name = values.guardian_name;
+      if (covers.length) body.covers = covers;
       return post(`/sails/${encodeURIComponent(sailId)}/guests/${encodeURIComponent(guestId)}/waiver`, body);
     },
     done: onSigned,
@@ -51,6 +53,19 @@ function SignatureForm({ sailId, guestId, onSigned }) {
               aria-invalid=${invalid ? 'true' : 'false'} aria-describedby=${describedBy}
               onInput=${form.set('guardian_name')} />`}
         <//>` : null}
+      ${minors.length && !values.minor ? html`
+        <fieldset class="waiver-covers">
+          <legend>Children in your booking</legend>
+          <p class="hint">A child under 18 is covered by a parent or guardian's signature. Tick each child you are
+            the parent or guardian of: your signature covers them too.</p>
+          ${minors.map((m) => html`
+            <div class="field check-field" key=${m.id}>
+              <input id=${`cover-${m.id}`} type="checkbox" checked=${covers.includes(m.id)}
+                onChange=${(e) => setCovers(e.currentTarget.checked ? [...covers, m.id] : covers.filter((c) => c !== m.id))} />
+              <label for=${`cover-${m.id}`}>${`I am ${m.name}'s parent or guardian and sign for them`}</label>
+            </div>`)}
+          ${error && error.field === 'covers' ? html`<p class="field-error" role="alert">${error.message}</p>` : null}
+        </fieldset>` : null}
       <${CheckField} name="accept" label=${values.minor ? 'I have read the waiver and accept it for them' : 'I have read and accept the waiver'}
         checked=${values.accept} error=${error} onChange=${(accept) => form.setValue('accept', accept)} />
       <${ErrorNotice} error=${form.notice} />
@@ -132,11 +147,14 @@ export function Waiver({ query, session }) {
             signature && signature.copy_emailed ? 'A copy was sent to your email.' : 'A copy will be sent to your email.',
           ].join('')}</p>`
         : html`<p class="notice waiver-hold">Your place is <strong>on hold</strong> until you sign this waiver.</p>`}
+      ${(record.booking || []).some((p) => p.minor && p.status === 'confirmed') ? html`
+        <p class="hint waiver-covered">${`Covered by a guardian's signature: ${record.booking.filter((p) => p.minor && p.status === 'confirmed').map((p) => p.name).join(', ')}.`}</p>` : null}
       <h2>Waiver ${waiver.version}</h2>
       <div class="waiver-text" role="region" aria-label="Waiver text" tabindex="0">${waiver.text}</div>
       <p class="hint waiver-hash">SHA-256 of this text: <code>${waiver.sha256}</code></p>
       ${signed ? null : session.role === 'guest'
-        ? html`<${SignatureForm} sailId=${sailId} guestId=${guestId} onSigned=${onSigned} />`
+        ? html`<${SignatureForm} sailId=${sailId} guestId=${guestId} onSigned=${onSigned}
+            minors=${(record.booking || []).filter((p) => p.minor && p.status === 'on_hold')} />`
         : html`<p class="notice">Only the guest can sign their waiver, from the link in their email.</p>`}
     </section>`;
 }

@@ -15,7 +15,7 @@ router = ReadTable()
 
 @router.get(
     "/api/sails/<sail_id>/guests",
-    summary="The sail's guest manifest (status, party size, signed time; contact for admins and the captain)",
+    summary="The sail's manifest: everyone aboard by booking, waiver status and version (contact: admins, captain)",
     tags=["guests"],
     middlewares=[CREW],
 )
@@ -41,4 +41,4 @@ def guest_record(sail_id: str, guest_id: str) -> dict[str, Any]:
 def current_waiver() -> dict[str, Any]:
     from quarterdeck import waiver_text
 
-    return waiver_text.waiver_view(waiver_text.load_waiver())
+    return waiver_text.waiver_view(waiver_text.load_waiver(texts=guest_repository()))

@@ -243,3 +243,12 @@ def suppression(email: str) -> Key:
     share one partition, so the list is one Query and a send checks its recipients in one
     BatchGetItem."""
     return SUPPRESSIONS, email.strip().lower()
+
+
+WAIVER_TEXTS = "WAIVERTEXT"
+
+
+def waiver_text(version: str | None = None) -> Key:
+    """A waiver text published from the app (`V#<version>`), or the pointer to the current one
+    (`CURRENT`, which holds a copy of its text so the waiver page reads one item)."""
+    return WAIVER_TEXTS, f"V#{version}" if version else "CURRENT"

@@ -229,7 +229,7 @@ def _deliver_copy(
     stored, emailed = delivered
     key = str(record["object_key"])
     try:
-        waiver = load_waiver(str(record["version"]), directory=how.waiver_dir)
+        waiver = load_waiver(str(record["version"]), directory=how.waiver_dir, texts=how.guests)
         if waiver.sha256 != record["text_sha256"]:
             raise ConfigurationError(f"Waiver {waiver.version} no longer matches the hash this signature recorded.")
         text = signed_copy(record, waiver, guest, meta, how.settings)

@@ -16,27 +16,60 @@ from quarterdeck.auth import Caller
 from quarterdeck.clock import Clock, IdGenerator, epoch, iso, new_id, system_clock
 from quarterdeck.config import Settings, get_settings
 from quarterdeck.errors import ConflictError, ForbiddenError, InvalidInputError, ServiceUnavailableError
-from quarterdeck.guests import CONFIRMED, guest_view, read_sail, sail_timing
+from quarterdeck.guests import CONFIRMED, GONE, guest_view, read_sail, sail_timing
 from quarterdeck.mail import MailSender
 from quarterdeck.observability import logger
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.guests import GuestRepository
 from quarterdeck.validation import text_field
 from quarterdeck.waiver_copies import COPY_LEASE_SECONDS, CopyDelivery, finish, signature_view
-from quarterdeck.waiver_text import WAIVER_DIR, load_waiver, waiver_object_key
+from quarterdeck.waiver_text import WAIVER_DIR, current_waiver, waiver_object_key
 
 if TYPE_CHECKING:
     from quarterdeck.documents import DocumentStore
 
 
+def _booking(guests: GuestRepository, sail_id: str, guest: Item) -> list[Item]:
+    """The people of the guest's booking still aboard (a guest added alone: none but itself)."""
+    if not guest.get("booking_id"):
+        return [guest]
+    booking = guest["booking_id"]
+    return [g for g in guests.guests_of(sail_id) if g.get("booking_id") == booking and g.get("status") not in GONE]
+
+
 def get_guest_record(guests: GuestRepository, sail_id: str, guest_id: str) -> dict[str, Any]:
-    """One guest with its sail's date and times and its signature, if any (one read)."""
+    """One guest with its sail's date and times, its signature, if any, and its booking's people
+    (the minors it may sign for). Two reads: the sail, guest and signature; the booking."""
     found = read_sail(guests, sail_id, guest_id=guest_id, signature=True)
+    guest = found.guest or {}
     return {
         "sail": sail_timing(found.sail or {}),
-        "guest": guest_view(found.guest or {}),
+        "guest": guest_view(guest),
         "signature": signature_view(found.signature) if found.signature else None,
+        "booking": [guest_view(p, contact=False) for p in _booking(guests, sail_id, guest)],
     }
+
+
+def _covered_minors(guests: GuestRepository, sail_id: str, guest: Item, covers: object) -> list[Item]:
+    """The minors of the signer's booking, still on hold, that this signature covers."""
+    if covers is None or covers == []:
+        return []
+    if not isinstance(covers, list) or not all(isinstance(c, str) for c in covers) or len(covers) > 48:
+        raise InvalidInputError("covers lists the ids of the minors you sign for.", field="covers")
+    if guest.get("minor"):
+        raise InvalidInputError("A minor cannot sign for others.", field="covers")
+    minors = {str(g["id"]): g for g in _booking(guests, sail_id, guest) if g.get("minor")}
+    chosen: list[Item] = []
+    for minor_id in dict.fromkeys(covers):
+        minor = minors.get(minor_id)
+        if minor is None:
+            raise InvalidInputError("You can sign only for the minors of your own booking.", field="covers")
+        if minor.get("status") == CONFIRMED:
+            raise ConflictError(
+                f"{minor.get('name')} is already covered by a guardian's signature.", code="minor_covered"
+            )
+        chosen.append(minor)
+    return chosen
 
 
 def _validate_signature(
@@ -67,6 +100,7 @@ def sign_waiver(
     accept: object,
     minor: object = False,
     guardian_name: object = None,
+    covers: object = None,
     ip: str = "",
     user_agent: str = "",
     settings: Settings | None = None,
@@ -80,14 +114,20 @@ def sign_waiver(
     if not (signer.is_guest and signer.sail_id == sail_id and signer.guest_id == guest_id):
         raise ForbiddenError("Only the guest this waiver is for can sign it, from their own waiver link.")
     name, guardian = _validate_signature(full_name, accept, minor, guardian_name)
-    found = read_sail(guests, sail_id, guest_id=guest_id, signature=True)
+    found = read_sail(guests, sail_id, guest_id=guest_id, signature=True, current_waiver=True)
     meta, guest = found.sail or {}, found.guest or {}
+    if guest.get("status") in GONE:
+        raise ConflictError("You are no longer on this sail's manifest; ask the crew.", code="guest_gone")
+    if guest.get("email") and signer.email.lower() != str(guest["email"]).lower():
+        # The admin changed this guest's address: only a link sent to the new one signs.
+        raise ForbiddenError("This link was sent to an earlier address. Use the link in the latest email.")
     if found.signature:
         return finish(how, found.signature, guest, meta, already=True)
     now = clock()
     if meta.get("status") == "cancelled":
         raise ConflictError("This sail was cancelled.", code="sail_cancelled")
-    waiver = load_waiver(directory=waiver_dir)
+    minors = _covered_minors(guests, sail_id, guest, covers)
+    waiver = current_waiver(found.current_waiver, directory=waiver_dir)
     signed_at = iso(now)
     record: Item = {
         "sail_id": sail_id,
@@ -111,6 +151,12 @@ def sign_waiver(
         # Which request wrote the signature: it finishes what it wrote even if the answer was lost.
         "request_id": new_id(),
     }
+    if minors:  # a guardian's signature covers these minors of the booking (kept by id and name)
+        record.update(
+            booking_id=guest.get("booking_id"),
+            covers=[str(m["id"]) for m in minors],
+            covers_names=[str(m.get("name", "")) for m in minors],
+        )
     try:
         first = guests.record_signature(record, actor=signer.email, clock=clock)
     except ServiceUnavailableError:

@@ -21,13 +21,22 @@ from quarterdeck.errors import (
     WaiverLinkInFlightError,
 )
 from quarterdeck.repositories import Item
-from quarterdeck.repositories.guests import CONFIRMED, COPY_OWED, ON_HOLD, SailReading, sail_full
+from quarterdeck.repositories.guest_changes import sail_full
+from quarterdeck.repositories.guests import CONFIRMED, COPY_OWED, GONE, MOVED, ON_HOLD, REMOVED, SailReading
 
 Key = tuple[str, str]
 
 
 def _copy(item: Item | None) -> Item | None:
     return copy.deepcopy(item) if item is not None else None
+
+
+def _seats(people: list[Item]) -> int:
+    return sum(int(p.get("party_size") or 1) for p in people)
+
+
+def _who(people: list[Item]) -> list[dict[str, Any]]:
+    return [{"guest_id": p["id"], "name": p.get("name", "")} for p in people]
 
 
 class MemoryGuestRepository:
@@ -38,6 +47,7 @@ class MemoryGuestRepository:
         self.codes: dict[str, Item] = {}  # by the code item's pk (`CODE#<sha256>`)
         self.code_pointers: dict[str, Item] = {}  # by link
         self.history: list[Item] = []
+        self.waiver_texts: dict[str, Item] = {}  # by version, and the current one at "CURRENT"
         self.calls: list[str] = []
         self.fail_next: dict[str, Exception] = {}
         self.lose_answer: set[str] = set()
@@ -87,7 +97,14 @@ class MemoryGuestRepository:
 
     # --- reads ---------------------------------------------------------------------------------
     def read(
-        self, sail_id: str, *, guest_id: str | None = None, signature: bool = False, code_link: str | None = None
+        self,
+        sail_id: str,
+        *,
+        guest_id: str | None = None,
+        signature: bool = False,
+        code_link: str | None = None,
+        code_links: tuple[str, ...] = (),
+        current_waiver: bool = False,
     ) -> SailReading:
         self._begin("read")
         return SailReading(
@@ -95,6 +112,8 @@ class MemoryGuestRepository:
             guest=_copy(self.guests.get((sail_id, guest_id))) if guest_id is not None else None,
             signature=_copy(self.signatures.get((sail_id, guest_id))) if guest_id is not None and signature else None,
             code_pointer=_copy(self.code_pointers.get(code_link)) if code_link is not None else None,
+            code_pointers={link: dict(self.code_pointers[link]) for link in code_links if link in self.code_pointers},
+            current_waiver=_copy(self.waiver_texts.get("CURRENT")) if current_waiver else None,
         )
 
     def sail_meta(self, sail_id: str) -> Item:
@@ -113,28 +132,119 @@ class MemoryGuestRepository:
         return _copy(self.signatures.get((sail_id, guest_id)))
 
     # --- guests --------------------------------------------------------------------------------
-    def add_guest(self, sail_id: str, guest: Item, *, capacity: int, actor: str, code: NewCode, clock: Clock) -> None:
-        self._begin("add_guest")
-        key, size = (sail_id, str(guest["id"])), int(guest["party_size"])
+    def _room(self, sail_id: str, people: list[Item], capacity: int) -> Item:
         meta = self.sails.get(sail_id)
-        if key in self.guests:
-            raise GuestExistsError(str(guest["email"]))
-        if not self._code_holds(code):
-            raise WaiverLinkInFlightError()
+        for person in people:
+            there = self.guests.get((sail_id, str(person["id"])))
+            if there is not None and there.get("status") not in GONE:
+                raise GuestExistsError(str(person.get("email") or person.get("name")))
         if meta is None:
             raise SailNotFoundError("There is no such sail.")
         if meta.get("status") == "cancelled":
             raise ConflictError("This sail was cancelled.", code="sail_cancelled")
-        count = int(meta.get("guest_count") or 0)
+        count, size = int(meta.get("guest_count") or 0), _seats(people)
         pinned = "guest_capacity" not in meta or int(meta["guest_capacity"]) == capacity
         if not pinned or ("guest_count" in meta and count > capacity - size):
             raise sail_full(meta, capacity, size)
-        self.guests[key] = {"type": "guest", **copy.deepcopy(guest)}
-        meta["guest_count"] = count + size
-        detail = {"guest_id": guest["id"], "name": guest["name"], "party_size": size}
+        return meta
+
+    def _put_people(self, sail_id: str, people: list[Item], meta: Item) -> None:
+        for person in people:
+            item = {"type": "guest", **{k: v for k, v in copy.deepcopy(person).items() if v is not None}}
+            self.guests[(sail_id, str(person["id"]))] = item
+        meta["guest_count"] = int(meta.get("guest_count") or 0) + _seats(people)
+
+    def _still(self, sail_id: str, people: list[Item]) -> list[Item]:
+        current = [self.guests.get((sail_id, str(p["id"]))) for p in people]
+        if any(c is None or c.get("status") != p.get("status") for c, p in zip(current, people, strict=True)):
+            raise ConflictError("This guest was changed by someone else meanwhile.", code="guest_changed")
+        return [c for c in current if c is not None]
+
+    def add_booking(
+        self, sail_id: str, people: list[Item], *, capacity: int, actor: str, codes: list[NewCode], clock: Clock
+    ) -> None:
+        self._begin("add_booking")
+        meta = self._room(sail_id, people, capacity)
+        if not all(self._code_holds(code) for code in codes):
+            raise WaiverLinkInFlightError()
+        self._put_people(sail_id, people, meta)
+        lead = people[0]
+        detail = {"guest_id": lead["id"], "name": lead["name"], "party_size": _seats(people), "people": _who(people)}
         self._history(sail_id, actor, "guest_added", detail, clock)
-        self._store_code(code)
-        self._answer("add_guest")
+        for code in codes:
+            self._store_code(code)
+        self._answer("add_booking")
+
+    def edit_guest(
+        self, sail_id: str, guest: Item, changes: Item, *, actor: str, code: NewCode | None, clock: Clock
+    ) -> None:
+        self._begin("edit_guest")
+        (current,) = self._still(sail_id, [guest])
+        if current.get("email") != guest.get("email"):
+            raise ConflictError("This guest was changed by someone else meanwhile.", code="guest_changed")
+        if code is not None and not self._code_holds(code):
+            raise WaiverLinkInFlightError()
+        current.update(copy.deepcopy(changes))
+        detail = {"guest_id": guest["id"], "name": guest.get("name", ""), "changes": changes}
+        self._history(sail_id, actor, "guest_edited", detail, clock)
+        if code is not None:
+            self._store_code(code)
+        self._answer("edit_guest")
+
+    def remove_guests(self, sail_id: str, people: list[Item], *, actor: str, clock: Clock) -> None:
+        self._begin("remove_guests")
+        current = self._still(sail_id, people)
+        meta = self.sails.get(sail_id)
+        if meta is None:
+            raise ConflictError("This guest was changed by someone else meanwhile.", code="guest_changed")
+        for person in current:
+            person.update(status=REMOVED, removed_by=actor, removed_at=iso(clock()))
+        meta["guest_count"] = int(meta.get("guest_count", _seats(people))) - _seats(people)
+        self._history(sail_id, actor, "guest_removed", {"removed_by": actor, "people": _who(people)}, clock)
+        self._answer("remove_guests")
+
+    def move_booking(
+        self,
+        from_sail: str,
+        leaving: list[Item],
+        to_sail: str,
+        arriving: list[Item],
+        *,
+        capacity: int,
+        actor: str,
+        codes: list[NewCode],
+        clock: Clock,
+    ) -> None:
+        self._begin("move_booking")
+        current = self._still(from_sail, leaving)
+        source = self.sails.get(from_sail)
+        if source is None:
+            raise ConflictError("This booking was changed by someone else meanwhile.", code="guest_changed")
+        meta = self._room(to_sail, arriving, capacity)
+        if not all(self._code_holds(code) for code in codes):
+            raise WaiverLinkInFlightError()
+        for person in current:
+            person.update(status=MOVED, moved_to=to_sail, moved_by=actor, moved_at=iso(clock()))
+        source["guest_count"] = int(source.get("guest_count", _seats(leaving))) - _seats(leaving)
+        self._history(from_sail, actor, "booking_moved", {"to": to_sail, "people": _who(leaving)}, clock)
+        self._put_people(to_sail, arriving, meta)
+        self._history(to_sail, actor, "booking_moved_in", {"from": from_sail, "people": _who(arriving)}, clock)
+        for code in codes:
+            self._store_code(code)
+        self._answer("move_booking")
+
+    def published_waiver(self, version: str | None = None) -> Item | None:
+        self._begin("published_waiver")
+        return _copy(self.waiver_texts.get(version or "CURRENT"))
+
+    def publish_waiver(self, text: Item, *, previous: str | None) -> None:
+        self._begin("publish_waiver")
+        current = self.waiver_texts.get("CURRENT")
+        if str(text["version"]) in self.waiver_texts or (current or {}).get("version") != previous:
+            raise ConflictError("Someone published a waiver version meanwhile.", code="waiver_changed")
+        self.waiver_texts[str(text["version"])] = {"type": "waiver_text", **copy.deepcopy(text)}
+        self.waiver_texts["CURRENT"] = {"type": "waiver_text", **copy.deepcopy(text)}
+        self._answer("publish_waiver")
 
     def reissue_waiver_link(self, sail_id: str, guest: Item, *, actor: str, code: NewCode, clock: Clock) -> None:
         self._begin("reissue_waiver_link")
@@ -153,19 +263,36 @@ class MemoryGuestRepository:
         sail_id, guest_id = str(signature["sail_id"]), str(signature["guest_id"])
         key = (sail_id, guest_id)
         guest, meta = self.guests.get(key), self.sails.get(sail_id)
-        if key in self.signatures or not guest or guest.get("status") != ON_HOLD:
+        minors = [self.guests.get((sail_id, str(m))) for m in signature.get("covers") or []]
+        minors_hold = all(
+            m
+            and m.get("status") == ON_HOLD
+            and m.get("minor") is True
+            and m.get("booking_id") == signature.get("booking_id")
+            for m in minors
+        )
+        if key in self.signatures or not guest or guest.get("status") != ON_HOLD or not minors_hold:
             if key in self.signatures:
                 return copy.deepcopy(self.signatures[key])
             if not guest:
                 raise GuestNotFoundError("There is no such guest on this sail.")
+            if guest.get("status") in GONE:
+                raise ConflictError("You are no longer on this sail's manifest.", code="guest_gone")
+            if not minors_hold and guest.get("status") == ON_HOLD:
+                raise ConflictError("A minor you signed for was covered or changed meanwhile.", code="minor_changed")
             raise ConflictError("This sail was cancelled.", code="sail_cancelled")
         if meta is None or meta.get("status") == "cancelled":
             raise ConflictError("This sail was cancelled.", code="sail_cancelled")
         stored = {"type": "waiver", **{k: v for k, v in copy.deepcopy(signature).items() if v is not None}}
         stored[COPY_OWED] = bool(signature.get(COPY_OWED))
         self.signatures[key] = stored
-        guest.update(status=CONFIRMED, signed_at=signature["signed_at"])
+        confirmed = {"status": CONFIRMED, "signed_at": signature["signed_at"], "signed_version": signature["version"]}
+        guest.update(confirmed)
+        for minor in minors:
+            (minor or {}).update(confirmed, covered_by=guest_id)
         detail = {"guest_id": guest_id, "version": signature["version"], "text_sha256": signature["text_sha256"]}
+        if signature.get("covers"):
+            detail["covers"] = list(signature["covers"])
         self._history(sail_id, actor, "waiver_signed", detail, clock)
         self._answer("record_signature")
         return None

@@ -19,13 +19,11 @@ from quarterdeck.clock import Clock
 from quarterdeck.errors import (
     AlreadySignedError,
     ConflictError,
-    GuestExistsError,
     GuestNotFoundError,
-    SailFullError,
-    SailNotFoundError,
     WaiverLinkInFlightError,
 )
 from quarterdeck.repositories import Item
+from quarterdeck.repositories.guest_changes import MOVED, REMOVED, GuestChanges
 from quarterdeck.repositories.history import history_write
 from quarterdeck.repositories.sails import DynamoSailRepository
 from quarterdeck.sails import get_sail_meta
@@ -33,6 +31,7 @@ from quarterdeck.store import ConditionFailedError, Store, TransactionCanceledEr
 
 ON_HOLD = "on_hold"
 CONFIRMED = "confirmed"
+GONE = (REMOVED, MOVED)  # removed by an admin / its booking moved to another sail: kept, off the count
 COPY_OWED = "copy_owed"  # the boundary's name for "listed in the owed-copies index"
 _KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
 
@@ -46,11 +45,20 @@ class SailReading:
     guest: Item | None = None
     signature: Item | None = None
     code_pointer: Item | None = None
+    code_pointers: dict[str, Item] = dataclasses.field(default_factory=dict)  # by link, of `code_links` found
+    current_waiver: Item | None = None  # the waiver text published from the app as current, if asked and any
 
 
 class GuestRepository(Protocol):
     def read(
-        self, sail_id: str, *, guest_id: str | None = None, signature: bool = False, code_link: str | None = None
+        self,
+        sail_id: str,
+        *,
+        guest_id: str | None = None,
+        signature: bool = False,
+        code_link: str | None = None,
+        code_links: tuple[str, ...] = (),
+        current_waiver: bool = False,
     ) -> SailReading:
         """The sail and what else is asked for, in one round trip."""
         ...
@@ -67,10 +75,53 @@ class GuestRepository(Protocol):
         """The guest's signature as it is now (a consistent read)."""
         ...
 
-    def add_guest(self, sail_id: str, guest: Item, *, capacity: int, actor: str, code: NewCode, clock: Clock) -> None:
-        """Put the guest on the sail, raising `guest_count` by its party within `capacity`, with
-        its waiver code and a history entry, all or nothing. Raises GuestExistsError,
-        WaiverLinkInFlightError, SailNotFoundError, ConflictError(sail_cancelled) or SailFullError."""
+    def add_booking(
+        self, sail_id: str, people: list[Item], *, capacity: int, actor: str, codes: list[NewCode], clock: Clock
+    ) -> None:
+        """Put a booking's people on the sail (over a removed or moved person's item of the same id),
+        raising `guest_count` by their seats within `capacity`, with their waiver codes and a
+        history entry, all or nothing. Raises GuestExistsError, WaiverLinkInFlightError,
+        SailNotFoundError, ConflictError(sail_cancelled) or SailFullError."""
+        ...
+
+    def edit_guest(
+        self, sail_id: str, guest: Item, changes: Item, *, actor: str, code: NewCode | None, clock: Clock
+    ) -> None:
+        """Change a person's `name` / `email` if it is as read (`guest`), with a new waiver code if
+        given and a history entry. Raises ConflictError(guest_changed) or WaiverLinkInFlightError."""
+        ...
+
+    def remove_guests(self, sail_id: str, people: list[Item], *, actor: str, clock: Clock) -> None:
+        """Mark the people removed (by `actor`), lowering `guest_count` by their seats, with a
+        history entry naming them; nothing is deleted. Raises ConflictError(guest_changed)."""
+        ...
+
+    def move_booking(
+        self,
+        from_sail: str,
+        leaving: list[Item],
+        to_sail: str,
+        arriving: list[Item],
+        *,
+        capacity: int,
+        actor: str,
+        codes: list[NewCode],
+        clock: Clock,
+    ) -> None:
+        """Mark `leaving` moved on `from_sail` and put `arriving` on `to_sail` within its capacity,
+        both counts and both histories in one transaction. Raises ConflictError(guest_changed),
+        GuestExistsError, SailNotFoundError, ConflictError(sail_cancelled), SailFullError or
+        WaiverLinkInFlightError."""
+        ...
+
+    def published_waiver(self, version: str | None = None) -> Item | None:
+        """A waiver text published from the app (the current one by default); None if none is."""
+        ...
+
+    def publish_waiver(self, text: Item, *, previous: str | None) -> None:
+        """Publish `text` ({version, text, sha256, published_at, published_by}) as the current
+        version if the current one is still `previous` (None: none published from the app).
+        Raises ConflictError(waiver_changed)."""
         ...
 
     def reissue_waiver_link(self, sail_id: str, guest: Item, *, actor: str, code: NewCode, clock: Clock) -> None:
@@ -79,9 +130,10 @@ class GuestRepository(Protocol):
         ...
 
     def record_signature(self, signature: Item, *, actor: str, clock: Clock) -> Item | None:
-        """Write the signature (if none is there yet), confirm the guest (if on hold) on a sail not
-        cancelled, with a history entry. Returns None, or the signature that was there first.
-        Raises GuestNotFoundError or ConflictError(sail_cancelled)."""
+        """Write the signature (if none is there yet), confirm the guest (if on hold) and the
+        minors it `covers` (on hold, of its booking) on a sail not cancelled, with a history entry.
+        Returns None, or the signature that was there first. Raises GuestNotFoundError,
+        ConflictError(guest_gone | minor_changed | sail_cancelled)."""
         ...
 
     def take_copy_lease(self, signature: Item, *, now: int, until: int) -> tuple[bool, Item | None]:
@@ -105,18 +157,6 @@ class GuestRepository(Protocol):
     def owed_copies(self, *, limit: int) -> list[Item]:
         """The signatures whose copy is owed, oldest first (one Query of the index)."""
         ...
-
-
-def sail_full(current: Item, capacity: int, size: int) -> ConflictError:
-    """Why a party did not fit, from the sail as it is now (its capacity may have changed since
-    it was read: then, if the party fits now, that is what it says)."""
-    now_capacity = int(current.get("guest_capacity") or capacity)
-    room = max(now_capacity - int(current.get("guest_count") or 0), 0)
-    if now_capacity != capacity and size <= room:
-        return ConflictError(
-            f"The sail's capacity was changed meanwhile (now {now_capacity}); try again.", code="capacity_changed"
-        )
-    return SailFullError(now_capacity, room)
 
 
 def plain(item: Item | None) -> Item | None:
@@ -146,13 +186,20 @@ def _named(code: NewCode) -> list[Write]:
     return [dataclasses.replace(write, name="code") for write in code.writes]
 
 
-class DynamoGuestRepository:
+class DynamoGuestRepository(GuestChanges):
     def __init__(self, store: Store) -> None:
         self.store = store
 
     # --- reads -----------------------------------------------------------------------------
     def read(
-        self, sail_id: str, *, guest_id: str | None = None, signature: bool = False, code_link: str | None = None
+        self,
+        sail_id: str,
+        *,
+        guest_id: str | None = None,
+        signature: bool = False,
+        code_link: str | None = None,
+        code_links: tuple[str, ...] = (),
+        current_waiver: bool = False,
     ) -> SailReading:
         wanted = [keys.sail(sail_id)]
         if guest_id is not None:
@@ -161,13 +208,22 @@ class DynamoGuestRepository:
                 wanted.append(keys.waiver(sail_id, guest_id))
         if code_link is not None:
             wanted.append(code_pointer_key(code_link))
-        found = {(item["pk"], item["sk"]): item for item in self.store.batch_get(wanted)}
+        wanted += [code_pointer_key(link) for link in code_links]
+        if current_waiver:
+            wanted.append(keys.waiver_text())
+        found = {(item["pk"], item["sk"]): item for item in self.store.batch_get(list(dict.fromkeys(wanted)))}
         meta = found.get(keys.sail(sail_id))
         return SailReading(
             sail=plain(meta) if meta and meta.get("type") == "sail" else None,
             guest=plain(found.get(keys.guest(sail_id, guest_id))) if guest_id is not None else None,
             signature=plain(found.get(keys.waiver(sail_id, guest_id))) if guest_id is not None else None,
             code_pointer=plain(found.get(code_pointer_key(code_link))) if code_link is not None else None,
+            code_pointers={
+                link: plain(found[code_pointer_key(link)]) or {}
+                for link in code_links
+                if code_pointer_key(link) in found
+            },
+            current_waiver=plain(found.get(keys.waiver_text())) if current_waiver else None,
         )
 
     def sail_meta(self, sail_id: str) -> Item:
@@ -180,57 +236,7 @@ class DynamoGuestRepository:
     def signature(self, sail_id: str, guest_id: str) -> Item | None:
         return plain(self.store.get(*keys.waiver(sail_id, guest_id), consistent=True))
 
-    # --- guests ----------------------------------------------------------------------------
-    def add_guest(self, sail_id: str, guest: Item, *, capacity: int, actor: str, code: NewCode, clock: Clock) -> None:
-        size = int(guest["party_size"])
-        meta_key = keys.sail(sail_id)
-        item = {**_key(keys.guest(sail_id, str(guest["id"]))), "type": "guest", **guest}
-        writes = [
-            Write("Put", name="guest", item=item, condition="attribute_not_exists(pk)"),
-            Write(
-                "Update",
-                key=_key(meta_key),
-                name="sail",
-                update="SET guest_count = if_not_exists(guest_count, :zero) + :size",
-                # No arithmetic in conditions: `count + size <= capacity` is `count <= capacity - size`;
-                # the sail's own capacity is pinned at what was read (an admin may change it).
-                condition=(
-                    "attribute_exists(pk) AND #status <> :cancelled"
-                    " AND (attribute_not_exists(guest_count) OR guest_count <= :room)"
-                    " AND (attribute_not_exists(guest_capacity) OR guest_capacity = :capacity)"
-                ),
-                names={"#status": "status"},
-                values={
-                    ":zero": 0,
-                    ":size": size,
-                    ":room": capacity - size,
-                    ":capacity": capacity,
-                    ":cancelled": "cancelled",
-                },
-            ),
-            history_write(
-                sail_id,
-                actor,
-                "guest_added",
-                {"guest_id": guest["id"], "name": guest["name"], "party_size": size},
-                clock=clock,
-            ),
-            *_named(code),
-        ]
-        try:
-            self.store.transact(writes)
-        except TransactionCanceledError as lost:
-            if "guest" in lost.failed:
-                raise GuestExistsError(str(guest["email"])) from None
-            if "code" in lost.failed:
-                raise WaiverLinkInFlightError() from None
-            current = self.store.get(*meta_key, consistent=True)
-            if not current:
-                raise SailNotFoundError("There is no such sail.") from None
-            if current.get("status") == "cancelled":
-                raise ConflictError("This sail was cancelled.", code="sail_cancelled") from None
-            raise sail_full(current, capacity, size) from None
-
+    # --- guests (adding, editing, removing and moving people: GuestChanges) -------------------
     def reissue_waiver_link(self, sail_id: str, guest: Item, *, actor: str, code: NewCode, clock: Clock) -> None:
         guest_id = str(guest["id"])
         writes = [
@@ -255,20 +261,35 @@ class DynamoGuestRepository:
     # --- signatures ------------------------------------------------------------------------
     def record_signature(self, signature: Item, *, actor: str, clock: Clock) -> Item | None:
         sail_id, guest_id = str(signature["sail_id"]), str(signature["guest_id"])
-        fields = {name: value for name, value in signature.items() if name != COPY_OWED}
+        fields = {name: value for name, value in signature.items() if name != COPY_OWED and value is not None}
         item = {**_key(keys.waiver(sail_id, guest_id)), "type": "waiver", **fields}
         if signature.get(COPY_OWED):
             item.update(_owed_key(signature))
+        confirmed = {":confirmed": CONFIRMED, ":on_hold": ON_HOLD, ":at": signature["signed_at"]}
+        confirmed[":version"] = signature["version"]
         writes = [
             Write("Put", name="signature", item=item, condition="attribute_not_exists(pk)"),
             Write(
                 "Update",
                 key=_key(keys.guest(sail_id, guest_id)),
                 name="guest",
-                update="SET #status = :confirmed, signed_at = :at",
+                update="SET #status = :confirmed, signed_at = :at, signed_version = :version",
                 condition="attribute_exists(pk) AND #status = :on_hold",
                 names={"#status": "status"},
-                values={":confirmed": CONFIRMED, ":on_hold": ON_HOLD, ":at": signature["signed_at"]},
+                values=confirmed,
+            ),
+            *(
+                # A minor of the signer's booking, still on hold, is covered by this signature.
+                Write(
+                    "Update",
+                    key=_key(keys.guest(sail_id, str(minor))),
+                    name="minor",
+                    update="SET #status = :confirmed, signed_at = :at, signed_version = :version, covered_by = :by",
+                    condition="attribute_exists(pk) AND #status = :on_hold AND minor = :true AND booking_id = :booking",
+                    names={"#status": "status"},
+                    values={**confirmed, ":by": guest_id, ":true": True, ":booking": signature.get("booking_id")},
+                )
+                for minor in signature.get("covers") or []
             ),
             Write(
                 "ConditionCheck",
@@ -282,20 +303,33 @@ class DynamoGuestRepository:
                 sail_id,
                 actor,
                 "waiver_signed",
-                {"guest_id": guest_id, "version": signature["version"], "text_sha256": signature["text_sha256"]},
+                {
+                    "guest_id": guest_id,
+                    "version": signature["version"],
+                    "text_sha256": signature["text_sha256"],
+                    **({"covers": list(signature["covers"])} if signature.get("covers") else {}),
+                },
                 clock=clock,
             ),
         ]
         try:
             self.store.transact(writes)
             return None
-        except TransactionCanceledError:
+        except TransactionCanceledError as lost:
             # Whichever failed, a signature in place (a double submit) is the answer; then the guest.
             current = self.signature(sail_id, guest_id)
             if current:
                 return current
-            if not self.store.get(*keys.guest(sail_id, guest_id), consistent=True):
+            guest = self.store.get(*keys.guest(sail_id, guest_id), consistent=True)
+            if not guest:
                 raise GuestNotFoundError("There is no such guest on this sail.") from None
+            if guest.get("status") in GONE:
+                raise ConflictError("You are no longer on this sail's manifest.", code="guest_gone") from None
+            if "minor" in lost.failed:
+                raise ConflictError(
+                    "A minor you signed for was covered or changed meanwhile; reload and sign again.",
+                    code="minor_changed",
+                ) from None
             raise ConflictError("This sail was cancelled.", code="sail_cancelled") from None
 
     # --- the signed copy's delivery ----------------------------------------------------------
