@@ -111,6 +111,16 @@ def _login_link(fx: Fixtures) -> Request:
     return Request("POST", "/api/auth/login-link", None, {"email": email})
 
 
+def _someone_leaving(fx: Fixtures, path: str) -> Request:
+    """A crew member of their own, so ending their sessions ends none a later recipe uses."""
+    from quarterdeck.people import ensure_person
+    from quarterdeck.repositories.people import DynamoPeopleRepository
+
+    email = fx.email("rt-leaving")
+    ensure_person(DynamoPeopleRepository(fx.store), email, "crew")
+    return Request("POST", path, fx.ctx.token(email, "crew"), {})
+
+
 def _magic(fx: Fixtures) -> Request:
     from quarterdeck.magic_codes import Purpose
     from quarterdeck.repositories.sign_in import DynamoSignInRepository
@@ -175,6 +185,7 @@ def recipes(fx: Fixtures) -> dict[tuple[str, str], list[Recipe]]:
         ("POST", "/api/auth/login-link"): [_login_link],
         ("POST", "/api/auth/magic"): [_magic],
         ("POST", "/api/auth/logout"): [lambda fx: Request("POST", "/api/auth/logout", fx.ctx.token(CREW, "crew"))],
+        ("POST", "/api/me/sign-out-everywhere"): [lambda fx: _someone_leaving(fx, "/api/me/sign-out-everywhere")],
         ("GET", "/api/me"): [lambda fx: Request("GET", "/api/me", "crew")],
         ("GET", "/api/sails"): [
             lambda fx: Request("GET", "/api/sails", "crew", label="GET /api/sails (default: 180 days)"),
