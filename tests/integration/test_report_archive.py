@@ -80,9 +80,12 @@ def test_a_sent_report_reads_back_from_the_archive_as_it_was_sent(stack: LocalSt
     assert report["deliveries"][0]["status"] == "sent"
 
 
-def test_a_simulated_bounce_shows_on_the_archive_and_stops_the_next_mail(stack: LocalStack, admin: ApiClient) -> None:
-    # Given the CFO report sent to an address
+def test_a_simulated_bounce_shows_on_the_archive_and_the_roster_and_stops_the_next_mail(
+    stack: LocalStack, admin: ApiClient
+) -> None:
+    # Given a crew member on the roster, and the CFO report sent to their address
     period, address = _period(), f"bouncer-{new_id()}@example.com".lower()
+    assert admin.post("/api/people", json={"email": address, "role": "crew"}).status_code == 201
     data = _portfolio_to(address)
     outcome = _send(period, data)
     # When the outbox page simulates a hard bounce of that message
@@ -93,6 +96,9 @@ def test_a_simulated_bounce_shows_on_the_archive_and_stops_the_next_mail(stack: 
     (delivery,) = admin.get(f"/api/reports/archive/{entry['id']}").json()["deliveries"]
     assert delivery["status"] == "bounce" and "550 5.1.1" in delivery["detail"]
     assert delivery["suppressed"]["reason"].startswith("Hard bounce")
+    # And the roster marks the person whose mail bounces, with the reason
+    (person,) = [p for p in admin.get("/api/people").json()["people"] if p["email"] == address]
+    assert person["bounced"] is True and person["mail_stopped"].startswith("Hard bounce")
     # When the report is sent again (forced), nothing goes to that address
     before = len(outbox(stack))
     again = _send(period, data, force=True)

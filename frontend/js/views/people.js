@@ -133,7 +133,7 @@ function PersonCard({ person, reload }) {
         ${person.last_sign_in ? `Last signed in ${formatDate(dayOf(person.last_sign_in))}, ${formatTime(person.last_sign_in)}` : person.status === 'invited' ? 'Has not signed in yet' : 'No sign-in recorded'}
         ${person.invited_sail ? html` · added by an invite to <a href=${`#/sails/${encodeURIComponent(person.invited_sail)}`}>a sail</a>` : null}
       </p>
-      ${person.bounced ? html`<p><span class="badge badge-danger">Mail bounced</span></p>` : null}
+      ${person.bounced ? html`<p><span class="badge badge-danger">Mail bounced</span>${person.mail_stopped ? ` ${person.mail_stopped}: no mail goes to this address.` : null}</p>` : null}
       ${person.nudges_off && person.nudges_off.length ? html`<p><span class="badge badge-warn">${person.nudges_off.length === 4 ? 'Nudges off' : 'Some nudges off'}</span></p>` : null}
       ${person.upcoming.length ? html`
         <div class="person-upcoming">

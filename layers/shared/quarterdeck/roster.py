@@ -9,7 +9,7 @@ sails through the sails repository, and their sessions stop at their next reques
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -59,7 +59,15 @@ def _status(person: Item) -> str:
     return "active"
 
 
-def person_view(person: Item, email: str, settings: Settings, upcoming: Iterable[Item] = ()) -> dict[str, Any]:
+def person_view(
+    person: Item,
+    email: str,
+    settings: Settings,
+    upcoming: Iterable[Item] = (),
+    suppression: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """How the roster shows a person; `suppression`: why no mail reaches them (a hard bounce or
+    a complaint, from the delivery log), if so."""
     off = nudges_off(person)
     return {
         "email": email.lower(),
@@ -71,7 +79,8 @@ def person_view(person: Item, email: str, settings: Settings, upcoming: Iterable
         "added_by": person.get("added_by"),
         "invited_sail": person.get("invited_sail"),
         "upcoming": list(upcoming),
-        "bounced": bool(person.get("bounced")),
+        "bounced": suppression is not None,
+        "mail_stopped": str(suppression.get("reason") or "") if suppression else None,
         "nudges_off": sorted(off),
     }
 
@@ -93,16 +102,23 @@ def _upcoming_claims(sails: SailRepository, settings: Settings, clock: Clock) ->
 
 
 def list_people(
-    people: PeopleRepository, sails: SailRepository, *, settings: Settings | None = None, clock: Clock = system_clock
+    people: PeopleRepository,
+    sails: SailRepository,
+    *,
+    suppressed: Mapping[str, Mapping[str, Any]] | None = None,
+    settings: Settings | None = None,
+    clock: Clock = system_clock,
 ) -> dict[str, Any]:
-    """Everyone who can sign in (and those removed, marked so), with their upcoming slots."""
+    """Everyone who can sign in (and those removed, marked so), with their upcoming slots and,
+    from `suppressed` (address → the delivery log's suppression), whose mail bounces."""
+    suppressed = suppressed or {}
     settings = settings or get_settings()
     records = {str(p["email"]): p for p in people.roster()}
     for admin in settings.admin_emails:  # the configured admins, even before their first sign-in
         records.setdefault(admin, {"email": admin, "role": "admin"})
     claims = _upcoming_claims(sails, settings, clock)
     listed = [
-        person_view(person, email, settings, claims.get(email, ()))
+        person_view(person, email, settings, claims.get(email, ()), suppressed.get(email.lower()))
         for email, person in sorted(records.items())
         if is_removed(person) or effective_role(person, email, settings) != "guest"
     ]
