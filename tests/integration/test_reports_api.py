@@ -43,6 +43,20 @@ def test_preview_renders_without_sending(stack: LocalStack, admin: ApiClient) ->
     assert len(outbox(stack)) == before  # nothing sent
 
 
+def test_a_preview_takes_any_day_of_the_period_wanted(admin: ApiClient) -> None:
+    # Given a Wednesday in the past
+    day = "2026-11-25"
+    # When an admin previews a weekly and a monthly report for that day
+    weekly = admin.post("/api/reports/cfo/preview", {"period": day})
+    monthly = admin.post("/api/reports/rental/preview", {"period": day})
+    # Then each is its own period holding that day: the week of Monday 23 November, and November
+    assert weekly.status_code == 200 and weekly.json()["period"] == "2026-W48", weekly.text
+    assert monthly.status_code == 200 and monthly.json()["period"] == "2026-11", monthly.text
+    # And a day that does not exist is refused naming the field
+    wrong = admin.post("/api/reports/cfo/preview", {"period": "2026-02-30"})
+    assert wrong.status_code == 422 and wrong.json()["error"]["field"] == "period"
+
+
 def test_a_preview_names_the_aws_figures_it_does_not_read(admin: ApiClient) -> None:
     # Given the CTO report, which shows CloudWatch and Cost Explorer figures when it is sent
     # When an admin previews it

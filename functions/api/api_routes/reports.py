@@ -22,7 +22,8 @@ PERIOD = r"^\d{4}-(W\d{2}|\d{2})$"
 
 class PreviewBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    period: str | None = Field(default=None, max_length=8, pattern=PERIOD)
+    # a week, a month, or any day in the period wanted (the kind's week or month that holds it)
+    period: str | None = Field(default=None, max_length=10, pattern=r"^\d{4}-(W\d{2}|\d{2}|\d{2}-\d{2})$")
 
 
 class SendBody(BaseModel):

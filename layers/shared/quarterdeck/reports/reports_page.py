@@ -19,7 +19,7 @@ from quarterdeck.reports.dispatch import (
     render,
     selected_kinds,
 )
-from quarterdeck.reports.periods import Period, parse_period
+from quarterdeck.reports.periods import Period, month_of, parse_period, week_of
 from quarterdeck.reports.runs import last_runs, sent_runs, why_all_skipped
 from quarterdeck.reports.send_queue import ReportSendQueue, SendRequest
 from quarterdeck.repositories.reports import ReportRunRepository
@@ -59,6 +59,17 @@ def _aws_figures_not_previewed(period: Period, today: date, now: datetime, sourc
     return not_read("read when the report is sent, not in a preview", sources)
 
 
+def period_holding(kind: str, text: str, today: date) -> Period:
+    """`2026-W48`, `2026-11`, or any day (`2026-11-25`): for a day, the kind's own period that
+    holds it (its week, or its month for a monthly kind), so "the week of …" can be previewed."""
+    if len(text) == 10:
+        from quarterdeck.validation import calendar_date
+
+        day = calendar_date(text, "period", today=today)
+        return month_of(day) if KINDS[kind].cadence == "monthly" else week_of(day)
+    return parse_period(text)
+
+
 def preview_report(
     kind: str,
     *,
@@ -72,7 +83,7 @@ def preview_report(
     settings = settings or get_settings()
     (chosen,) = selected_kinds([kind])
     today = local_today(settings, clock)
-    the_period = parse_period(period) if period else default_period(chosen, today)
+    the_period = period_holding(chosen, period, today) if period else default_period(chosen, today)
     from quarterdeck.reports.kinds import Source
     from quarterdeck.reports.portfolio import load_portfolio
 
