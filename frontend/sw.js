@@ -95,7 +95,9 @@ async function readsManifests() {
 async function keepManifests(data) {
   const now = Date.now();
   const sails = data && Array.isArray(data.sails) ? data.sails : (data && data.id ? [data] : []);
-  const soon = sails.filter((sail) => sail && sail.id && sail.status !== 'cancelled' && departsSoon(sail, now));
+  // The soonest first: with more than twelve sails in the window, the next departures matter most.
+  const soon = sails.filter((sail) => sail && sail.id && sail.status !== 'cancelled' && departsSoon(sail, now))
+    .sort((a, b) => Date.parse(a.departure) - Date.parse(b.departure));
   if (!soon.length || !(await readsManifests())) return;
   for (const sail of soon.slice(0, 12)) {
     const url = new URL(`/api/sails/${encodeURIComponent(sail.id)}/guests`, self.location.origin).href;

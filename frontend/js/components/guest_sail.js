@@ -15,3 +15,11 @@ export function GuestSailTimes({ sail }) {
       ${sail.meeting_point ? html`<div class="waiver-meeting"><dt>Where to meet</dt><dd>${sail.meeting_point}</dd></div>` : null}
     </dl>`;
 }
+
+// The minors of the guest's booking covered by a guardian's signature (the waiver and the
+// guest's own page both say it).
+export function CoveredMinors({ booking }) {
+  const covered = (booking || []).filter((p) => p.minor && p.status === 'confirmed').map((p) => p.name);
+  if (!covered.length) return null;
+  return html`<p class="hint waiver-covered">${`Covered by a guardian's signature: ${covered.join(', ')}.`}</p>`;
+}

@@ -3,7 +3,7 @@
 // open their link again, or after signing.
 import { html, useEffect, useState } from '../html.js';
 import { get } from '../api.js';
-import { ErrorNotice, GuestSailTimes, GuestStatus, Notice, formatSigned } from '../components.js';
+import { CoveredMinors, ErrorNotice, GuestSailTimes, GuestStatus, Notice, formatSigned } from '../components.js';
 
 export function GuestPage({ query, session }) {
   const sailId = query.sail || (session && session.sail_id);
@@ -50,6 +50,7 @@ export function GuestPage({ query, session }) {
             signature && signature.copy_emailed ? 'A copy was sent to your email.' : 'A copy will be sent to your email.',
           ].join('')}</p>`
         : html`<p class="notice waiver-hold">Your place is <strong>on hold</strong> until you sign the waiver.</p>`}
+      <${CoveredMinors} booking=${record.booking} />
       <div class="actions guest-actions">
         ${signed
           ? html`<a class="button" href=${`${base}/waiver.txt`} target="_blank" rel="noopener">Your signed copy</a>`

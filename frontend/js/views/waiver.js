@@ -3,7 +3,7 @@
 import { html, useEffect, useState } from '../html.js';
 import { get, post } from '../api.js';
 import {
-  ErrorNotice, Field, GuestSailTimes, GuestStatus, Notice, formatSigned, guestPageOf, useForm,
+  CoveredMinors, ErrorNotice, Field, GuestSailTimes, GuestStatus, Notice, formatSigned, guestPageOf, useForm,
 } from '../components.js';
 
 function CheckField({ name, label, checked, onChange, error }) {
@@ -147,8 +147,7 @@ export function Waiver({ query, session }) {
             signature && signature.copy_emailed ? 'A copy was sent to your email.' : 'A copy will be sent to your email.',
           ].join('')}</p>`
         : html`<p class="notice waiver-hold">Your place is <strong>on hold</strong> until you sign this waiver.</p>`}
-      ${(record.booking || []).some((p) => p.minor && p.status === 'confirmed') ? html`
-        <p class="hint waiver-covered">${`Covered by a guardian's signature: ${record.booking.filter((p) => p.minor && p.status === 'confirmed').map((p) => p.name).join(', ')}.`}</p>` : null}
+      <${CoveredMinors} booking=${record.booking} />
       <h2>Waiver ${waiver.version}</h2>
       <div class="waiver-text" role="region" aria-label="Waiver text" tabindex="0">${waiver.text}</div>
       <p class="hint waiver-hash">SHA-256 of this text: <code>${waiver.sha256}</code></p>
