@@ -86,7 +86,7 @@ def test_an_eight_week_series_one_cancelled_the_rest_moved(page: Page, stack: Lo
     page.goto(f"{stack.url}/#/sails/{ids[2]}")
     page.get_by_role("button", name="Cancel sail").click()
     page.get_by_role("button", name="Yes, cancel the sail").click()
-    expect(page.locator(".sail-date .badge")).to_have_text("Cancelled")
+    expect(page.locator(".sail-date .badge")).to_have_text("Cancelled", timeout=15_000)  # mails go out first
     # And from the fifth on, the rest moves a day later, to a 10:00 start for 2 hours
     page.goto(f"{stack.url}/#/sails/{ids[4]}")
     page.get_by_role("button", name="Edit sail").click()
