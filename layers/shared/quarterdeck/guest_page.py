@@ -61,14 +61,14 @@ def signed_copy_text(
     waiver_dir: Path = WAIVER_DIR,
 ) -> tuple[str, str]:
     """(file name, text) of the guest's signed waiver, byte for byte the copy that was emailed
-    and stored (it is built from the stored signature alone). One read; GuestNotFoundError
-    (404) while unsigned."""
+    and stored (it is built from the stored signature alone). One read, and one more for a
+    version published in the app; GuestNotFoundError (404) while unsigned."""
     settings = settings or get_settings()
     found = read_sail(guests, sail_id, guest_id=guest_id, signature=True)
     if not found.signature:
         raise GuestNotFoundError("This guest has not signed the waiver yet.")
     signature = found.signature
-    waiver = load_waiver(str(signature["version"]), directory=waiver_dir)
+    waiver = load_waiver(str(signature["version"]), directory=waiver_dir, texts=guests)
     text = signed_copy(signature, waiver, found.guest or {}, found.sail or {}, settings)
     return f"waiver-{signature['version']}-{sail_id}.txt", text
 
