@@ -95,7 +95,8 @@ function App() {
     body = html`<section><h1>Not found</h1><p>There is no page here. <a href="#/sails">Go to the sails</a>.</p></section>`;
   } else {
     const View = found.view;
-    body = html`<${View} params=${found.params} query=${route.query} session=${session} refreshSession=${refreshSession} />`;
+    // keyed by the path: another sail's page starts afresh, never showing (and acting on) the last one's
+    body = html`<${View} key=${route.path} params=${found.params} query=${route.query} session=${session} refreshSession=${refreshSession} />`;
   }
   return html`
     <header class="top">

@@ -160,6 +160,24 @@ def test_an_admin_edits_the_date_and_the_error_shows_at_the_field(page: Page, st
     assert admin.get(f"/api/sails/{sail['id']}").json()["date"] == new_date
 
 
+def test_opening_another_sail_mid_edit_never_carries_the_form_over(page: Page, stack: LocalStack) -> None:
+    admin = hold_session(page, stack, "admin@example.com")
+    first, second = api_sail(admin, date=day_ahead(27)), api_sail(admin, date=day_ahead(28))
+    # Given the admin half-way through editing the first sail
+    page.goto(f"{stack.url}/#/sails/{first['id']}")
+    page.get_by_role("button", name="Edit sail").click()
+    page.get_by_label("Title").fill("Half-typed title")
+    # When they open the second sail (a link, the back button, a typed address)
+    page.goto(f"{stack.url}/#/sails/{second['id']}")
+    # Then the second sail's own page shows, not the first one's form
+    expect(page.get_by_role("heading", name=second["title"], level=1)).to_be_visible()
+    expect(page.get_by_role("button", name="Edit sail")).to_be_visible()
+    expect(page.get_by_label("Title")).to_have_count(0)
+    # And neither sail was changed
+    assert admin.get(f"/api/sails/{first['id']}").json()["title"] == first["title"]
+    assert admin.get(f"/api/sails/{second['id']}").json()["title"] == second["title"]
+
+
 def test_the_list_shows_upcoming_sails_and_a_month_calendar(page: Page, stack: LocalStack) -> None:
     admin = hold_session(page, stack, "admin@example.com")
     # Given a sail this month (or early next) and a cancelled one
