@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 from bench.common import Section, info, judged
 from bench.context import ADMIN, BENCH_DAYS_AHEAD, CREW, NullMailer, api, future_day
@@ -64,8 +65,8 @@ class Fixtures:
             ]
         )
 
-    def guest_on(self, sail_id: str) -> tuple[str, str]:
-        """(guest id, guest token) of a new, unsigned guest."""
+    def booked(self, sail_id: str) -> tuple[str, str]:
+        """(guest id, email) of a new, unsigned guest."""
         from quarterdeck import guests
         from quarterdeck.people import ensure_person
         from quarterdeck.repositories.guests import DynamoGuestRepository
@@ -75,11 +76,15 @@ class Fixtures:
         answer = guests.add_guest(
             DynamoGuestRepository(self.store), self.mailer, ADMIN, sail_id, name="Bench Guest", email=email
         )
-        guest_id = str(answer["guest"]["id"])
         ensure_person(DynamoPeopleRepository(self.store), email, "guest")
+        return str(answer["guest"]["id"]), email
+
+    def guest_on(self, sail_id: str) -> tuple[str, str]:
+        """(guest id, guest token) of a new, unsigned guest."""
+        guest_id, email = self.booked(sail_id)
         return guest_id, self.ctx.token(email, "guest", sail_id=sail_id, guest_id=guest_id)
 
-    def claimed(self, sail_id: str, slot: str) -> None:
+    def claimed(self, sail_id: str, slot: str, email: str = CREW) -> None:
         from quarterdeck import crew
         from quarterdeck.auth import Caller
         from quarterdeck.repositories.sails import DynamoSailRepository
@@ -87,10 +92,56 @@ class Fixtures:
         crew.claim_role(
             DynamoSailRepository(self.store),
             self.mailer,
-            Caller(email=CREW, role="crew", jti="bench", expires=0),
+            Caller(email=email, role="crew", jti="bench", expires=0),
             sail_id,
             slot,
         )
+
+    def signed_guest_on(self, sail_id: str) -> tuple[str, str]:
+        """(guest id, guest token) of a new guest who has signed the waiver."""
+        from quarterdeck import waivers
+        from quarterdeck.auth import Caller
+        from quarterdeck.documents import default_document_store
+        from quarterdeck.repositories.guests import DynamoGuestRepository
+
+        guest_id, email = self.booked(sail_id)
+        guest = Caller(email=email, role="guest", jti="bench", expires=0, sail_id=sail_id, guest_id=guest_id)
+        waivers.sign_waiver(
+            DynamoGuestRepository(self.store),
+            self.mailer,
+            default_document_store(),
+            guest,
+            sail_id,
+            guest_id,
+            full_name="Bench Guest",
+            accept=True,
+        )
+        return guest_id, self.ctx.token(email, "guest", sail_id=sail_id, guest_id=guest_id)
+
+    def member(self, prefix: str) -> str:
+        """The email of a new crew member on the roster, theirs alone to change or remove."""
+        from quarterdeck.people import ensure_person
+        from quarterdeck.repositories.people import DynamoPeopleRepository
+
+        email = self.email(prefix)
+        ensure_person(DynamoPeopleRepository(self.store), email, "crew")
+        return email
+
+    def portfolio(self) -> tuple[int, dict[str, Any]]:
+        """(current version, its document) of the business data, with a fresh edit saved, so the
+        current version is past the imported file (version 1) and unlike every other."""
+        from quarterdeck.reports.portfolio_versions import current_portfolio, save_portfolio
+        from quarterdeck.repositories.portfolio import DynamoPortfolioRepository
+
+        versions = DynamoPortfolioRepository(self.store)
+        now = current_portfolio(versions)
+        saved = save_portfolio(versions, ADMIN, version=now["version"], document=self.edited(now["document"]))
+        return int(saved["version"]), dict(saved["document"])
+
+    def edited(self, document: dict[str, Any]) -> dict[str, Any]:
+        """The document with its note changed, as an owner's small edit."""
+        meta = {**document.get("meta", {}), "note": f"Example data for Quarterdeck's reports (bench edit {self.n()})."}
+        return {**document, "meta": meta}
 
     def task(self) -> str:
         from quarterdeck.repositories.tasks import DynamoTaskRepository
@@ -176,6 +227,81 @@ def _month(fx: Fixtures) -> Request:
     return Request("GET", f"/api/sails?from={first}&to={last}", "crew", label="GET /api/sails?from=&to= (one month)")
 
 
+def _person_path(email: str) -> str:
+    """A roster member's path, the address encoded as the people page sends it."""
+    return "/api/people/" + quote(email, safe="")
+
+
+def _remove_crew_member(fx: Fixtures) -> Request:
+    """Someone who holds a slot on an upcoming sail: removing them opens it again."""
+    email = fx.member("rt-removed")
+    fx.claimed(fx.sail(), "crew-1", email)
+    return Request(
+        "DELETE", _person_path(email), "admin", label="DELETE /api/people/{email} (a slot on an upcoming sail)"
+    )
+
+
+def _save_portfolio(fx: Fixtures) -> Request:
+    version, document = fx.portfolio()
+    return Request("PUT", "/api/portfolio", "admin", {"version": version, "document": fx.edited(document)})
+
+
+def _upload_portfolio(fx: Fixtures) -> Request:
+    from quarterdeck.reports.portfolio_versions import to_toml
+
+    version, document = fx.portfolio()
+    return Request("PUT", "/api/portfolio/file", "admin", {"version": version, "text": to_toml(fx.edited(document))})
+
+
+def _portfolio_version(fx: Fixtures) -> Request:
+    """Version 1 (the imported file), compared with the current version."""
+    fx.portfolio()
+    return Request("GET", "/api/portfolio/versions/1", "admin", label="GET /api/portfolio/versions/{n} (an old one)")
+
+
+def _restore_portfolio(fx: Fixtures) -> Request:
+    """Version 1 (the imported file) restored over a later edit."""
+    version, _ = fx.portfolio()
+    return Request("POST", "/api/portfolio/versions/1/restore", "admin", {"version": version})
+
+
+def _fresh_guest_link(fx: Fixtures) -> Request:
+    """A booked guest asks for a fresh link (public: no session, answered alike for anyone)."""
+    sail = fx.sail()
+    _, email = fx.booked(sail)
+    return Request("POST", f"/api/sails/{sail}/guest-link", None, {"email": email})
+
+
+def _rename_guest(fx: Fixtures) -> Request:
+    sail = fx.sail()
+    guest_id, _ = fx.booked(sail)
+    return Request("PATCH", f"/api/sails/{sail}/guests/{guest_id}", "admin", {"name": "Bench Guest Renamed"})
+
+
+def _resend(fx: Fixtures) -> Request:
+    """An unsigned guest of its own: the seeded one may have signed or been removed by then."""
+    sail = fx.sail()
+    guest_id, _ = fx.booked(sail)
+    return Request("POST", f"/api/sails/{sail}/guests/{guest_id}/resend", "admin")
+
+
+def _signed_copy(fx: Fixtures) -> Request:
+    """The signed copy of a text shipped with the app (one published in the app costs one read more)."""
+    sail = fx.sail()
+    guest_id, token = fx.signed_guest_on(sail)
+    return Request("GET", f"/api/sails/{sail}/guests/{guest_id}/waiver.txt", token)
+
+
+def _publish_waiver(fx: Fixtures) -> Request:
+    """The current text with a sentence added, based on the version the admin previewed."""
+    from quarterdeck.repositories.guests import DynamoGuestRepository
+    from quarterdeck.waiver_text import load_waiver
+
+    current = load_waiver(texts=DynamoGuestRepository(fx.store))
+    text = current.text.rstrip("\n") + f"\n\nBench amendment {fx.n()}: life jackets stay on below decks too.\n"
+    return Request("POST", "/api/waiver", "admin", {"text": text, "based_on": current.version})
+
+
 def recipes(fx: Fixtures) -> dict[tuple[str, str], list[Recipe]]:
     s = fx.ctx.seeded
     page = s.page_sail
@@ -232,14 +358,37 @@ def recipes(fx: Fixtures) -> dict[tuple[str, str], list[Recipe]]:
                 "POST", f"/api/sails/{fx.sail()}/guests", "admin", {"name": "Bench", "email": fx.email("rt-add")}
             )
         ],
-        ("POST", sails + "/guests/{guest_id}/resend"): [
-            lambda fx: Request("POST", f"/api/sails/{page}/guests/{s.guest_id}/resend", "admin")
-        ],
+        ("POST", sails + "/guests/{guest_id}/resend"): [_resend],
+        ("PATCH", sails + "/guests/{guest_id}"): [_rename_guest],
+        ("GET", sails + "/guests/{guest_id}/waiver.txt"): [_signed_copy],
+        ("POST", sails + "/guest-link"): [_fresh_guest_link],
         ("GET", sails + "/guests/{guest_id}"): [
             lambda fx: Request("GET", f"/api/sails/{page}/guests/{s.guest_id}", "guest")
         ],
         ("POST", sails + "/guests/{guest_id}/waiver"): [_sign],
         ("GET", "/api/waiver"): [lambda fx: Request("GET", "/api/waiver", "guest")],
+        ("POST", "/api/waiver"): [_publish_waiver],
+        ("POST", "/api/people"): [
+            lambda fx: Request(
+                "POST", "/api/people", "admin", {"email": fx.email("rt-roster"), "role": "crew", "name": "Bench New"}
+            )
+        ],
+        ("PATCH", "/api/people/{email}"): [
+            lambda fx: Request("PATCH", _person_path(fx.member("rt-renamed")), "admin", {"name": "Bench Renamed"})
+        ],
+        ("DELETE", "/api/people/{email}"): [
+            lambda fx: Request(
+                "DELETE",
+                _person_path(fx.member("rt-removed")),
+                "admin",
+                label="DELETE /api/people/{email} (no upcoming slot)",
+            ),
+            _remove_crew_member,
+        ],
+        ("PUT", "/api/portfolio"): [_save_portfolio],
+        ("PUT", "/api/portfolio/file"): [_upload_portfolio],
+        ("GET", "/api/portfolio/versions/{n}"): [_portfolio_version],
+        ("POST", "/api/portfolio/versions/{n}/restore"): [_restore_portfolio],
         ("GET", "/api/calendar/token"): [lambda fx: Request("GET", "/api/calendar/token", "crew")],
         ("POST", "/api/calendar/token"): [lambda fx: Request("POST", "/api/calendar/token", "crew")],
         ("DELETE", "/api/calendar/token"): [lambda fx: Request("DELETE", "/api/calendar/token", "crew")],
