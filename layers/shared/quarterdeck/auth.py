@@ -18,6 +18,7 @@ from quarterdeck.magic_codes import CodeGrant, Purpose, check_code_text, hash_co
 from quarterdeck.people import RecentPeople, effective_role, is_removed, recent_people, sessions_ended
 from quarterdeck.repositories.people import PeopleRepository
 from quarterdeck.repositories.sign_in import NewCode, code_pointer_key, consume_code, issue_code, new_code
+from quarterdeck.store import Guard
 
 # Besides its own names, this module re-exports the magic codes' values (quarterdeck.magic_codes)
 # and, while crew, guests and nudges still take them from here, the code writes that issue 19
@@ -43,6 +44,7 @@ __all__ = [
     "new_code",
     "usable_code",
     "verify_token",
+    "write_guard",
 ]
 
 ROLES = ("admin", "crew", "guest")
@@ -198,6 +200,21 @@ def verify_token(token: str, keys: SigningKeys, *, settings: Settings | None = N
     )
 
 
+def standing(person: dict[str, Any] | None, caller: Caller, settings: Settings) -> str:
+    """The role the person's record gives this session now; AuthenticationError, saying why,
+    if it gives none (removed, signed out, no longer crew). A guest session keeps `guest`."""
+    if person is None or is_removed(person):
+        raise AuthenticationError("This account no longer exists.")
+    if caller.jti in (person.get("revoked") or {}) or sessions_ended(person, caller.issued_ms):
+        raise AuthenticationError("You have signed out. Please sign in again.")
+    if caller.is_guest:
+        return caller.role
+    role = effective_role(person, caller.email, settings)
+    if role == "guest":
+        raise AuthenticationError("Your access has changed. Please sign in again.")
+    return role
+
+
 def authenticate(
     people: PeopleRepository,
     token: str,
@@ -212,18 +229,34 @@ def authenticate(
 
     The person record comes from this container's recent reads when it is younger than
     `settings.person_cache_seconds` (docs/decisions.md: a warm read costs no DynamoDB call);
-    `fresh` (every request that changes something) reads it consistently, so a removed person,
-    a demoted admin or a session signed out elsewhere can change nothing from the next request on."""
+    `fresh` reads it consistently. A request that changes something does not need to: its writes
+    carry `write_guard`, which the table checks in the same call."""
     settings = settings or get_settings()
     caller = verify_token(token, keys, settings=settings)
     person = recent.get(people, caller.email, max_age=0 if fresh else settings.person_cache_seconds)
-    if person is None or is_removed(person):
-        raise AuthenticationError("This account no longer exists.")
-    if caller.jti in (person.get("revoked") or {}) or sessions_ended(person, caller.issued_ms):
-        raise AuthenticationError("You have signed out. Please sign in again.")
-    if caller.is_guest:
-        return caller
-    role = effective_role(person, caller.email, settings)
-    if role == "guest":
-        raise AuthenticationError("Your access has changed. Please sign in again.")
+    role = standing(person, caller, settings)
     return caller if role == caller.role else replace(caller, role=role)
+
+
+def write_guard(
+    people: PeopleRepository, caller: Caller, *, settings: Settings | None = None, recent: RecentPeople = recent_people
+) -> Guard:
+    """What every write of a request made by `caller` carries (docs/decisions.md, 2026-12-04): the
+    table refuses the write unless the caller's record still lets them act as they were admitted
+    (an admin still an admin; the deploy's ADMIN_EMAILS and guests need no role). When it
+    refuses, the record as it was says why, in the words `authenticate` uses."""
+    settings = settings or get_settings()
+    role = None if caller.is_guest or settings.is_admin(caller.email) else caller.role
+    check = people.caller_check(caller.email, jti=caller.jti, issued_ms=caller.issued_ms, role=role)
+
+    def refusal(current: dict[str, Any] | None) -> Exception | None:
+        try:
+            now = standing(current, caller, settings)
+            if role == "admin" and now != "admin":
+                raise AuthenticationError("Your access has changed. Please sign in again.")
+        except AuthenticationError as refused:
+            recent.forget(caller.email)  # what this container remembers of them is out of date
+            return refused
+        return None
+
+    return Guard(check=check, refusal=refusal)
