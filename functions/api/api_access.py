@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 
 from api_dependencies import people_repository, signing_keys
 
-from quarterdeck.auth import Caller, authenticate, write_guard
+from quarterdeck.auth import Caller, authenticate, guarded_role, write_refusal
 from quarterdeck.config import get_settings
 from quarterdeck.errors import AuthenticationError, ForbiddenError
-from quarterdeck.store import guarded
+from quarterdeck.store import Guard, guarded
 
 if TYPE_CHECKING:  # the reads' own table (api_light) serves without Powertools' event handler
     from aws_lambda_powertools.event_handler import Response
@@ -134,6 +134,14 @@ def _changes_something(event: Any) -> bool:
     return str(event.http_method).upper() not in _SAFE_METHODS
 
 
+def write_guard(who: Caller) -> Guard:
+    """What every DynamoDB write of a request by `who` carries: the table refuses it unless their
+    person record still lets them act as they were admitted (docs/decisions.md, "A write checks
+    its caller inside the write"); the record as it was then says why, in a 401."""
+    check = people_repository().caller_check(who.email, jti=who.jti, issued_ms=who.issued_ms, role=guarded_role(who))
+    return Guard(check=check, refusal=lambda current: write_refusal(current, who))
+
+
 def caller(router: Any) -> Caller:
     """The caller resolved by the route's access middleware."""
     who = router.context.get("caller")
@@ -142,13 +150,15 @@ def caller(router: Any) -> Caller:
     return who  # type: ignore[no-any-return]
 
 
-def allow(*roles: str) -> Middleware:
-    """Middleware admitting only the given roles; guests only on their own sail and record."""
+def allow(*roles: str, afresh: bool = False) -> Middleware:
+    """Middleware admitting only the given roles; guests only on their own sail and record.
+    `afresh`: a route whose effect is not a DynamoDB write (a hand-off to another function)
+    reads the caller's record afresh, as no guarded write would stop it."""
     allowed = frozenset(roles)
 
     def check(app: Any, next_middleware: NextMiddleware) -> Response:
-        who = resolve_caller(app)
         writes = _changes_something(app.current_event)
+        who = resolve_caller(app, fresh=afresh and writes)
         if who.role not in allowed and writes:  # made admin meanwhile, elsewhere?
             who = resolve_caller(app, fresh=True)
         if who.role not in allowed:
@@ -161,14 +171,15 @@ def allow(*roles: str) -> Middleware:
                 raise ForbiddenError("This link is for another guest.")
         if not writes:
             return next_middleware(app)
-        with guarded(write_guard(people_repository(), who)):  # reset when the request ends, whatever happens
+        with guarded(write_guard(who)):  # reset when the request ends, whatever happens
             return next_middleware(app)
 
-    check.__name__ = f"allow_{'_'.join(sorted(allowed))}"
+    check.__name__ = f"allow_{'_'.join(sorted(allowed))}" + ("_afresh" if afresh else "")
     return check
 
 
 ADMIN = allow("admin")
+ADMIN_AFRESH = allow("admin", afresh=True)  # admin routes whose effect is no DynamoDB write: see allow()
 CREW = allow("admin", "crew")  # "C": crew or admin
 MEMBER = allow("admin", "crew", "guest")  # "C/G": signed in; guests limited to their own sail
 GUEST = allow("admin", "guest")  # "G": the guest's own token or an admin

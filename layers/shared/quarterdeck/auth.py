@@ -18,7 +18,6 @@ from quarterdeck.magic_codes import CodeGrant, Purpose, check_code_text, hash_co
 from quarterdeck.people import RecentPeople, effective_role, is_removed, recent_people, sessions_ended
 from quarterdeck.repositories.people import PeopleRepository
 from quarterdeck.repositories.sign_in import NewCode, code_pointer_key, consume_code, issue_code, new_code
-from quarterdeck.store import Guard
 
 # Besides its own names, this module re-exports the magic codes' values (quarterdeck.magic_codes)
 # and, while crew, guests and nudges still take them from here, the code writes that issue 19
@@ -44,7 +43,6 @@ __all__ = [
     "new_code",
     "usable_code",
     "verify_token",
-    "write_guard",
 ]
 
 ROLES = ("admin", "crew", "guest")
@@ -238,25 +236,29 @@ def authenticate(
     return caller if role == caller.role else replace(caller, role=role)
 
 
-def write_guard(
-    people: PeopleRepository, caller: Caller, *, settings: Settings | None = None, recent: RecentPeople = recent_people
-) -> Guard:
-    """What every write of a request made by `caller` carries (docs/decisions.md, 2026-12-04): the
-    table refuses the write unless the caller's record still lets them act as they were admitted
-    (an admin still an admin; the deploy's ADMIN_EMAILS and guests need no role). When it
-    refuses, the record as it was says why, in the words `authenticate` uses."""
+def guarded_role(caller: Caller, settings: Settings | None = None) -> str | None:
+    """The role a write of `caller` must still have on record (`PeopleRepository.caller_check`):
+    none for a guest or one of the deploy's ADMIN_EMAILS (their record cannot take it away)."""
     settings = settings or get_settings()
-    role = None if caller.is_guest or settings.is_admin(caller.email) else caller.role
-    check = people.caller_check(caller.email, jti=caller.jti, issued_ms=caller.issued_ms, role=role)
+    return None if caller.is_guest or settings.is_admin(caller.email) else caller.role
 
-    def refusal(current: dict[str, Any] | None) -> Exception | None:
-        try:
-            now = standing(current, caller, settings)
-            if role == "admin" and now != "admin":
-                raise AuthenticationError("Your access has changed. Please sign in again.")
-        except AuthenticationError as refused:
-            recent.forget(caller.email)  # what this container remembers of them is out of date
-            return refused
-        return None
 
-    return Guard(check=check, refusal=refusal)
+def write_refusal(
+    current: dict[str, Any] | None,
+    caller: Caller,
+    *,
+    settings: Settings | None = None,
+    recent: RecentPeople = recent_people,
+) -> AuthenticationError | None:
+    """Why the caller's person record as it is (`current`; None: there is none) refuses a write
+    of theirs, in the words `authenticate` uses, or None if it still lets them act as admitted
+    (docs/decisions.md, "A write checks its caller inside the write")."""
+    settings = settings or get_settings()
+    try:
+        now = standing(current, caller, settings)
+        if guarded_role(caller, settings) == "admin" and now != "admin":
+            raise AuthenticationError("Your access has changed. Please sign in again.")
+    except AuthenticationError as refused:
+        recent.forget(caller.email)  # what this container remembers of them is out of date
+        return refused
+    return None

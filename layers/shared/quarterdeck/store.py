@@ -42,9 +42,7 @@ class TransactionCanceledError(Exception):
     decide what went wrong by those names, never by an action's position. `items` holds, per
     action, the item as it was when its condition failed, where the action asked for it."""
 
-    def __init__(
-        self, reasons: list[str], names: Sequence[str] = (), items: Sequence[Item | None] = ()
-    ) -> None:
+    def __init__(self, reasons: list[str], names: Sequence[str] = (), items: Sequence[Item | None] = ()) -> None:
         super().__init__(f"transaction cancelled: {reasons}")
         self.reasons = reasons
         self.items: list[Item | None] = list(items) or [None] * len(reasons)
@@ -142,7 +140,8 @@ class Write:
 
 
 TRANSACTION_LIMIT = 100  # actions in one TransactWriteItems (DynamoDB's limit)
-GUARD_ROOM = 1  # of them, kept for a request's guard (`guarded`): repositories pack at most 99
+GUARD_ROOM = 1  # of them, kept for a request's guard (`guarded`)
+TRANSACTION_ROOM = TRANSACTION_LIMIT - GUARD_ROOM  # the most actions a repository packs in one
 
 
 @dataclass(frozen=True)
@@ -191,6 +190,14 @@ def guarded(guard: Guard | None) -> Iterator[None]:
         yield
     finally:
         _guard.reset(token)
+
+
+def _lift(guard: Guard) -> None:
+    """A write that passed the guard changed the guarded record itself (a sign-out, an admin
+    removing or demoting themselves): the request was admitted by the record as it was, and its
+    later writes are not refused for what it has just done."""
+    if _guard.get() is guard:
+        _guard.set(None)  # the `guarded` block's reset still restores what was before it
 
 
 def unguarded() -> Any:
@@ -317,7 +324,9 @@ class Store:
         names: dict[str, str] | None = None,
         values: dict[str, Any] | None = None,
     ) -> None:
-        self._write(Write("Put", item=item, condition=condition, names=names or {}, values=values or {}, return_old=True))
+        self._write(
+            Write("Put", item=item, condition=condition, names=names or {}, values=values or {}, return_old=True)
+        )
 
     def update(
         self,
@@ -359,10 +368,12 @@ class Store:
             return self._single(write, returning=returning)
         if write.target == guard.check.target:
             try:
-                return self._single(guard.merged_into(write), returning=returning)
+                done = self._single(guard.merged_into(write), returning=returning)
             except ConditionFailedError as lost:  # the guard's condition, or the write's own?
                 refused = guard.refusal(lost.current) if write.condition else guard.refused(lost.current)
                 raise (refused or ConditionFailedError(lost.current if write.return_old else None)) from None
+            _lift(guard)
+            return done
         try:
             self._transact([write, guard.check])
         except TransactionCanceledError as lost:
@@ -399,6 +410,8 @@ class Store:
         checked = len(writes) if at is None else at
         try:
             self._transact(actions)
+            if at is not None:
+                _lift(guard)
         except TransactionCanceledError as lost:
             if lost.reasons[checked] == "ConditionalCheckFailed":
                 current = lost.items[checked]

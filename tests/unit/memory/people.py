@@ -13,8 +13,8 @@ from quarterdeck.errors import LimitReachedError, PersonExistsError, PersonNotFo
 from quarterdeck.magic_codes import Purpose, code_rejection, fresh_code, hash_code
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.people import Role, caller_check
-from quarterdeck.store import Write
 from quarterdeck.repositories.sign_in import UNREAD, CodeLookup, Limit, Unread, code_item
+from quarterdeck.store import Write
 
 
 class MemoryPeopleRepository:
