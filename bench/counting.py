@@ -108,11 +108,11 @@ def auth_tagged(counter: DynamoCounter) -> Iterator[None]:
 
     original = api_access.resolve_caller
 
-    def resolve_caller(app: Any) -> Any:
+    def resolve_caller(app: Any, **options: Any) -> Any:
         with counter.tagged("auth"):
-            return original(app)
+            return original(app, **options)
 
-    api_access.resolve_caller = resolve_caller
+    api_access.resolve_caller = resolve_caller  # type: ignore[assignment]  # same call, tagged
     try:
         yield
     finally:

@@ -17,9 +17,10 @@ from urllib.parse import urlsplit
 
 from api_dependencies import people_repository, signing_keys
 
-from quarterdeck.auth import Caller, authenticate
+from quarterdeck.auth import Caller, authenticate, guarded_role, write_refusal
 from quarterdeck.config import get_settings
 from quarterdeck.errors import AuthenticationError, ForbiddenError
+from quarterdeck.store import Guard, guarded
 
 if TYPE_CHECKING:  # the reads' own table (api_light) serves without Powertools' event handler
     from aws_lambda_powertools.event_handler import Response
@@ -99,10 +100,17 @@ def same_origin_json(app: Any, next_middleware: NextMiddleware) -> Response:
     return next_middleware(app)
 
 
-def resolve_caller(app: Any) -> Caller:
-    """Read and verify the session (Bearer header first, then the cookie), once per request."""
+def resolve_caller(app: Any, *, fresh: bool = False) -> Caller:
+    """Read and verify the session (Bearer header first, then the cookie), once per request.
+
+    The caller's person record comes from this container's recent reads, for writes too: a
+    write carries the caller's standing as a condition (`guard_writes`), so a removal, a
+    demotion or a "sign out everywhere" made in another container holds from the next action on
+    without a read of its own. Only a write the remembered record would refuse (or, `fresh`, one
+    whose remembered role is not enough) reads the record afresh: it may have changed for the
+    better meanwhile (re-added, made admin)."""
     cached = app.context.get("caller")
-    if cached is not None:
+    if cached is not None and not fresh:
         return cached  # type: ignore[no-any-return]
     event = app.current_event
     token = _bearer(event)
@@ -112,12 +120,26 @@ def resolve_caller(app: Any) -> Caller:
             _refuse_cross_site(event)
     if not token:
         raise AuthenticationError("Please sign in.")
-    # A request that changes something reads the caller's record afresh: a removal, a demotion or
-    # a "sign out everywhere" made in another container holds from the next action on.
-    fresh = event.http_method.upper() not in _SAFE_METHODS
-    who = authenticate(people_repository(), token, signing_keys(), fresh=fresh)
+    try:
+        who = authenticate(people_repository(), token, signing_keys(), fresh=fresh)
+    except AuthenticationError:
+        if fresh or not _changes_something(event):
+            raise
+        who = authenticate(people_repository(), token, signing_keys(), fresh=True)
     app.append_context(caller=who)
     return who
+
+
+def _changes_something(event: Any) -> bool:
+    return str(event.http_method).upper() not in _SAFE_METHODS
+
+
+def write_guard(who: Caller) -> Guard:
+    """What every DynamoDB write of a request by `who` carries: the table refuses it unless their
+    person record still lets them act as they were admitted (docs/decisions.md, "A write checks
+    its caller inside the write"); the record as it was then says why, in a 401."""
+    check = people_repository().caller_check(who.email, jti=who.jti, issued_ms=who.issued_ms, role=guarded_role(who))
+    return Guard(check=check, refusal=lambda current: write_refusal(current, who))
 
 
 def caller(router: Any) -> Caller:
@@ -128,12 +150,17 @@ def caller(router: Any) -> Caller:
     return who  # type: ignore[no-any-return]
 
 
-def allow(*roles: str) -> Middleware:
-    """Middleware admitting only the given roles; guests only on their own sail and record."""
+def allow(*roles: str, afresh: bool = False) -> Middleware:
+    """Middleware admitting only the given roles; guests only on their own sail and record.
+    `afresh`: a route whose effect is not a DynamoDB write (a hand-off to another function)
+    reads the caller's record afresh, as no guarded write would stop it."""
     allowed = frozenset(roles)
 
     def check(app: Any, next_middleware: NextMiddleware) -> Response:
-        who = resolve_caller(app)
+        writes = _changes_something(app.current_event)
+        who = resolve_caller(app, fresh=afresh and writes)
+        if who.role not in allowed and writes:  # made admin meanwhile, elsewhere?
+            who = resolve_caller(app, fresh=True)
         if who.role not in allowed:
             raise ForbiddenError("You are not allowed to do this.")
         if who.is_guest:
@@ -142,13 +169,17 @@ def allow(*roles: str) -> Middleware:
                 raise ForbiddenError("This link is for another sail.")
             if "guest_id" in params and params["guest_id"] != who.guest_id:
                 raise ForbiddenError("This link is for another guest.")
-        return next_middleware(app)
+        if not writes:
+            return next_middleware(app)
+        with guarded(write_guard(who)):  # reset when the request ends, whatever happens
+            return next_middleware(app)
 
-    check.__name__ = f"allow_{'_'.join(sorted(allowed))}"
+    check.__name__ = f"allow_{'_'.join(sorted(allowed))}" + ("_afresh" if afresh else "")
     return check
 
 
 ADMIN = allow("admin")
+ADMIN_AFRESH = allow("admin", afresh=True)  # admin routes whose effect is no DynamoDB write: see allow()
 CREW = allow("admin", "crew")  # "C": crew or admin
 MEMBER = allow("admin", "crew", "guest")  # "C/G": signed in; guests limited to their own sail
 GUEST = allow("admin", "guest")  # "G": the guest's own token or an admin

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from api_access import ADMIN, caller
+from api_access import ADMIN, ADMIN_AFRESH, caller
 from api_dependencies import report_queue, report_run_repository, store
 from api_responses import json_response
 from aws_lambda_powertools.event_handler import Response
@@ -44,7 +44,7 @@ def preview(kind: str, body: Annotated[PreviewBody, Body()]) -> dict[str, Any]:
 
 @router.post(
     "/api/reports/<kind>/send",
-    middlewares=[ADMIN],
+    middlewares=[ADMIN_AFRESH],  # it writes nothing before the hand-off: no guarded write stops a removed admin
     summary="Send a report now: handed to the report function, answered at once (202)",
     tags=["reports"],
     status_code=202,

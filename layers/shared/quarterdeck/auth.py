@@ -198,6 +198,21 @@ def verify_token(token: str, keys: SigningKeys, *, settings: Settings | None = N
     )
 
 
+def standing(person: dict[str, Any] | None, caller: Caller, settings: Settings) -> str:
+    """The role the person's record gives this session now; AuthenticationError, saying why,
+    if it gives none (removed, signed out, no longer crew). A guest session keeps `guest`."""
+    if person is None or is_removed(person):
+        raise AuthenticationError("This account no longer exists.")
+    if caller.jti in (person.get("revoked") or {}) or sessions_ended(person, caller.issued_ms):
+        raise AuthenticationError("You have signed out. Please sign in again.")
+    if caller.is_guest:
+        return caller.role
+    role = effective_role(person, caller.email, settings)
+    if role == "guest":
+        raise AuthenticationError("Your access has changed. Please sign in again.")
+    return role
+
+
 def authenticate(
     people: PeopleRepository,
     token: str,
@@ -212,18 +227,38 @@ def authenticate(
 
     The person record comes from this container's recent reads when it is younger than
     `settings.person_cache_seconds` (docs/decisions.md: a warm read costs no DynamoDB call);
-    `fresh` (every request that changes something) reads it consistently, so a removed person,
-    a demoted admin or a session signed out elsewhere can change nothing from the next request on."""
+    `fresh` reads it consistently. A request that changes something does not need to: its writes
+    carry `write_guard`, which the table checks in the same call."""
     settings = settings or get_settings()
     caller = verify_token(token, keys, settings=settings)
     person = recent.get(people, caller.email, max_age=0 if fresh else settings.person_cache_seconds)
-    if person is None or is_removed(person):
-        raise AuthenticationError("This account no longer exists.")
-    if caller.jti in (person.get("revoked") or {}) or sessions_ended(person, caller.issued_ms):
-        raise AuthenticationError("You have signed out. Please sign in again.")
-    if caller.is_guest:
-        return caller
-    role = effective_role(person, caller.email, settings)
-    if role == "guest":
-        raise AuthenticationError("Your access has changed. Please sign in again.")
+    role = standing(person, caller, settings)
     return caller if role == caller.role else replace(caller, role=role)
+
+
+def guarded_role(caller: Caller, settings: Settings | None = None) -> str | None:
+    """The role a write of `caller` must still have on record (`PeopleRepository.caller_check`):
+    none for a guest or one of the deploy's ADMIN_EMAILS (their record cannot take it away)."""
+    settings = settings or get_settings()
+    return None if caller.is_guest or settings.is_admin(caller.email) else caller.role
+
+
+def write_refusal(
+    current: dict[str, Any] | None,
+    caller: Caller,
+    *,
+    settings: Settings | None = None,
+    recent: RecentPeople = recent_people,
+) -> AuthenticationError | None:
+    """Why the caller's person record as it is (`current`; None: there is none) refuses a write
+    of theirs, in the words `authenticate` uses, or None if it still lets them act as admitted
+    (docs/decisions.md, "A write checks its caller inside the write")."""
+    settings = settings or get_settings()
+    try:
+        now = standing(current, caller, settings)
+        if guarded_role(caller, settings) == "admin" and now != "admin":
+            raise AuthenticationError("Your access has changed. Please sign in again.")
+    except AuthenticationError as refused:
+        recent.forget(caller.email)  # what this container remembers of them is out of date
+        return refused
+    return None

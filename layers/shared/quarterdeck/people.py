@@ -92,17 +92,31 @@ _REVOKED_PRUNE_AT = 20
 
 
 def revoke_session(
-    people: PeopleRepository, email: str, jti: str, expires: int, *, clock: Clock = system_clock
+    people: PeopleRepository,
+    email: str,
+    jti: str,
+    expires: int,
+    *,
+    clock: Clock = system_clock,
+    sessions_before: int | None = None,
 ) -> None:
-    """Remember a logged-out token id until it would have expired anyway (one write, usually)."""
-    person = people.revoke_session(email, jti, expires)
-    recent_people.forget(email)
-    if person is None:  # no such person: no session of theirs can be used anyway
-        return
+    """Remember a logged-out token id until it would have expired anyway, in one write: with it
+    go the expired ids (once `_REVOKED_PRUNE_AT` have piled up) and, `sessions_before`, every
+    session issued before then. One write, not two: a request's writes carry its caller's
+    standing (quarterdeck.auth.write_guard), which the first would end. The record as this
+    container last saw it (the caller's, just checked: no read) says what to prune."""
+    known = recent_people.get(people, email, max_age=get_settings().person_cache_seconds) or {}
     now = epoch(clock())
-    expired = [k for k, v in (person.get("revoked") or {}).items() if int(v) <= now]
-    if len(expired) >= _REVOKED_PRUNE_AT:
-        people.drop_revoked(email, expired)
+    expired = [k for k, v in (known.get("revoked") or {}).items() if int(v) <= now]
+    people.revoke_session(
+        email,
+        jti,
+        expires,
+        prune=expired if len(expired) >= _REVOKED_PRUNE_AT else (),
+        sessions_before=sessions_before,
+        no_map_yet=bool(known) and "revoked" not in known,
+    )
+    recent_people.forget(email)
 
 
 def delete_person(people: PeopleRepository, email: str) -> None:
@@ -217,6 +231,5 @@ def end_all_sessions(
     people: PeopleRepository, email: str, *, jti: str, expires: int, clock: Clock = system_clock
 ) -> None:
     """Sign out everywhere: every session issued until now stops at its next request, and the
-    one asking (`jti`) is revoked by its id too."""
-    people.end_sessions(email, before=int(clock().timestamp() * 1000))
-    revoke_session(people, email, jti, expires, clock=clock)
+    one asking (`jti`) is revoked by its id too (a clock elsewhere may be behind ours)."""
+    revoke_session(people, email, jti, expires, clock=clock, sessions_before=int(clock().timestamp() * 1000))

@@ -6,8 +6,10 @@ happens here only. Every read path is a GetItem, a Query or a BatchGetItem: no S
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -37,11 +39,13 @@ class ConditionFailedError(Exception):
 class TransactionCanceledError(Exception):
     """A transaction was cancelled; `reasons` holds one code per action ('None' where it passed)
     and `failed` the names (`Write.name`) of the actions whose condition failed: repositories
-    decide what went wrong by those names, never by an action's position."""
+    decide what went wrong by those names, never by an action's position. `items` holds, per
+    action, the item as it was when its condition failed, where the action asked for it."""
 
-    def __init__(self, reasons: list[str], names: Sequence[str] = ()) -> None:
+    def __init__(self, reasons: list[str], names: Sequence[str] = (), items: Sequence[Item | None] = ()) -> None:
         super().__init__(f"transaction cancelled: {reasons}")
         self.reasons = reasons
+        self.items: list[Item | None] = list(items) or [None] * len(reasons)
         self.failed: frozenset[str] = frozenset(
             name for name, reason in zip(names, reasons, strict=False) if name and reason == "ConditionalCheckFailed"
         )
@@ -105,6 +109,14 @@ class Write:
     condition: str | None = None
     names: dict[str, str] = field(default_factory=dict)
     values: dict[str, Any] = field(default_factory=dict)
+    return_old: bool = False  # a failed condition answers with the item as it was (`items`)
+
+    @property
+    def target(self) -> tuple[Any, Any]:
+        """The (pk, sk) this action writes or checks."""
+        keyed = self.item if self.kind == "Put" else self.key
+        assert keyed is not None  # nosec B101 - narrows the type: every action is built with its item or key
+        return keyed["pk"], keyed["sk"]
 
     def to_request(self, table: str) -> dict[str, Any]:
         body: dict[str, Any] = {"TableName": table}
@@ -122,7 +134,75 @@ class Write:
             body["ExpressionAttributeNames"] = self.names
         if self.values:
             body["ExpressionAttributeValues"] = serialize(self.values)
+        if self.return_old and self.condition:
+            body["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         return {self.kind: body}
+
+
+TRANSACTION_LIMIT = 100  # actions in one TransactWriteItems (DynamoDB's limit)
+GUARD_ROOM = 1  # of them, kept for a request's guard (`guarded`)
+TRANSACTION_ROOM = TRANSACTION_LIMIT - GUARD_ROOM  # the most actions a repository packs in one
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A condition every write of one request carries: the caller may still act (issue 20).
+
+    `check` is a ConditionCheck on one item (the caller's person record). A single write becomes
+    a TransactWriteItems of the write and the check, a transaction gets the check appended, and
+    a write to the checked item itself takes the check into its own condition (a transaction
+    holds one action per item). `refusal` says, from the checked item as it was when a condition
+    failed (None: there is none), which error the request gets, or None if the item still lets
+    the caller act (then the write's own condition is what failed)."""
+
+    check: Write
+    refusal: Callable[[Item | None], Exception | None]
+
+    def refused(self, current: Item | None) -> Exception:
+        """The error for a failed `check`."""
+        return self.refusal(current) or ServiceUnavailableError("Your account changed just now; please try again.")
+
+    def merged_into(self, write: Write) -> Write:
+        """`write` (to the checked item) with the check's condition joined to its own."""
+        clash = (set(write.names) & set(self.check.names)) | (set(write.values) & set(self.check.values))
+        if clash:  # the guard's placeholders are its own (`#qdg_`, `:qdg_`): a clash is a bug
+            raise ValueError(f"expression placeholders used twice: {sorted(clash)}")
+        own = write.condition
+        condition = f"({own}) AND ({self.check.condition})" if own else self.check.condition
+        return replace(
+            write,
+            condition=condition,
+            names={**write.names, **self.check.names},
+            values={**write.values, **self.check.values},
+            return_old=True,
+        )
+
+
+_guard: ContextVar[Guard | None] = ContextVar("quarterdeck_write_guard", default=None)
+
+
+@contextmanager
+def guarded(guard: Guard | None) -> Iterator[None]:
+    """Every write made inside (in this thread or task) carries `guard`; reset on the way out
+    whatever happens, so it never reaches the next request a container or a thread serves."""
+    token = _guard.set(guard)
+    try:
+        yield
+    finally:
+        _guard.reset(token)
+
+
+def _lift(guard: Guard) -> None:
+    """A write that passed the guard changed the guarded record itself (a sign-out, an admin
+    removing or demoting themselves): the request was admitted by the record as it was, and its
+    later writes are not refused for what it has just done."""
+    if _guard.get() is guard:
+        _guard.set(None)  # the `guarded` block's reset still restores what was before it
+
+
+def unguarded() -> Any:
+    """Writes made inside carry no guard (undoing a half-done change must not be refused)."""
+    return guarded(None)
 
 
 class Store:
@@ -147,10 +227,12 @@ class Store:
                 raw = error.response.get("Item")
                 raise ConditionFailedError(deserialize(raw) if raw else None) from error
             if code == "TransactionCanceledException":
-                reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
+                cancelled = error.response.get("CancellationReasons", [])
+                reasons = [r.get("Code", "None") for r in cancelled]
                 if any(r not in ("None", "ConditionalCheckFailed") for r in reasons):
                     raise ServiceUnavailableError("The database is busy; please try again.") from error
-                raise TransactionCanceledError(reasons) from error
+                items = [deserialize(r["Item"]) if r.get("Item") else None for r in cancelled]
+                raise TransactionCanceledError(reasons, items=items) from error
             if code in _RETRYABLE or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
                 raise ServiceUnavailableError("The database is busy; please try again.") from error
             raise
@@ -242,15 +324,9 @@ class Store:
         names: dict[str, str] | None = None,
         values: dict[str, Any] | None = None,
     ) -> None:
-        kwargs: dict[str, Any] = {"TableName": self.table_name, "Item": serialize(item)}
-        if condition:
-            kwargs["ConditionExpression"] = condition
-            kwargs["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-        if names:
-            kwargs["ExpressionAttributeNames"] = names
-        if values:
-            kwargs["ExpressionAttributeValues"] = serialize(values)
-        self._call("put_item", **kwargs)
+        self._write(
+            Write("Put", item=item, condition=condition, names=names or {}, values=values or {}, return_old=True)
+        )
 
     def update(
         self,
@@ -261,35 +337,93 @@ class Store:
         condition: str | None = None,
         names: dict[str, str] | None = None,
         values: dict[str, Any] | None = None,
+        returning: bool = True,
     ) -> Item:
-        """Apply an update expression; returns the item as it is afterwards."""
-        kwargs: dict[str, Any] = {
-            "TableName": self.table_name,
-            "Key": serialize({"pk": pk, "sk": sk}),
-            "UpdateExpression": update,
-            "ReturnValues": "ALL_NEW",
-        }
-        if condition:
-            kwargs["ConditionExpression"] = condition
-            kwargs["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-        if names:
-            kwargs["ExpressionAttributeNames"] = names
-        if values:
-            kwargs["ExpressionAttributeValues"] = serialize(values)
-        response = self._call("update_item", **kwargs)
-        return deserialize(response.get("Attributes", {}))
+        """Apply an update expression; returns the item as it is afterwards (`returning=False`:
+        an empty dict, which spares a guarded write its read back: see `_write`)."""
+        key = {"pk": pk, "sk": sk}
+        write = Write("Update", key=key, update=update, condition=condition, names=names or {}, values=values or {})
+        return self._write(replace(write, return_old=True), returning=returning)
 
     def delete(self, pk: str, sk: str, *, condition: str | None = None) -> None:
-        kwargs: dict[str, Any] = {"TableName": self.table_name, "Key": serialize({"pk": pk, "sk": sk})}
-        if condition:
-            kwargs["ConditionExpression"] = condition
-        self._call("delete_item", **kwargs)
+        self._write(Write("Delete", key={"pk": pk, "sk": sk}, condition=condition))
+
+    def _single(self, write: Write, *, returning: bool = False) -> Item:
+        """One PutItem, UpdateItem or DeleteItem; the item afterwards when `returning` (updates)."""
+        operation = {"Put": "put_item", "Update": "update_item", "Delete": "delete_item"}[write.kind]
+        body = write.to_request(self.table_name)[write.kind]
+        if returning:
+            body["ReturnValues"] = "ALL_NEW"
+        response = self._call(operation, **body)
+        return deserialize(response.get("Attributes", {}))
+
+    def _write(self, write: Write, *, returning: bool = False) -> Item:
+        """One write, carrying the request's guard if there is one (`guarded`): on the guarded item
+        itself one call with both conditions; elsewhere a TransactWriteItems of the write and the
+        check. A transaction returns no values, so an update that wants the item afterwards reads
+        it back (consistently) in that case. A failed condition of the write's own is still a
+        ConditionFailedError carrying the item as it was (put, update)."""
+        guard = _guard.get()
+        if guard is None:
+            return self._single(write, returning=returning)
+        if write.target == guard.check.target:
+            try:
+                done = self._single(guard.merged_into(write), returning=returning)
+            except ConditionFailedError as lost:  # the guard's condition, or the write's own?
+                refused = guard.refusal(lost.current) if write.condition else guard.refused(lost.current)
+                raise (refused or ConditionFailedError(lost.current if write.return_old else None)) from None
+            _lift(guard)
+            return done
+        try:
+            self._transact([write, guard.check])
+        except TransactionCanceledError as lost:
+            if guard.check.name in lost.failed:
+                raise guard.refused(lost.items[1]) from None
+            raise ConditionFailedError(lost.items[0] if write.return_old else None) from None
+        if not returning:
+            return {}
+        return self.get(*write.target, consistent=True) or {}
 
     def transact(self, writes: Sequence[Write]) -> None:
-        """All or nothing: up to 100 actions in one TransactWriteItems.
+        """All or nothing: up to 100 actions in one TransactWriteItems (99 while a request's guard
+        is set: its check takes the last place; with no room left the checked item is read
+        consistently just before instead, and a change in between is not seen).
 
         The request token makes botocore's own retry of a transaction that did commit (a read
         timeout after the write) a no-op instead of a failed condition on our own write."""
+        guard = _guard.get()
+        if guard is None:
+            self._transact(writes)
+            return
+        actions = list(writes)
+        at = next((n for n, write in enumerate(writes) if write.target == guard.check.target), None)
+        if at is not None:  # one action per item: the check joins that action's condition
+            actions[at] = guard.merged_into(writes[at])
+        elif len(writes) < TRANSACTION_LIMIT:
+            actions.append(guard.check)
+        else:
+            refused = guard.refusal(self.get(*guard.check.target, consistent=True))
+            if refused is not None:
+                raise refused
+            self._transact(writes)
+            return
+        checked = len(writes) if at is None else at
+        try:
+            self._transact(actions)
+            if at is not None:
+                _lift(guard)
+        except TransactionCanceledError as lost:
+            if lost.reasons[checked] == "ConditionalCheckFailed":
+                current = lost.items[checked]
+                own = at is not None and writes[at].condition  # then the action's own condition may be it
+                refused = guard.refusal(current) if own else guard.refused(current)
+                if refused is not None:
+                    raise refused from None
+            count = len(writes)  # the repository sees its own actions only
+            items = [item if write.return_old else None for write, item in zip(writes, lost.items, strict=False)]
+            raise TransactionCanceledError(lost.reasons[:count], [w.name for w in writes], items) from None
+
+    def _transact(self, writes: Sequence[Write]) -> None:
         import uuid
 
         try:
@@ -299,7 +433,7 @@ class Store:
                 ClientRequestToken=uuid.uuid4().hex,
             )
         except TransactionCanceledError as error:
-            raise TransactionCanceledError(error.reasons, [w.name for w in writes]) from error
+            raise TransactionCanceledError(error.reasons, [w.name for w in writes], error.items) from error
 
     def put_many(self, items: Sequence[Item]) -> None:
         """Unconditional bulk load (seeding, imports)."""

@@ -12,8 +12,9 @@ from quarterdeck.clock import Clock, epoch, iso, system_clock
 from quarterdeck.errors import LimitReachedError, PersonExistsError, PersonNotFoundError, ServiceUnavailableError
 from quarterdeck.magic_codes import Purpose, code_rejection, fresh_code, hash_code
 from quarterdeck.repositories import Item
-from quarterdeck.repositories.people import Role
+from quarterdeck.repositories.people import Role, caller_check
 from quarterdeck.repositories.sign_in import UNREAD, CodeLookup, Limit, Unread, code_item
+from quarterdeck.store import Write
 
 
 class MemoryPeopleRepository:
@@ -121,11 +122,25 @@ class MemoryPeopleRepository:
         if signed_in:
             record["last_sign_in"] = created_at
 
-    def revoke_session(self, email: str, jti: str, expires: int) -> Item | None:
+    def revoke_session(
+        self,
+        email: str,
+        jti: str,
+        expires: int,
+        *,
+        prune: Sequence[str] = (),
+        sessions_before: int | None = None,
+        no_map_yet: bool = False,
+    ) -> Item | None:
         record = self.records.get(email.lower())
         if record is None:
             return None
-        record.setdefault("revoked", {})[jti] = expires
+        revoked = record.setdefault("revoked", {})
+        for old in prune:
+            revoked.pop(old, None)
+        revoked[jti] = expires
+        if sessions_before is not None:
+            record["sessions_after"] = sessions_before
         return copy.deepcopy(record)
 
     def drop_revoked(self, email: str, jtis: Sequence[str]) -> None:
@@ -150,6 +165,9 @@ class MemoryPeopleRepository:
 
     def delete_person(self, email: str) -> None:
         self.records.pop(email.lower(), None)
+
+    def caller_check(self, email: str, *, jti: str, issued_ms: int, role: str | None) -> Write:
+        return caller_check(email, jti=jti, issued_ms=issued_ms, role=role)
 
 
 class MemorySignInRepository:

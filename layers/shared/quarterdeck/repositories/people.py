@@ -83,10 +83,23 @@ class PeopleRepository(Protocol):
         """The record with its role changed; PersonNotFoundError if there is none."""
         ...
 
-    def revoke_session(self, email: str, jti: str, expires: int) -> Item | None:
+    def revoke_session(
+        self,
+        email: str,
+        jti: str,
+        expires: int,
+        *,
+        prune: Sequence[str] = (),
+        sessions_before: int | None = None,
+        no_map_yet: bool = False,
+    ) -> Item | None:
         """Remember a signed-out token id until `expires` (epoch seconds), without reading first and
-        without losing a sign-out made at the same moment elsewhere. The record as it is
-        afterwards, or None if there is no such person (no session of theirs can be used anyway)."""
+        without losing a sign-out made at the same moment elsewhere; in the same write forget the
+        ids in `prune` (expired ones) and, with `sessions_before` (epoch milliseconds), sign out
+        every session issued before it ("sign out everywhere"). `no_map_yet`: the record as last
+        seen had no signed-out ids (the first write then creates their map; a wrong guess costs a
+        second write). The record as it is afterwards, or None if there is no such person (no
+        session of theirs can be used anyway)."""
         ...
 
     def drop_revoked(self, email: str, jtis: Sequence[str]) -> None:
@@ -107,6 +120,48 @@ class PeopleRepository(Protocol):
         ...
 
     def delete_person(self, email: str) -> None: ...
+
+    def caller_check(self, email: str, *, jti: str, issued_ms: int, role: Role | None) -> Write:
+        """The condition a request's writes carry (`store.Guard`): the caller's record exists, is
+        not removed, has not revoked this session (`jti`) nor ended sessions issued at
+        `issued_ms` or before, and (unless `role` is None) still gives `role`: `admin` needs the
+        admin granted in the app, `crew` crew or admin on record."""
+        ...
+
+
+CALLER = "caller"
+"""The name of `caller_check`'s action in a transaction."""
+
+
+def caller_check(email: str, *, jti: str, issued_ms: int, role: Role | None) -> Write:
+    """`PeopleRepository.caller_check`, for the table (and the in-memory twin, which checks the
+    same record by the same rule: quarterdeck.auth.standing). Its placeholders start `qdg_` so
+    the check can join the condition of a write to the same record."""
+    names = {"#qdg_status": "status", "#qdg_revoked": "revoked", "#qdg_jti": jti, "#qdg_after": "sessions_after"}
+    values: dict[str, Any] = {":qdg_removed": "removed", ":qdg_issued": issued_ms}
+    condition = (
+        "attribute_exists(pk) AND (attribute_not_exists(#qdg_status) OR #qdg_status <> :qdg_removed)"
+        " AND attribute_not_exists(#qdg_revoked.#qdg_jti)"
+        " AND (attribute_not_exists(#qdg_after) OR #qdg_after <= :qdg_issued)"
+    )
+    if role == "admin":
+        names["#qdg_admin"] = "admin"
+        values[":qdg_true"] = True
+        condition += " AND #qdg_admin = :qdg_true"
+    elif role == "crew":
+        names.update({"#qdg_admin": "admin", "#qdg_role": "role"})
+        values.update({":qdg_true": True, ":qdg_crew": "crew", ":qdg_admin_role": "admin"})
+        condition += " AND (#qdg_admin = :qdg_true OR #qdg_role IN (:qdg_crew, :qdg_admin_role))"
+    pk, sk = keys.person(email)
+    return Write(
+        "ConditionCheck",
+        key={"pk": pk, "sk": sk},
+        name=CALLER,
+        condition=condition,
+        names=names,
+        values=values,
+        return_old=True,
+    )
 
 
 def _indexed(email: str) -> Item:
@@ -332,48 +387,42 @@ class DynamoPeopleRepository:
             raise PersonNotFoundError("There is no such person.") from None
         return _view(updated) or {}
 
-    def revoke_session(self, email: str, jti: str, expires: int) -> Item | None:
+    def revoke_session(
+        self,
+        email: str,
+        jti: str,
+        expires: int,
+        *,
+        prune: Sequence[str] = (),
+        sessions_before: int | None = None,
+        no_map_yet: bool = False,
+    ) -> Item | None:
         pk, sk = keys.person(email)
-        names = {"#revoked": "revoked", "#jti": jti}
-        try:  # the usual case: the map exists, one write adds to it
-            return _view(
-                self._store.update(
-                    pk,
-                    sk,
-                    "SET #revoked.#jti = :expires",
-                    condition="attribute_exists(pk) AND attribute_exists(#revoked)",
-                    names=names,
-                    values={":expires": expires},
-                )
-            )
-        except ConditionFailedError as lost:
-            if lost.current is None:
-                return None
-        try:  # the first sign-out ever creates the map
-            return _view(
-                self._store.update(
-                    pk,
-                    sk,
-                    "SET #revoked = :revoked",
-                    condition="attribute_exists(pk) AND attribute_not_exists(#revoked)",
-                    names={"#revoked": "revoked"},
-                    values={":revoked": {jti: expires}},
-                )
-            )
-        except ConditionFailedError:  # another sign-out created the map meanwhile: add to it
+        also = ", sessions_after = :before" if sessions_before is not None else ""
+        before = {":before": sessions_before} if sessions_before is not None else {}
+        dropped = {f"#old{n}": old for n, old in enumerate(old for old in prune if old != jti)}
+        add = (  # the usual case: the map exists, one write adds to it (and forgets the expired)
+            "SET #revoked.#jti = :expires"
+            + also
+            + (" REMOVE " + ", ".join(f"#revoked.{name}" for name in dropped) if dropped else ""),
+            "attribute_exists(pk) AND attribute_exists(#revoked)",
+            {"#revoked": "revoked", "#jti": jti, **dropped},
+            {":expires": expires, **before},
+        )
+        create = (  # the first sign-out ever creates the map
+            "SET #revoked = :revoked" + also,
+            "attribute_exists(pk) AND attribute_not_exists(#revoked)",
+            {"#revoked": "revoked"},
+            {":revoked": {jti: expires}, **before},
+        )
+        first, second = (create, add) if no_map_yet else (add, create)
+        for update, condition, names, values in (first, second, first):  # the map came or went meanwhile
             try:
-                return _view(
-                    self._store.update(
-                        pk,
-                        sk,
-                        "SET #revoked.#jti = :expires",
-                        condition="attribute_exists(pk)",
-                        names=names,
-                        values={":expires": expires},
-                    )
-                )
-            except ConditionFailedError:  # deleted meanwhile
-                return None
+                return _view(self._store.update(pk, sk, update, condition=condition, names=names, values=values))
+            except ConditionFailedError as lost:
+                if lost.current is None:  # no such person (or deleted meanwhile)
+                    return None
+        return None
 
     def drop_revoked(self, email: str, jtis: Sequence[str]) -> None:
         if not jtis:
@@ -430,6 +479,9 @@ class DynamoPeopleRepository:
 
     def delete_person(self, email: str) -> None:
         self._store.delete(*keys.person(email))
+
+    def caller_check(self, email: str, *, jti: str, issued_ms: int, role: Role | None) -> Write:
+        return caller_check(email, jti=jti, issued_ms=issued_ms, role=role)
 
 
 # --- until the modules that read people take a PeopleRepository (calendar feed, nudges) -------

@@ -26,12 +26,11 @@ from quarterdeck.errors import (
 from quarterdeck.people import person_upsert
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.history import history_write
-from quarterdeck.store import Store, TransactionCanceledError, Write
+from quarterdeck.store import TRANSACTION_ROOM, Store, TransactionCanceledError, Write, unguarded
 
 GSI = "gsi1"
 KEY_FIELDS = ("pk", "sk", "gsi1pk", "gsi1sk")
 OPEN = "open"
-TRANSACTION_LIMIT = 100  # actions in one TransactWriteItems
 
 
 @dataclass(frozen=True)
@@ -213,12 +212,12 @@ class DynamoSailRepository:
         self.store.transact(self._new_sail_writes(meta, slots, change))
 
     def add_sails(self, sails: Sequence[tuple[Item, Sequence[str], Change]]) -> None:
-        """Whole sails packed into transactions of at most 100 actions; if a later one fails, what
+        """Whole sails packed into transactions of at most 99 actions; if a later one fails, what
         the earlier ones wrote is deleted again (their ids are new: nobody else holds them yet)."""
         batches: list[list[Write]] = []
         for meta, slots, change in sails:
             writes = self._new_sail_writes(meta, slots, change)
-            if not batches or len(batches[-1]) + len(writes) > TRANSACTION_LIMIT:
+            if not batches or len(batches[-1]) + len(writes) > TRANSACTION_ROOM:
                 batches.append([])
             batches[-1].extend(writes)
         done: list[list[Write]] = []
@@ -227,10 +226,11 @@ class DynamoSailRepository:
                 self.store.transact(batch)
                 done.append(batch)
         except Exception:
-            for batch in done:
-                for write in batch:
-                    if write.item:
-                        self.store.delete(str(write.item["pk"]), str(write.item["sk"]))
+            with unguarded():  # undone even when it was the caller's standing that stopped it
+                for batch in done:
+                    for write in batch:
+                        if write.item:
+                            self.store.delete(str(write.item["pk"]), str(write.item["sk"]))
             raise
 
     def sail_meta(self, sail_id: str, *, consistent: bool = False) -> Item | None:
