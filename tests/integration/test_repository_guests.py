@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from quarterdeck import keys
-from quarterdeck.auth import NewCode, Purpose, hash_code, new_code
 from quarterdeck.clock import system_clock
 from quarterdeck.errors import (
     AlreadySignedError,
@@ -25,8 +24,10 @@ from quarterdeck.errors import (
     SailNotFoundError,
     WaiverLinkInFlightError,
 )
+from quarterdeck.magic_codes import Purpose, hash_code
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.guests import DynamoGuestRepository, GuestRepository
+from quarterdeck.repositories.sign_in import NewCode, new_code
 from quarterdeck.store import Store
 from tests.unit.memory.guests import MemoryGuestRepository
 

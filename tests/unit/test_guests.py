@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from quarterdeck import guests, waiver_copies, waiver_text, waivers
-from quarterdeck.auth import Caller, Purpose, hash_code
+from quarterdeck.auth import Caller
 from quarterdeck.config import Settings
 from quarterdeck.errors import (
     ConfigurationError,
@@ -23,6 +23,7 @@ from quarterdeck.errors import (
     SailNotFoundError,
     ServiceUnavailableError,
 )
+from quarterdeck.magic_codes import Purpose, hash_code
 from quarterdeck.waiver_copies import CopyDelivery
 from tests.unit.fakes import FakeDocuments, FakeMailer, FixedClock
 from tests.unit.memory.guests import MemoryGuestRepository

@@ -221,7 +221,8 @@ def _render(
 ) -> OutgoingEmail:
     # Deferred: links and codes are only made when a nudge goes out; an hourly run that finds
     # nothing due (most of them) never loads them (a shorter cold start).
-    from quarterdeck.auth import Purpose, issue_code
+    from quarterdeck.magic_codes import Purpose
+    from quarterdeck.repositories.sign_in import issue_code
     from quarterdeck.sail_mail import guest_link
     from quarterdeck.sessions import magic_link
     from quarterdeck.unsubscribe import unsubscribe_token

@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from quarterdeck.auth import NewCode
 from quarterdeck.clock import Clock, iso
 from quarterdeck.errors import (
     AlreadySignedError,
@@ -23,6 +22,7 @@ from quarterdeck.errors import (
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.guest_changes import sail_full
 from quarterdeck.repositories.guests import CONFIRMED, COPY_OWED, GONE, MOVED, ON_HOLD, REMOVED, SailReading
+from quarterdeck.repositories.sign_in import NewCode
 
 Key = tuple[str, str]
 

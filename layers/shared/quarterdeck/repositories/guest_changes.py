@@ -10,7 +10,6 @@ import dataclasses
 from typing import Any
 
 from quarterdeck import keys
-from quarterdeck.auth import NewCode
 from quarterdeck.clock import Clock
 from quarterdeck.errors import (
     ConflictError,
@@ -21,6 +20,7 @@ from quarterdeck.errors import (
 )
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.history import history_write
+from quarterdeck.repositories.sign_in import NewCode
 from quarterdeck.store import Store, TransactionCanceledError, Write
 
 REMOVED, MOVED = "removed", "moved"

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from quarterdeck import keys
-from quarterdeck.auth import NewCode, code_pointer_key
 from quarterdeck.clock import Clock
 from quarterdeck.errors import (
     AlreadySignedError,
@@ -26,6 +25,7 @@ from quarterdeck.repositories import Item
 from quarterdeck.repositories.guest_changes import MOVED, REMOVED, GuestChanges
 from quarterdeck.repositories.history import history_write
 from quarterdeck.repositories.sails import DynamoSailRepository
+from quarterdeck.repositories.sign_in import NewCode, code_pointer_key
 from quarterdeck.sails import get_sail_meta
 from quarterdeck.store import ConditionFailedError, Store, TransactionCanceledError, Write
 
