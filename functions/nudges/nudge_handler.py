@@ -20,6 +20,7 @@ from quarterdeck.nudges import run_nudges
 from quarterdeck.observability import logger, metrics
 from quarterdeck.repositories.guests import DynamoGuestRepository
 from quarterdeck.repositories.nudges import DynamoNudgeRepository
+from quarterdeck.repositories.sails import DynamoSailRepository
 from quarterdeck.store import Store
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             default_mail_sender(),
             _unsubscribe_keys,
             nudges=nudges,
+            sails=DynamoSailRepository(store),
             guests=DynamoGuestRepository(store),
             clock=clock,
         )

@@ -49,7 +49,8 @@ def admin_in_browser(page: Page, stack: LocalStack) -> None:
     so the suite does not run into the hourly limit on login links)."""
     from datetime import timedelta
 
-    from quarterdeck.auth import Purpose, issue_code
+    from quarterdeck.magic_codes import Purpose
+    from quarterdeck.repositories.sign_in import issue_code
     from quarterdeck.store import Store
 
     code = issue_code(Store(), "admin@example.com", Purpose.login(), timedelta(minutes=15))

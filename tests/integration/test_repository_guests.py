@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from quarterdeck import keys
-from quarterdeck.auth import NewCode, Purpose, hash_code, new_code
 from quarterdeck.clock import system_clock
 from quarterdeck.errors import (
     AlreadySignedError,
@@ -25,8 +24,11 @@ from quarterdeck.errors import (
     SailNotFoundError,
     WaiverLinkInFlightError,
 )
+from quarterdeck.magic_codes import Purpose, hash_code
 from quarterdeck.repositories import Item
+from quarterdeck.repositories.guest_changes import BookingMove
 from quarterdeck.repositories.guests import DynamoGuestRepository, GuestRepository
+from quarterdeck.repositories.sign_in import NewCode, new_code
 from quarterdeck.store import Store
 from tests.unit.memory.guests import MemoryGuestRepository
 
@@ -521,6 +523,20 @@ def test_remove_guests_marks_them_removed_and_frees_their_seats(subject: Subject
     assert (subject.repo.read(sail_id, guest_id=guest_id).guest or {})["status"] == "on_hold"
 
 
+def move(
+    subject: Subject,
+    here: str,
+    leaving: list[Item],
+    there: str,
+    arriving: list[Item],
+    *,
+    capacity: int = 6,
+    codes: Sequence[NewCode] = (),
+) -> None:
+    moving = BookingMove(here, tuple(leaving), there, tuple(arriving), capacity, ADMIN, tuple(codes))
+    subject.repo.move_booking(moving, clock=system_clock)
+
+
 def test_move_booking_is_one_change_on_both_sails(subject: Subject) -> None:
     here, there = subject.sail(), subject.sail(guest_count=0)
     people = booking(here, guest(), guest(email="bo@example.com"))
@@ -529,11 +545,11 @@ def test_move_booking_is_one_change_on_both_sails(subject: Subject) -> None:
     arriving = booking(there, *arriving)
     # A move to a sail without room is SailFullError, and nothing moves
     with pytest.raises(SailFullError):
-        subject.repo.move_booking(here, people, there, arriving, capacity=1, actor=ADMIN, codes=[], clock=system_clock)
+        move(subject, here, people, there, arriving, capacity=1)
     assert {g["status"] for g in subject.repo.guests_of(here)} == {"on_hold"}
     # When the booking moves, with a new code for the lead
     codes = [code_for(subject, there, arriving[0])]
-    subject.repo.move_booking(here, people, there, arriving, capacity=6, actor=ADMIN, codes=codes, clock=system_clock)
+    move(subject, here, people, there, arriving, codes=codes)
     # Then it is marked moved here and on hold there; both counts and histories say so
     assert {(g["status"], g["moved_to"]) for g in subject.repo.guests_of(here)} == {("moved", there)}
     assert {g["status"] for g in subject.repo.guests_of(there)} == {"on_hold"}
@@ -541,14 +557,12 @@ def test_move_booking_is_one_change_on_both_sails(subject: Subject) -> None:
     assert subject.history(here)[-1] == "booking_moved" and subject.history(there) == ["booking_moved_in"]
     # Moving the people as read before is guest_changed; to a cancelled sail, sail_cancelled
     with pytest.raises(ConflictError) as stale:
-        subject.repo.move_booking(here, people, there, arriving, capacity=6, actor=ADMIN, codes=[], clock=system_clock)
+        move(subject, here, people, there, arriving)
     assert stale.value.code == "guest_changed"
     closed = subject.sail(status="cancelled")
     now_there = subject.repo.guests_of(there)
     with pytest.raises(ConflictError) as cancelled:
-        subject.repo.move_booking(
-            there, now_there, closed, booking(closed, *now_there), capacity=6, actor=ADMIN, codes=[], clock=system_clock
-        )
+        move(subject, there, now_there, closed, booking(closed, *now_there))
     assert cancelled.value.code == "sail_cancelled"
 
 

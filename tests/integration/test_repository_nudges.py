@@ -6,14 +6,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from quarterdeck import keys
-from quarterdeck.errors import SailNotFoundError
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.nudges import DynamoNudgeRepository, NudgeMarker, NudgeRepository, opted_out_key
 from quarterdeck.repositories.people import DynamoPeopleRepository
@@ -30,8 +29,6 @@ class World(Protocol):
     @property
     def repo(self) -> NudgeRepository: ...
 
-    def sail(self, day: date, *others: Item) -> str: ...
-
     def marker(self, marker: NudgeMarker) -> Item | None: ...
 
     def opt_out(self, email: str) -> None: ...
@@ -45,20 +42,6 @@ class DynamoWorld:
 
     def __post_init__(self) -> None:
         self.repo = DynamoNudgeRepository(self.store)
-
-    def sail(self, day: date, *others: Item) -> str:
-        sail_id = f"ndg{uuid.uuid4().hex[:10]}"
-        departure = f"{day.isoformat()}T19:00:00-07:00"
-        pk, sk = keys.sail(sail_id)
-        meta = {"pk": pk, "sk": sk, "type": "sail", "id": sail_id, "date": day.isoformat(), "departure": departure}
-        meta |= {
-            "status": "scheduled",
-            "gsi1pk": keys.sails_by_date(),
-            "gsi1sk": keys.sail_index_sk(departure, sail_id),
-        }
-        rest = [{**item, "pk": pk} for item in others]
-        self.store.put_many([meta, *rest])
-        return sail_id
 
     def marker(self, marker: NudgeMarker) -> Item | None:
         found = self.store.get(*keys.nudge_sent(marker.sail_id, marker.kind, marker.recipient, marker.window))
@@ -76,12 +59,6 @@ class DynamoWorld:
 @dataclass
 class MemoryWorld:
     repo: MemoryNudgeRepository
-
-    def sail(self, day: date, *others: Item) -> str:
-        sail_id = f"ndg{uuid.uuid4().hex[:10]}"
-        meta = {"id": sail_id, "date": day.isoformat(), "departure": f"{day.isoformat()}T19:00:00-07:00"}
-        self.repo.add_sail({**meta, "status": "scheduled"}, *others)
-        return sail_id
 
     def marker(self, marker: NudgeMarker) -> Item | None:
         found = self.repo.markers.get(marker)
@@ -109,33 +86,6 @@ def claim(world: World, marker: NudgeMarker, at: datetime) -> bool:
 
 def a_marker() -> NudgeMarker:
     return NudgeMarker(f"ndg{uuid.uuid4().hex[:10]}", "unfilled_roles", "late@example.com", "d7")
-
-
-def test_upcoming_sails_are_those_of_the_days_asked_for(world: World) -> None:
-    # Given sails on three days in 2043
-    before, first, last = date(2043, 3, 9), date(2043, 3, 10), date(2043, 3, 17)
-    early, inside, on_last = world.sail(before), world.sail(first), world.sail(last)
-    after = world.sail(last + timedelta(days=1))
-    # When the run asks for the sails of 10 to 17 March
-    found = [str(meta["id"]) for meta in world.repo.upcoming_sails(first, last)]
-    # Then it gets those two (their index items, dated), in departure order, and not the others
-    mine = [sail_id for sail_id in found if sail_id in {early, inside, on_last, after}]
-    assert mine == [inside, on_last]
-
-
-def test_a_sails_items_are_read_with_its_meta(world: World) -> None:
-    # Given a sail with a role and a checklist item
-    role: Item = {"sk": "ROLE#captain", "type": "role", "slot": "captain", "state": "open"}
-    check: Item = {"sk": "CHECK#departure#01", "type": "check", "list": "departure", "n": 1, "label": "PFDs"}
-    sail_id = world.sail(date(2043, 4, 1), role, check)
-    # When the run reads it
-    items = world.repo.sail_items(sail_id)
-    # Then its META, role and item are there
-    assert {str(i.get("type")) for i in items} == {"sail", "role", "check"}
-    assert next(i for i in items if i.get("type") == "sail")["id"] == sail_id
-    # And a sail that is not there is not found
-    with pytest.raises(SailNotFoundError):
-        world.repo.sail_items(f"{sail_id}x")
 
 
 def test_a_marker_is_claimed_once(world: World) -> None:

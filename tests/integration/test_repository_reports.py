@@ -16,7 +16,7 @@ from local.stack import LocalStack
 from quarterdeck.clock import epoch, iso
 from quarterdeck.errors import RunHeldError, RunTakenOverError
 from quarterdeck.repositories import Item
-from quarterdeck.repositories.reports import DynamoReportRunRepository, ReportRunRepository
+from quarterdeck.repositories.reports import DynamoReportRunRepository, FailedRun, ReportRunRepository, SentRun
 from quarterdeck.repositories.tasks import DynamoTaskRepository, TaskRepository
 from tests.unit.memory.reports import MemoryReportRunRepository
 
@@ -50,26 +50,27 @@ def claim(g: Given, attempt: str = "a1", *, now: datetime = NOW, force: bool = F
 
 
 def sent(g: Given, attempt: str = "a1", *, message_id: str = "m1", cards: list[Item] | None = None) -> None:
+    view = {"period": "2031-W10", "recipient": TO, "status": "sent", "message_id": message_id, "updated_at": iso(NOW)}
     g.runs.record_sent(
-        g.kind,
-        "2031-W10",
-        TO,
-        attempt=attempt,
-        now=NOW,
-        message_id=message_id,
-        recipients=[TO, "archive@example.com"],
-        subject="Report",
-        tasks=len(cards or []),
-        forced=False,
-        view={
-            "period": "2031-W10",
-            "recipient": TO,
-            "status": "sent",
-            "message_id": message_id,
-            "updated_at": iso(NOW),
-        },
-        cards=cards or [],
+        SentRun(
+            g.kind,
+            "2031-W10",
+            TO,
+            attempt,
+            NOW,
+            view,
+            message_id=message_id,
+            recipients=(TO, "archive@example.com"),
+            subject="Report",
+            tasks=len(cards or []),
+            forced=False,
+            cards=tuple(cards or ()),
+        )
     )
+
+
+def failed(g: Given, attempt: str = "a1", *, status: str, error: str, message_id: str | None, view: Item) -> None:
+    g.runs.record_failed(FailedRun(g.kind, "2031-W10", TO, attempt, NOW, view, status, error, message_id))
 
 
 def card(title: str = "Do it") -> Item:
@@ -172,9 +173,7 @@ def test_a_record_by_an_attempt_that_lost_the_run_writes_nothing(given: Given) -
     assert given.tasks.get(lost["id"], consistent=True) is None
     # And a failure recorded by it is refused the same way
     with pytest.raises(RunTakenOverError):
-        given.runs.record_failed(
-            given.kind, "2031-W10", TO, attempt="a1", now=NOW, status="failed", error="x", message_id=None, view={}
-        )
+        failed(given, "a1", status="failed", error="x", message_id=None, view={})
 
 
 def test_a_failed_run_releases_its_lease_and_may_be_claimed_at_once(given: Given) -> None:
@@ -182,17 +181,7 @@ def test_a_failed_run_releases_its_lease_and_may_be_claimed_at_once(given: Given
     claim(given)
     view = {"period": "2031-W10", "recipient": TO, "status": "failed", "error": "SES said no", "updated_at": iso(NOW)}
     # When it is recorded failed
-    given.runs.record_failed(
-        given.kind,
-        "2031-W10",
-        TO,
-        attempt="a1",
-        now=NOW,
-        status="failed",
-        error="SES said no",
-        message_id=None,
-        view=view,
-    )
+    failed(given, status="failed", error="SES said no", message_id=None, view=view)
     # Then it says so, with no lease and no message id, and the summary shows it
     run = given.runs.get_run(given.kind, "2031-W10", TO)
     assert pick(run, "status", "error", "failed_at", "message_id") == {
@@ -212,17 +201,7 @@ def test_a_failure_after_ses_took_the_message_keeps_its_message_id(given: Given)
     # Given a claimed run whose message SES accepted, but whose record failed
     claim(given)
     # When the failure is recorded with the message id
-    given.runs.record_failed(
-        given.kind,
-        "2031-W10",
-        TO,
-        attempt="a1",
-        now=NOW,
-        status="sent",
-        error="record failed",
-        message_id="m9",
-        view={},
-    )
+    failed(given, status="sent", error="record failed", message_id="m9", view={})
     # Then the run is sent with that id, and no later attempt claims it
     run = given.runs.get_run(given.kind, "2031-W10", TO)
     assert pick(run, "status", "message_id", "sent_at") == {"status": "sent", "message_id": "m9", "sent_at": iso(NOW)}

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from quarterdeck import keys
-from quarterdeck.auth import Purpose, hash_code, new_code
 from quarterdeck.checklists import SailCancelledError
 from quarterdeck.errors import (
     ConflictError,
@@ -22,10 +21,12 @@ from quarterdeck.errors import (
     SlotChangedError,
     StaleVersionError,
 )
+from quarterdeck.magic_codes import Purpose, hash_code
 from quarterdeck.people import ensure_person
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.people import DynamoPeopleRepository
 from quarterdeck.repositories.sails import Change, DynamoSailRepository, SailRepository, confirmed_of, holders_of
+from quarterdeck.repositories.sign_in import new_code
 from quarterdeck.store import Store, TransactionCanceledError
 from tests.unit.memory.sails import MemorySailRepository
 

@@ -122,7 +122,8 @@ def test_crew_cannot_invite_designate_or_release_a_slot_they_do_not_hold(stack: 
 def test_a_guest_or_anonymous_caller_cannot_claim(stack: LocalStack, admin: ApiClient, anonymous: ApiClient) -> None:
     sail = new_sail(admin)
     assert anonymous.post(role_url(sail["id"], "crew-1", "claim")).status_code == 401
-    from quarterdeck.auth import Purpose, issue_code
+    from quarterdeck.magic_codes import Purpose
+    from quarterdeck.repositories.sign_in import issue_code
     from quarterdeck.store import Store
 
     code = issue_code(Store(), unique_email("guest"), Purpose.waiver(sail["id"], "g1"), timedelta(minutes=5))

@@ -12,8 +12,9 @@ import pytest
 
 from local.stack import LocalStack
 from quarterdeck import keys
-from quarterdeck.auth import Purpose, issue_code
 from quarterdeck.clients import client
+from quarterdeck.magic_codes import Purpose
+from quarterdeck.repositories.sign_in import issue_code
 from quarterdeck.store import Store
 from tests.conftest import ApiClient, outbox
 

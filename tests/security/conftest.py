@@ -75,7 +75,8 @@ def redeem(stack: LocalStack, code: str) -> requests.Response:
 
 def guest_session(stack: LocalStack, email: str, sail_id: str, guest_id: str) -> ApiClient:
     """The session a guest gets from its waiver link."""
-    from quarterdeck.auth import Purpose, issue_code
+    from quarterdeck.magic_codes import Purpose
+    from quarterdeck.repositories.sign_in import issue_code
     from quarterdeck.store import Store
 
     code = issue_code(Store(), email, Purpose.waiver(sail_id, guest_id), timedelta(hours=1))
@@ -132,7 +133,8 @@ class World:
 
     def login_code(self) -> str:
         """A fresh, valid login code of a throwaway crew member."""
-        from quarterdeck.auth import Purpose, issue_code
+        from quarterdeck.magic_codes import Purpose
+        from quarterdeck.repositories.sign_in import issue_code
         from quarterdeck.store import Store
 
         return issue_code(Store(), unique_email("coder"), Purpose.login(), timedelta(minutes=15))

@@ -134,7 +134,8 @@ def test_a_cross_site_form_cannot_sign_a_browser_in(stack: LocalStack) -> None:
     """Login CSRF: a page elsewhere posting an attacker's own code must not open a session."""
     from datetime import timedelta
 
-    from quarterdeck.auth import Purpose, issue_code
+    from quarterdeck.magic_codes import Purpose
+    from quarterdeck.repositories.sign_in import issue_code
     from quarterdeck.store import Store
 
     code = issue_code(Store(), unique_email("attacker"), Purpose.login(), timedelta(minutes=15))
@@ -158,7 +159,8 @@ def test_a_cross_site_form_cannot_sign_a_browser_in(stack: LocalStack) -> None:
 def test_the_session_cookie_is_out_of_reach_of_scripts_and_other_sites(stack: LocalStack) -> None:
     from datetime import timedelta
 
-    from quarterdeck.auth import Purpose, issue_code
+    from quarterdeck.magic_codes import Purpose
+    from quarterdeck.repositories.sign_in import issue_code
     from quarterdeck.store import Store
 
     code = issue_code(Store(), unique_email("cookie"), Purpose.login(), timedelta(minutes=15))

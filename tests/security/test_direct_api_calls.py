@@ -131,7 +131,8 @@ def test_the_session_token_is_only_in_its_cookie(stack: LocalStack) -> None:
 
     import requests
 
-    from quarterdeck.auth import Purpose, issue_code
+    from quarterdeck.magic_codes import Purpose
+    from quarterdeck.repositories.sign_in import issue_code
     from quarterdeck.store import Store
 
     # When someone redeems a login link

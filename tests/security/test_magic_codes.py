@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from local.stack import LocalStack
-from quarterdeck.auth import Purpose, issue_code
+from quarterdeck.magic_codes import Purpose
+from quarterdeck.repositories.sign_in import issue_code
 from quarterdeck.store import Store
 from tests.conftest import ApiClient, sign_in
 from tests.security.conftest import (

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from quarterdeck import bookings, guests, waiver_text
-from quarterdeck.auth import Caller, hash_code
+from quarterdeck.auth import Caller
 from quarterdeck.errors import ConflictError, ForbiddenError, GuestExistsError, InvalidInputError, SailFullError
+from quarterdeck.magic_codes import hash_code
 from tests.unit.fakes import FakeDocuments, FakeMailer, FixedClock
 from tests.unit.memory.guests import MemoryGuestRepository
 from tests.unit.test_guests import ADMIN, NOW, SETTINGS, a_sail, add, guest_caller, sign

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from quarterdeck import crew, keys
-from quarterdeck.auth import Caller, Purpose, code_pointer_key, hash_code
+from quarterdeck.auth import Caller
 from quarterdeck.clock import epoch
 from quarterdeck.config import Settings
 from quarterdeck.errors import (
@@ -26,8 +26,10 @@ from quarterdeck.errors import (
     SailNotFoundError,
     ServiceUnavailableError,
 )
+from quarterdeck.magic_codes import Purpose, hash_code
 from quarterdeck.mail import render_email
 from quarterdeck.repositories import Item
+from quarterdeck.repositories.sign_in import code_pointer_key
 from quarterdeck.sails import create_sail, holders_of
 from tests.unit.fakes import FakeMailer, busy
 from tests.unit.memory.sails import MemorySailRepository

@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 
 from quarterdeck import guest_page, guests, manifest_export
-from quarterdeck.auth import Caller, Purpose, hash_code
+from quarterdeck.auth import Caller
 from quarterdeck.config import Settings
 from quarterdeck.errors import ForbiddenError, GuestNotFoundError, InvalidInputError, RateLimitedError
 from quarterdeck.keys import holder_tag
+from quarterdeck.magic_codes import Purpose, hash_code
 from tests.unit.fakes import FakeMailer
 from tests.unit.memory.guests import MemoryGuestRepository
 from tests.unit.memory.people import MemorySignInRepository

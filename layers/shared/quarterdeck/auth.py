@@ -13,37 +13,9 @@ from typing import Any
 
 from quarterdeck.clock import Clock, epoch, system_clock
 from quarterdeck.config import Settings, get_settings
-from quarterdeck.errors import AuthenticationError, CodeRejectedError
-from quarterdeck.magic_codes import CodeGrant, Purpose, check_code_text, hash_code, is_code_text, usable_code
+from quarterdeck.errors import AuthenticationError
 from quarterdeck.people import RecentPeople, effective_role, is_removed, recent_people, sessions_ended
 from quarterdeck.repositories.people import PeopleRepository
-from quarterdeck.repositories.sign_in import NewCode, code_pointer_key, consume_code, issue_code, new_code
-
-# Besides its own names, this module re-exports the magic codes' values (quarterdeck.magic_codes)
-# and, while crew, guests and nudges still take them from here, the code writes that issue 19
-# moved to quarterdeck.repositories.sign_in (NewCode, code_pointer_key, consume_code, issue_code,
-# new_code).
-__all__ = [
-    "Caller",
-    "CodeGrant",
-    "CodeRejectedError",
-    "NewCode",
-    "Purpose",
-    "SigningKeys",
-    "authenticate",
-    "check_code_text",
-    "code_pointer_key",
-    "consume_code",
-    "hash_code",
-    "is_code_text",
-    "issue_code",
-    "issue_token",
-    "keys_in_secret",
-    "load_signing_keys",
-    "new_code",
-    "usable_code",
-    "verify_token",
-]
 
 ROLES = ("admin", "crew", "guest")
 REQUIRED_CLAIMS = ["iss", "aud", "sub", "role", "iat", "exp", "jti"]

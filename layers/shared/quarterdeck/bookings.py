@@ -31,6 +31,7 @@ from quarterdeck.guests import (
 )
 from quarterdeck.mail import MailSender
 from quarterdeck.repositories import Item
+from quarterdeck.repositories.guest_changes import BookingMove
 from quarterdeck.repositories.guests import CONFIRMED, GONE, GuestRepository
 from quarterdeck.validation import email_address, text_field
 
@@ -172,16 +173,8 @@ def move_booking(
     if len(arriving) > capacity:
         raise SailFullError(capacity, max(capacity - int(meta.get("guest_count") or 0), 0))
     codes = issue_codes(meta, arriving, found.code_pointers, settings, clock)
-    guests.move_booking(
-        sail_id,
-        leaving,
-        target,
-        arriving,
-        capacity=capacity,
-        actor=actor_email,
-        codes=list(codes.values()),
-        clock=clock,
-    )
+    move = BookingMove(sail_id, tuple(leaving), target, tuple(arriving), capacity, actor_email, tuple(codes.values()))
+    guests.move_booking(move, clock=clock)
     unsent = mail_links(mailer, meta, arriving, codes, settings)
     message = (
         f"{lead.get('name', 'The booking')}'s booking ({len(arriving)}) moved to {meta.get('title', 'the other sail')}."

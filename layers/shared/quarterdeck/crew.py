@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from quarterdeck.auth import Caller, Purpose, new_code
+from quarterdeck.auth import Caller
 from quarterdeck.clock import Clock, iso, system_clock
 from quarterdeck.config import Settings, get_settings
 from quarterdeck.errors import (
@@ -34,12 +34,14 @@ from quarterdeck.errors import (
     SlotChangedError,
 )
 from quarterdeck.formatting import sail_for_email
+from quarterdeck.magic_codes import Purpose
 from quarterdeck.mail import MailSender, render_email
 from quarterdeck.observability import logger
 from quarterdeck.people import recent_people
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.people import person_invited
 from quarterdeck.repositories.sails import Change, SailRepository, SlotRead
+from quarterdeck.repositories.sign_in import new_code
 from quarterdeck.validation import email_address
 
 OPEN, CLAIMED, DESIGNATED = "open", "claimed", "designated"

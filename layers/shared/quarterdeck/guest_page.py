@@ -13,11 +13,11 @@ import hashlib
 from datetime import timedelta
 from pathlib import Path
 
-from quarterdeck.auth import Purpose
 from quarterdeck.clock import Clock, epoch, system_clock
 from quarterdeck.config import Settings, get_settings
 from quarterdeck.errors import GuestNotFoundError, LimitReachedError, RateLimitedError
 from quarterdeck.guests import CONFIRMED, guest_id_for, read_sail, return_time, sail_context, waiver_link
+from quarterdeck.magic_codes import Purpose
 from quarterdeck.mail import MailSender, render_email
 from quarterdeck.observability import logger
 from quarterdeck.repositories import Item

@@ -15,7 +15,7 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from quarterdeck.auth import Caller, NewCode, Purpose, new_code
+from quarterdeck.auth import Caller
 from quarterdeck.clock import Clock, iso, system_clock
 from quarterdeck.config import Settings, get_settings
 from quarterdeck.errors import (
@@ -28,11 +28,13 @@ from quarterdeck.errors import (
     ServiceUnavailableError,
 )
 from quarterdeck.formatting import sail_for_email
+from quarterdeck.magic_codes import Purpose
 from quarterdeck.mail import MailSender, render_email
 from quarterdeck.need_to_know import sees_guest_contact
 from quarterdeck.observability import logger
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.guests import CONFIRMED, GONE, ON_HOLD, GuestRepository, SailReading
+from quarterdeck.repositories.sign_in import NewCode, new_code
 from quarterdeck.sail_mail import guest_link
 from quarterdeck.validation import email_address, text_field
 

@@ -25,6 +25,7 @@ from quarterdeck.observability import logger
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.guests import DynamoGuestRepository, GuestRepository
 from quarterdeck.repositories.nudges import DynamoNudgeRepository, NudgeMarker, NudgeRepository, opted_out_key
+from quarterdeck.repositories.sails import DynamoSailRepository, SailRepository
 from quarterdeck.waiver_copies import finish_owed_copies
 
 if TYPE_CHECKING:
@@ -192,9 +193,9 @@ def due_nudges(sail: SailSnapshot, local_now: datetime, admins: Iterable[str]) -
     return due
 
 
-def upcoming_sails(nudges: NudgeRepository, today: date, days: int = LOOKAHEAD_DAYS) -> list[Item]:
-    """Sails departing from `today` to `today + days` (local dates)."""
-    return nudges.upcoming_sails(today, today + timedelta(days=days))
+def upcoming_sails(sails: SailRepository, today: date, days: int = LOOKAHEAD_DAYS) -> list[Item]:
+    """Sails departing from `today` to `today + days` (local dates): one index Query."""
+    return sails.sails_between(today, today + timedelta(days=days))
 
 
 def _mark_sent(nudges: NudgeRepository, nudge: Nudge, message_id: str) -> None:
@@ -220,7 +221,8 @@ def _render(
 ) -> OutgoingEmail:
     # Deferred: links and codes are only made when a nudge goes out; an hourly run that finds
     # nothing due (most of them) never loads them (a shorter cold start).
-    from quarterdeck.auth import Purpose, issue_code
+    from quarterdeck.magic_codes import Purpose
+    from quarterdeck.repositories.sign_in import issue_code
     from quarterdeck.sail_mail import guest_link
     from quarterdeck.sessions import magic_link
     from quarterdeck.unsubscribe import unsubscribe_token
@@ -271,6 +273,7 @@ def run_nudges(
     signing_keys: Callable[[], SigningKeys],
     *,
     nudges: NudgeRepository | None = None,
+    sails: SailRepository | None = None,
     settings: Settings | None = None,
     clock: Clock = system_clock,
     documents: DocumentStore | None = None,
@@ -278,9 +281,11 @@ def run_nudges(
 ) -> NudgeSummary:
     """One run: send every nudge that is due now and not sent before, and finish the signed
     waiver copies a failure left owed (`quarterdeck.waiver_copies`). Returns the summary.
-    `nudges` (default: over `store`) holds the markers and reads the sails and who opted out;
-    `store` itself is still what link codes (`auth.issue_code`) and owed copies are kept in."""
+    `nudges` (default: over `store`) holds the markers and reads who opted out, `sails` (the
+    same) the sails; `store` itself is still what link codes (`auth.issue_code`) and owed
+    copies are kept in."""
     nudges = nudges or DynamoNudgeRepository(store)
+    sails = sails or DynamoSailRepository(store)
     settings = settings or get_settings()
     now = clock()
     local_now = now.astimezone(settings.timezone)
@@ -288,12 +293,14 @@ def run_nudges(
     admins = settings.admin_emails
     # One sail's or one nudge's failure (DynamoDB, SES) is reported and the run goes on; what
     # failed is not claimed (or its claim is freed), so the next run sends it.
-    for meta in upcoming_sails(nudges, local_now.date()):
+    for meta in upcoming_sails(sails, local_now.date()):
         summary.sails += 1
         if not may_owe_nudges(meta, local_now):
             continue
         try:
-            sail = SailSnapshot.from_items(nudges.sail_items(str(meta["id"])))
+            from quarterdeck.sails import load_sail  # deferred: a run with no sail that may owe nudges never loads it
+
+            sail = SailSnapshot.from_items(load_sail(sails, str(meta["id"])))
             due = due_nudges(sail, local_now, admins)
             if not due:
                 continue

@@ -15,31 +15,7 @@ from quarterdeck.clock import Clock, epoch, iso, system_clock
 from quarterdeck.config import Settings, get_settings
 from quarterdeck.errors import InvalidInputError, PersonExistsError, PersonNotFoundError
 from quarterdeck.repositories import Item
-from quarterdeck.repositories.people import PeopleRepository, Role, get_person, person_key, person_upsert
-
-# get_person, person_key and person_upsert are re-exported while calendar_feed, crew and nudges
-# still import them from here (they live in quarterdeck.repositories.people).
-__all__ = [
-    "NUDGE_KINDS",
-    "RecentPeople",
-    "Role",
-    "delete_person",
-    "effective_role",
-    "end_all_sessions",
-    "ensure_person",
-    "get_person",
-    "is_removed",
-    "may_sign_in",
-    "my_settings",
-    "nudge_kinds",
-    "nudges_off",
-    "person_key",
-    "person_upsert",
-    "recent_people",
-    "revoke_session",
-    "sessions_ended",
-    "update_my_settings",
-]
+from quarterdeck.repositories.people import PeopleRepository, Role
 
 
 class RecentPeople:

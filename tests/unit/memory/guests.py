@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from quarterdeck.auth import NewCode
 from quarterdeck.clock import Clock, iso
 from quarterdeck.errors import (
     AlreadySignedError,
@@ -21,22 +20,15 @@ from quarterdeck.errors import (
     WaiverLinkInFlightError,
 )
 from quarterdeck.repositories import Item
-from quarterdeck.repositories.guest_changes import sail_full
-from quarterdeck.repositories.guests import CONFIRMED, COPY_OWED, GONE, MOVED, ON_HOLD, REMOVED, SailReading
+from quarterdeck.repositories.guest_changes import BookingMove, sail_full, seats, who
+from quarterdeck.repositories.guests import CONFIRMED, COPY_OWED, GONE, ON_HOLD, REMOVED, SailReading
+from quarterdeck.repositories.sign_in import NewCode
 
 Key = tuple[str, str]
 
 
 def _copy(item: Item | None) -> Item | None:
     return copy.deepcopy(item) if item is not None else None
-
-
-def _seats(people: list[Item]) -> int:
-    return sum(int(p.get("party_size") or 1) for p in people)
-
-
-def _who(people: list[Item]) -> list[dict[str, Any]]:
-    return [{"guest_id": p["id"], "name": p.get("name", "")} for p in people]
 
 
 class MemoryGuestRepository:
@@ -142,7 +134,7 @@ class MemoryGuestRepository:
             raise SailNotFoundError("There is no such sail.")
         if meta.get("status") == "cancelled":
             raise ConflictError("This sail was cancelled.", code="sail_cancelled")
-        count, size = int(meta.get("guest_count") or 0), _seats(people)
+        count, size = int(meta.get("guest_count") or 0), seats(people)
         pinned = "guest_capacity" not in meta or int(meta["guest_capacity"]) == capacity
         if not pinned or ("guest_count" in meta and count > capacity - size):
             raise sail_full(meta, capacity, size)
@@ -152,7 +144,7 @@ class MemoryGuestRepository:
         for person in people:
             item = {"type": "guest", **{k: v for k, v in copy.deepcopy(person).items() if v is not None}}
             self.guests[(sail_id, str(person["id"]))] = item
-        meta["guest_count"] = int(meta.get("guest_count") or 0) + _seats(people)
+        meta["guest_count"] = int(meta.get("guest_count") or 0) + seats(people)
 
     def _still(self, sail_id: str, people: list[Item]) -> list[Item]:
         current = [self.guests.get((sail_id, str(p["id"]))) for p in people]
@@ -169,7 +161,7 @@ class MemoryGuestRepository:
             raise WaiverLinkInFlightError()
         self._put_people(sail_id, people, meta)
         lead = people[0]
-        detail = {"guest_id": lead["id"], "name": lead["name"], "party_size": _seats(people), "people": _who(people)}
+        detail = {"guest_id": lead["id"], "name": lead["name"], "party_size": seats(people), "people": who(people)}
         self._history(sail_id, actor, "guest_added", detail, clock)
         for code in codes:
             self._store_code(code)
@@ -199,37 +191,26 @@ class MemoryGuestRepository:
             raise ConflictError("This guest was changed by someone else meanwhile.", code="guest_changed")
         for person in current:
             person.update(status=REMOVED, removed_by=actor, removed_at=iso(clock()))
-        meta["guest_count"] = int(meta.get("guest_count", _seats(people))) - _seats(people)
-        self._history(sail_id, actor, "guest_removed", {"removed_by": actor, "people": _who(people)}, clock)
+        meta["guest_count"] = int(meta.get("guest_count", seats(people))) - seats(people)
+        self._history(sail_id, actor, "guest_removed", {"removed_by": actor, "people": who(people)}, clock)
         self._answer("remove_guests")
 
-    def move_booking(
-        self,
-        from_sail: str,
-        leaving: list[Item],
-        to_sail: str,
-        arriving: list[Item],
-        *,
-        capacity: int,
-        actor: str,
-        codes: list[NewCode],
-        clock: Clock,
-    ) -> None:
+    def move_booking(self, move: BookingMove, *, clock: Clock) -> None:
         self._begin("move_booking")
-        current = self._still(from_sail, leaving)
-        source = self.sails.get(from_sail)
+        current = self._still(move.from_sail, list(move.leaving))
+        source = self.sails.get(move.from_sail)
         if source is None:
             raise ConflictError("This booking was changed by someone else meanwhile.", code="guest_changed")
-        meta = self._room(to_sail, arriving, capacity)
-        if not all(self._code_holds(code) for code in codes):
+        meta = self._room(move.to_sail, list(move.arriving), move.capacity)
+        if not all(self._code_holds(code) for code in move.codes):
             raise WaiverLinkInFlightError()
         for person in current:
-            person.update(status=MOVED, moved_to=to_sail, moved_by=actor, moved_at=iso(clock()))
-        source["guest_count"] = int(source.get("guest_count", _seats(leaving))) - _seats(leaving)
-        self._history(from_sail, actor, "booking_moved", {"to": to_sail, "people": _who(leaving)}, clock)
-        self._put_people(to_sail, arriving, meta)
-        self._history(to_sail, actor, "booking_moved_in", {"from": from_sail, "people": _who(arriving)}, clock)
-        for code in codes:
+            person.update(move.moved(iso(clock())))
+        source["guest_count"] = int(source.get("guest_count", seats(move.leaving))) - seats(move.leaving)
+        self._history(move.from_sail, move.actor, "booking_moved", move.out_detail(), clock)
+        self._put_people(move.to_sail, list(move.arriving), meta)
+        self._history(move.to_sail, move.actor, "booking_moved_in", move.in_detail(), clock)
+        for code in move.codes:
             self._store_code(code)
         self._answer("move_booking")
 

@@ -1,39 +1,22 @@
-"""NudgeRepository in memory: the sails the run reads, people's nudge switches and the markers."""
+"""NudgeRepository in memory: people's nudge switches and the markers."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 
 from quarterdeck.clock import epoch, iso
-from quarterdeck.errors import SailNotFoundError
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.nudges import NudgeMarker, opt_outs
 
 
 class MemoryNudgeRepository:
     def __init__(self) -> None:
-        self.sails: dict[str, list[Item]] = {}  # sail id -> its META first, then roles, guests, checks
         self.people: dict[str, Item] = {}  # email -> person
         self.markers: dict[NudgeMarker, Item] = {}
         self.fail_next: dict[str, Exception] = {}  # method name -> raised once, instead of running it
 
-    # --- what a test starts from ------------------------------------------------------
-    def add_sail(self, meta: Item, *others: Item) -> None:
-        self.sails[str(meta["id"])] = [{**meta, "sk": "META", "type": "sail"}, *others]
-
     # --- the protocol ---------------------------------------------------------------
-    def upcoming_sails(self, first: date, last: date) -> list[Item]:
-        metas = [items[0] for items in self.sails.values()]
-        found = [m for m in metas if first.isoformat() <= str(m["date"]) <= last.isoformat()]
-        return sorted(found, key=lambda m: (str(m["departure"]), str(m["id"])))
-
-    def sail_items(self, sail_id: str) -> list[Item]:
-        self._fault("sail_items")
-        if sail_id not in self.sails:
-            raise SailNotFoundError("There is no such sail.")
-        return [dict(item) for item in self.sails[sail_id]]
-
     def opted_out(self, emails: Iterable[str]) -> set[str]:
         wanted = {e.lower() for e in emails}
         return {key for e, person in self.people.items() if e in wanted for key in opt_outs({"email": e, **person})}

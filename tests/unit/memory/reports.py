@@ -4,14 +4,14 @@ kind; the cards a record carries go to a MemoryTaskRepository (created where mis
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from quarterdeck.clock import epoch, iso
+from quarterdeck.clock import epoch
 from quarterdeck.errors import RunHeldError, RunTakenOverError
 from quarterdeck.repositories import Item
-from quarterdeck.repositories.reports import LatestRuns
+from quarterdeck.repositories.reports import FailedRun, LatestRuns, RunRecord, SentRun, claimed_fields
 from tests.unit.memory.tasks import MemoryTaskRepository
 
 
@@ -31,91 +31,33 @@ class MemoryReportRunRepository:
             if leased or (not force and "message_id" in current):
                 raise RunHeldError(copy.deepcopy(current))
         item = copy.deepcopy(current) if current else {}
-        at = iso(now)
-        item.update(
-            type="report_run",
-            kind=kind,
-            period=period,
-            recipient=recipient,
-            status="claimed",
-            attempt=attempt,
-            claimed_at=at,
-            lease_until=lease_until,
-            updated_at=at,
-            attempts=int(item.get("attempts", 0)) + 1,
-        )
+        item.update(claimed_fields(kind, period, recipient, attempt=attempt, now=now, lease_until=lease_until))
+        item["attempts"] = int(item.get("attempts", 0)) + 1
         self.runs[key] = item
         return copy.deepcopy(item)
 
-    def _held_by(self, key: tuple[str, str, str], attempt: str) -> Item:
+    def _record(self, run: RunRecord, fields: Item, *removed: str) -> Item:
+        """The run with `fields` set and `removed` gone, kept with the summary's view (if
+        `run.attempt` still holds it); returned for the caller's further changes."""
+        key = (run.kind, run.period, run.recipient)
         current = self.runs.get(key)
-        if current is None or current.get("attempt") != attempt:
+        if current is None or current.get("attempt") != run.attempt:
             raise RunTakenOverError("the run was taken over before it was recorded")
-        return copy.deepcopy(current)
-
-    def _summarise(self, kind: str, recipient: str, view: Mapping[str, Any]) -> None:
-        summary = self.summaries.setdefault(kind, {"deliveries": {}, "refused": None})
-        summary["deliveries"][recipient] = copy.deepcopy(dict(view))
-
-    def record_sent(
-        self,
-        kind: str,
-        period: str,
-        recipient: str,
-        *,
-        attempt: str,
-        now: datetime,
-        message_id: str,
-        recipients: Sequence[str],
-        subject: str,
-        tasks: int,
-        forced: bool,
-        view: Mapping[str, Any],
-        cards: Sequence[Item] = (),
-    ) -> None:
-        key = (kind, period, recipient)
-        item = self._held_by(key, attempt)
-        at = iso(now)
-        item.update(
-            status="sent",
-            message_id=message_id,
-            sent_at=at,
-            updated_at=at,
-            recipients=list(recipients),
-            subject=subject,
-            tasks=tasks,
-            forced=forced,
-            message_ids=[*item.get("message_ids", []), message_id],
-            sends=int(item.get("sends", 0)) + 1,
-        )
-        item.pop("lease_until", None)
-        item.pop("error", None)
+        item = {name: value for name, value in copy.deepcopy(current).items() if name not in removed}
+        item.update(fields)
         self.runs[key] = item
-        self._summarise(kind, recipient, view)
-        self.tasks.file_cards(cards)
+        summary = self.summaries.setdefault(run.kind, {"deliveries": {}, "refused": None})
+        summary["deliveries"][run.recipient] = copy.deepcopy(dict(run.view))
+        return item
 
-    def record_failed(
-        self,
-        kind: str,
-        period: str,
-        recipient: str,
-        *,
-        attempt: str,
-        now: datetime,
-        status: str,
-        error: str,
-        message_id: str | None,
-        view: Mapping[str, Any],
-    ) -> None:
-        key = (kind, period, recipient)
-        item = self._held_by(key, attempt)
-        at = iso(now)
-        item.update(status=status, error=error, failed_at=at, updated_at=at)
-        if message_id:
-            item.update(message_id=message_id, sent_at=at)
-        item.pop("lease_until", None)
-        self.runs[key] = item
-        self._summarise(kind, recipient, view)
+    def record_sent(self, run: SentRun) -> None:
+        item = self._record(run, run.fields(), "lease_until", "error")
+        item["message_ids"] = [*item.get("message_ids", []), run.message_id]
+        item["sends"] = int(item.get("sends", 0)) + 1
+        self.tasks.file_cards(run.cards)
+
+    def record_failed(self, run: FailedRun) -> None:
+        self._record(run, run.fields(), "lease_until")
 
     def record_refusal(self, kind: str, now: datetime, view: Mapping[str, Any]) -> None:
         summary = self.summaries.setdefault(kind, {"deliveries": {}, "refused": None})

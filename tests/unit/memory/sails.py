@@ -15,7 +15,6 @@ from datetime import date
 from typing import Any
 
 from quarterdeck import keys
-from quarterdeck.auth import code_pointer_key
 from quarterdeck.checklists import SailCancelledError, new_checklist_items
 from quarterdeck.clock import iso
 from quarterdeck.errors import RoleStateError, SlotChangedError, StaleVersionError
@@ -34,6 +33,7 @@ from quarterdeck.repositories.sails import (
     invite_in_flight,
     sail_cancelled,
 )
+from quarterdeck.repositories.sign_in import code_pointer_key
 from quarterdeck.store import TransactionCanceledError, Write
 
 

@@ -1,21 +1,25 @@
 """Live figures joined in from the table: sails run and planned, role fill, waivers, tasks.
 
-Sails are found through GSI1, one Query for the month (`SAILS#ALL`, a sort-key range), then one
-Query per sail partition for its roles and guests: never a Scan. A figure that cannot be
-computed is reported as missing (with the reason), never as zero.
+Sails are read through the sails repository: one index Query for the month's sails
+(`sails_between`), then one Query per sail for its roles and guests (`sail_items`): never a
+Scan. A figure that cannot be computed is reported as missing (with the reason), never as zero.
 """
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from quarterdeck import keys
 from quarterdeck.errors import QuarterdeckError
 from quarterdeck.observability import logger
 from quarterdeck.reports.model import Missing
-from quarterdeck.store import Item, Store
+from quarterdeck.repositories import Item
+
+if TYPE_CHECKING:
+    from quarterdeck.repositories.sails import SailRepository
+    from quarterdeck.repositories.tasks import TaskRepository
 
 FILLED_STATES = ("claimed", "designated")
 
@@ -60,26 +64,16 @@ def _moment(value: Any) -> datetime | None:
         return None
 
 
-def _task_counts(store: Store, today: date) -> dict[str, int] | None:
-    """The tasks area's counts (open, overdue); None while that area is not deployed."""
-    try:
-        from quarterdeck.repositories.tasks import DynamoTaskRepository
-        from quarterdeck.tasks import task_counts
-    except ImportError:  # pragma: no cover - the tasks area ships in the same layer
-        return None
-    return task_counts(DynamoTaskRepository(store), today)
+def _month(month: str) -> tuple[date, date]:
+    """The first and last days of a `yyyy-mm` month."""
+    first = date.fromisoformat(f"{month}-01")
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
-def sail_figures(figures: LiveFigures, store: Store, now: datetime, *, detail: bool = True) -> None:
-    """Sails run and planned from the month's range of GSI1 (one Query); with `detail`, one
+def sail_figures(figures: LiveFigures, sails: SailRepository, now: datetime, *, detail: bool = True) -> None:
+    """Sails run and planned from the month's sails (one index Query); with `detail`, one
     Query per sail more for its roles and guests (fill rate, waivers on time)."""
-    metas: list[Item] = [
-        item
-        for item in store.query(
-            keys.sails_by_date(), index="gsi1", sk_between=keys.sail_dates(figures.month, figures.month)
-        )
-        if item.get("type") == "sail"
-    ]
+    metas: list[Item] = sails.sails_between(*_month(figures.month))
     run = planned = cancelled = roles_total = roles_filled = guests_due = on_time = 0
     for meta in metas:
         if meta.get("status") == "cancelled":
@@ -91,8 +85,7 @@ def sail_figures(figures: LiveFigures, store: Store, now: datetime, *, detail: b
         planned += not departed
         if not detail:
             continue
-        items = store.query(keys.sail_partition(str(meta["id"])), sk_before=keys.sail_shared_end())
-        for item in items:
+        for item in sails.sail_items(str(meta["id"])):
             if item.get("type") == "role":
                 roles_total += 1
                 roles_filled += item.get("state") in FILLED_STATES
@@ -140,18 +133,12 @@ def _before(value: Any, departure: datetime) -> bool:
     return moment is not None and moment <= departure
 
 
-def operations(store: Store, now: datetime, first: date, last: date, label: str) -> Operations:
-    """The period's operations from the table: one Query of the period's sails (GSI1 range),
-    then one Query per sail run for its roles and guests. Never a Scan."""
+def operations(sails: SailRepository, now: datetime, first: date, last: date, label: str) -> Operations:
+    """The period's operations from the table: one Query of the period's sails (the date
+    index), then one Query per sail run for its roles and guests. Never a Scan."""
     ops = Operations(label=label)
     try:
-        metas = [
-            item
-            for item in store.query(
-                keys.sails_by_date(), index="gsi1", sk_between=keys.sail_dates(first.isoformat(), last.isoformat())
-            )
-            if item.get("type") == "sail"
-        ]
+        metas = sails.sails_between(first, last)
         run = cancelled = carried = due = signed = on_time = roles = roles_on_time = 0
         for meta in metas:
             if meta.get("status") == "cancelled":
@@ -161,7 +148,7 @@ def operations(store: Store, now: datetime, first: date, last: date, label: str)
             if departure is None or departure > now:
                 continue  # not run (yet)
             run += 1
-            for item in store.query(keys.sail_partition(str(meta["id"])), sk_before=keys.sail_shared_end()):
+            for item in sails.sail_items(str(meta["id"])):
                 if item.get("type") == "role":
                     roles += 1
                     filled = item.get("state") in FILLED_STATES
@@ -182,19 +169,23 @@ def operations(store: Store, now: datetime, first: date, last: date, label: str)
     return ops
 
 
-def live_figures(store: Store, now: datetime, today: date, *, detail: bool = True) -> LiveFigures:
+def live_figures(
+    sails: SailRepository, tasks: TaskRepository, now: datetime, today: date, *, detail: bool = True
+) -> LiveFigures:
     """The month of `today`: sails run (departed) and planned; with `detail` also the fill
     rate, waivers signed on time and the open and overdue tasks (more reads)."""
+    from quarterdeck.tasks import task_counts  # deferred: only a detailed report counts tasks
+
     figures = LiveFigures(month=f"{today.year:04d}-{today.month:02d}")
     try:
-        sail_figures(figures, store, now, detail=detail)
+        sail_figures(figures, sails, now, detail=detail)
     except QuarterdeckError as error:
         logger.warning("live sail figures unavailable", extra={"error": error.message})
         figures.missing.append(Missing(f"sails, fill rate and waivers ({error.message})", "live.sails"))
     if not detail:
         return figures
     try:
-        counts = _task_counts(store, today)
+        counts: dict[str, int] | None = task_counts(tasks, today)
     except QuarterdeckError as error:
         logger.warning("task counts unavailable", extra={"error": error.message})
         counts = None

@@ -32,7 +32,7 @@ from quarterdeck.clock import epoch, iso
 from quarterdeck.errors import RunHeldError, RunTakenOverError
 from quarterdeck.observability import logger
 from quarterdeck.repositories import Item
-from quarterdeck.repositories.reports import LatestRuns, ReportRunRepository
+from quarterdeck.repositories.reports import FailedRun, LatestRuns, ReportRunRepository, SentRun
 
 # Longer than one report takes to build and send (ReportFunction's timeout is 120 s).
 LEASE = timedelta(minutes=3)
@@ -126,21 +126,22 @@ def mark_sent(
         "sends": int(claim.item.get("sends", 0)) + 1,
         "error": None,
     }
+    record = SentRun(
+        claim.kind,
+        claim.period,
+        claim.recipient or _owner(),
+        claim.attempt,
+        now,
+        view,
+        message_id=message_id,
+        recipients=tuple(recipients),
+        subject=subject,
+        tasks=tasks,
+        forced=forced,
+        cards=tuple(cards),
+    )
     try:
-        runs.record_sent(
-            claim.kind,
-            claim.period,
-            claim.recipient or _owner(),
-            attempt=claim.attempt,
-            now=now,
-            message_id=message_id,
-            recipients=recipients,
-            subject=subject,
-            tasks=tasks,
-            forced=forced,
-            view=view,
-            cards=cards,
-        )
+        runs.record_sent(record)
     except RunTakenOverError:  # pragma: no cover - only if another run took over
         _taken_over(claim)
 
@@ -161,18 +162,10 @@ def mark_failed(
     view = {**run_view(claim.item), "status": status, "error": error[:500], "updated_at": iso(now)}
     if message_id:
         view.update(message_id=message_id, sent_at=iso(now))
+    to = claim.recipient or _owner()
+    record = FailedRun(claim.kind, claim.period, to, claim.attempt, now, view, status, error[:500], message_id)
     try:
-        runs.record_failed(
-            claim.kind,
-            claim.period,
-            claim.recipient or _owner(),
-            attempt=claim.attempt,
-            now=now,
-            status=status,
-            error=error[:500],
-            message_id=message_id,
-            view=view,
-        )
+        runs.record_failed(record)
     except RunTakenOverError:  # pragma: no cover - only if another run took over
         _taken_over(claim)
 

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from quarterdeck.repositories.portfolio import PortfolioRepository
     from quarterdeck.repositories.report_archive import ReportArchiveRepository
     from quarterdeck.repositories.reports import ReportRunRepository
+    from quarterdeck.repositories.sails import SailRepository
     from quarterdeck.repositories.tasks import TaskRepository
     from quarterdeck.store import Store
 
@@ -57,10 +58,15 @@ class TableLiveFigures:
     def __call__(self, now: datetime, today: date, detail: bool) -> LiveFigures:
         from quarterdeck.reports.live import live_figures
 
-        return live_figures(self.store, now, today, detail=detail)
+        return live_figures(self._sails(), task_board(self.store), now, today, detail=detail)
 
     def operations(self, now: datetime, period: Period) -> Operations:
         """The report period's operations (sails run, guests carried, waivers, crew on time)."""
         from quarterdeck.reports.live import operations
 
-        return operations(self.store, now, period.start, period.end, period.describe())
+        return operations(self._sails(), now, period.start, period.end, period.describe())
+
+    def _sails(self) -> SailRepository:
+        from quarterdeck.repositories.sails import DynamoSailRepository
+
+        return DynamoSailRepository(self.store)

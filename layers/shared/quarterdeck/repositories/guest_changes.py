@@ -7,10 +7,11 @@ history entry; nothing is deleted (a removed person is marked, and keeps its sig
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from quarterdeck import keys
-from quarterdeck.auth import NewCode
 from quarterdeck.clock import Clock
 from quarterdeck.errors import (
     ConflictError,
@@ -21,6 +22,7 @@ from quarterdeck.errors import (
 )
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.history import history_write
+from quarterdeck.repositories.sign_in import NewCode
 from quarterdeck.store import Store, TransactionCanceledError, Write
 
 REMOVED, MOVED = "removed", "moved"
@@ -35,7 +37,7 @@ def named_codes(codes: list[NewCode]) -> list[Write]:
     return [dataclasses.replace(write, name="code") for code in codes for write in code.writes]
 
 
-def seats(people: list[Item]) -> int:
+def seats(people: Sequence[Item]) -> int:
     return sum(int(p.get("party_size") or 1) for p in people)
 
 
@@ -117,8 +119,35 @@ def _leave(sail_id: str, person: Item, n: int, fields: Item) -> Write:
     )
 
 
-def _who(people: list[Item]) -> list[dict[str, Any]]:
+def who(people: Sequence[Item]) -> list[dict[str, Any]]:
+    """The people a history entry names."""
     return [{"guest_id": p["id"], "name": p.get("name", "")} for p in people]
+
+
+@dataclass(frozen=True)
+class BookingMove:
+    """A booking moving sails: `leaving` as read on `from_sail`, `arriving` as they will be on
+    `to_sail` (within its `capacity`), with the arriving people's waiver codes."""
+
+    from_sail: str
+    leaving: tuple[Item, ...]
+    to_sail: str
+    arriving: tuple[Item, ...]
+    capacity: int
+    actor: str
+    codes: tuple[NewCode, ...] = ()
+
+    def moved(self, at: str) -> Item:
+        """What a leaving person's item becomes."""
+        return {"status": MOVED, "moved_to": self.to_sail, "moved_by": self.actor, "moved_at": at}
+
+    def out_detail(self) -> Item:
+        """The history detail on `from_sail` (`booking_moved`)."""
+        return {"to": self.to_sail, "people": who(self.leaving)}
+
+    def in_detail(self) -> Item:
+        """The history detail on `to_sail` (`booking_moved_in`)."""
+        return {"from": self.from_sail, "people": who(self.arriving)}
 
 
 class GuestChanges:
@@ -143,7 +172,7 @@ class GuestChanges:
         self, sail_id: str, people: list[Item], *, capacity: int, actor: str, codes: list[NewCode], clock: Clock
     ) -> None:
         lead = people[0]
-        detail = {"guest_id": lead["id"], "name": lead["name"], "party_size": seats(people), "people": _who(people)}
+        detail = {"guest_id": lead["id"], "name": lead["name"], "party_size": seats(people), "people": who(people)}
         writes = [
             *(_person_put(sail_id, person, n) for n, person in enumerate(people)),
             _count_up(sail_id, seats(people), capacity),
@@ -186,7 +215,7 @@ class GuestChanges:
             raise WaiverLinkInFlightError() from None
 
     def remove_guests(self, sail_id: str, people: list[Item], *, actor: str, clock: Clock) -> None:
-        at = history_write(sail_id, actor, "guest_removed", {"removed_by": actor, "people": _who(people)}, clock=clock)
+        at = history_write(sail_id, actor, "guest_removed", {"removed_by": actor, "people": who(people)}, clock=clock)
         stamp = str((at.item or {}).get("at"))
         writes = [
             *(
@@ -201,38 +230,25 @@ class GuestChanges:
         except TransactionCanceledError:
             raise changed() from None
 
-    def move_booking(
-        self,
-        from_sail: str,
-        leaving: list[Item],
-        to_sail: str,
-        arriving: list[Item],
-        *,
-        capacity: int,
-        actor: str,
-        codes: list[NewCode],
-        clock: Clock,
-    ) -> None:
-        out = history_write(from_sail, actor, "booking_moved", {"to": to_sail, "people": _who(leaving)}, clock=clock)
-        stamp = str((out.item or {}).get("at"))
-        fields = {"status": MOVED, "moved_to": to_sail, "moved_by": actor, "moved_at": stamp}
+    def move_booking(self, move: BookingMove, *, clock: Clock) -> None:
+        here, there = move.from_sail, move.to_sail
+        out = history_write(here, move.actor, "booking_moved", move.out_detail(), clock=clock)
+        fields = move.moved(str((out.item or {}).get("at")))
         writes = [
-            *(dataclasses.replace(_leave(from_sail, p, n, fields), name=f"left:{n}") for n, p in enumerate(leaving)),
-            _count_down(from_sail, seats(leaving)),
+            *(dataclasses.replace(_leave(here, p, n, fields), name=f"left:{n}") for n, p in enumerate(move.leaving)),
+            _count_down(here, seats(move.leaving)),
             out,
-            *(_person_put(to_sail, person, n) for n, person in enumerate(arriving)),
-            _count_up(to_sail, seats(arriving), capacity),
-            history_write(
-                to_sail, actor, "booking_moved_in", {"from": from_sail, "people": _who(arriving)}, clock=clock
-            ),
-            *named_codes(codes),
+            *(_person_put(there, person, n) for n, person in enumerate(move.arriving)),
+            _count_up(there, seats(move.arriving), move.capacity),
+            history_write(there, move.actor, "booking_moved_in", move.in_detail(), clock=clock),
+            *named_codes(list(move.codes)),
         ]
         try:
             self.store.transact(writes)
         except TransactionCanceledError as lost:
             if any(name.startswith("left:") for name in lost.failed) or "from_sail" in lost.failed:
                 raise changed("This booking") from None
-            raise self._refused(lost, to_sail, arriving, capacity) from None
+            raise self._refused(lost, there, list(move.arriving), move.capacity) from None
 
     # --- waiver texts published from the app -----------------------------------------------------
     def published_waiver(self, version: str | None = None) -> Item | None:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from quarterdeck import keys
-from quarterdeck.auth import NewCode, code_pointer_key
 from quarterdeck.clock import Clock
 from quarterdeck.errors import (
     AlreadySignedError,
@@ -23,9 +22,10 @@ from quarterdeck.errors import (
     WaiverLinkInFlightError,
 )
 from quarterdeck.repositories import Item
-from quarterdeck.repositories.guest_changes import MOVED, REMOVED, GuestChanges
+from quarterdeck.repositories.guest_changes import MOVED, REMOVED, BookingMove, GuestChanges
 from quarterdeck.repositories.history import history_write
 from quarterdeck.repositories.sails import DynamoSailRepository
+from quarterdeck.repositories.sign_in import NewCode, code_pointer_key
 from quarterdeck.sails import get_sail_meta
 from quarterdeck.store import ConditionFailedError, Store, TransactionCanceledError, Write
 
@@ -96,18 +96,7 @@ class GuestRepository(Protocol):
         history entry naming them; nothing is deleted. Raises ConflictError(guest_changed)."""
         ...
 
-    def move_booking(
-        self,
-        from_sail: str,
-        leaving: list[Item],
-        to_sail: str,
-        arriving: list[Item],
-        *,
-        capacity: int,
-        actor: str,
-        codes: list[NewCode],
-        clock: Clock,
-    ) -> None:
+    def move_booking(self, move: BookingMove, *, clock: Clock) -> None:
         """Mark `leaving` moved on `from_sail` and put `arriving` on `to_sail` within its capacity,
         both counts and both histories in one transaction. Raises ConflictError(guest_changed),
         GuestExistsError, SailNotFoundError, ConflictError(sail_cancelled), SailFullError or

@@ -1,4 +1,4 @@
-"""Nudges: the sent-once markers and the reads a nudge run needs.
+"""Nudges: the sent-once markers and who opted out (a run reads its sails from the sails repository).
 
 A marker `NUDGE#<sail>/<kind>#<recipient>#<window>` is claimed with a conditional Put before
 the email goes out (taken over only when a run died and left it `claimed` too long), marked
@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Protocol
 
 from quarterdeck import keys
 from quarterdeck.clock import epoch, iso
 from quarterdeck.repositories import Item
-from quarterdeck.repositories.sails import DynamoSailRepository
 from quarterdeck.store import ConditionFailedError, Store
 
 
@@ -44,15 +43,6 @@ def opt_outs(person: Item) -> set[str]:
 
 
 class NudgeRepository(Protocol):
-    def upcoming_sails(self, first: date, last: date) -> list[Item]:
-        """The index items (META) of the sails whose local date is in [first, last], by departure."""
-        ...
-
-    def sail_items(self, sail_id: str) -> list[Item]:
-        """A sail with its roles, guests and checklist items (not its waivers or history).
-        Raises SailNotFoundError."""
-        ...
-
     def opted_out(self, emails: Iterable[str]) -> set[str]:
         """Which of these people turned their nudges off: an address for all of them (an
         unsubscribe link, or every kind off), `<address>#<kind>` for one kind turned off on the
@@ -76,16 +66,6 @@ class NudgeRepository(Protocol):
 class DynamoNudgeRepository:
     def __init__(self, store: Store) -> None:
         self._store = store
-
-    # A nudge run reads sails as the sails repository does (one GSI1 Query for the days, one
-    # Query per sail); it names those reads here so the run and its fake need one repository.
-    def upcoming_sails(self, first: date, last: date) -> list[Item]:
-        return DynamoSailRepository(self._store).sails_between(first, last)
-
-    def sail_items(self, sail_id: str) -> list[Item]:
-        from quarterdeck.sails import load_sail
-
-        return load_sail(DynamoSailRepository(self._store), sail_id)
 
     def opted_out(self, emails: Iterable[str]) -> set[str]:
         found = self._store.batch_get([keys.person(email) for email in set(emails)])

@@ -37,6 +37,76 @@ class LatestRuns:
     refused: Item | None = None
 
 
+@dataclass(frozen=True)
+class RunRecord:
+    """What an attempt records on its run: which run, when, and the view the kind's summary keeps."""
+
+    kind: str
+    period: str
+    recipient: str
+    attempt: str
+    now: datetime
+    view: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class SentRun(RunRecord):
+    """A delivery SES took, with the report's cards to file beside it."""
+
+    message_id: str
+    recipients: tuple[str, ...]
+    subject: str
+    tasks: int
+    forced: bool
+    cards: tuple[Item, ...] = ()
+
+    def fields(self) -> Item:
+        """The run's attributes this sets (the twin and DynamoDB write the same)."""
+        at = iso(self.now)
+        return {
+            "status": "sent",
+            "message_id": self.message_id,
+            "sent_at": at,
+            "updated_at": at,
+            "recipients": list(self.recipients),
+            "subject": self.subject,
+            "tasks": self.tasks,
+            "forced": self.forced,
+        }
+
+
+@dataclass(frozen=True)
+class FailedRun(RunRecord):
+    """A send that failed; `message_id` when SES took the message and only its record failed."""
+
+    status: str
+    error: str
+    message_id: str | None = None
+
+    def fields(self) -> Item:
+        at = iso(self.now)
+        fields: Item = {"status": self.status, "error": self.error, "failed_at": at, "updated_at": at}
+        if self.message_id:
+            fields.update(message_id=self.message_id, sent_at=at)
+        return fields
+
+
+def claimed_fields(kind: str, period: str, recipient: str, *, attempt: str, now: datetime, lease_until: int) -> Item:
+    """A claimed run's attributes (besides its count of attempts)."""
+    at = iso(now)
+    return {
+        "type": "report_run",
+        "kind": kind,
+        "period": period,
+        "recipient": recipient,
+        "status": "claimed",
+        "attempt": attempt,
+        "claimed_at": at,
+        "lease_until": lease_until,
+        "updated_at": at,
+    }
+
+
 class ReportRunRepository(Protocol):
     def claim(
         self, kind: str, period: str, recipient: str, *, attempt: str, now: datetime, lease_until: int, force: bool
@@ -46,42 +116,16 @@ class ReportRunRepository(Protocol):
         it is) when it was sent already (unless `force`) or another attempt's lease is still running."""
         ...
 
-    def record_sent(
-        self,
-        kind: str,
-        period: str,
-        recipient: str,
-        *,
-        attempt: str,
-        now: datetime,
-        message_id: str,
-        recipients: Sequence[str],
-        subject: str,
-        tasks: int,
-        forced: bool,
-        view: Mapping[str, Any],
-        cards: Sequence[Item] = (),
-    ) -> None:
-        """Mark the run sent (if `attempt` still holds it), record `view` as the recipient's
-        latest delivery on the kind's summary, and create each of `cards` that does not exist
-        yet: all or nothing. RunTakenOverError when another attempt holds the run."""
+    def record_sent(self, run: SentRun) -> None:
+        """Mark the run sent (if `run.attempt` still holds it), record `run.view` as the
+        recipient's latest delivery on the kind's summary, and create each of `run.cards` that
+        does not exist yet: all or nothing. RunTakenOverError when another attempt holds the run."""
         ...
 
-    def record_failed(
-        self,
-        kind: str,
-        period: str,
-        recipient: str,
-        *,
-        attempt: str,
-        now: datetime,
-        status: str,
-        error: str,
-        message_id: str | None,
-        view: Mapping[str, Any],
-    ) -> None:
-        """Release the lease with `status` and `error` (and `message_id`, when SES took the
-        message) and record `view` on the kind's summary: all or nothing. RunTakenOverError as above."""
+    def record_failed(self, run: FailedRun) -> None:
+        """Release the lease with `run.status` and `run.error` (and `run.message_id`, when SES
+        took the message) and record `run.view` on the kind's summary: all or nothing.
+        RunTakenOverError as above."""
         ...
 
     def record_refusal(self, kind: str, now: datetime, view: Mapping[str, Any]) -> None:
@@ -106,6 +150,12 @@ def _names(*attributes: str) -> dict[str, str]:
     return {f"#{name}": name for name in attributes}
 
 
+def _set(fields: Mapping[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """`SET` each of `fields` to its value: the clause, its names and its values."""
+    clause = "SET " + ", ".join(f"#{name} = :{name}" for name in fields)
+    return clause, _names(*fields), {f":{name}": value for name, value in fields.items()}
+
+
 def _plain(item: Item) -> Item:
     return {name: value for name, value in item.items() if name not in ("pk", "sk")}
 
@@ -126,39 +176,16 @@ class DynamoReportRunRepository:
         pk, sk = keys.report_run(kind, period, recipient)
         free = "(attribute_not_exists(#lease_until) OR #lease_until < :now)"
         condition = free if force else f"attribute_not_exists(#message_id) AND {free}"
+        fields = claimed_fields(kind, period, recipient, attempt=attempt, now=now, lease_until=lease_until)
+        update, names, values = _set(fields)
         try:
             item = self.store.update(
                 pk,
                 sk,
-                "SET #type = :type, #kind = :kind, #period = :period, #recipient = :recipient, "
-                "#status = :claimed, #attempt = :attempt, "
-                "#claimed_at = :at, #lease_until = :lease, #updated_at = :at ADD #attempts :one",
+                update + " ADD #attempts :one",
                 condition=condition,
-                names=_names(
-                    "type",
-                    "kind",
-                    "period",
-                    "recipient",
-                    "status",
-                    "attempt",
-                    "claimed_at",
-                    "lease_until",
-                    "updated_at",
-                    "attempts",
-                    *(() if force else ("message_id",)),
-                ),
-                values={
-                    ":type": "report_run",
-                    ":kind": kind,
-                    ":period": period,
-                    ":recipient": recipient,
-                    ":claimed": "claimed",
-                    ":attempt": attempt,
-                    ":at": iso(now),
-                    ":lease": lease_until,
-                    ":now": epoch(now),
-                    ":one": 1,
-                },
+                names={**names, **_names("attempts", *(() if force else ("message_id",)))},
+                values={**values, ":now": epoch(now), ":one": 1},
             )
         except ConditionFailedError as lost:
             raise RunHeldError(_plain(lost.current) if lost.current else None) from None
@@ -175,102 +202,41 @@ class DynamoReportRunRepository:
             values={":type": "report_latest", ":kind": kind, ":at": iso(now), ":view": dict(view)},
         )
 
-    def _record(self, run: Write, summary: Write, cards: Sequence[Item]) -> None:
+    def _record(self, run: RunRecord, fields: Item, more: str, names: Sequence[str], values: Item) -> None:
+        """One transaction: the run's `fields` set (and `more` done) while `run.attempt` holds it,
+        the kind's summary, and the run's cards (a sent run's)."""
+        pk, sk = keys.report_run(run.kind, run.period, run.recipient)
+        update, set_names, set_values = _set(fields)
+        write = Write(
+            "Update",
+            key={"pk": pk, "sk": sk},
+            name="run",
+            update=update + more,
+            condition="#attempt = :attempt",
+            names={**set_names, **_names("attempt", *names)},
+            values={**set_values, ":attempt": run.attempt, **values},
+        )
+        cards = run.cards if isinstance(run, SentRun) else ()
+        summary = self._summary_write(run.kind, run.recipient, run.view, run.now)
         try:
-            self.store.transact([run, summary, *(task_upsert_write(card) for card in cards)])
+            self.store.transact([write, summary, *(task_upsert_write(card) for card in cards)])
         except TransactionCanceledError as error:
             if "run" in error.failed:
                 raise RunTakenOverError("the run was taken over before it was recorded") from None
             raise
 
-    def record_sent(
-        self,
-        kind: str,
-        period: str,
-        recipient: str,
-        *,
-        attempt: str,
-        now: datetime,
-        message_id: str,
-        recipients: Sequence[str],
-        subject: str,
-        tasks: int,
-        forced: bool,
-        view: Mapping[str, Any],
-        cards: Sequence[Item] = (),
-    ) -> None:
-        pk, sk = keys.report_run(kind, period, recipient)
-        run = Write(
-            "Update",
-            key={"pk": pk, "sk": sk},
-            name="run",
-            update="SET #status = :sent, #message_id = :id, #sent_at = :at, #updated_at = :at, #recipients = :to, "
-            "#subject = :subject, #tasks = :tasks, #forced = :forced, "
-            "#message_ids = list_append(if_not_exists(#message_ids, :empty), :ids) "
+    def record_sent(self, run: SentRun) -> None:
+        self._record(
+            run,
+            run.fields(),
+            ", #message_ids = list_append(if_not_exists(#message_ids, :empty), :ids) "
             "REMOVE #lease_until, #error ADD #sends :one",
-            condition="#attempt = :attempt",
-            names=_names(
-                "status",
-                "message_id",
-                "sent_at",
-                "updated_at",
-                "recipients",
-                "subject",
-                "tasks",
-                "forced",
-                "message_ids",
-                "lease_until",
-                "error",
-                "sends",
-                "attempt",
-            ),
-            values={
-                ":sent": "sent",
-                ":id": message_id,
-                ":ids": [message_id],
-                ":empty": [],
-                ":at": iso(now),
-                ":to": list(recipients),
-                ":subject": subject,
-                ":tasks": tasks,
-                ":forced": forced,
-                ":attempt": attempt,
-                ":one": 1,
-            },
+            ("message_ids", "lease_until", "error", "sends"),
+            {":ids": [run.message_id], ":empty": [], ":one": 1},
         )
-        self._record(run, self._summary_write(kind, recipient, view, now), cards)
 
-    def record_failed(
-        self,
-        kind: str,
-        period: str,
-        recipient: str,
-        *,
-        attempt: str,
-        now: datetime,
-        status: str,
-        error: str,
-        message_id: str | None,
-        view: Mapping[str, Any],
-    ) -> None:
-        pk, sk = keys.report_run(kind, period, recipient)
-        update = "SET #status = :status, #error = :error, #failed_at = :at, #updated_at = :at"
-        names = ["status", "error", "failed_at", "updated_at", "lease_until", "attempt"]
-        values: dict[str, Any] = {":status": status, ":error": error, ":at": iso(now), ":attempt": attempt}
-        if message_id:
-            update += ", #message_id = :id, #sent_at = :at"
-            names += ["message_id", "sent_at"]
-            values[":id"] = message_id
-        run = Write(
-            "Update",
-            key={"pk": pk, "sk": sk},
-            name="run",
-            update=update + " REMOVE #lease_until",
-            condition="#attempt = :attempt",
-            names=_names(*names),
-            values=values,
-        )
-        self._record(run, self._summary_write(kind, recipient, view, now), ())
+    def record_failed(self, run: FailedRun) -> None:
+        self._record(run, run.fields(), " REMOVE #lease_until", ("lease_until",), {})
 
     def record_refusal(self, kind: str, now: datetime, view: Mapping[str, Any]) -> None:
         pk, sk = keys.report_latest(kind)

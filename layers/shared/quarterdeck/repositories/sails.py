@@ -14,7 +14,6 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from quarterdeck import keys
-from quarterdeck.auth import code_pointer_key
 from quarterdeck.checklists import SailCancelledError, new_checklist_items
 from quarterdeck.clock import iso
 from quarterdeck.errors import (
@@ -23,9 +22,10 @@ from quarterdeck.errors import (
     SlotChangedError,
     StaleVersionError,
 )
-from quarterdeck.people import person_upsert
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.history import history_write
+from quarterdeck.repositories.people import person_upsert
+from quarterdeck.repositories.sign_in import code_pointer_key
 from quarterdeck.store import TRANSACTION_ROOM, Store, TransactionCanceledError, Write, unguarded
 
 GSI = "gsi1"
