@@ -128,7 +128,7 @@ def test_a_sent_run_is_recorded_with_its_summary_and_cards_and_is_not_claimed_ag
     claim(given)
     old = card("Filed before")
     given.tasks.create(old)
-    edited = given.tasks.update(old["id"], version=1, changes={"title": "Edited"}, status="pending", now=iso(NOW))
+    edited = given.tasks.update(old, changes={"title": "Edited"}, now=iso(NOW))
     new = card("New card")
     # When it is recorded sent, with both cards
     sent(given, cards=[old, new])

@@ -81,7 +81,7 @@ def test_filing_cards_creates_the_missing_and_leaves_the_existing(tasks: TaskRep
     # Given a card filed before and since moved on
     old = task()
     tasks.create(old)
-    moved = tasks.update(old["id"], version=1, changes={"title": "Moved on"}, status="pending", now=AT.format(5))
+    moved = tasks.update(old, changes={"title": "Moved on"}, now=AT.format(5))
     # When the report's cards are filed again, with a new one among them
     new = task()
     tasks.file_cards([old, new])
@@ -95,9 +95,7 @@ def test_an_edit_bumps_the_version_and_a_none_removes_the_field(tasks: TaskRepos
     first = task(due="2099-02-01")
     tasks.create(first)
     # When it is edited from version 1: a new title, the due date cleared
-    after = tasks.update(
-        first["id"], version=1, changes={"title": "New", "due": None}, status="pending", now=AT.format(9)
-    )
+    after = tasks.update(first, changes={"title": "New", "due": None}, now=AT.format(9))
     # Then the answer is the task afterwards, and reads back the same
     assert after["title"] == "New" and "due" not in after
     assert (after["version"], after["updated_at"], after["history"]) == (2, AT.format(9), first["history"])
@@ -110,9 +108,7 @@ def test_a_move_changes_the_column_and_the_history(tasks: TaskRepository) -> Non
     tasks.create(first)
     history = [*first["history"], {"at": AT.format(3), "by": "b@x", "from": "pending", "to": "completed"}]
     # When it is moved to completed with its new history
-    after = tasks.update(
-        first["id"], version=1, changes={"status": "completed"}, status="completed", now=AT.format(3), history=history
-    )
+    after = tasks.update(first, changes={"status": "completed"}, now=AT.format(3), history=history)
     # Then it has the new status and history, and is in the completed column, not the open ones
     assert (after["status"], after["history"]) == ("completed", history)
     assert first["id"] in ids(tasks.column("completed"), {first["id"]})
@@ -124,10 +120,10 @@ def test_a_stale_version_is_refused_and_nothing_changes(tasks: TaskRepository) -
     # Given a task edited once (now at version 2)
     first = task()
     tasks.create(first)
-    now = tasks.update(first["id"], version=1, changes={"title": "One"}, status="pending", now=AT.format(1))
+    now = tasks.update(first, changes={"title": "One"}, now=AT.format(1))
     # When another edit is made from version 1
     with pytest.raises(StaleVersionError) as refused:
-        tasks.update(first["id"], version=1, changes={"title": "Two"}, status="pending", now=AT.format(2))
+        tasks.update(first, changes={"title": "Two"}, now=AT.format(2))
     # Then it is refused naming the version the task is at, and the task is unchanged
     assert "version 2" in refused.value.message and refused.value.field == "version"
     assert tasks.get(first["id"], consistent=True) == now
@@ -135,7 +131,7 @@ def test_a_stale_version_is_refused_and_nothing_changes(tasks: TaskRepository) -
 
 def test_changing_a_missing_task_is_not_found(tasks: TaskRepository) -> None:
     with pytest.raises(TaskNotFoundError):
-        tasks.update("nosuch" + uuid.uuid4().hex[:6], version=1, changes={"title": "x"}, status="pending", now=AT)
+        tasks.update({**task(), "id": "nosuch" + uuid.uuid4().hex[:6]}, changes={"title": "x"}, now=AT)
 
 
 def test_columns_are_most_recently_changed_first_and_open_ones_read_together(tasks: TaskRepository) -> None:
@@ -167,7 +163,7 @@ def test_an_edit_resorts_the_task_in_its_column(tasks: TaskRepository) -> None:
     tasks.create(first)
     tasks.create(second)
     # When the first is edited later still
-    tasks.update(first["id"], version=1, changes={"title": "Again"}, status="pending", now=AT.format(42))
+    tasks.update(first, changes={"title": "Again"}, now=AT.format(42))
     # Then it heads its column
     assert ids(tasks.column("pending"), {first["id"], second["id"]}) == [first["id"], second["id"]]
 
@@ -189,10 +185,8 @@ def test_an_archived_card_leaves_the_open_and_completed_columns(tasks: TaskRepos
     tasks.create(first)
     history = [*first["history"], {"at": AT.format(45), "by": "a@x", "from": "pending", "to": "archived"}]
     tasks.update(
-        first["id"],
-        version=1,
+        first,
         changes={"status": "archived", "archived_at": AT.format(45)},
-        status="archived",
         now=AT.format(45),
         history=history,
     )

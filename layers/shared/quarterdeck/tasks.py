@@ -290,7 +290,7 @@ def update_task(
     if status != current["status"]:
         entry = {"at": now, "by": actor, "from": current["status"], "to": status}
         history = [*(current.get("history") or []), entry][-HISTORY_MAX:]
-    item = tasks.update(task_id, version=version, changes=clean, status=status, now=now, history=history)
+    item = tasks.update(current, changes=clean, now=now, history=history)
     return task_view(item, san_diego_today(clock))
 
 
@@ -317,10 +317,8 @@ def archive_task(tasks: TaskRepository, actor: str, task_id: str, *, clock: Cloc
         entry = history_entry(now, actor, current["status"], ARCHIVED)
         try:
             item = tasks.update(
-                task_id,
-                version=version,
+                current,
                 changes={"status": ARCHIVED, "archived_at": now, "archived_by": actor},
-                status=ARCHIVED,
                 now=now,
                 history=with_history(current, entry),
             )

@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from quarterdeck.repositories import Item
-from quarterdeck.repositories.tasks import FoundActions, stale_task_error, task_not_found
+from quarterdeck.repositories.tasks import FoundActions, changed_task, stale_task_error, task_not_found
 
 _OPEN = ("pending", "in_review")
 
@@ -58,32 +58,21 @@ class MemoryTaskRepository:
 
     def update(
         self,
-        task_id: str,
+        current: Item,
         *,
-        version: int,
         changes: Mapping[str, Any],
-        status: str,
         now: str,
         history: Sequence[Mapping[str, Any]] | None = None,
     ) -> Item:
         while self.before_update:
             self.before_update.pop(0)()
-        current = self.tasks.get(task_id)
-        if current is None:
+        stored = self.tasks.get(str(current["id"]))
+        if stored is None:
             raise task_not_found()
-        if int(current.get("version", 1)) != version:
-            raise stale_task_error(int(current.get("version", 1)))
-        item = copy.deepcopy(current)
-        for name, value in changes.items():
-            if value is None:
-                item.pop(name, None)
-            else:
-                item[name] = copy.deepcopy(value)
-        item.update(version=version + 1, updated_at=now)  # `status` sorts it: the field changes only in `changes`
-        if history is not None:
-            item["history"] = [dict(h) for h in history]
-        self.tasks[task_id] = item
-        return copy.deepcopy(item)
+        if int(stored.get("version", 1)) != int(current.get("version", 1)):
+            raise stale_task_error(int(stored.get("version", 1)))
+        self.tasks[str(current["id"])] = changed_task(stored, changes, now=now, history=history)
+        return copy.deepcopy(self.tasks[str(current["id"])])
 
     def column(self, status: str, *, limit: int | None = None) -> list[Item]:
         self.reads.append(f"column {status}")

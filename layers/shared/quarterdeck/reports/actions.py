@@ -162,14 +162,7 @@ def _refile(tasks: TaskRepository, existing: Item, item: Item, *, returned: bool
             filed.left.append(task_id)
             return
         try:
-            tasks.update(
-                task_id,
-                version=int(existing.get("version", 1)),
-                changes=changes,
-                status=str(changes.get("status", status)),
-                now=iso(now),
-                history=history,
-            )
+            tasks.update(existing, changes=changes, now=iso(now), history=history)
         except StaleVersionError:
             again = tasks.get(task_id, consistent=True)
             if again is None:
@@ -239,10 +232,8 @@ def collapse_duplicate_cards(tasks: TaskRepository, actor: str, *, clock: Clock 
             entry = history_entry(now, actor, card["status"], ARCHIVED, f"A copy of the card {new_id}.")
             try:
                 tasks.update(
-                    str(card["id"]),
-                    version=int(card.get("version", 1)),
+                    card,
                     changes={"status": ARCHIVED, "archived_at": now, "archived_by": actor},
-                    status=ARCHIVED,
                     now=now,
                     history=with_history(card, entry),
                 )

@@ -12,6 +12,7 @@ UpdateItem: a lost condition is `StaleVersionError` (or `TaskNotFoundError` when
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -79,18 +80,17 @@ class TaskRepository(Protocol):
 
     def update(
         self,
-        task_id: str,
+        current: Item,
         *,
-        version: int,
         changes: Mapping[str, Any],
-        status: str,
         now: str,
         history: Sequence[Mapping[str, Any]] | None = None,
     ) -> Item:
-        """If the task is still at `version`: write `changes` (a None value removes that field),
-        bump the version, set `updated_at` to `now`, sort it as changed `now` in `status`'s
-        column, and (a move) replace its history with `history`. Returns the task afterwards.
-        StaleVersionError when it moved on, TaskNotFoundError when it is gone."""
+        """If the task is still as `current` (the task as read: its version): write `changes` (a
+        None value removes that field), bump the version, set `updated_at` to `now`, sort it as
+        changed `now` in its column, and (a move) replace its history with `history`. Returns
+        the task afterwards (`changed_task`). StaleVersionError when it moved on,
+        TaskNotFoundError when it is gone."""
         ...
 
     def column(self, status: str, *, limit: int | None = None) -> list[Item]:
@@ -117,6 +117,19 @@ def stored_task(item: Item) -> Item:
         "gsi1sk": _sort_key(status, str(item.get("updated_at", "")), str(item["id"])),
         **{name: value for name, value in item.items() if name not in _KEYS},
     }
+
+
+def changed_task(
+    current: Item, changes: Mapping[str, Any], *, now: str, history: Sequence[Mapping[str, Any]] | None
+) -> Item:
+    """The task `current` after an update (`TaskRepository.update`): `changes` applied (None
+    removes a field), the next version, `updated_at` now, and `history` when given."""
+    item = {name: copy.deepcopy(value) for name, value in _plain(current).items() if changes.get(name, 0) is not None}
+    item.update({name: copy.deepcopy(value) for name, value in changes.items() if value is not None})
+    item.update(version=int(current.get("version", 1)) + 1, updated_at=now)
+    if history is not None:
+        item["history"] = [dict(entry) for entry in history]
+    return item
 
 
 def _plain(item: Item) -> Item:
@@ -204,14 +217,14 @@ class DynamoTaskRepository:
 
     def update(
         self,
-        task_id: str,
+        current: Item,
         *,
-        version: int,
         changes: Mapping[str, Any],
-        status: str,
         now: str,
         history: Sequence[Mapping[str, Any]] | None = None,
     ) -> Item:
+        task_id, version = str(current["id"]), int(current.get("version", 1))
+        status = str(changes.get("status") or current["status"])
         names: dict[str, str] = {"#version": "version", "#updated_at": "updated_at", "#gsi1sk": "gsi1sk"}
         values: dict[str, Any] = {
             ":expected": version,
@@ -235,14 +248,20 @@ class DynamoTaskRepository:
         update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         pk, sk = keys.task(task_id)
         try:
-            item = self.store.update(
-                pk, sk, update, condition="attribute_exists(pk) AND #version = :expected", names=names, values=values
+            self.store.update(
+                pk,
+                sk,
+                update,
+                condition="attribute_exists(pk) AND #version = :expected",
+                names=names,
+                values=values,
+                returning=False,  # the version condition makes the task afterwards `changed_task`'s
             )
         except ConditionFailedError as lost:
             if lost.current is None:
                 raise task_not_found() from None
             raise stale_task_error(int(lost.current.get("version", 1))) from None
-        return _plain(item)
+        return changed_task(current, changes, now=now, history=history)
 
     def column(self, status: str, *, limit: int | None = None) -> list[Item]:
         items = self.store.query(
