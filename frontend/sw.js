@@ -66,19 +66,12 @@ self.addEventListener('install', (event) => {
       if (!name.startsWith('qd-shell-') || name === SHELL_CACHE) continue;
       for (const request of await (await caches.open(name)).keys()) paths.add(new URL(request.url).pathname);
     }
+    // A first install stays small and quick (the page hands over the rest once it is active).
     const cache = await caches.open(SHELL_CACHE);
-    const keep = async (path) => {
+    await Promise.all([...paths].map(async (path) => {
       const response = await fetch(path, { credentials: 'same-origin', cache: 'no-cache' });
-      if (response.ok) await cache.put(path, response.clone());
-      return response;
-    };
-    // The page's own modules (its modulepreload hints) are kept here too, not only when the page
-    // hands them over: Chrome compiles what a worker keeps while installing ahead of its first run.
-    const page = await keep('/');
-    const hints = page.ok ? [...(await page.text()).matchAll(/<link rel="modulepreload" href="([^"]+)">/g)] : [];
-    for (const [, href] of hints) paths.add(href);
-    paths.delete('/');
-    await Promise.all([...paths].map(keep));
+      if (response.ok) await cache.put(path, response);
+    }));
   })());
   self.skipWaiting();
 });
@@ -255,15 +248,16 @@ self.addEventListener('message', (event) => {
     }
     for (const body of sailReads) await keepManifests(body);
     const shell = await caches.open(SHELL_CACHE);
-    for (const raw of Array.isArray(message.urls) ? message.urls.slice(0, 200) : []) {
+    // All at once: done before the phone's next load needs its connections for the page's reads.
+    await Promise.all((Array.isArray(message.urls) ? message.urls.slice(0, 200) : []).map(async (raw) => {
       let url;
-      try { url = new URL(raw, self.location.origin); } catch { continue; }
-      if (url.origin !== self.location.origin || !isShell(url) || await shell.match(url.href)) continue;
+      try { url = new URL(raw, self.location.origin); } catch { return; }
+      if (url.origin !== self.location.origin || !isShell(url) || await shell.match(url.href)) return;
       try {
         const response = await fetch(url.href, { credentials: 'same-origin' });
         if (response.ok) await shell.put(url.href, response);
       } catch { /* offline already: nothing more to keep */ }
-    }
+    }));
     if (event.source) event.source.postMessage({ type: 'kept' });
   })());
 });
