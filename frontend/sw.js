@@ -1,27 +1,41 @@
 // Quarterdeck's service worker: the sail page and its checklists stay readable at the dock
 // without a connection once they have been loaded.
 //
-// Network first, always: with a connection nothing is ever served stale. What was fetched is
-// kept, and without a connection the last copy answers instead. Only the app's own files and
-// the reads a crew member needs at the dock are kept (who am I, the sails list, a sail);
-// API answers served from the cache carry `offline_copy: {saved_at}` so the page can say so.
+// API reads: network first, always: with a connection nothing the API says is ever stale. What
+// was fetched is kept, and without a connection the last copy answers instead. Only the reads a
+// crew member needs at the dock are kept (who am I, the sails list, a sail); API answers served
+// from the cache carry `offline_copy: {saved_at}` so the page can say so.
 // Signing out, or any answer saying the session has ended (401), empties the kept answers; a
 // copy older than two days is dropped rather than shown. What is kept of a sail is what the
 // dock needs (times, roles, checklists, guests' names and waiver status): no one's contact
 // details are written to the phone.
+//
+// The app's own files (the shell: page, styles, modules): the kept copy answers at once and the
+// file is fetched again behind it (stale-while-revalidate), so a repeat visit waits for no file.
+// SHELL_VERSION is a hash of every file under frontend/ but this one (a unit test keeps it
+// true), so a deploy that changes any file changes this script: the browser installs the new
+// worker on the next load, which fetches every file this phone kept afresh into the new
+// version's cache and drops the old one; the page then running switches to the new code at its
+// next route change (app.js). Between deploys, revalidation keeps each file current by its next
+// request (a forgotten stamp, or a developer's edit, still arrives).
 //
 // The guest manifest (names, party sizes, waiver status) of the sails departing in the next two
 // days is kept too, for check-in at the dock without signal: whenever the sails list or a sail
 // is read (or handed over by the page), the worker fetches those sails' manifests for a crew
 // member or an admin and keeps their dock copies (no addresses), cleared like everything else.
 
-const SHELL_CACHE = 'qd-shell-v1';
+const SHELL_VERSION = 'c4df541a0903';
+const SHELL_CACHE = `qd-shell-${SHELL_VERSION}`;
+// Kept on install besides what the page hands over: the shell, and the views a crew member opens
+// at the dock (the sails list, a sail's manifest), which the sail page does not load itself.
+const SHELL_FILES = ['/', '/css/app.css', '/js/app.js', '/js/views/sails_list.js', '/js/views/manifest.js'];
 const DATA_CACHE = 'qd-data-v2'; // v2: dock copies without contact details
 const MANIFEST = /^\/api\/sails\/[^/]+\/guests$/;
 const KEPT_API = [/^\/api\/me$/, /^\/api\/sails$/, /^\/api\/sails\/[^/]+$/, MANIFEST];
 const MANIFEST_AHEAD_MS = 48 * 3600 * 1000; // the manifests of the next two days' sails
 const MANIFEST_BEHIND_MS = 12 * 3600 * 1000; // and of one under way or just back
 const MAX_AGE_MS = 48 * 3600 * 1000;
+const REVALIDATE_AFTER_MS = 2000; // a kept file is fetched again this long after it answered
 const CONTACT_FIELDS = ['email', 'phone', 'invited'];
 
 // The dock copy of an answer: guests and roles without contact details.
@@ -42,8 +56,23 @@ async function forgetEverything() {
   await caches.delete(DATA_CACHE);
 }
 
+// A new version fetches afresh every file the last version kept (a view opened once stays
+// available offline across a deploy); a file the deploy removed (404) is no longer kept. Without
+// a connection the install fails and the last version goes on serving its own, whole.
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(['/', '/css/app.css', '/js/app.js'])));
+  event.waitUntil((async () => {
+    const paths = new Set(SHELL_FILES);
+    for (const name of await caches.keys()) {
+      if (!name.startsWith('qd-shell-') || name === SHELL_CACHE) continue;
+      for (const request of await (await caches.open(name)).keys()) paths.add(new URL(request.url).pathname);
+    }
+    // A first install stays small and quick (the page hands over the rest once it is active).
+    const cache = await caches.open(SHELL_CACHE);
+    await Promise.all([...paths].map(async (path) => {
+      const response = await fetch(path, { credentials: 'same-origin', cache: 'no-cache' });
+      if (response.ok) await cache.put(path, response);
+    }));
+  })());
   self.skipWaiting();
 });
 
@@ -157,18 +186,21 @@ async function networkFirstApi(request, event) {
   }
 }
 
-async function networkFirstShell(request) {
+// The kept copy at once, fetched again behind; a file not kept yet comes from the network (and
+// is kept). Only a file the network cannot give and the cache does not hold fails. The fetch
+// behind waits a moment: a phone's few connections go to the page's own reads first.
+async function cacheFirstShell(request, event) {
   const cache = await caches.open(SHELL_CACHE);
-  try {
-    const response = await fetch(request);
+  const kept = (await cache.match(request, { ignoreSearch: true }))
+    || (request.mode === 'navigate' ? await cache.match('/') : undefined);
+  const fetchAndKeep = () => fetch(request).then(async (response) => {
     if (response.ok) await cache.put(request, response.clone());
     return response;
-  } catch (offline) {
-    const kept = (await cache.match(request, { ignoreSearch: true }))
-      || (request.mode === 'navigate' ? await cache.match('/') : undefined);
-    if (kept) return kept;
-    throw offline;
-  }
+  });
+  if (!kept) return fetchAndKeep();
+  event.waitUntil(new Promise((resolve) => { setTimeout(resolve, REVALIDATE_AFTER_MS); })
+    .then(fetchAndKeep).catch(() => { /* offline: the kept copy stands */ }));
+  return kept;
 }
 
 self.addEventListener('fetch', (event) => {
@@ -192,7 +224,7 @@ self.addEventListener('fetch', (event) => {
     return;
   }
   if (isKeptApi(url)) event.respondWith(networkFirstApi(request, event));
-  else if (isShell(url)) event.respondWith(networkFirstShell(request));
+  else if (isShell(url)) event.respondWith(cacheFirstShell(request, event));
 });
 
 // The page that registers the worker sends what it has already loaded before the worker ran:
@@ -216,15 +248,16 @@ self.addEventListener('message', (event) => {
     }
     for (const body of sailReads) await keepManifests(body);
     const shell = await caches.open(SHELL_CACHE);
-    for (const raw of Array.isArray(message.urls) ? message.urls.slice(0, 200) : []) {
+    // All at once: done before the phone's next load needs its connections for the page's reads.
+    await Promise.all((Array.isArray(message.urls) ? message.urls.slice(0, 200) : []).map(async (raw) => {
       let url;
-      try { url = new URL(raw, self.location.origin); } catch { continue; }
-      if (url.origin !== self.location.origin || !isShell(url) || await shell.match(url.href)) continue;
+      try { url = new URL(raw, self.location.origin); } catch { return; }
+      if (url.origin !== self.location.origin || !isShell(url) || await shell.match(url.href)) return;
       try {
         const response = await fetch(url.href, { credentials: 'same-origin' });
         if (response.ok) await shell.put(url.href, response);
       } catch { /* offline already: nothing more to keep */ }
-    }
+    }));
     if (event.source) event.source.postMessage({ type: 'kept' });
   })());
 });

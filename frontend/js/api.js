@@ -46,3 +46,25 @@ export async function api(method, path, body) {
 export const get = (path) => api('GET', path);
 export const post = (path, body) => api('POST', path, body);
 export const patch = (path, body) => api('PATCH', path, body);
+
+// Reads started before the page needs them (app.js starts /api/me and a sail page's sail
+// together, before its first render): each is taken once by the first caller of the same
+// path, and only on the route the page opened with; a later read goes to the network afresh.
+const early = new Map();
+
+export function readEarly(path) {
+  const answer = get(path);
+  answer.catch(() => { /* the caller that takes it sees the failure; untaken, it is nobody's */ });
+  early.set(path, answer);
+}
+
+export function takeEarly(path) {
+  const answer = early.get(path);
+  early.delete(path);
+  return answer || null;
+}
+
+// Another route was opened: what was read for the first one is not taken later (it would be old).
+export function forgetEarly() {
+  early.clear();
+}

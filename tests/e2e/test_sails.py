@@ -241,6 +241,36 @@ def test_the_sail_page_without_a_connection(page: Page, stack: LocalStack) -> No
     assert item["done"] is True and item["done_by"] == "crew@example.com"
 
 
+def test_pages_loaded_on_first_use_without_a_connection(page: Page, stack: LocalStack) -> None:
+    admin = hold_session(page, stack, "admin@example.com")
+    sail = api_sail(admin, title=f"Lazy {uuid.uuid4().hex[:4]}")
+    # Given an admin opened a sail page (the service worker keeps it) and, once, the People page
+    page.goto(f"{stack.url}/#/sails/{sail['id']}")
+    expect(page.get_by_text("Saved on this phone")).to_be_visible()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.get_by_role("link", name="People").click()
+    expect(page.get_by_role("heading", name="People", level=1)).to_be_visible()
+    # When the connection drops and the app is opened again on the sail
+    page.context.set_offline(True)
+    page.goto(f"{stack.url}/#/sails/{sail['id']}")
+    page.reload()
+    expect(page.get_by_role("heading", name=sail["title"], level=1)).to_be_visible()
+    # Then the sails list (kept for the dock with the sail page) and the People page (opened once) load
+    page.get_by_role("link", name="← All sails").click()
+    expect(page.get_by_role("heading", name="Upcoming sails", level=1)).to_be_visible()
+    page.get_by_role("link", name="People").click()
+    expect(page.get_by_role("heading", name="People", level=1)).to_be_visible()
+    # And a page never opened on this phone says why it cannot load, and offers to try again
+    page.get_by_role("link", name="Reports").click()
+    expect(page.get_by_role("heading", name="Page not loaded", level=1)).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("not kept for offline use")
+    assert_accessible(page)
+    # When the connection returns, trying again loads it
+    page.context.set_offline(False)
+    page.get_by_role("button", name="Try again").click()
+    expect(page.get_by_role("heading", name="Reports", level=1)).to_be_visible()
+
+
 def test_the_timing_panel_counts_down_on_the_day(page: Page, stack: LocalStack) -> None:
     admin = hold_session(page, stack, "admin@example.com")
     sail = api_sail(admin, date=day_ahead(10))

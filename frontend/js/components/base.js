@@ -57,6 +57,14 @@ export function homeOf(session) {
   return '#/sails';
 }
 
+// Where each magic link led (views/magic.js): kept here, not in that view, so signing out can
+// forget them whether or not the view was ever loaded on this phone.
+export const USED_LINKS_KEY = 'qd-used-links';
+
+export function forgetUsedLinks() {
+  try { localStorage.removeItem(USED_LINKS_KEY); } catch { /* nothing kept */ }
+}
+
 // --- forms ------------------------------------------------------------------------------
 // One way every form submits: a busy flag (a second tap while sending does nothing), the error
 // shown (a field's own error next to it, with the focus on its input), and a stale edit (409):

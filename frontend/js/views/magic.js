@@ -7,10 +7,9 @@
 import { html, useEffect, useState } from '../html.js';
 import { post } from '../api.js';
 import {
-  ErrorNotice, Field, Notice, guestPageOf, homeOf, useForm,
+  ErrorNotice, Field, Notice, USED_LINKS_KEY as USED_KEY, guestPageOf, homeOf, useForm,
 } from '../components.js';
 
-const USED_KEY = 'qd-used-links';
 const KEEP_MS = 7 * 24 * 3600 * 1000;
 
 export function destinationFor(answer) {
@@ -33,11 +32,6 @@ function remember(code, destination, email) {
   const kept = Object.fromEntries(Object.entries(usedLinks()).filter(([, v]) => v && now - v.at < KEEP_MS));
   kept[code] = { to: destination, email, at: now };
   try { localStorage.setItem(USED_KEY, JSON.stringify(kept)); } catch { /* storage blocked: Back shows the error */ }
-}
-
-// Signing out forgets where the links led.
-export function forgetUsedLinks() {
-  try { localStorage.removeItem(USED_KEY); } catch { /* nothing kept */ }
 }
 
 const leaveFor = (destination) => window.location.replace(destination);

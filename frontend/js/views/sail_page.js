@@ -1,6 +1,6 @@
 // One sail: when to be at the dock, who is on it, its checklists; admins edit, cancel, see history.
 import { html, useCallback, useEffect, useState } from '../html.js';
-import { get, patch, post } from '../api.js';
+import { get, patch, post, takeEarly } from '../api.js';
 import {
   ChecklistModal, ConflictNotice, ErrorNotice, Field, GuestManifest, LinkedText, Notice, RoleBoard, SailHistory,
   TimingFields, TimingPanel, TimingPreview, formatDate, formatTime, pendingTicks, sendPendingTicks, timingBody, useForm,
@@ -207,8 +207,10 @@ export function SailPage({ params, query, session }) {
   const [kept, setKept] = useState(false); // the offline cache holds this sail
 
   const reload = useCallback(async () => {
+    const path = `/sails/${encodeURIComponent(sailId)}`;
     try {
-      setSail(await get(`/sails/${encodeURIComponent(sailId)}`));
+      // the first read may already be under way (app.js starts it alongside /api/me)
+      setSail(await (takeEarly(path) || get(path)));
       setError(null);
     } catch (failure) {
       setError(failure);
