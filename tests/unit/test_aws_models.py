@@ -5,7 +5,6 @@ service it knows while a client is created."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import botocore.session
@@ -22,12 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 APP_CODE = [ROOT / "layers" / "shared" / "quarterdeck", ROOT / "functions"]
 
 
-@pytest.fixture(autouse=True)
-def fresh_clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    clients.reset_clients()
-    yield
-    clients.reset_clients()
+pytestmark = pytest.mark.usefixtures("fresh_clients")  # tests/unit/conftest.py
 
 
 def test_the_shipped_models_are_what_the_installed_botocore_trims_to() -> None:
