@@ -48,9 +48,13 @@ def areas_for(path: str) -> tuple[ModuleType, ...]:
     compiles and loads neither calendar feeds nor tasks nor reports (the function ships as
     source: every module it imports is compiled at a cold start)."""
     if path.startswith("/api/sails/"):
-        from api_reads import guest_page, guests, sails
+        if "/" not in path.removeprefix("/api/sails/"):  # the sail page itself: the first page after a magic link
+            from api_reads import sails
 
-        return (sails, guests, guest_page)
+            return (sails,)
+        from api_reads import guest_page, guests
+
+        return (guests, guest_page)
     if path == "/api/me":
         from api_reads import auth
 

@@ -5,8 +5,11 @@ A test module that needs them differently (a seeded store, its own clock) define
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
+from quarterdeck import clients
 from tests.unit.fakes import FakeDocuments, FakeMailer
 
 
@@ -18,3 +21,12 @@ def mailer() -> FakeMailer:
 @pytest.fixture
 def documents() -> FakeDocuments:
     return FakeDocuments()
+
+
+@pytest.fixture
+def fresh_clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The process's boto3 session and clients made afresh (and forgotten after), in us-east-1."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    clients.reset_clients()
+    yield
+    clients.reset_clients()

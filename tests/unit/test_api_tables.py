@@ -105,3 +105,18 @@ def test_every_route_is_in_exactly_one_table_and_in_the_document() -> None:
     assert reads.isdisjoint(validated)
     assert published == reads | validated
     assert ("/api/sails/{sail_id}", "get") in reads and ("/api/sails/{sail_id}", "patch") in validated
+
+
+def test_every_read_is_found_by_the_areas_its_path_loads() -> None:
+    # Given every read route of every area, with its path parameters filled in
+    import re
+
+    import api_handler
+
+    for area in api_handler.all_areas():
+        for read in area.router.routes:
+            path = re.sub(r"<\w+>", "x1", read.rule)
+            # When a cold container is asked for that path, then the areas it imports for it
+            # include the one that serves it (a sail page imports only the sails area)
+            assert area in api_handler.areas_for(path), read.rule
+    assert [a.__name__ for a in api_handler.areas_for("/api/sails/x1")] == ["api_reads.sails"]

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from quarterdeck import clients
 
-
-@pytest.fixture(autouse=True)
-def fresh_clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    clients.reset_clients()
-    yield
-    clients.reset_clients()
+pytestmark = pytest.mark.usefixtures("fresh_clients")  # tests/unit/conftest.py
 
 
 def test_every_client_comes_from_one_session() -> None:

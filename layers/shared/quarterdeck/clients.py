@@ -2,7 +2,8 @@
 
 Every client comes from one boto3 Session per process, created on first use: the second
 client (Secrets Manager after DynamoDB, say) reuses the endpoint and partition data the
-first one loaded instead of reading it again.
+first one loaded instead of reading it again. Its loader (`quarterdeck.aws_models`) reads the
+service models cut down to the operations we call and does not list every service botocore has.
 
 Locally and in tests `AWS_ENDPOINT_URL` (read by boto3 itself) points every client at moto's server.
 """
@@ -37,10 +38,16 @@ def _config() -> Config:
 
 @cache
 def session() -> Any:
-    """The process's boto3 Session (boto3's own default session is left alone)."""
+    """The process's boto3 Session (boto3's own default session is left alone). Its loader
+    reads our trimmed service models first (`quarterdeck.aws_models`)."""
     import boto3  # deferred: importing boto3 costs cold-start time the health route never needs
+    import botocore.session
 
-    return boto3.session.Session()
+    from quarterdeck.aws_models import TrimmedModelsLoader
+
+    core = botocore.session.get_session()
+    core.register_component("data_loader", TrimmedModelsLoader(core.get_config_variable("data_path")))
+    return boto3.session.Session(botocore_session=core)
 
 
 @cache
