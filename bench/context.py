@@ -145,8 +145,8 @@ def seed(ctx: Context) -> None:
     # The sail page shows a realistic sail: a captain, a claimed crew slot, guests, a ticked item.
     captain = Caller(email=CAPTAIN, role="crew", jti="seed", expires=0)
     crew_member = Caller(email=CREW, role="crew", jti="seed", expires=0)
-    crew.claim_role(DynamoSailRepository(store), mailer, captain, seeded.page_sail, "captain")
-    crew.claim_role(DynamoSailRepository(store), mailer, crew_member, seeded.page_sail, "crew-1")
+    crew.claim_role(DynamoSailRepository(store), mailer, captain, seeded.page_sail, "captain", people=people)
+    crew.claim_role(DynamoSailRepository(store), mailer, crew_member, seeded.page_sail, "crew-1", people=people)
     try:
         from quarterdeck import guests
         from quarterdeck.repositories.guests import DynamoGuestRepository

@@ -78,6 +78,7 @@ def run(ctx: Any) -> Section:
     from local.server import LambdaContext
     from quarterdeck import crew
     from quarterdeck.auth import Caller
+    from quarterdeck.repositories.people import DynamoPeopleRepository
     from quarterdeck.repositories.sails import DynamoSailRepository
 
     section = Section("3. Warm latency, in-process (ApiFunction vs minimal boto3 handler)")
@@ -87,7 +88,14 @@ def run(ctx: Any) -> Section:
     slot = "crew-2"
 
     def release() -> None:
-        crew.release_role(DynamoSailRepository(store), null_mailer, holder, seeded.claim_sail, slot)
+        crew.release_role(
+            DynamoSailRepository(store),
+            null_mailer,
+            holder,
+            seeded.claim_sail,
+            slot,
+            people=DynamoPeopleRepository(store),
+        )
 
     routes = [
         Route("sail page: GET /api/sails/{id}", "GET", f"/api/sails/{seeded.page_sail}", "crew"),

@@ -87,6 +87,7 @@ class Fixtures:
     def claimed(self, sail_id: str, slot: str, email: str = CREW) -> None:
         from quarterdeck import crew
         from quarterdeck.auth import Caller
+        from quarterdeck.repositories.people import DynamoPeopleRepository
         from quarterdeck.repositories.sails import DynamoSailRepository
 
         crew.claim_role(
@@ -95,6 +96,7 @@ class Fixtures:
             Caller(email=email, role="crew", jti="bench", expires=0),
             sail_id,
             slot,
+            people=DynamoPeopleRepository(self.store),
         )
 
     def signed_guest_on(self, sail_id: str) -> tuple[str, str]:

@@ -94,7 +94,7 @@ def seed_upcoming(store: Any) -> None:
             new_id=constant(sail_id),
         )
         captain = Caller(email=CAPTAIN, role="crew", jti="bench", expires=0)
-        crew.claim_role(DynamoSailRepository(store), mailer, captain, sail_id, "captain", clock=clock)
+        crew.claim_role(DynamoSailRepository(store), mailer, captain, sail_id, "captain", people=people, clock=clock)
         for g in range(2):
             email = f"scaling-guest{n}-{g}@example.com"
             guests.add_guest(

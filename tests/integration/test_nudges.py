@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -54,6 +55,11 @@ def mail_about(stack: LocalStack, title: str) -> list[dict[str, Any]]:
     return [m for m in outbox(stack) if title in m["subject"] or title in m["text"]]
 
 
+def mail_to(stack: LocalStack, title: str, address: str) -> list[dict[str, Any]]:
+    """What `address` got about `title` (admins made in the app by other tests get their own copy)."""
+    return [m for m in mail_about(stack, title) if m["to"] == [address]]
+
+
 def test_unfilled_roles_nudge_goes_out_in_its_window_once_and_not_in_quiet_hours(stack: LocalStack) -> None:
     # Given a sail on 2030-04-17 with its roles open
     title = f"Nudge window {uuid.uuid4().hex[:6]}"
@@ -67,15 +73,15 @@ def test_unfilled_roles_nudge_goes_out_in_its_window_once_and_not_in_quiet_hours
     assert mail_about(stack, title) == []
     # When it happens at 10:00 seven days before: the admin gets it
     run_at(local("2030-04-10T10:00:00"))
-    sent = mail_about(stack, title)
-    assert [m["to"] for m in sent] == [["admin@example.com"]]
+    sent = mail_to(stack, title, "admin@example.com")
+    assert len(sent) == 1
     # The open slots by their labels, not their ids ("Captain, Crew 1", not "captain, crew-1")
     assert "Still open: Captain, Crew 1." in sent[0]["text"] and "crew-1" not in sent[0]["text"]
     assert "Captain, Crew 1" in sent[0]["html"]
     # And running again in the same hour sends nothing more
     again = run_at(local("2030-04-10T10:30:00"))
     assert again.skipped["unfilled_roles:already_sent"] >= 1
-    assert len(mail_about(stack, title)) == 1
+    assert len(mail_to(stack, title, "admin@example.com")) == 1
 
 
 def test_each_kind_goes_out_in_its_window(stack: LocalStack, admin: Any) -> None:
@@ -121,6 +127,23 @@ def test_each_kind_goes_out_in_its_window(stack: LocalStack, admin: Any) -> None
     assert not any(to == "gail@example.com" and subject.startswith("Today") for to, subject in sent)
 
 
+def test_admins_made_in_the_app_get_the_admins_nudges_and_removed_ones_do_not(stack: LocalStack, admin: Any) -> None:
+    # Given an admin added on the People page, and another added and then removed
+    kept, gone = (f"{who}-{uuid.uuid4().hex[:6]}@example.com" for who in ("firstmate", "formermate"))
+    for address in (kept, gone):
+        assert admin.post("/api/people", {"email": address, "role": "admin"}).status_code == 201
+    assert admin.request("DELETE", f"/api/people/{quote(gone)}").status_code in (200, 204)
+    # And a sail a week out with its roles open
+    title = f"App admins {uuid.uuid4().hex[:6]}"
+    new_sail("2030-06-19", title)
+    # When the nudge run reaches its crew-needed window
+    run_at(local("2030-06-12T10:00:00"))
+    # Then the configured admin and the app-made one get it; the removed one does not
+    assert len(mail_to(stack, title, "admin@example.com")) == 1
+    assert len(mail_to(stack, title, kept)) == 1
+    assert mail_to(stack, title, gone) == []
+
+
 def test_two_runs_at_once_send_each_nudge_once(stack: LocalStack) -> None:
     # Given a sail three days out with open roles
     title = f"Overlap {uuid.uuid4().hex[:6]}"
@@ -138,7 +161,7 @@ def test_two_runs_at_once_send_each_nudge_once(stack: LocalStack) -> None:
     for thread in threads:
         thread.join()
     # Then the admin got exactly one nudge for this sail, and one run says it skipped it
-    assert len(mail_about(stack, title)) == 1
+    assert len(mail_to(stack, title, "admin@example.com")) == 1
     assert sum(s.sent["unfilled_roles"] for s in summaries) >= 1
     assert any(s.skipped["unfilled_roles:already_sent"] for s in summaries)
 

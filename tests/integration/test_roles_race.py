@@ -90,6 +90,7 @@ def test_fifty_claims_racing_at_the_conditional_write_one_commits(stack: LocalSt
     from quarterdeck import crew, keys
     from quarterdeck.auth import Caller
     from quarterdeck.errors import RoleStateError
+    from quarterdeck.repositories.people import DynamoPeopleRepository
     from quarterdeck.repositories.sails import DynamoSailRepository
 
     # Given an open slot, and 50 claimers who have all read it as open
@@ -100,7 +101,9 @@ def test_fifty_claims_racing_at_the_conditional_write_one_commits(stack: LocalSt
 
     def claim(who: Caller) -> tuple[str, str]:
         try:
-            crew.claim_role(DynamoSailRepository(store), mailer, who, sail["id"], "captain")
+            crew.claim_role(
+                DynamoSailRepository(store), mailer, who, sail["id"], "captain", people=DynamoPeopleRepository(store)
+            )
             return who.email, "won"
         except RoleStateError as lost:
             return who.email, lost.message

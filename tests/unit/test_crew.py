@@ -32,12 +32,14 @@ from quarterdeck.repositories import Item
 from quarterdeck.repositories.sign_in import code_pointer_key
 from quarterdeck.sails import create_sail, holders_of
 from tests.unit.fakes import FakeMailer, busy
+from tests.unit.memory.people import MemoryPeopleRepository
 from tests.unit.memory.sails import MemorySailRepository
 
 NOW = datetime(2026, 6, 1, 19, 0, tzinfo=UTC)
 SETTINGS = Settings(admin_emails=("admin@example.com", "owner@example.com"), app_url="https://qd.example")
 ADMIN = Caller(email="admin@example.com", role="admin", jti="a", expires=0)
 ANN = Caller(email="ann@example.com", role="crew", jti="b", expires=0)
+NOBODY_ELSE = MemoryPeopleRepository()  # the roster adds no admin to the deployment's two
 BOB = Caller(email="bob@example.com", role="crew", jti="c", expires=0)
 
 
@@ -81,11 +83,11 @@ def history(repo: MemorySailRepository, sail_id: str) -> list[tuple[str, str, An
 
 
 def claim(repo: MemorySailRepository, mailer: FakeMailer, who: Caller, sail_id: str, slot: str) -> dict[str, Any]:
-    return crew.claim_role(repo, mailer, who, sail_id, slot, settings=SETTINGS, clock=clock)
+    return crew.claim_role(repo, mailer, who, sail_id, slot, people=NOBODY_ELSE, settings=SETTINGS, clock=clock)
 
 
 def release(repo: MemorySailRepository, mailer: FakeMailer, who: Caller, sail_id: str, slot: str) -> dict[str, Any]:
-    return crew.release_role(repo, mailer, who, sail_id, slot, settings=SETTINGS, clock=clock)
+    return crew.release_role(repo, mailer, who, sail_id, slot, people=NOBODY_ELSE, settings=SETTINGS, clock=clock)
 
 
 def designate(repo: MemorySailRepository, mailer: FakeMailer, sail_id: str, slot: str, email: str) -> dict[str, Any]:
@@ -244,7 +246,7 @@ def test_roles_of_a_cancelled_or_departed_sail_do_not_change(
     repo.metas[sail_id]["status"] = "scheduled"
     late = NOW + timedelta(days=30)
     with pytest.raises(ConflictError) as departed:
-        crew.claim_role(repo, mailer, ANN, sail_id, "crew-1", settings=SETTINGS, clock=lambda: late)
+        crew.claim_role(repo, mailer, ANN, sail_id, "crew-1", people=NOBODY_ELSE, settings=SETTINGS, clock=lambda: late)
     assert departed.value.code == "sail_departed"
     assert role(repo, sail_id, "crew-1")["state"] == "open"
 

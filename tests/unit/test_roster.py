@@ -121,6 +121,7 @@ def test_the_roster_lists_crew_and_admins_with_their_upcoming_slots_not_guests(w
         Caller("ann@example.com", "crew", "j", 0),
         sail_id,
         "crew-1",
+        people=world.people,
         settings=SETTINGS,
         clock=clock,
     )
@@ -132,12 +133,37 @@ def test_the_roster_lists_crew_and_admins_with_their_upcoming_slots_not_guests(w
     assert [(c["sail_id"], c["slot"]) for c in listed["ann@example.com"]["upcoming"]] == [("s1", "crew-1")]
 
 
+def test_admins_made_in_the_app_hear_of_claims_and_a_removed_one_no_longer(world: World) -> None:
+    # Given an admin added in the app, and a sail
+    world.add("bo@example.com", "admin")
+    sail_id = world.sail(DAY, "s1")
+    ann = Caller("ann@example.com", "crew", "j", 0)
+    # When crew claims a slot
+    crew.claim_role(
+        world.sails, world.mailer, ann, sail_id, "crew-1", people=world.people, settings=SETTINGS, clock=clock
+    )
+    # Then the configured admin and the app-made one both hear of it
+    for admin in (FIRST, "bo@example.com"):
+        assert [m.subject for m in world.mailer.to(admin)][-1].startswith("ann@example.com claimed Crew 1")
+    # When Bo is removed and Ann lets the slot go
+    roster.remove_person(world.roster, FIRST, "bo@example.com", settings=SETTINGS, clock=clock)
+    before = {admin: len(world.mailer.to(admin)) for admin in (FIRST, "bo@example.com")}
+    crew.release_role(
+        world.sails, world.mailer, ann, sail_id, "crew-1", people=world.people, settings=SETTINGS, clock=clock
+    )
+    # Then the configured admin hears of the release, and Bo no longer does
+    assert len(world.mailer.to(FIRST)) == before[FIRST] + 1
+    assert len(world.mailer.to("bo@example.com")) == before["bo@example.com"]
+
+
 def test_removal_ends_sessions_releases_upcoming_slots_and_keeps_history(world: World) -> None:
     # Given Ann, signed in (her record remembered by a warm container), holding a slot
     world.add("ann@example.com")
     sail_id = world.sail(DAY, "s1")
     ann = Caller("ann@example.com", "crew", "j", 0)
-    crew.claim_role(world.sails, world.mailer, ann, sail_id, "crew-1", settings=SETTINGS, clock=clock)
+    crew.claim_role(
+        world.sails, world.mailer, ann, sail_id, "crew-1", people=world.people, settings=SETTINGS, clock=clock
+    )
     warm = RecentPeople()
     session(world, "ann@example.com", warm)
     # When the admin removes her

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from api_access import ADMIN, CREW, caller
-from api_dependencies import mailer, sail_repository
+from api_dependencies import mailer, people_repository, sail_repository
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel
@@ -37,7 +37,7 @@ def invite(sail_id: str, slot: str, body: Annotated[EmailRequest, Body()]) -> di
     middlewares=[CREW],
 )
 def claim(sail_id: str, slot: str) -> dict[str, Any]:
-    return crew.claim_role(sail_repository(), mailer(), caller(router), sail_id, slot)
+    return crew.claim_role(sail_repository(), mailer(), caller(router), sail_id, slot, people=people_repository())
 
 
 @router.post(
@@ -47,7 +47,7 @@ def claim(sail_id: str, slot: str) -> dict[str, Any]:
     middlewares=[CREW],
 )
 def release(sail_id: str, slot: str) -> dict[str, Any]:
-    return crew.release_role(sail_repository(), mailer(), caller(router), sail_id, slot)
+    return crew.release_role(sail_repository(), mailer(), caller(router), sail_id, slot, people=people_repository())
 
 
 @router.post(

@@ -37,9 +37,9 @@ from quarterdeck.formatting import sail_for_email
 from quarterdeck.magic_codes import Purpose
 from quarterdeck.mail import MailSender, render_email
 from quarterdeck.observability import logger
-from quarterdeck.people import recent_people
+from quarterdeck.people import recent_admins, recent_people
 from quarterdeck.repositories import Item
-from quarterdeck.repositories.people import person_invited
+from quarterdeck.repositories.people import PeopleRepository, person_invited
 from quarterdeck.repositories.sails import Change, SailRepository, SlotRead
 from quarterdeck.repositories.sign_in import new_code
 from quarterdeck.validation import email_address
@@ -139,8 +139,10 @@ def _send(mailer: MailSender, kind: str, to: Sequence[str], context: dict[str, A
         logger.exception("role notification not sent", extra={"kind": kind})
 
 
-def _admins_except(settings: Settings, actor: str) -> list[str]:
-    return [address for address in settings.admin_emails if address != actor.lower()]
+def _admins_except(people: PeopleRepository, settings: Settings, actor: str) -> list[str]:
+    """Every admin (the deployment's and the roster's, as this container read them lately) but the actor."""
+    admins = recent_admins.get(people, settings, max_age=settings.person_cache_seconds)
+    return sorted(address for address in admins if address != actor.lower())
 
 
 def _commit(
@@ -242,6 +244,7 @@ def claim_role(
     sail_id: str,
     slot: str,
     *,
+    people: PeopleRepository,
     settings: Settings | None = None,
     clock: Clock = system_clock,
 ) -> dict[str, Any]:
@@ -270,7 +273,7 @@ def claim_role(
     claimed.pop("designated_at", None)
     context = {**sail_context(meta, slot, settings), "holder": email}
     _send(mailer, "role_claimed", [email], context)
-    _send(mailer, "role_claimed_admin", _admins_except(settings, email), context)
+    _send(mailer, "role_claimed_admin", _admins_except(people, settings, email), context)
     return role_view(claimed, for_admin=actor.is_admin)
 
 
@@ -282,6 +285,7 @@ def release_role(
     sail_id: str,
     slot: str,
     *,
+    people: PeopleRepository,
     settings: Settings | None = None,
     clock: Clock = system_clock,
 ) -> dict[str, Any]:
@@ -316,7 +320,7 @@ def release_role(
         "by_holder": actor.email.lower() == holder,
         "to_holder": False,
     }
-    _send(mailer, "role_released", _admins_except(settings, actor.email), context)
+    _send(mailer, "role_released", _admins_except(people, settings, actor.email), context)
     if actor.email.lower() != holder:
         _send(mailer, "role_released", [holder], {**context, "to_holder": True})
     return role_view(released, for_admin=actor.is_admin)

@@ -22,9 +22,11 @@ from quarterdeck.errors import QuarterdeckError, ServiceUnavailableError
 from quarterdeck.mail import MailSender, OutgoingEmail, render_email
 from quarterdeck.nudge_summary import NudgeSummary
 from quarterdeck.observability import logger
+from quarterdeck.people import admin_addresses
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.guests import DynamoGuestRepository, GuestRepository
 from quarterdeck.repositories.nudges import DynamoNudgeRepository, NudgeMarker, NudgeRepository, opted_out_key
+from quarterdeck.repositories.people import DynamoPeopleRepository, PeopleRepository
 from quarterdeck.repositories.sails import DynamoSailRepository, SailRepository
 from quarterdeck.waiver_copies import finish_owed_copies
 
@@ -278,19 +280,20 @@ def run_nudges(
     clock: Clock = system_clock,
     documents: DocumentStore | None = None,
     guests: GuestRepository | None = None,
+    people: PeopleRepository | None = None,
 ) -> NudgeSummary:
     """One run: send every nudge that is due now and not sent before, and finish the signed
     waiver copies a failure left owed (`quarterdeck.waiver_copies`). Returns the summary.
     `nudges` (default: over `store`) holds the markers and reads who opted out, `sails` (the
-    same) the sails; `store` itself is still what link codes (`auth.issue_code`) and owed
-    copies are kept in."""
+    same) the sails, `people` (the same) who the admins are; `store` itself is still what link
+    codes (`auth.issue_code`) and owed copies are kept in."""
     nudges = nudges or DynamoNudgeRepository(store)
     sails = sails or DynamoSailRepository(store)
     settings = settings or get_settings()
     now = clock()
     local_now = now.astimezone(settings.timezone)
     summary = NudgeSummary(at=iso(local_now))
-    admins = settings.admin_emails
+    admins: frozenset[str] | None = None  # the deployment's and the roster's, read once a sail needs them
     # One sail's or one nudge's failure (DynamoDB, SES) is reported and the run goes on; what
     # failed is not claimed (or its claim is freed), so the next run sends it.
     for meta in upcoming_sails(sails, local_now.date()):
@@ -301,6 +304,8 @@ def run_nudges(
             from quarterdeck.sails import load_sail  # deferred: a run with no sail that may owe nudges never loads it
 
             sail = SailSnapshot.from_items(load_sail(sails, str(meta["id"])))
+            if admins is None:
+                admins = admin_addresses(people or DynamoPeopleRepository(store), settings)
             due = due_nudges(sail, local_now, admins)
             if not due:
                 continue

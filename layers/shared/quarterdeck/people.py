@@ -51,6 +51,40 @@ class RecentPeople:
 recent_people = RecentPeople()
 
 
+def admin_addresses(people: PeopleRepository, settings: Settings) -> frozenset[str]:
+    """Everyone who is an admin now: the deployment's (ADMIN_EMAILS) and the roster's."""
+    found = set(settings.admin_emails)
+    for person in people.roster():
+        email = str(person["email"]).lower()
+        if not is_removed(person) and effective_role(person, email, settings) == "admin":
+            found.add(email)
+    return frozenset(found)
+
+
+class RecentAdmins:
+    """The admins as this container read them lately, for the mail that goes to every admin (a
+    claim, a release): a warm request sends it without reading the roster. A change to the
+    roster made in this container forgets them at once; one made elsewhere shows within `max_age`."""
+
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._monotonic = monotonic
+        self._read: tuple[float, frozenset[str]] | None = None
+
+    def get(self, people: PeopleRepository, settings: Settings, *, max_age: float) -> frozenset[str]:
+        now = self._monotonic()
+        if self._read is not None and now - self._read[0] < max_age:
+            return self._read[1]
+        admins = admin_addresses(people, settings)
+        self._read = (now, admins)
+        return admins
+
+    def forget(self) -> None:
+        self._read = None
+
+
+recent_admins = RecentAdmins()
+
+
 def ensure_person(people: PeopleRepository, email: str, role: Role, *, clock: Clock = system_clock) -> Item:
     """Create the person on first use; an existing record keeps its role unless it was a guest's."""
     try:

@@ -28,7 +28,15 @@ from quarterdeck.errors import (
 from quarterdeck.magic_codes import Purpose
 from quarterdeck.mail import MailSender, render_email
 from quarterdeck.observability import logger
-from quarterdeck.people import clean_name, effective_role, is_removed, nudges_off, recent_people
+from quarterdeck.people import (
+    admin_addresses,
+    clean_name,
+    effective_role,
+    is_removed,
+    nudges_off,
+    recent_admins,
+    recent_people,
+)
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.people import PeopleRepository
 from quarterdeck.repositories.sails import Change, SailRepository, holders_of
@@ -179,17 +187,9 @@ def add_person(
         at=iso(clock()),
     )
     recent_people.forget(address)
+    recent_admins.forget()  # who gets the admins' mail may have changed
     sent = _welcome(roster, address, person, actor, settings, clock)
     return {**person_view(person, address, settings), "welcome_sent": sent}
-
-
-def _admins(people: PeopleRepository, settings: Settings) -> set[str]:
-    found = set(settings.admin_emails)
-    for person in people.roster():
-        email = str(person["email"])
-        if not is_removed(person) and effective_role(person, email, settings) == "admin":
-            found.add(email)
-    return found
 
 
 def _not_the_last_admin(people: PeopleRepository, address: str, settings: Settings, doing: str) -> None:
@@ -198,7 +198,7 @@ def _not_the_last_admin(people: PeopleRepository, address: str, settings: Settin
             f"{address} is an admin by the deployment's configuration (ADMIN_EMAILS); they cannot be {doing} here.",
             field="email",
         )
-    if _admins(people, settings) <= {address}:
+    if admin_addresses(people, settings) <= {address}:
         raise ConflictError(f"{address} is the last admin; make someone else an admin first.", field="email")
 
 
@@ -226,6 +226,7 @@ def change_person(
         _not_the_last_admin(people, address, settings, "demoted")
     updated = people.update_person(address, admin=admin, name=clean_name(name) if name is not None else None)
     recent_people.forget(address)
+    recent_admins.forget()  # who gets the admins' mail may have changed
     return person_view(updated, address, settings)
 
 
@@ -247,6 +248,7 @@ def remove_person(
         _not_the_last_admin(roster.people, address, settings, "removed")
     removed = roster.people.remove(address, by=actor, at=iso(clock()))
     recent_people.forget(address)
+    recent_admins.forget()  # who gets the admins' mail may have changed
     released = release_upcoming(roster.sails, actor, address, settings=settings, clock=clock)
     return {**person_view(removed, address, settings), "released": released}
 
