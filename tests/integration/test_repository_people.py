@@ -410,6 +410,25 @@ def test_a_removed_person_keeps_their_record_and_can_be_enrolled_again(repos: Re
     assert again.get("status") is None and again["role"] == "crew"
 
 
+def test_removing_crew_only_leaves_an_admin_as_they_are(repos: Repositories) -> None:
+    # Given an admin and a crew member
+    admin, crew = someone("admin"), someone("crew")
+    repos.people.enrol(admin, admin=True, name="Ad", added_by="a@example.com", at=CREATED)
+    repos.people.enrol(crew, admin=False, name="Cru", added_by="a@example.com", at=CREATED)
+    # When both are removed as crew only
+    kept = repos.people.remove(admin, by="a@example.com", at=CREATED, crew_only=True)
+    removed = repos.people.remove(crew, by="a@example.com", at=CREATED, crew_only=True)
+    # Then the admin is left as they were, and the crew member is removed, their record returned
+    assert kept is None
+    still = repos.people.person(admin, consistent=True)
+    assert still is not None and still.get("admin") is True and still.get("status") != "removed"
+    assert removed is not None and (removed["status"], removed["name"]) == ("removed", "Cru")
+    # And someone removed already, or never there, is not found
+    for gone in (crew, someone("nobody")):
+        with pytest.raises(PersonNotFoundError):
+            repos.people.remove(gone, by="a@example.com", at=CREATED, crew_only=True)
+
+
 def test_nudge_kinds_and_the_end_of_sessions_are_written_on_a_person(repos: Repositories) -> None:
     email = someone()
     repos.people.add_person(email, "crew", created_at=CREATED)
