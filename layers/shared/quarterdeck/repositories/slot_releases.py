@@ -5,16 +5,28 @@ many sails) open in one transaction. Each release is four actions; a transaction
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import Any, Protocol
 
 from quarterdeck import keys
 from quarterdeck.repositories.history import history_write
 from quarterdeck.store import Write
 
-if TYPE_CHECKING:
-    from quarterdeck.repositories.sails import Change
 
-Release = tuple[str, str, str, "Change"]  # (sail_id, slot, state, change) of one slot to open again
+class Change(Protocol):
+    """The history entry of a change (`repositories.sails.Change`; not imported: sails imports this)."""
+
+    @property
+    def actor(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def detail(self) -> dict[str, Any] | None: ...
+
+
+Release = tuple[str, str, str, Change]  # (sail_id, slot, state, change) of one slot to open again
 RELEASES_AT_ONCE = 25  # four writes each: a transaction holds 100
 
 
