@@ -396,6 +396,7 @@ def test_a_removed_person_keeps_their_record_and_can_be_enrolled_again(repos: Re
     # When they are removed
     removed = repos.people.remove(email, by="A@example.com", at=CREATED)
     # Then the record stays with its name, marked removed, without admin or calendar feed
+    assert removed is not None
     assert (removed["status"], removed["removed_by"], removed["name"]) == ("removed", "a@example.com", "Cy")
     assert removed.get("admin") is None and removed.get("calendar_token") is None
     # And a removed person can be neither changed nor removed again

@@ -254,14 +254,24 @@ def test_each_manifest_change_reads_once_before_its_one_write(
     book_party(repo, mailer, clock, sail["id"])
     a_sail(repo, "sail-2", "2026-12-12")
     people = by_name(repo, sail["id"])
-    edit = {"settings": SETTINGS, "clock": clock}
     # When a person is renamed: the sail and the person are read, not everyone on the sail
     repo.calls.clear()
-    bookings.edit_guest(repo, mailer, ADMIN, sail["id"], people["Bo Guest"]["id"], name="Bo Renamed", **edit)
+    bookings.edit_guest(
+        repo, mailer, ADMIN, sail["id"], people["Bo Guest"]["id"], name="Bo Renamed", settings=SETTINGS, clock=clock
+    )
     assert repo.calls == ["read", "edit_guest"]
     # When an address changes: everyone on the sail too, to refuse one already booked
     repo.calls.clear()
-    bookings.edit_guest(repo, mailer, ADMIN, sail["id"], people["Bo Guest"]["id"], email="bo.2@example.com", **edit)
+    bookings.edit_guest(
+        repo,
+        mailer,
+        ADMIN,
+        sail["id"],
+        people["Bo Guest"]["id"],
+        email="bo.2@example.com",
+        settings=SETTINGS,
+        clock=clock,
+    )
     assert repo.calls == ["read", "guests_of", "edit_guest"]
     # When one person is removed: only they are read
     repo.calls.clear()
@@ -269,7 +279,9 @@ def test_each_manifest_change_reads_once_before_its_one_write(
     assert repo.calls == ["read", "remove_guests"]
     # When a booking moves: its people come from the listing, then the other sail is read
     repo.calls.clear()
-    bookings.move_booking(repo, mailer, ADMIN, sail["id"], people["Ada Guest"]["id"], to_sail="sail-2", **edit)
+    bookings.move_booking(
+        repo, mailer, ADMIN, sail["id"], people["Ada Guest"]["id"], to_sail="sail-2", settings=SETTINGS, clock=clock
+    )
     assert repo.calls == ["guests_of", "read", "move_booking"]
     # When a whole booking is removed: the listing alone finds everyone in it
     repo.calls.clear()

@@ -207,11 +207,14 @@ def test_a_sail_outside_a_series_is_edited_or_cancelled_as_its_rest_in_one_read_
     sails = MemorySailRepository()
     sail_id = create(sails)["id"]
     # When its rest is renamed, then cancelled
+    mailer = FakeMailer()
     sails.calls.clear()
-    edited = edit_rest_of_series(sails, ADMIN, sail_id, {"title": "Renamed"}, clock=CLOCK, settings=SETTINGS)
+    edited = edit_rest_of_series(
+        sails, ADMIN, sail_id, {"title": "Renamed"}, mailer=mailer, clock=CLOCK, settings=SETTINGS
+    )
     renamed = list(sails.calls)
     sails.calls.clear()
-    done = cancel_rest_of_series(sails, ADMIN, sail_id, clock=CLOCK, settings=SETTINGS)
+    done = cancel_rest_of_series(sails, ADMIN, sail_id, mailer=mailer, clock=CLOCK, settings=SETTINGS)
     # Then each read the sail once and wrote it once
     assert renamed == ["sail_items", "edit_sail"] and edited["sails"][0]["title"] == "Renamed"
     assert sails.calls == ["sail_items", "cancel_sail"] and done["cancelled"] == [sail_id]

@@ -35,6 +35,7 @@ from quarterdeck.repositories.sails import (
     sail_cancelled,
 )
 from quarterdeck.repositories.slot_releases import RELEASES_AT_ONCE, Release
+from quarterdeck.repositories.slot_releases import Change as AnyChange
 from quarterdeck.store import TransactionCanceledError, Write
 
 
@@ -75,7 +76,7 @@ class MemorySailRepository:
         if name in self.lose_answer_next:
             raise self.lose_answer_next.pop(name)
 
-    def _history(self, sail_id: str, change: Change) -> None:
+    def _history(self, sail_id: str, change: AnyChange) -> None:
         entry: Item = {"type": "history", "at": iso(change.at), "actor": change.actor, "action": change.action}
         if change.detail:
             entry["detail"] = copy.deepcopy(change.detail)
@@ -279,7 +280,7 @@ class MemorySailRepository:
         self._open_slot(sail_id, slot, holder, change)
         self._leave("release_slot")
 
-    def _open_slot(self, sail_id: str, slot: str, holder: str, change: Change) -> None:
+    def _open_slot(self, sail_id: str, slot: str, holder: str, change: AnyChange) -> None:
         role = self.roles[sail_id][slot]
         role["state"] = OPEN
         for name in ("holder", "claimed_at", "designated_at"):
