@@ -396,6 +396,7 @@ def test_a_removed_person_keeps_their_record_and_can_be_enrolled_again(repos: Re
     # When they are removed
     removed = repos.people.remove(email, by="A@example.com", at=CREATED)
     # Then the record stays with its name, marked removed, without admin or calendar feed
+    assert removed is not None
     assert (removed["status"], removed["removed_by"], removed["name"]) == ("removed", "a@example.com", "Cy")
     assert removed.get("admin") is None and removed.get("calendar_token") is None
     # And a removed person can be neither changed nor removed again
@@ -408,6 +409,25 @@ def test_a_removed_person_keeps_their_record_and_can_be_enrolled_again(repos: Re
     # But enrolled again they are crew and active
     again = repos.people.enrol(email, admin=False, name=None, added_by="a@example.com", at=CREATED)
     assert again.get("status") is None and again["role"] == "crew"
+
+
+def test_removing_crew_only_leaves_an_admin_as_they_are(repos: Repositories) -> None:
+    # Given an admin and a crew member
+    admin, crew = someone("admin"), someone("crew")
+    repos.people.enrol(admin, admin=True, name="Ad", added_by="a@example.com", at=CREATED)
+    repos.people.enrol(crew, admin=False, name="Cru", added_by="a@example.com", at=CREATED)
+    # When both are removed as crew only
+    kept = repos.people.remove(admin, by="a@example.com", at=CREATED, crew_only=True)
+    removed = repos.people.remove(crew, by="a@example.com", at=CREATED, crew_only=True)
+    # Then the admin is left as they were, and the crew member is removed, their record returned
+    assert kept is None
+    still = repos.people.person(admin, consistent=True)
+    assert still is not None and still.get("admin") is True and still.get("status") != "removed"
+    assert removed is not None and (removed["status"], removed["name"]) == ("removed", "Cru")
+    # And someone removed already, or never there, is not found
+    for gone in (crew, someone("nobody")):
+        with pytest.raises(PersonNotFoundError):
+            repos.people.remove(gone, by="a@example.com", at=CREATED, crew_only=True)
 
 
 def test_nudge_kinds_and_the_end_of_sessions_are_written_on_a_person(repos: Repositories) -> None:

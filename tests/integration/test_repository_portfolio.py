@@ -48,8 +48,21 @@ def test_a_saved_version_is_current_listed_and_read_back(versions: PortfolioRepo
     current = versions.current()
     assert current is not None and current[0] == info(n, changed=1, changes=change) and current[1] == DOCUMENT
     assert versions.versions()[0].version == n
-    assert versions.document(n) == current
-    assert versions.document(n + 1000) is None and versions.document(0) is None
+    assert versions.version_and_current(n) == (current, current)
+    assert versions.version_and_current(n + 1000) == (None, current)
+    assert versions.version_and_current(0) == (None, current)
+
+
+def test_an_older_version_is_read_with_the_current_one(versions: PortfolioRepository) -> None:
+    # Given two versions saved, the second changing the first
+    n = at(versions) + 1
+    versions.save(DOCUMENT, info(n))
+    versions.save({**DOCUMENT, "schema_version": 2}, info(n + 1, changed=1))
+    # When the first is read
+    older, current = versions.version_and_current(n)
+    # Then it comes with its own document, and the current version with the later one
+    assert older == (info(n), DOCUMENT)
+    assert current == (info(n + 1, changed=1), {**DOCUMENT, "schema_version": 2})
 
 
 def test_a_save_from_a_stale_version_is_refused_and_writes_nothing(versions: PortfolioRepository) -> None:

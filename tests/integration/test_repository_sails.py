@@ -358,6 +358,33 @@ def test_a_release_frees_the_slot_for_its_holder_only(repo: SailRepository) -> N
     assert actions.count("role_released") == 1
 
 
+def test_slots_held_on_several_sails_are_released_together_or_not_at_all(repo: SailRepository) -> None:
+    # Given Ann holding crew-1 on one sail and, confirmed, crew-2 on another
+    first, second = given_sail(repo), given_sail(repo)
+    repo.claim_slot(first, "crew-1", "ann@example.com", change("role_claimed"))
+    repo.designate_slot(
+        second, "crew-2", "ann@example.com", was="open", person_role="crew", change=change("role_designated")
+    )
+    both = [
+        (first, "crew-1", "claimed", change("role_released", slot="crew-1")),
+        (second, "crew-2", "designated", change("role_released", slot="crew-2")),
+    ]
+    # When the releases name one slot in a state it is not in
+    with pytest.raises(SlotChangedError):
+        repo.release_slots("ann@example.com", [both[0], (second, "crew-2", "claimed", both[1][3])])
+    # Then neither slot was opened
+    assert role(repo, first, "crew-1")["state"] == "claimed" and role(repo, second, "crew-2")["state"] == "designated"
+    # When both are released as they are
+    repo.release_slots("ann@example.com", both)
+    # Then both are open, their markers and META's holders gone, each sail's history saying so
+    for sail_id, slot in ((first, "crew-1"), (second, "crew-2")):
+        assert role(repo, sail_id, slot) == {"type": "role", "slot": slot, "state": "open"}
+        meta = repo.sail_meta(sail_id, consistent=True) or {}
+        assert markers(repo, sail_id) == {} and holders_of(meta) == {} and confirmed_of(meta) == {}
+        actions = [i["action"] for i in repo.sail_items(sail_id, with_history=True) if i["type"] == "history"]
+        assert actions.count("role_released") == 1
+
+
 def test_designating_confirms_a_claim_or_assigns_an_open_slot(repo: SailRepository) -> None:
     # Given Ann claimed crew-1 (not confirmed yet: the calendar's TENTATIVE)
     sail_id = given_sail(repo)

@@ -11,7 +11,15 @@ import pytest
 
 from quarterdeck import bookings, guests, waiver_text
 from quarterdeck.auth import Caller
-from quarterdeck.errors import ConflictError, ForbiddenError, GuestExistsError, InvalidInputError, SailFullError
+from quarterdeck.errors import (
+    ConflictError,
+    ForbiddenError,
+    GuestExistsError,
+    GuestNotFoundError,
+    InvalidInputError,
+    SailFullError,
+    SailNotFoundError,
+)
 from quarterdeck.magic_codes import hash_code
 from tests.unit.fakes import FakeDocuments, FakeMailer, FixedClock
 from tests.unit.memory.guests import MemoryGuestRepository
@@ -237,6 +245,62 @@ def test_removing_a_booking_removes_everyone_in_it(
     listed = manifest(repo, sail["id"])
     assert {p["status"] for p in listed["guests"]} == {"removed"} and listed["guest_count"] == 0
     assert listed["bookings"][0]["status"] == "removed"
+
+
+def test_each_manifest_change_reads_once_before_its_one_write(
+    repo: MemoryGuestRepository, mailer: FakeMailer, clock: FixedClock, sail: dict[str, Any]
+) -> None:
+    # (each repository call is one DynamoDB round trip: tests/integration/test_repository_guests.py)
+    # Given a party of four booked, and another sail
+    book_party(repo, mailer, clock, sail["id"])
+    a_sail(repo, "sail-2", "2026-12-12")
+    people = by_name(repo, sail["id"])
+    # When a person is renamed: the sail and the person are read, not everyone on the sail
+    repo.calls.clear()
+    bookings.edit_guest(
+        repo, mailer, ADMIN, sail["id"], people["Bo Guest"]["id"], name="Bo Renamed", settings=SETTINGS, clock=clock
+    )
+    assert repo.calls == ["read", "edit_guest"]
+    # When an address changes: everyone on the sail too, to refuse one already booked
+    repo.calls.clear()
+    bookings.edit_guest(
+        repo,
+        mailer,
+        ADMIN,
+        sail["id"],
+        people["Bo Guest"]["id"],
+        email="bo.2@example.com",
+        settings=SETTINGS,
+        clock=clock,
+    )
+    assert repo.calls == ["read", "guests_of", "edit_guest"]
+    # When one person is removed: only they are read
+    repo.calls.clear()
+    bookings.remove_guest(repo, ADMIN, sail["id"], people["Cy Guest"]["id"], clock=clock)
+    assert repo.calls == ["read", "remove_guests"]
+    # When a booking moves: its people come from the listing, then the other sail is read
+    repo.calls.clear()
+    bookings.move_booking(
+        repo, mailer, ADMIN, sail["id"], people["Ada Guest"]["id"], to_sail="sail-2", settings=SETTINGS, clock=clock
+    )
+    assert repo.calls == ["guests_of", "read", "move_booking"]
+    # When a whole booking is removed: the listing alone finds everyone in it
+    repo.calls.clear()
+    bookings.remove_guest(repo, ADMIN, "sail-2", by_name(repo, "sail-2")["Ada Guest"]["id"], booking=True, clock=clock)
+    assert repo.calls == ["guests_of", "remove_guests"]
+    assert {p["status"] for p in by_name(repo, "sail-2").values()} == {"removed"}
+
+
+def test_removing_the_booking_of_someone_not_on_the_sail_says_what_is_missing(
+    repo: MemoryGuestRepository, clock: FixedClock, sail: dict[str, Any]
+) -> None:
+    # When the booking of an unknown guest, or of a guest of an unknown sail, is removed
+    with pytest.raises(GuestNotFoundError):
+        bookings.remove_guest(repo, ADMIN, sail["id"], "nobody", booking=True, clock=clock)
+    with pytest.raises(SailNotFoundError):
+        bookings.remove_guest(repo, ADMIN, "no-such-sail", "nobody", booking=True, clock=clock)
+    # Then nothing was written
+    assert "remove_guests" not in repo.calls
 
 
 def test_moving_a_booking_puts_everyone_on_the_other_sail_on_hold_with_new_links(

@@ -188,10 +188,55 @@ def test_removal_ends_sessions_releases_upcoming_slots_and_keeps_history(world: 
     # The roster still names her, as removed; removing again is a 404
     listed = {p["email"]: p for p in roster.list_people(world.people, world.sails, settings=SETTINGS)["people"]}
     assert listed["ann@example.com"]["status"] == "removed"
-    with pytest.raises(PersonNotFoundError):
+    with pytest.raises(PersonNotFoundError) as again:
         roster.remove_person(world.roster, FIRST, "ann@example.com", settings=SETTINGS, clock=clock)
+    assert (again.value.message, again.value.field) == ("ann@example.com is not on the roster.", "email")
     # Added again, she is crew once more
     assert world.add("ann@example.com")["status"] == "invited"
+
+
+def test_removal_opens_every_upcoming_slot_at_once_or_each_as_it_now_is(world: World) -> None:
+    # (each repository call is one DynamoDB round trip: tests/integration/test_repository_sails.py)
+    # Given Ann holding crew-1 on two upcoming sails, and Bo crew-2 on both
+    world.add("ann@example.com")
+    world.add("bo@example.com")
+    later = (NOW + timedelta(days=30)).date().isoformat()
+    first, second = world.sail(DAY, "s1"), world.sail(later, "s2")
+    ann = Caller("ann@example.com", "crew", "j", 0)
+    for sail_id in (first, second):
+        crew.claim_role(
+            world.sails, world.mailer, ann, sail_id, "crew-1", people=world.people, settings=SETTINGS, clock=clock
+        )
+    bo = Caller("bo@example.com", "crew", "j", 0)
+    for sail_id in (first, second):
+        crew.claim_role(
+            world.sails, world.mailer, bo, sail_id, "crew-2", people=world.people, settings=SETTINGS, clock=clock
+        )
+    # When the admin removes Ann
+    world.sails.calls.clear()
+    removed = roster.remove_person(world.roster, FIRST, "ann@example.com", settings=SETTINGS, clock=clock)
+    # Then both her slots are open again, from the sails' one Query and one release of both
+    assert world.sails.calls == ["sails_between", "release_slots"]
+    assert [(c["sail_id"], c["slot"]) for c in removed["released"]] == [(first, "crew-1"), (second, "crew-1")]
+    assert {world.sails.current_role(s, "crew-1")["state"] for s in (first, second)} == {"open"}
+    # When Bo is removed while he releases one slot himself, between the Query and the release
+    world.sails.before_next["release_slots"] = lambda: crew.release_role(
+        world.sails, world.mailer, bo, first, "crew-2", people=world.people, settings=SETTINGS, clock=clock
+    )
+    removed = roster.remove_person(world.roster, FIRST, "bo@example.com", settings=SETTINGS, clock=clock)
+    # Then the other is opened on its own, read as it now is, and the removal stands
+    assert removed["status"] == "removed" and [(c["sail_id"], c["slot"]) for c in removed["released"]] == [
+        (second, "crew-2")
+    ]
+    assert {world.sails.current_role(s, "crew-2")["state"] for s in (first, second)} == {"open"}
+    released = [h for h in world.sails.history[first] if h["action"] == "role_released"]
+    assert [h["detail"].get("reason") for h in released if h["detail"]["slot"] == "crew-2"] == [None]
+    # And an admin granted in the app, with another admin left, is removed too
+    world.add("dee@example.com", "admin")
+    assert roster.remove_person(world.roster, FIRST, "dee@example.com", settings=SETTINGS, clock=clock)["status"] == (
+        "removed"
+    )
+    assert effective_role(world.people.person("dee@example.com"), "dee@example.com", SETTINGS) == "guest"
 
 
 def test_the_last_admin_and_configured_admins_cannot_be_removed_or_demoted(world: World) -> None:

@@ -201,6 +201,26 @@ def test_a_sail_outside_a_series_is_its_own_rest() -> None:
     assert [m["id"] for m in rest_of_series(sails, sail_id)] == [sail_id]
 
 
+def test_a_sail_outside_a_series_is_edited_or_cancelled_as_its_rest_in_one_read_and_one_write() -> None:
+    # (each repository call is one DynamoDB round trip: tests/integration/test_repository_sails.py)
+    # Given a sail outside a series
+    sails = MemorySailRepository()
+    sail_id = create(sails)["id"]
+    # When its rest is renamed, then cancelled
+    mailer = FakeMailer()
+    sails.calls.clear()
+    edited = edit_rest_of_series(
+        sails, ADMIN, sail_id, {"title": "Renamed"}, mailer=mailer, clock=CLOCK, settings=SETTINGS
+    )
+    renamed = list(sails.calls)
+    sails.calls.clear()
+    done = cancel_rest_of_series(sails, ADMIN, sail_id, mailer=mailer, clock=CLOCK, settings=SETTINGS)
+    # Then each read the sail once and wrote it once
+    assert renamed == ["sail_items", "edit_sail"] and edited["sails"][0]["title"] == "Renamed"
+    assert sails.calls == ["sail_items", "cancel_sail"] and done["cancelled"] == [sail_id]
+    assert get_sail_meta(sails, sail_id)["status"] == "cancelled"
+
+
 # --- nudges of a fixed-time sail --------------------------------------------------------------
 def test_a_morning_sails_day_of_nudge_goes_the_evening_before() -> None:
     from zoneinfo import ZoneInfo

@@ -42,14 +42,28 @@ __all__ = ["MAX_MOVE", "edit_guest", "move_booking", "remove_guest"]
 MAX_MOVE = 19
 
 
-def _aboard(guests: GuestRepository, sail_id: str, guest_id: str) -> tuple[Item, Item, list[Item], Item | None]:
-    """The sail, the person (still aboard), everyone on the sail and the person's waiver link's
-    pointer (two reads)."""
-    found = read_sail(guests, sail_id, guest_id=guest_id, code_link=waiver_link(sail_id, guest_id))
-    guest = found.guest or {}
+def _still_aboard(guest: Item) -> Item:
     if guest.get("status") in GONE:
         raise ConflictError(f"{guest.get('name', 'This guest')} is no longer on this sail.", code="guest_gone")
-    return found.sail or {}, guest, guests.guests_of(sail_id), found.code_pointer
+    return guest
+
+
+def _aboard(guests: GuestRepository, sail_id: str, guest_id: str) -> tuple[Item, Item, Item | None]:
+    """The sail, the person (still aboard) and the person's waiver link's pointer (one read).
+    Everyone on the sail is a Query more (`guests_of`), made only by what needs them."""
+    found = read_sail(guests, sail_id, guest_id=guest_id, code_link=waiver_link(sail_id, guest_id))
+    return found.sail or {}, _still_aboard(found.guest or {}), found.code_pointer
+
+
+def _with_booking(guests: GuestRepository, sail_id: str, guest_id: str) -> tuple[Item, list[Item]]:
+    """The person (still aboard) and everyone on the sail, from the one Query of its guests; the
+    sail and the person are read only when the person is not listed, to say which is missing."""
+    everyone = guests.guests_of(sail_id)
+    guest = next((g for g in everyone if g.get("id") == guest_id), None)
+    if guest is None:  # raises SailNotFoundError or GuestNotFoundError, or finds one added since
+        guest = read_sail(guests, sail_id, guest_id=guest_id).guest or {}
+        everyone = [*everyone, guest]
+    return _still_aboard(guest), everyone
 
 
 def _booking_of(guest: Item, everyone: list[Item]) -> list[Item]:
@@ -76,7 +90,7 @@ def edit_guest(
     settings = settings or get_settings()
     if name is None and email is None:
         raise InvalidInputError("Send a name, an email or a sail to move the booking to.", field="name")
-    meta, guest, everyone, pointer = _aboard(guests, sail_id, guest_id)
+    meta, guest, pointer = _aboard(guests, sail_id, guest_id)
     changes: Item = {}
     if name is not None:
         clean = text_field(name, "name", single_line=True)
@@ -85,7 +99,8 @@ def edit_guest(
     if email is not None:
         address = email_address(email)
         if address != guest.get("email"):
-            if any(g.get("email") == address and g.get("status") not in GONE for g in everyone):
+            # Only a new address needs everyone on the sail (a renaming is one read less).
+            if any(g.get("email") == address and g.get("status") not in GONE for g in guests.guests_of(sail_id)):
                 raise GuestExistsError(address)
             changes["email"] = address
     if not changes:
@@ -122,8 +137,11 @@ def remove_guest(
 ) -> None:
     """Take a person (or, with `booking`, their whole booking) off the sail: they stay on the
     manifest as removed by the admin; their seats are freed; signatures are kept."""
-    _, guest, everyone, _ = _aboard(guests, sail_id, guest_id)
-    people = _booking_of(guest, everyone) if booking else [guest]
+    if booking:
+        guest, everyone = _with_booking(guests, sail_id, guest_id)
+        people = _booking_of(guest, everyone)
+    else:
+        people = [_aboard(guests, sail_id, guest_id)[1]]
     guests.remove_guests(sail_id, people, actor=actor_email, clock=clock)
 
 
@@ -144,7 +162,7 @@ def move_booking(
     target = str(to_sail or "")
     if not target or len(target) > 64 or target == sail_id:
         raise InvalidInputError("Choose another sail to move the booking to.", field="sail_id")
-    _, guest, everyone, _ = _aboard(guests, sail_id, guest_id)
+    guest, everyone = _with_booking(guests, sail_id, guest_id)
     leaving = _booking_of(guest, everyone)
     if len(leaving) > MAX_MOVE:
         raise InvalidInputError(

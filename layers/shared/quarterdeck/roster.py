@@ -16,7 +16,7 @@ from typing import Any
 
 from quarterdeck.clock import Clock, iso, system_clock
 from quarterdeck.config import Settings, get_settings
-from quarterdeck.crew import HELD, load_slot
+from quarterdeck.crew import CLAIMED, DESIGNATED, HELD, load_slot
 from quarterdeck.errors import (
     ConfigurationError,
     ConflictError,
@@ -39,8 +39,9 @@ from quarterdeck.people import (
 )
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.people import PeopleRepository
-from quarterdeck.repositories.sails import Change, SailRepository, holders_of
+from quarterdeck.repositories.sails import Change, SailRepository, confirmed_of, holders_of
 from quarterdeck.repositories.sign_in import SignInRepository
+from quarterdeck.repositories.slot_releases import RELEASES_AT_ONCE
 from quarterdeck.validation import email_address
 
 ROLES = ("admin", "crew")
@@ -93,19 +94,28 @@ def person_view(
     }
 
 
+def _upcoming_sails(sails: SailRepository, settings: Settings, clock: Clock) -> list[Item]:
+    """The META of the sails still to come, not cancelled (one Query of the sails by date)."""
+    now = clock()
+    today = now.astimezone(settings.timezone).date()
+    return [
+        meta
+        for meta in sails.sails_between(today, today + timedelta(days=UPCOMING_DAYS))
+        if meta.get("status") != "cancelled" and str(meta.get("departure", "")) >= iso(now)
+    ]
+
+
+def _claim(meta: Item, slot: str) -> Item:
+    return {"sail_id": meta["id"], "slot": slot, "departure": meta.get("departure"), "title": meta.get("title")}
+
+
 def _upcoming_claims(sails: SailRepository, settings: Settings, clock: Clock) -> dict[str, list[Item]]:
     """`{email: [{sail_id, slot, departure, title}]}` of the slots held on sails still to come
     (one Query of the sails by date)."""
-    now = clock()
-    today = now.astimezone(settings.timezone).date()
     claims: dict[str, list[Item]] = {}
-    for meta in sails.sails_between(today, today + timedelta(days=UPCOMING_DAYS)):
-        if meta.get("status") == "cancelled" or str(meta.get("departure", "")) < iso(now):
-            continue
+    for meta in _upcoming_sails(sails, settings, clock):
         for email, slot in holders_of(meta).items():
-            claims.setdefault(email, []).append(
-                {"sail_id": meta["id"], "slot": slot, "departure": meta.get("departure"), "title": meta.get("title")}
-            )
+            claims.setdefault(email, []).append(_claim(meta, slot))
     return claims
 
 
@@ -202,10 +212,14 @@ def _not_the_last_admin(people: PeopleRepository, address: str, settings: Settin
         raise ConflictError(f"{address} is the last admin; make someone else an admin first.", field="email")
 
 
+def _not_on_roster(address: str) -> PersonNotFoundError:
+    return PersonNotFoundError(f"{address} is not on the roster.", field="email")
+
+
 def _current(people: PeopleRepository, address: str) -> Item:
     person = people.person(address, consistent=True)
     if person is None or is_removed(person):
-        raise PersonNotFoundError(f"{address} is not on the roster.", field="email")
+        raise _not_on_roster(address)
     return person
 
 
@@ -243,10 +257,18 @@ def remove_person(
     that sail's history). Removing the last admin is a 409."""
     settings = settings or get_settings()
     address = email_address(email)
-    person = _current(roster.people, address)
-    if effective_role(person, address, settings) == "admin" or settings.is_admin(address):
+    if settings.is_admin(address):  # a configured admin stays: 404 without a record, else 409
+        _current(roster.people, address)
         _not_the_last_admin(roster.people, address, settings, "removed")
-    removed = roster.people.remove(address, by=actor, at=iso(clock()))
+    # Crew are removed without a read first (the update says if there was no one to remove);
+    # an admin granted in the app is left as is, for the last-admin check, then removed.
+    try:
+        removed = roster.people.remove(address, by=actor, at=iso(clock()), crew_only=True)
+        if removed is None:
+            _not_the_last_admin(roster.people, address, settings, "removed")
+            removed = roster.people.remove(address, by=actor, at=iso(clock())) or {}
+    except PersonNotFoundError:
+        raise _not_on_roster(address) from None
     recent_people.forget(address)
     recent_admins.forget()  # who gets the admins' mail may have changed
     released = release_upcoming(roster.sails, actor, address, settings=settings, clock=clock)
@@ -262,20 +284,50 @@ def release_upcoming(
     clock: Clock = system_clock,
 ) -> list[Item]:
     """Open every slot `address` holds on a sail still to come; a slot that changed meanwhile is
-    left as it now is."""
+    left as it now is. The slots as the sails' Query shows them are opened in one transaction
+    (per RELEASES_AT_ONCE); if one of them changed meanwhile, each is read and opened on its own."""
     settings = settings or get_settings()
+    held = [
+        (meta, holders_of(meta)[address])
+        for meta in _upcoming_sails(sails, settings, clock)
+        if address in holders_of(meta)
+    ]
     released: list[Item] = []
-    for claim in _upcoming_claims(sails, settings, clock).get(address, []):
-        sail_id, slot = str(claim["sail_id"]), str(claim["slot"])
-        role = load_slot(sails, sail_id, slot).role or {}
-        state = str(role.get("state") or "")
-        if state not in HELD or role.get("holder") != address:
-            continue
-        change = Change(actor, "role_released", clock(), {"slot": slot, "holder": address, "reason": "removed"})
+    for start in range(0, len(held), RELEASES_AT_ONCE):
+        chunk = held[start : start + RELEASES_AT_ONCE]
+        releases = [
+            (
+                str(meta["id"]),
+                slot,
+                DESIGNATED if confirmed_of(meta).get(address) == slot else CLAIMED,
+                _released(actor, address, slot, clock),
+            )
+            for meta, slot in chunk
+        ]
         try:
-            sails.release_slot(sail_id, slot, state=state, holder=address, change=change)
+            sails.release_slots(address, releases)
+            released += [_claim(meta, slot) for meta, slot in chunk]
         except SlotChangedError:
-            logger.info("a removed person's slot changed meanwhile", extra={"sail_id": sail_id})
-            continue
-        released.append(claim)
+            released += [
+                _claim(meta, slot) for meta, slot in chunk if _release_one(sails, actor, address, meta, slot, clock)
+            ]
     return released
+
+
+def _released(actor: str, address: str, slot: str, clock: Clock) -> Change:
+    return Change(actor, "role_released", clock(), {"slot": slot, "holder": address, "reason": "removed"})
+
+
+def _release_one(sails: SailRepository, actor: str, address: str, meta: Item, slot: str, clock: Clock) -> bool:
+    """Open the slot if `address` still holds it, read as it is now; whether it was."""
+    sail_id = str(meta["id"])
+    role = load_slot(sails, sail_id, slot).role or {}
+    state = str(role.get("state") or "")
+    if state not in HELD or role.get("holder") != address:
+        return False
+    try:
+        sails.release_slot(sail_id, slot, state=state, holder=address, change=_released(actor, address, slot, clock))
+    except SlotChangedError:
+        logger.info("a removed person's slot changed meanwhile", extra={"sail_id": sail_id})
+        return False
+    return True

@@ -24,7 +24,7 @@ from quarterdeck.errors import InvalidInputError
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.sails import SailRepository
 from quarterdeck.sail_fields import MAX_REPEAT_WEEKS
-from quarterdeck.sails import apply_edit, cancel_sail, get_sail_meta, plan_edit, sail_records
+from quarterdeck.sails import apply_edit, cancel_sail, get_sail_meta, load_sail, plan_edit, sail_records
 
 if TYPE_CHECKING:
     from quarterdeck.mail import MailSender
@@ -33,10 +33,11 @@ SERIES_EDITABLE = ("title", "notes", "crew_slots", "start", "duration_minutes")
 MAX_SHIFT_DAYS = 6
 
 
-def rest_of_series(sails: SailRepository, sail_id: str) -> list[Item]:
+def rest_of_series(sails: SailRepository, sail_id: str, *, read: list[Item] | None = None) -> list[Item]:
     """This sail and the later sails of its series still scheduled, by date. A sail outside a
-    series is its own rest. Raises SailNotFoundError."""
-    meta = get_sail_meta(sails, sail_id)
+    series is its own rest. `read`: this sail as `load_sail` read it (its META not read again).
+    Raises SailNotFoundError."""
+    meta = next(i for i in read if i.get("type") == "sail") if read is not None else get_sail_meta(sails, sail_id)
     series_id = meta.get("series_id")
     if not series_id:
         return [meta] if meta.get("status") == "scheduled" else []
@@ -76,9 +77,19 @@ def edit_rest_of_series(
     if unknown:
         raise InvalidInputError(f"{unknown[0]} cannot be changed for a whole series.", field=unknown[0])
     days = shift(shift_days)
-    rest = rest_of_series(sails, sail_id)
+    first = load_sail(sails, sail_id)  # this sail's META and what its edit needs, in one Query
+    rest = rest_of_series(sails, sail_id, read=first)
     plans = [
-        plan_edit(sails, str(meta["id"]), changes, version=None, now=now, settings=settings, shift_days=days)
+        plan_edit(
+            sails,
+            str(meta["id"]),
+            changes,
+            version=None,
+            now=now,
+            settings=settings,
+            shift_days=days,
+            read=first if meta["id"] == sail_id else None,
+        )
         for meta in rest
     ]
     extra = {"series": {"sails": len(plans)}} if len(plans) > 1 else None
@@ -104,9 +115,17 @@ def cancel_rest_of_series(
     settings = settings or get_settings()
     cancelled: list[str] = []
     notified = 0
-    for meta in rest_of_series(sails, sail_id):
+    first = load_sail(sails, sail_id)  # this sail's META and the people to tell, in one Query
+    for meta in rest_of_series(sails, sail_id, read=first):
         done = cancel_sail(
-            sails, actor_email, str(meta["id"]), reason=reason, mailer=mailer, clock=clock, settings=settings
+            sails,
+            actor_email,
+            str(meta["id"]),
+            reason=reason,
+            mailer=mailer,
+            clock=clock,
+            settings=settings,
+            read=first if meta["id"] == sail_id else None,
         )
         cancelled.append(str(done["id"]))
         notified += int(done.get("notified", 0))

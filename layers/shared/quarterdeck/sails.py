@@ -321,12 +321,14 @@ def plan_edit(
     now: datetime,
     settings: Settings,
     shift_days: int = 0,
+    read: list[Item] | None = None,
 ) -> EditPlan:
-    """Validate `changes` (and a move by `shift_days`) against the sail as it is now."""
+    """Validate `changes` (and a move by `shift_days`) against the sail as it is now (`read`: as
+    `load_sail` just read it, not read again)."""
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise InvalidInputError(f"{unknown[0]} cannot be changed.", field=unknown[0])
-    items = load_sail(sails, sail_id)
+    items = read if read is not None else load_sail(sails, sail_id)
     meta = next(i for i in items if i.get("type") == "sail")
     if meta.get("status") != "scheduled":
         raise SailCancelledError("This sail is cancelled; it cannot be edited.")
@@ -458,14 +460,16 @@ def cancel_sail(
     mailer: MailSender | None = None,
     clock: Clock = system_clock,
     settings: Settings | None = None,
+    read: list[Item] | None = None,
 ) -> dict[str, Any]:
     """Cancel a scheduled sail (admin) and tell everyone on it by email: role holders and
-    guests. The sail stays listed, marked cancelled. Returns its summary with `notified`."""
+    guests. The sail stays listed, marked cancelled. Returns its summary with `notified`.
+    `read`: the sail as `load_sail` just read it, for the first attempt."""
     settings = settings or get_settings()
     now = clock()
     why = sail_notes(reason)[:500]
     for attempt in range(1, CANCEL_ATTEMPTS + 1):
-        items = load_sail(sails, sail_id)
+        items = read if attempt == 1 and read is not None else load_sail(sails, sail_id)
         meta = next(i for i in items if i.get("type") == "sail")
         if meta.get("status") == "cancelled":
             raise SailCancelledError("This sail is already cancelled.")

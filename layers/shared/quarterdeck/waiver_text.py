@@ -121,7 +121,9 @@ def publish_waiver(
     )
     if len(clean) > MAX_TEXT or "\x00" in clean:
         raise InvalidInputError(f"The waiver text must be at most {MAX_TEXT} characters.", field="text")
-    current = load_waiver(directory=directory, texts=texts)
+    # One read: the current text, and whether the app ever published one (the publish's condition).
+    published = texts.published_waiver()
+    current = current_waiver(published, directory=directory)
     if based_on != current.version:
         raise ConflictError(
             f"Version {current.version} was published meanwhile; reload to see it before publishing.",
@@ -140,8 +142,7 @@ def publish_waiver(
         "published_at": iso(clock()),
         "published_by": actor_email,
     }
-    from_app = texts.published_waiver() is not None
-    texts.publish_waiver(item, previous=current.version if from_app else None)
+    texts.publish_waiver(item, previous=current.version if published is not None else None)
     return {**waiver_view(_from_item(item)), "published_at": item["published_at"], "previous": current.version}
 
 

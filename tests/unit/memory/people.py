@@ -63,8 +63,10 @@ class MemoryPeopleRepository:
             record["name"] = name
         return copy.deepcopy(record)
 
-    def remove(self, email: str, *, by: str, at: str) -> Item:
+    def remove(self, email: str, *, by: str, at: str, crew_only: bool = False) -> Item | None:
         record = self._active(email)
+        if crew_only and record.get("admin") is True:
+            return None
         record.update(status="removed", removed_at=at, removed_by=by.lower())
         for name in ("admin", "calendar_token", "calendar_token_at", "calendar_sail_id"):
             record.pop(name, None)

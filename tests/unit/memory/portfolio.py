@@ -6,7 +6,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from quarterdeck.repositories.portfolio import PortfolioVersion, stale_portfolio_error
+from quarterdeck.repositories.portfolio import PortfolioVersion, Saved, stale_portfolio_error
 
 
 class MemoryPortfolioRepository:
@@ -17,8 +17,8 @@ class MemoryPortfolioRepository:
     def current(self) -> tuple[PortfolioVersion, dict[str, Any]] | None:
         return copy.deepcopy(self.saved[self.at]) if self.at else None
 
-    def document(self, version: int) -> tuple[PortfolioVersion, dict[str, Any]] | None:
-        return copy.deepcopy(self.saved[version]) if version in self.saved else None
+    def version_and_current(self, version: int) -> tuple[Saved | None, Saved | None]:
+        return (copy.deepcopy(self.saved[version]) if version in self.saved else None), self.current()
 
     def versions(self, *, limit: int = 200) -> list[PortfolioVersion]:
         return [self.saved[n][0] for n in sorted(self.saved, reverse=True)][:limit]

@@ -34,6 +34,8 @@ from quarterdeck.repositories.sails import (
     sail_cancelled,
 )
 from quarterdeck.repositories.sign_in import code_pointer_key
+from quarterdeck.repositories.slot_releases import RELEASES_AT_ONCE, Release
+from quarterdeck.repositories.slot_releases import Change as AnyChange
 from quarterdeck.store import TransactionCanceledError, Write
 
 
@@ -74,7 +76,7 @@ class MemorySailRepository:
         if name in self.lose_answer_next:
             raise self.lose_answer_next.pop(name)
 
-    def _history(self, sail_id: str, change: Change) -> None:
+    def _history(self, sail_id: str, change: AnyChange) -> None:
         entry: Item = {"type": "history", "at": iso(change.at), "actor": change.actor, "action": change.action}
         if change.detail:
             entry["detail"] = copy.deepcopy(change.detail)
@@ -275,6 +277,11 @@ class MemorySailRepository:
         role = self._role(sail_id, slot, lambda r: r.get("state") == state and r.get("holder") == holder)
         if sail_id not in self.metas:
             raise SlotChangedError(_bare(role))
+        self._open_slot(sail_id, slot, holder, change)
+        self._leave("release_slot")
+
+    def _open_slot(self, sail_id: str, slot: str, holder: str, change: AnyChange) -> None:
+        role = self.roles[sail_id][slot]
         role["state"] = OPEN
         for name in ("holder", "claimed_at", "designated_at"):
             role.pop(name, None)
@@ -287,7 +294,18 @@ class MemorySailRepository:
             else:
                 meta.pop(tags, None)
         self._history(sail_id, change)
-        self._leave("release_slot")
+
+    def release_slots(self, holder: str, releases: Sequence[Release]) -> None:
+        self._enter("release_slots")
+        if len(releases) > RELEASES_AT_ONCE:
+            raise ValueError(f"at most {RELEASES_AT_ONCE} slots are released at once")
+        for sail_id, slot, state, _ in releases:  # all or nothing: every slot checked first
+            role = self.roles.get(sail_id, {}).get(slot) or {}
+            if sail_id not in self.metas or role.get("state") != state or role.get("holder") != holder:
+                raise SlotChangedError({})
+        for sail_id, slot, _, change in releases:
+            self._open_slot(sail_id, slot, holder, change)
+        self._leave("release_slots")
 
     def designate_slot(
         self, sail_id: str, slot: str, email: str, *, was: str, person_role: str, change: Change

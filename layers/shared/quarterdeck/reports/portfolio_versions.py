@@ -26,7 +26,7 @@ from quarterdeck.reports.portfolio import (
     read_bucket_file,
     read_document,
 )
-from quarterdeck.repositories.portfolio import PortfolioRepository, PortfolioVersion, stale_portfolio_error
+from quarterdeck.repositories.portfolio import PortfolioRepository, PortfolioVersion, Saved, stale_portfolio_error
 
 CHANGES_KEPT = 50  # the changes a version's record lists (how many in all is counted)
 FILE_MAX = 1_000_000  # characters of an uploaded file
@@ -193,11 +193,10 @@ def list_versions(versions: PortfolioRepository) -> list[dict[str, Any]]:
 
 def one_version(versions: PortfolioRepository, version: int) -> dict[str, Any]:
     """A version with its document, and what differs from it in the current version."""
-    found = versions.document(version)
+    found, current = versions.version_and_current(version)
     if found is None:
         raise PortfolioVersionNotFoundError(f"There is no version {version} of the business data.", field="version")
     info, document = found
-    current = versions.current()
     now = current[1] if current is not None else document
     return {**_view(info), "document": document, "to_current": differences(document, now)}
 
@@ -214,14 +213,16 @@ def save_portfolio(
     settings: Settings | None = None,
     clock: Clock = system_clock,
     read_file: FileReader = bucket_file,
+    read_current: Callable[[], Saved | None] | None = None,
 ) -> dict[str, Any]:
     """Save `document` as the next version if the current one is still `version`. Refused whole
     (InvalidInputError naming the key) if a report could not read it; StaleVersionError (409)
-    if someone saved since; a document equal to the current one stores nothing."""
+    if someone saved since; a document equal to the current one stores nothing. The current
+    version is read once the input is known good (`read_current`: a caller that has it already)."""
     if isinstance(version, bool) or not isinstance(version, int) or version < 0:
         raise InvalidInputError("The version must be the version the change was made from.", field="version")
     clean = checked(document, source="as saved" if not text else "uploaded", text=text)
-    current = versions.current()
+    current = (read_current or versions.current)()
     at = current[0].version if current is not None else 0
     if at != version:
         raise stale_portfolio_error(at)
@@ -269,7 +270,7 @@ def restore_version(
     **options: Any,
 ) -> dict[str, Any]:
     """Version `restored`'s document as the next version (the versions between stay)."""
-    found = versions.document(restored)
+    found, current = versions.version_and_current(restored)  # one read: the version and what it replaces
     if found is None:
         raise PortfolioVersionNotFoundError(f"There is no version {restored} of the business data.", field="version")
     return save_portfolio(
@@ -278,6 +279,7 @@ def restore_version(
         version=version,
         document=found[1],
         how=f"restored version {restored}",
+        read_current=lambda: current,
         **options,
     )
 

@@ -56,9 +56,11 @@ class PeopleRepository(Protocol):
         there is no such person or they were removed."""
         ...
 
-    def remove(self, email: str, *, by: str, at: str) -> Item:
+    def remove(self, email: str, *, by: str, at: str, crew_only: bool = False) -> Item | None:
         """Mark the person removed (their record, name and history stay; admin, calendar feed
-        and sessions go). PersonNotFoundError if there is no such person or they were removed."""
+        and sessions go); the record afterwards. PersonNotFoundError if there is no such person
+        or they were removed. With `crew_only`, an admin (granted in the app) is left as they
+        are and None returned: removing an admin needs the last-admin check first."""
         ...
 
     def set_nudge_kinds(self, email: str, *, enabled: bool, kinds_off: Sequence[str]) -> Item:
@@ -320,17 +322,25 @@ class DynamoPeopleRepository:
             raise PersonNotFoundError("There is no such person.") from None
         return _view(updated) or {}
 
-    def remove(self, email: str, *, by: str, at: str) -> Item:
+    def remove(self, email: str, *, by: str, at: str, crew_only: bool = False) -> Item | None:
+        condition = "attribute_exists(pk) AND (attribute_not_exists(#status) OR #status <> :removed)"
+        values: dict[str, Any] = {":removed": "removed", ":at": at, ":by": by.lower()}
+        if crew_only:  # no read first: the record as it was comes back only if the condition fails
+            condition += " AND (attribute_not_exists(#admin) OR #admin <> :true)"
+            values[":true"] = True
         try:
             updated = self._store.update(
                 *keys.person(email),
                 "SET #status = :removed, removed_at = :at, removed_by = :by"
                 " REMOVE #admin, calendar_token, calendar_token_at, calendar_sail_id",
-                condition="attribute_exists(pk) AND (attribute_not_exists(#status) OR #status <> :removed)",
+                condition=condition,
                 names={"#status": "status", "#admin": "admin"},
-                values={":removed": "removed", ":at": at, ":by": by.lower()},
+                values=values,
             )
-        except ConditionFailedError:
+        except ConditionFailedError as lost:
+            was = lost.current or {}
+            if crew_only and was and was.get("status") != "removed" and was.get("admin") is True:
+                return None
             raise PersonNotFoundError("There is no such person.") from None
         return _view(updated) or {}
 
@@ -482,12 +492,3 @@ class DynamoPeopleRepository:
 
     def caller_check(self, email: str, *, jti: str, issued_ms: int, role: Role | None) -> Write:
         return caller_check(email, jti=jti, issued_ms=issued_ms, role=role)
-
-
-# --- until the modules that read people take a PeopleRepository (calendar feed, nudges) -------
-def person_key(email: str) -> tuple[str, str]:
-    return keys.person(email)
-
-
-def get_person(store: Store, email: str) -> Item | None:
-    return DynamoPeopleRepository(store).person(email)

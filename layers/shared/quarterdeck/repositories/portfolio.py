@@ -40,6 +40,9 @@ class PortfolioVersion:
     changes: tuple[Mapping[str, Any], ...] = field(default_factory=tuple)
 
 
+Saved = tuple[PortfolioVersion, dict[str, Any]]  # a version's record and its document
+
+
 def stale_portfolio_error(current: int) -> StaleVersionError:
     return StaleVersionError(
         f"Someone else saved the business data first (it is now at version {current}). "
@@ -53,8 +56,9 @@ class PortfolioRepository(Protocol):
         """The current version and its document (None before the first save)."""
         ...
 
-    def document(self, version: int) -> tuple[PortfolioVersion, dict[str, Any]] | None:
-        """One version and its document (None if there is no such version)."""
+    def version_and_current(self, version: int) -> tuple[Saved | None, Saved | None]:
+        """One version and its document (None if there is no such version), and the current
+        version and its document (None before the first save), read together."""
         ...
 
     def versions(self, *, limit: int = 200) -> list[PortfolioVersion]:
@@ -110,17 +114,14 @@ class DynamoPortfolioRepository:
             return None
         return _info(item), unpack(item["document"])
 
-    def document(self, version: int) -> tuple[PortfolioVersion, dict[str, Any]] | None:
-        if version < 1:
-            return None
-        found = self.store.batch_get(
-            [keys.portfolio_version(version), keys.portfolio_document(version)], consistent=True
-        )
-        record = next((i for i in found if i.get("type") == "portfolio_version"), None)
-        doc = next((i for i in found if i.get("type") == "portfolio_document"), None)
-        if record is None or doc is None:
-            return None
-        return _info(record), unpack(doc["document"])
+    def version_and_current(self, version: int) -> tuple[Saved | None, Saved | None]:
+        wanted = [keys.portfolio_current()]
+        if version >= 1:
+            wanted += [keys.portfolio_version(version), keys.portfolio_document(version)]
+        found = {str(i.get("type")): i for i in self.store.batch_get(wanted, consistent=True)}
+        record, doc, now = (found.get(f"portfolio_{kind}") for kind in ("version", "document", "current"))
+        one = (_info(record), unpack(doc["document"])) if record is not None and doc is not None else None
+        return one, (_info(now), unpack(now["document"])) if now is not None else None
 
     def versions(self, *, limit: int = 200) -> list[PortfolioVersion]:
         pk, prefix = keys.portfolio_versions()

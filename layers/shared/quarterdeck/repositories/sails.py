@@ -26,6 +26,7 @@ from quarterdeck.repositories import Item
 from quarterdeck.repositories.history import history_write
 from quarterdeck.repositories.people import person_upsert
 from quarterdeck.repositories.sign_in import code_pointer_key
+from quarterdeck.repositories.slot_releases import Release, release_writes
 from quarterdeck.store import TRANSACTION_ROOM, Store, TransactionCanceledError, Write, unguarded
 
 GSI = "gsi1"
@@ -119,6 +120,10 @@ class SailRepository(Protocol):
     def release_slot(self, sail_id: str, slot: str, *, state: str, holder: str, change: Change) -> None:
         """A slot held (`state`) by `holder` back to open; marker and `holders` entry gone.
         SlotChangedError."""
+
+    def release_slots(self, holder: str, releases: Sequence[Release]) -> None:
+        """`release_slot` of each (sail_id, slot, state, change), at most RELEASES_AT_ONCE on as many
+        sails, in one transaction: all or nothing. SlotChangedError (`current` empty)."""
 
     def designate_slot(
         self, sail_id: str, slot: str, email: str, *, was: str, person_role: str, change: Change
@@ -440,29 +445,16 @@ class DynamoSailRepository:
             raise sail_cancelled() from None
 
     def release_slot(self, sail_id: str, slot: str, *, state: str, holder: str, change: Change) -> None:
-        writes = [
-            self._role_update(
-                sail_id,
-                slot,
-                "SET #state = :open REMOVE holder, claimed_at, designated_at",
-                "#state = :was AND holder = :holder",
-                {":open": OPEN, ":was": state, ":holder": holder},
-            ),
-            Write("Delete", key=_key(keys.role_holder(sail_id, holder))),
-            _history(sail_id, change),
-            Write(
-                "Update",
-                key=_key(keys.sail(sail_id)),
-                name="sail",
-                update="DELETE holders :holder, confirmed :holder",
-                condition="attribute_exists(pk)",
-                values={":holder": {keys.holder_tag(holder, slot)}},
-            ),
-        ]
         try:
-            self.store.transact(writes)
+            self.store.transact(release_writes(holder, (sail_id, slot, state, change)))
         except TransactionCanceledError:
             raise SlotChangedError(self.current_role(sail_id, slot)) from None
+
+    def release_slots(self, holder: str, releases: Sequence[Release]) -> None:
+        try:  # more than RELEASES_AT_ONCE is refused by DynamoDB itself (100 actions)
+            self.store.transact([write for release in releases for write in release_writes(holder, release)])
+        except TransactionCanceledError:
+            raise SlotChangedError({}) from None
 
     def designate_slot(
         self, sail_id: str, slot: str, email: str, *, was: str, person_role: str, change: Change
