@@ -529,6 +529,13 @@ def run(ctx: Any) -> Section:
     from api_dependencies import mailer
 
     mailer().suppression_list().suppressions_of([])  # type: ignore[attr-defined]
+    # and who the admins are (quarterdeck.people.recent_admins: the claim and release notices),
+    # read again before each request below, as a roster change (a recipe) forgets them
+    from api_dependencies import people_repository
+
+    from quarterdeck.config import get_settings
+    from quarterdeck.people import recent_admins
+
     counter = DynamoCounter().install()
     rows: list[dict[str, Any]] = []
     scans = 0
@@ -546,6 +553,7 @@ def run(ctx: Any) -> Section:
                 token = ctx.seeded.tokens.get(request.who or "", request.who) if request.who else None
                 if token:
                     api("GET", "/api/me", token)  # the caller seen lately, as when a page was opened
+                recent_admins.get(people_repository(), get_settings(), max_age=get_settings().person_cache_seconds)
                 with auth_tagged(counter), counter.counting() as calls:
                     status, answer = api(request.method, request.target, token, request.body)
                 counted = summary(calls)

@@ -388,14 +388,29 @@ def test_a_person_is_renamed_made_admin_and_demoted(repos: Repositories) -> None
         repos.people.update_person(someone("nobody"), name="X")
 
 
+def test_a_change_from_the_record_as_read_answers_what_is_stored(repos: Repositories) -> None:
+    # Given a crew member as read
+    email = someone()
+    repos.people.enrol(email, admin=False, name="Al", added_by="a@example.com", at=CREATED)
+    read = repos.people.person(email, consistent=True)
+    assert read is not None
+    # When they are made admin and renamed from that record, then demoted from the answer
+    promoted = repos.people.update_person(email, admin=True, name="Alma", current=read)
+    demoted = repos.people.update_person(email, admin=False, current=promoted)
+    # Then each answer is the record as stored afterwards
+    assert promoted["admin"] is True and promoted["name"] == "Alma"
+    assert demoted == repos.people.person(email, consistent=True)
+
+
 def test_a_removed_person_keeps_their_record_and_can_be_enrolled_again(repos: Repositories) -> None:
     # Given an admin with a calendar feed
     email = someone()
     repos.people.enrol(email, admin=True, name="Cy", added_by="a@example.com", at=CREATED)
     repos.people.set_calendar_token(email, "h" * 64, at=CREATED)
     # When they are removed
-    removed = repos.people.remove(email, by="A@example.com", at=CREATED)
+    assert repos.people.remove(email, by="A@example.com", at=CREATED) is True
     # Then the record stays with its name, marked removed, without admin or calendar feed
+    removed = repos.people.person(email, consistent=True)
     assert removed is not None
     assert (removed["status"], removed["removed_by"], removed["name"]) == ("removed", "a@example.com", "Cy")
     assert removed.get("admin") is None and removed.get("calendar_token") is None
@@ -419,11 +434,12 @@ def test_removing_crew_only_leaves_an_admin_as_they_are(repos: Repositories) -> 
     # When both are removed as crew only
     kept = repos.people.remove(admin, by="a@example.com", at=CREATED, crew_only=True)
     removed = repos.people.remove(crew, by="a@example.com", at=CREATED, crew_only=True)
-    # Then the admin is left as they were, and the crew member is removed, their record returned
-    assert kept is None
+    # Then the admin is left as they were, and the crew member is removed, their record kept
+    assert (kept, removed) == (False, True)
     still = repos.people.person(admin, consistent=True)
     assert still is not None and still.get("admin") is True and still.get("status") != "removed"
-    assert removed is not None and (removed["status"], removed["name"]) == ("removed", "Cru")
+    gone = repos.people.person(crew, consistent=True)
+    assert gone is not None and (gone["status"], gone["name"]) == ("removed", "Cru")
     # And someone removed already, or never there, is not found
     for gone in (crew, someone("nobody")):
         with pytest.raises(PersonNotFoundError):

@@ -238,7 +238,9 @@ def change_person(
     admin = None if role is None else _role(role) == "admin"
     if admin is False and effective_role(person, address, settings) == "admin":
         _not_the_last_admin(people, address, settings, "demoted")
-    updated = people.update_person(address, admin=admin, name=clean_name(name) if name is not None else None)
+    updated = people.update_person(
+        address, admin=admin, name=clean_name(name) if name is not None else None, current=person
+    )
     recent_people.forget(address)
     recent_admins.forget()  # who gets the admins' mail may have changed
     return person_view(updated, address, settings)
@@ -263,16 +265,16 @@ def remove_person(
     # Crew are removed without a read first (the update says if there was no one to remove);
     # an admin granted in the app is left as is, for the last-admin check, then removed.
     try:
-        removed = roster.people.remove(address, by=actor, at=iso(clock()), crew_only=True)
-        if removed is None:
+        if not roster.people.remove(address, by=actor, at=iso(clock()), crew_only=True):
             _not_the_last_admin(roster.people, address, settings, "removed")
-            removed = roster.people.remove(address, by=actor, at=iso(clock())) or {}
+            roster.people.remove(address, by=actor, at=iso(clock()))
     except PersonNotFoundError:
         raise _not_on_roster(address) from None
     recent_people.forget(address)
     recent_admins.forget()  # who gets the admins' mail may have changed
     released = release_upcoming(roster.sails, actor, address, settings=settings, clock=clock)
-    return {**person_view(removed, address, settings), "released": released}
+    # A receipt, not the record: reading it back would cost a round trip the page does not need
+    return {"email": address, "status": "removed", "released": released}
 
 
 def release_upcoming(

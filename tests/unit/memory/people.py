@@ -12,7 +12,8 @@ from quarterdeck.clock import Clock, epoch, iso, system_clock
 from quarterdeck.errors import LimitReachedError, PersonExistsError, PersonNotFoundError, ServiceUnavailableError
 from quarterdeck.magic_codes import Purpose, code_rejection, fresh_code, hash_code
 from quarterdeck.repositories import Item
-from quarterdeck.repositories.people import Role, caller_check
+from quarterdeck.repositories.caller_checks import caller_check
+from quarterdeck.repositories.people import Role, person_changed
 from quarterdeck.repositories.sign_in import UNREAD, CodeLookup, Limit, Unread, code_item
 from quarterdeck.store import Write
 
@@ -52,25 +53,21 @@ class MemoryPeopleRepository:
             raise PersonNotFoundError("There is no such person.")
         return found
 
-    def update_person(self, email: str, *, admin: bool | None = None, name: str | None = None) -> Item:
+    def update_person(
+        self, email: str, *, admin: bool | None = None, name: str | None = None, current: Item | None = None
+    ) -> Item:
         record = self._active(email)
-        if admin is True:
-            record.update(admin=True, role="admin")
-        elif admin is False:
-            record["role"] = "crew"
-            record.pop("admin", None)
-        if name is not None:
-            record["name"] = name
-        return copy.deepcopy(record)
+        self.records[email.lower()] = person_changed(record, admin=admin, name=name)
+        return copy.deepcopy(self.records[email.lower()])
 
-    def remove(self, email: str, *, by: str, at: str, crew_only: bool = False) -> Item | None:
+    def remove(self, email: str, *, by: str, at: str, crew_only: bool = False) -> bool:
         record = self._active(email)
         if crew_only and record.get("admin") is True:
-            return None
+            return False
         record.update(status="removed", removed_at=at, removed_by=by.lower())
         for name in ("admin", "calendar_token", "calendar_token_at", "calendar_sail_id"):
             record.pop(name, None)
-        return copy.deepcopy(record)
+        return True
 
     def set_nudge_kinds(self, email: str, *, enabled: bool, kinds_off: Sequence[str]) -> Item:
         record = self._existing(email)

@@ -22,6 +22,7 @@ from quarterdeck import keys
 from quarterdeck.clock import Clock, iso, system_clock
 from quarterdeck.errors import PersonExistsError, PersonNotFoundError
 from quarterdeck.repositories import Item
+from quarterdeck.repositories.caller_checks import caller_check
 from quarterdeck.store import ConditionFailedError, Store, Write
 
 Role = str  # "admin" | "crew" | "guest"
@@ -51,16 +52,19 @@ class PeopleRepository(Protocol):
         already crew or admin."""
         ...
 
-    def update_person(self, email: str, *, admin: bool | None = None, name: str | None = None) -> Item:
-        """Grant or withdraw admin and/or rename; the record afterwards. PersonNotFoundError if
+    def update_person(
+        self, email: str, *, admin: bool | None = None, name: str | None = None, current: Item | None = None
+    ) -> Item:
+        """Grant or withdraw admin and/or rename; the record afterwards (`person_changed` of
+        `current`, the record as just read, when given: no read back). PersonNotFoundError if
         there is no such person or they were removed."""
         ...
 
-    def remove(self, email: str, *, by: str, at: str, crew_only: bool = False) -> Item | None:
+    def remove(self, email: str, *, by: str, at: str, crew_only: bool = False) -> bool:
         """Mark the person removed (their record, name and history stay; admin, calendar feed
-        and sessions go); the record afterwards. PersonNotFoundError if there is no such person
-        or they were removed. With `crew_only`, an admin (granted in the app) is left as they
-        are and None returned: removing an admin needs the last-admin check first."""
+        and sessions go); True. PersonNotFoundError if there is no such person or they were
+        removed. With `crew_only`, an admin (granted in the app) is left as they are and False
+        returned: removing an admin needs the last-admin check first."""
         ...
 
     def set_nudge_kinds(self, email: str, *, enabled: bool, kinds_off: Sequence[str]) -> Item:
@@ -131,39 +135,14 @@ class PeopleRepository(Protocol):
         ...
 
 
-CALLER = "caller"
-"""The name of `caller_check`'s action in a transaction."""
-
-
-def caller_check(email: str, *, jti: str, issued_ms: int, role: Role | None) -> Write:
-    """`PeopleRepository.caller_check`, for the table (and the in-memory twin, which checks the
-    same record by the same rule: quarterdeck.auth.standing). Its placeholders start `qdg_` so
-    the check can join the condition of a write to the same record."""
-    names = {"#qdg_status": "status", "#qdg_revoked": "revoked", "#qdg_jti": jti, "#qdg_after": "sessions_after"}
-    values: dict[str, Any] = {":qdg_removed": "removed", ":qdg_issued": issued_ms}
-    condition = (
-        "attribute_exists(pk) AND (attribute_not_exists(#qdg_status) OR #qdg_status <> :qdg_removed)"
-        " AND attribute_not_exists(#qdg_revoked.#qdg_jti)"
-        " AND (attribute_not_exists(#qdg_after) OR #qdg_after <= :qdg_issued)"
-    )
-    if role == "admin":
-        names["#qdg_admin"] = "admin"
-        values[":qdg_true"] = True
-        condition += " AND #qdg_admin = :qdg_true"
-    elif role == "crew":
-        names.update({"#qdg_admin": "admin", "#qdg_role": "role"})
-        values.update({":qdg_true": True, ":qdg_crew": "crew", ":qdg_admin_role": "admin"})
-        condition += " AND (#qdg_admin = :qdg_true OR #qdg_role IN (:qdg_crew, :qdg_admin_role))"
-    pk, sk = keys.person(email)
-    return Write(
-        "ConditionCheck",
-        key={"pk": pk, "sk": sk},
-        name=CALLER,
-        condition=condition,
-        names=names,
-        values=values,
-        return_old=True,
-    )
+def person_changed(person: Item, *, admin: bool | None, name: str | None) -> Item:
+    """The record `person` after `update_person`: admin granted or withdrawn, renamed."""
+    record = {key: value for key, value in person.items() if not (key == "admin" and admin is False)}
+    if admin is not None:
+        record.update({"role": "admin", "admin": True} if admin else {"role": "crew"})
+    if name is not None:
+        record["name"] = name
+    return record
 
 
 def _indexed(email: str) -> Item:
@@ -286,7 +265,9 @@ class DynamoPeopleRepository:
             raise PersonExistsError("This person is already on the roster.", current=current) from None
         return _view(updated) or {}
 
-    def update_person(self, email: str, *, admin: bool | None = None, name: str | None = None) -> Item:
+    def update_person(
+        self, email: str, *, admin: bool | None = None, name: str | None = None, current: Item | None = None
+    ) -> Item:
         sets: list[str] = []
         removes: list[str] = []
         names = {"#status": "status"}
@@ -317,32 +298,34 @@ class DynamoPeopleRepository:
                 condition="attribute_exists(pk) AND (attribute_not_exists(#status) OR #status <> :removed)",
                 names=names,
                 values=values,
+                returning=current is None,
             )
         except ConditionFailedError:
             raise PersonNotFoundError("There is no such person.") from None
-        return _view(updated) or {}
+        return person_changed(current, admin=admin, name=name) if current is not None else _view(updated) or {}
 
-    def remove(self, email: str, *, by: str, at: str, crew_only: bool = False) -> Item | None:
+    def remove(self, email: str, *, by: str, at: str, crew_only: bool = False) -> bool:
         condition = "attribute_exists(pk) AND (attribute_not_exists(#status) OR #status <> :removed)"
         values: dict[str, Any] = {":removed": "removed", ":at": at, ":by": by.lower()}
         if crew_only:  # no read first: the record as it was comes back only if the condition fails
             condition += " AND (attribute_not_exists(#admin) OR #admin <> :true)"
             values[":true"] = True
         try:
-            updated = self._store.update(
+            self._store.update(
                 *keys.person(email),
                 "SET #status = :removed, removed_at = :at, removed_by = :by"
                 " REMOVE #admin, calendar_token, calendar_token_at, calendar_sail_id",
                 condition=condition,
                 names={"#status": "status", "#admin": "admin"},
                 values=values,
+                returning=False,  # a guarded write would read it back: nobody needs it
             )
         except ConditionFailedError as lost:
             was = lost.current or {}
             if crew_only and was and was.get("status") != "removed" and was.get("admin") is True:
-                return None
+                return False
             raise PersonNotFoundError("There is no such person.") from None
-        return _view(updated) or {}
+        return True
 
     def set_nudge_kinds(self, email: str, *, enabled: bool, kinds_off: Sequence[str]) -> Item:
         try:
