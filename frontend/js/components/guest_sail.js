@@ -1,6 +1,6 @@
 // What a guest's pages share: the sail's times and where to meet, and where their own page is.
 import { html } from '../html.js';
-import { formatDate, formatTime } from './base.js';
+import { formatDate, formatSigned, formatTime } from './base.js';
 
 export const guestPageOf = (sailId, guestId) => `#/my-sail?sail=${encodeURIComponent(sailId)}&guest=${encodeURIComponent(guestId)}`;
 
@@ -22,4 +22,18 @@ export function CoveredMinors({ booking }) {
   const covered = (booking || []).filter((p) => p.minor && p.status === 'confirmed').map((p) => p.name);
   if (!covered.length) return null;
   return html`<p class="hint waiver-covered">${`Covered by a guardian's signature: ${covered.join(', ')}.`}</p>`;
+}
+
+// Whether the guest's place is confirmed by their signature, or on hold until they sign
+// (`waiver`: how the page names the waiver: "the waiver", or "this waiver" beside its text).
+export function SignatureStatus({ guest, signature, waiver = 'the waiver' }) {
+  if (guest.status !== 'confirmed') {
+    return html`<p class="notice waiver-hold">Your place is <strong>on hold</strong> until you sign ${waiver}.</p>`;
+  }
+  return html`<p class="notice waiver-signed">${[
+    `Signed ${formatSigned(guest.signed_at)}`,
+    signature ? ` by ${signature.full_name} (waiver ${signature.version})` : '',
+    '. Your place is confirmed. ',
+    signature && signature.copy_emailed ? 'A copy was sent to your email.' : 'A copy will be sent to your email.',
+  ].join('')}</p>`;
 }

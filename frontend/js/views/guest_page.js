@@ -3,7 +3,7 @@
 // open their link again, or after signing.
 import { html, useEffect, useState } from '../html.js';
 import { get } from '../api.js';
-import { CoveredMinors, ErrorNotice, GuestSailTimes, GuestStatus, Notice, formatSigned } from '../components.js';
+import { CoveredMinors, ErrorNotice, GuestSailTimes, GuestStatus, Notice, SignatureStatus } from '../components.js';
 
 export function GuestPage({ query, session }) {
   const sailId = query.sail || (session && session.sail_id);
@@ -42,14 +42,7 @@ export function GuestPage({ query, session }) {
       ${notice ? html`<${Notice}>${notice}<//>` : null}
       ${sail.status === 'cancelled' ? html`<p class="notice notice-error" role="alert">This sail was cancelled.</p>` : null}
       <${GuestSailTimes} sail=${sail} />
-      ${signed
-        ? html`<p class="notice waiver-signed">${[
-            `Signed ${formatSigned(guest.signed_at)}`,
-            signature ? ` by ${signature.full_name} (waiver ${signature.version})` : '',
-            '. Your place is confirmed. ',
-            signature && signature.copy_emailed ? 'A copy was sent to your email.' : 'A copy will be sent to your email.',
-          ].join('')}</p>`
-        : html`<p class="notice waiver-hold">Your place is <strong>on hold</strong> until you sign the waiver.</p>`}
+      <${SignatureStatus} guest=${guest} signature=${signature} />
       <${CoveredMinors} booking=${record.booking} />
       <div class="actions guest-actions">
         ${signed

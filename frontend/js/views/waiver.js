@@ -3,7 +3,7 @@
 import { html, useEffect, useState } from '../html.js';
 import { get, post } from '../api.js';
 import {
-  CoveredMinors, ErrorNotice, Field, GuestSailTimes, GuestStatus, Notice, formatSigned, guestPageOf, useForm,
+  CoveredMinors, ErrorNotice, Field, GuestSailTimes, GuestStatus, Notice, SignatureStatus, guestPageOf, useForm,
 } from '../components.js';
 
 function CheckField({ name, label, checked, onChange, error }) {
@@ -139,14 +139,7 @@ export function Waiver({ query, session }) {
       ${sail.status === 'cancelled' ? html`<p class="notice notice-error" role="alert">This sail was cancelled.</p>` : null}
       <${GuestSailTimes} sail=${sail} />
       ${done ? html`<${Notice}>${done.message}<//>` : null}
-      ${signed
-        ? html`<p class="notice waiver-signed">${[
-            `Signed ${formatSigned(guest.signed_at)}`,
-            signature ? ` by ${signature.full_name} (waiver ${signature.version})` : '',
-            '. Your place is confirmed. ',
-            signature && signature.copy_emailed ? 'A copy was sent to your email.' : 'A copy will be sent to your email.',
-          ].join('')}</p>`
-        : html`<p class="notice waiver-hold">Your place is <strong>on hold</strong> until you sign this waiver.</p>`}
+      <${SignatureStatus} guest=${guest} signature=${signature} waiver="this waiver" />
       <${CoveredMinors} booking=${record.booking} />
       <h2>Waiver ${waiver.version}</h2>
       <div class="waiver-text" role="region" aria-label="Waiver text" tabindex="0">${waiver.text}</div>
