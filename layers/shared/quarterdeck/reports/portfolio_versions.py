@@ -144,17 +144,6 @@ def to_toml(document: Mapping[str, Any], *, header: str = "") -> str:
 
 
 # --- reads --------------------------------------------------------------------------------------
-def _view(info: PortfolioVersion) -> dict[str, Any]:
-    return {
-        "version": info.version,
-        "at": info.at,
-        "by": info.by,
-        "how": info.how,
-        "changed": info.changed,
-        "changes": [dict(c) for c in info.changes],
-    }
-
-
 FileReader = Callable[[Settings], bytes]  # the data bucket's portfolio file
 
 
@@ -184,11 +173,11 @@ def current_portfolio(
             "document": _from_file(settings, read_file),
         }
     info, document = current
-    return {**_view(info), "document": document}
+    return {**info.fields(), "document": document}
 
 
 def list_versions(versions: PortfolioRepository) -> list[dict[str, Any]]:
-    return [_view(info) for info in versions.versions()]
+    return [info.fields() for info in versions.versions()]
 
 
 def one_version(versions: PortfolioRepository, version: int) -> dict[str, Any]:
@@ -198,7 +187,7 @@ def one_version(versions: PortfolioRepository, version: int) -> dict[str, Any]:
         raise PortfolioVersionNotFoundError(f"There is no version {version} of the business data.", field="version")
     info, document = found
     now = current[1] if current is not None else document
-    return {**_view(info), "document": document, "to_current": differences(document, now)}
+    return {**info.fields(), "document": document, "to_current": differences(document, now)}
 
 
 # --- writes -------------------------------------------------------------------------------------
@@ -238,7 +227,7 @@ def save_portfolio(
         current[0].version + 1, iso(clock()), actor, how, len(changes), tuple(changes[:CHANGES_KEPT])
     )
     versions.save(clean, info)
-    return {**_view(info), "document": clean}
+    return {**info.fields(), "document": clean}
 
 
 def upload_portfolio(

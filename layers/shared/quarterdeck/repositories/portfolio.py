@@ -39,6 +39,17 @@ class PortfolioVersion:
     changed: int = 0
     changes: tuple[Mapping[str, Any], ...] = field(default_factory=tuple)
 
+    def fields(self) -> dict[str, Any]:
+        """What a version says of itself: stored on its record, and shown on the page."""
+        return {
+            "version": self.version,
+            "at": self.at,
+            "by": self.by,
+            "how": self.how,
+            "changed": self.changed,
+            "changes": [dict(c) for c in self.changes],
+        }
+
 
 Saved = tuple[PortfolioVersion, dict[str, Any]]  # a version's record and its document
 
@@ -93,15 +104,7 @@ def _info(item: Item) -> PortfolioVersion:
 
 
 def _record(info: PortfolioVersion) -> Item:
-    return {
-        "type": "portfolio_version",
-        "version": info.version,
-        "at": info.at,
-        "by": info.by,
-        "how": info.how,
-        "changed": info.changed,
-        "changes": [dict(c) for c in info.changes],
-    }
+    return {"type": "portfolio_version", **info.fields()}
 
 
 class DynamoPortfolioRepository:
