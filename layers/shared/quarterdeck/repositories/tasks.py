@@ -124,7 +124,7 @@ def changed_task(
 ) -> Item:
     """The task `current` after an update (`TaskRepository.update`): `changes` applied (None
     removes a field), the next version, `updated_at` now, and `history` when given."""
-    item = {name: copy.deepcopy(value) for name, value in _plain(current).items() if changes.get(name, 0) is not None}
+    item = {name: copy.deepcopy(value) for name, value in _plain(current).items() if name not in changes}
     item.update({name: copy.deepcopy(value) for name, value in changes.items() if value is not None})
     item.update(version=int(current.get("version", 1)) + 1, updated_at=now)
     if history is not None:
