@@ -286,9 +286,10 @@ def run_nudges(
     waiver copies a failure left owed (`quarterdeck.waiver_copies`). Returns the summary.
     `nudges` (default: over `store`) holds the markers and reads who opted out, `sails` (the
     same) the sails, `people` (the same) who the admins are; `store` itself is still what link
-    codes (`auth.issue_code`) and owed copies are kept in."""
+    codes (`repositories.sign_in.issue_code`) and owed copies are kept in."""
     nudges = nudges or DynamoNudgeRepository(store)
     sails = sails or DynamoSailRepository(store)
+    people = people or DynamoPeopleRepository(store)
     settings = settings or get_settings()
     now = clock()
     local_now = now.astimezone(settings.timezone)
@@ -305,7 +306,7 @@ def run_nudges(
 
             sail = SailSnapshot.from_items(load_sail(sails, str(meta["id"])))
             if admins is None:
-                admins = admin_addresses(people or DynamoPeopleRepository(store), settings)
+                admins = admin_addresses(people, settings)
             due = due_nudges(sail, local_now, admins)
             if not due:
                 continue

@@ -142,11 +142,6 @@ class MemoryPeopleRepository:
             record["sessions_after"] = sessions_before
         return copy.deepcopy(record)
 
-    def drop_revoked(self, email: str, jtis: Sequence[str]) -> None:
-        revoked = self.records.get(email.lower(), {}).get("revoked", {})
-        for jti in jtis:
-            revoked.pop(jti, None)
-
     def set_nudges(self, email: str, enabled: bool, *, created_at: str) -> None:
         record = self.records.setdefault(email.lower(), {"created_at": created_at, "role": "guest"})
         record.update(type="person", email=email.lower(), nudges=enabled)

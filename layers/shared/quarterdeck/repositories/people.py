@@ -108,10 +108,6 @@ class PeopleRepository(Protocol):
         session of theirs can be used anyway)."""
         ...
 
-    def drop_revoked(self, email: str, jtis: Sequence[str]) -> None:
-        """Forget these token ids (expired ones: they cannot be used anyway)."""
-        ...
-
     def set_nudges(self, email: str, enabled: bool, *, created_at: str) -> None:
         """Turn the person's nudges on or off, creating the record of someone we only mailed (as a guest)."""
         ...
@@ -416,20 +412,6 @@ class DynamoPeopleRepository:
                 if lost.current is None:  # no such person (or deleted meanwhile)
                     return None
         return None
-
-    def drop_revoked(self, email: str, jtis: Sequence[str]) -> None:
-        if not jtis:
-            return
-        removed = {f"#old{n}": jti for n, jti in enumerate(jtis)}
-        try:
-            self._store.update(
-                *keys.person(email),
-                "REMOVE " + ", ".join(f"#revoked.{name}" for name in removed),
-                condition="attribute_exists(pk)",
-                names={"#revoked": "revoked", **removed},
-            )
-        except ConditionFailedError:  # deleted meanwhile: nothing left to forget
-            return
 
     def set_nudges(self, email: str, enabled: bool, *, created_at: str) -> None:
         self._store.update(
