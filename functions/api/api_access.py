@@ -104,7 +104,7 @@ def resolve_caller(app: Any, *, fresh: bool = False) -> Caller:
     """Read and verify the session (Bearer header first, then the cookie), once per request.
 
     The caller's person record comes from this container's recent reads, for writes too: a
-    write carries the caller's standing as a condition (`guard_writes`), so a removal, a
+    write carries the caller's standing as a condition (`write_guard`), so a removal, a
     demotion or a "sign out everywhere" made in another container holds from the next action on
     without a read of its own. Only a write the remembered record would refuse (or, `fresh`, one
     whose remembered role is not enough) reads the record afresh: it may have changed for the
