@@ -24,7 +24,7 @@
 // is read (or handed over by the page), the worker fetches those sails' manifests for a crew
 // member or an admin and keeps their dock copies (no addresses), cleared like everything else.
 
-const SHELL_VERSION = 'a5c1c02a27f3';
+const SHELL_VERSION = '52cf9e8751e7';
 const SHELL_CACHE = `qd-shell-${SHELL_VERSION}`;
 // Kept on install besides what the page hands over: the shell, and the views a crew member opens
 // at the dock (the sails list, a sail's manifest), which the sail page does not load itself.

@@ -72,6 +72,7 @@ function LazyView({ view, ...props }) {
 // first render (the sail page and refreshSession take these answers); whatever /api/me says
 // (signed out too) is handled as before.
 readEarly('/me');
+const firstHash = window.location.hash; // the route the first render shows
 const opened = match(ROUTES, parseHash().path);
 if (opened && opened.view === SailPage) readEarly(`/sails/${encodeURIComponent(opened.params.id)}`);
 
@@ -105,7 +106,7 @@ function App() {
 
   const refreshSession = useCallback(async () => {
     try {
-      const me = await (takeEarly('/me') || get('/me')); // asked already at the start (below)
+      const me = await (takeEarly('/me') || get('/me')); // asked already at the start (above)
       setTimeZone(me.timezone);
       setSession(me);
     } catch {
@@ -121,6 +122,9 @@ function App() {
       else setRoute(parseHash());
     };
     window.addEventListener('hashchange', onHash);
+    // The address may have changed before this listener was added (a link opened as the page
+    // finished loading): follow it, or the page would show the first route under another's address.
+    if (window.location.hash !== firstHash) onHash();
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
 
