@@ -11,9 +11,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from quarterdeck.errors import CodeRejectedError, LimitReachedError, PersonExistsError, PersonNotFoundError
+from quarterdeck.errors import (
+    CodeRejectedError,
+    LimitReachedError,
+    PersonExistsError,
+    PersonNotFoundError,
+    SlotChangedError,
+)
 from quarterdeck.magic_codes import Purpose
 from quarterdeck.repositories.people import DynamoPeopleRepository, PeopleRepository, person_invited
+from quarterdeck.repositories.sails import DynamoSailRepository, SailRepository, holders_of
 from quarterdeck.repositories.sign_in import (
     CODE_POINTER,
     DynamoSignInRepository,
@@ -23,7 +30,9 @@ from quarterdeck.repositories.sign_in import (
     new_code,
 )
 from quarterdeck.store import Store, TransactionCanceledError
+from tests.integration.test_repository_sails import change, given_sail, role
 from tests.unit.memory.people import MemoryPeopleRepository, MemorySignInRepository
+from tests.unit.memory.sails import MemorySailRepository
 
 CREATED = "2026-12-04T10:00:00+00:00"
 
@@ -363,8 +372,10 @@ def test_enrolling_makes_crew_or_admin_and_refuses_someone_already_on_the_roster
     # When the guest is enrolled as admin and a new address as crew with a name
     made_admin = repos.people.enrol(guest, admin=True, name=None, added_by="A@example.com", at=CREATED)
     made_crew = repos.people.enrol(new, admin=False, name="Ann Lee", added_by="a@example.com", at=CREATED)
-    # Then the records say so
+    # Then the records say so, and each answer is the record as stored (no read back)
     assert (made_admin["role"], made_admin["admin"], made_admin["added_by"]) == ("admin", True, "a@example.com")
+    assert made_admin == repos.people.person(guest, consistent=True)
+    assert made_crew == repos.people.person(new, consistent=True)
     assert (made_crew["role"], made_crew.get("admin"), made_crew["name"], made_crew["nudges"]) == (
         "crew",
         None,
@@ -423,7 +434,8 @@ def test_a_removed_person_keeps_their_record_and_can_be_enrolled_again(repos: Re
         repos.people.remove(someone("nobody"), by="a@example.com", at=CREATED)
     # But enrolled again they are crew and active
     again = repos.people.enrol(email, admin=False, name=None, added_by="a@example.com", at=CREATED)
-    assert again.get("status") is None and again["role"] == "crew"
+    assert again.get("status") is None and again["role"] == "crew" and again["name"] == "Cy"
+    assert again == repos.people.person(email, consistent=True)
 
 
 def test_removing_crew_only_leaves_an_admin_as_they_are(repos: Repositories) -> None:
@@ -444,6 +456,61 @@ def test_removing_crew_only_leaves_an_admin_as_they_are(repos: Repositories) -> 
     for gone in (crew, someone("nobody")):
         with pytest.raises(PersonNotFoundError):
             repos.people.remove(gone, by="a@example.com", at=CREATED, crew_only=True)
+
+
+@pytest.fixture(params=["dynamo", "memory"])
+def people_and_sails(request: pytest.FixtureRequest) -> Iterator[tuple[PeopleRepository, SailRepository]]:
+    if request.param == "dynamo":
+        request.getfixturevalue("stack")
+        store = Store()
+        yield DynamoPeopleRepository(store), DynamoSailRepository(store)
+    else:
+        sails = MemorySailRepository()
+        yield MemoryPeopleRepository(sails), sails
+
+
+def test_a_removal_opens_the_slots_it_names_in_the_same_write_or_changes_nothing(
+    people_and_sails: tuple[PeopleRepository, SailRepository],
+) -> None:
+    people, sails = people_and_sails
+    # Given Ann, crew, holding crew-1 on one sail and, confirmed, crew-2 on another
+    ann = someone("ann").lower()
+    people.enrol(ann, admin=False, name="Ann", added_by="a@example.com", at=CREATED)
+    first, second = given_sail(sails), given_sail(sails)
+    sails.claim_slot(first, "crew-1", ann, change("role_claimed"))
+    sails.designate_slot(second, "crew-2", ann, was="open", person_role="crew", change=change("role_designated"))
+    released = change("role_released", reason="removed")
+    both = [(first, "crew-1", "claimed", released), (second, "crew-2", "designated", released)]
+    # When she is removed with releases naming one slot in a state it is not in
+    with pytest.raises(SlotChangedError):
+        people.remove(
+            ann,
+            by="a@example.com",
+            at=CREATED,
+            crew_only=True,
+            releasing=[both[0], (*both[1][:2], "claimed", released)],
+        )
+    # Then nothing changed: she is on the roster and holds both
+    assert (people.person(ann, consistent=True) or {}).get("status") is None
+    assert [role(sails, s, slot)["state"] for s, slot, *_ in both] == ["claimed", "designated"]
+    # When she is removed with the slots as they are
+    assert people.remove(ann, by="a@example.com", at=CREATED, crew_only=True, releasing=both) is True
+    # Then she is removed and both slots are open, each sail's history saying so
+    assert (people.person(ann, consistent=True) or {})["status"] == "removed"
+    for sail_id, slot, *_ in both:
+        assert role(sails, sail_id, slot)["state"] == "open"
+        assert holders_of(sails.sail_meta(sail_id, consistent=True) or {}) == {}
+        actions = [i["action"] for i in sails.sail_items(sail_id, with_history=True) if i["type"] == "history"]
+        assert actions.count("role_released") == 1
+    # And an admin removed as crew only is left as they are, with the slot they hold
+    admin = someone("admin").lower()
+    people.enrol(admin, admin=True, name="Ad", added_by="a@example.com", at=CREATED)
+    sails.claim_slot(first, "crew-2", admin, change("role_claimed"))
+    kept = people.remove(
+        admin, by="a@example.com", at=CREATED, crew_only=True, releasing=[(first, "crew-2", "claimed", released)]
+    )
+    assert kept is False and role(sails, first, "crew-2")["state"] == "claimed"
+    assert (people.person(admin, consistent=True) or {}).get("admin") is True
 
 
 def test_nudge_kinds_and_the_end_of_sessions_are_written_on_a_person(repos: Repositories) -> None:

@@ -43,8 +43,8 @@ def clock() -> datetime:
 
 class World:
     def __init__(self) -> None:
-        self.people = MemoryPeopleRepository()
         self.sails = MemorySailRepository()
+        self.people = MemoryPeopleRepository(self.sails)
         self.sign_in = MemorySignInRepository(self.people)
         self.mailer = FakeMailer()
         self.roster = roster.Roster(self.people, self.sails, self.sign_in, self.mailer)

@@ -2,9 +2,9 @@
 
 The deploy's `ADMIN_EMAILS` are the first admins and stay admins; everyone else's role is on
 their person record (`people.effective_role`). Removing someone marks their record removed
-(their name stays on history, signatures and past claims), releases their slots on upcoming
-sails through the sails repository, and their sessions stop at their next request
-(`auth.authenticate`). The last admin cannot be removed or demoted.
+(their name stays on history, signatures and past claims) and opens their slots on upcoming
+sails in the same transaction (`PeopleRepository.remove`); their sessions stop at their next
+request (`auth.authenticate`). The last admin cannot be removed or demoted.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from quarterdeck.repositories import Item
 from quarterdeck.repositories.people import PeopleRepository
 from quarterdeck.repositories.sails import Change, SailRepository, confirmed_of, holders_of
 from quarterdeck.repositories.sign_in import SignInRepository
-from quarterdeck.repositories.slot_releases import RELEASES_AT_ONCE
+from quarterdeck.repositories.slot_releases import RELEASES_AT_ONCE, Release
 from quarterdeck.validation import email_address
 
 ROLES = ("admin", "crew")
@@ -262,58 +262,79 @@ def remove_person(
     if settings.is_admin(address):  # a configured admin stays: 404 without a record, else 409
         _current(roster.people, address)
         _not_the_last_admin(roster.people, address, settings, "removed")
-    # Crew are removed without a read first (the update says if there was no one to remove);
-    # an admin granted in the app is left as is, for the last-admin check, then removed.
+    held = _held_slots(roster.sails, address, settings, clock)  # first, so one write removes and opens
     try:
-        if not roster.people.remove(address, by=actor, at=iso(clock()), crew_only=True):
-            _not_the_last_admin(roster.people, address, settings, "removed")
-            roster.people.remove(address, by=actor, at=iso(clock()))
+        released = _remove_opening(roster, actor, address, held[:RELEASES_AT_ONCE], settings, clock)
     except PersonNotFoundError:
         raise _not_on_roster(address) from None
     recent_people.forget(address)
     recent_admins.forget()  # who gets the admins' mail may have changed
-    released = release_upcoming(roster.sails, actor, address, settings=settings, clock=clock)
+    released += _open_held(roster.sails, actor, address, held[RELEASES_AT_ONCE:], clock)
     # A receipt, not the record: reading it back would cost a round trip the page does not need
     return {"email": address, "status": "removed", "released": released}
 
 
-def release_upcoming(
-    sails: SailRepository,
-    actor: str,
-    address: str,
-    *,
-    settings: Settings | None = None,
-    clock: Clock = system_clock,
-) -> list[Item]:
-    """Open every slot `address` holds on a sail still to come; a slot that changed meanwhile is
-    left as it now is. The slots as the sails' Query shows them are opened in one transaction
-    (per RELEASES_AT_ONCE); if one of them changed meanwhile, each is read and opened on its own."""
-    settings = settings or get_settings()
-    held = [
+HeldSlot = tuple[Item, str]  # (the sail's META as the sails' Query showed it, the slot held there)
+
+
+def _held_slots(sails: SailRepository, address: str, settings: Settings, clock: Clock) -> list[HeldSlot]:
+    """The slots `address` holds on sails still to come (one Query of the sails by date). The
+    index lags a write by a moment: a claim made in that moment before a removal stays held."""
+    return [
         (meta, holders_of(meta)[address])
         for meta in _upcoming_sails(sails, settings, clock)
         if address in holders_of(meta)
     ]
+
+
+def _remove_opening(
+    roster: Roster, actor: str, address: str, held: list[HeldSlot], settings: Settings, clock: Clock
+) -> list[Item]:
+    """Remove them and open `held` in one write; the slots opened. If one changed since the
+    Query: the removal alone, then each slot read and opened as it is now."""
+    try:
+        _take_off(roster.people, actor, address, [_release(actor, address, h, clock) for h in held], settings, clock)
+        return [_claim(meta, slot) for meta, slot in held]
+    except SlotChangedError:
+        _take_off(roster.people, actor, address, [], settings, clock)
+    return _open_each(roster.sails, actor, address, held, clock)
+
+
+def _take_off(
+    people: PeopleRepository, actor: str, address: str, releasing: list[Release], settings: Settings, clock: Clock
+) -> None:
+    """Mark them removed, opening `releasing` in the same write. Crew are removed without a read
+    of their record (the write says if there was no one to remove); an admin granted in the app
+    is left as is by the first write, for the last-admin check, then removed."""
+    at = iso(clock())
+    if not people.remove(address, by=actor, at=at, crew_only=True, releasing=releasing):
+        _not_the_last_admin(people, address, settings, "removed")
+        people.remove(address, by=actor, at=at, releasing=releasing)
+
+
+def _release(actor: str, address: str, held: HeldSlot, clock: Clock) -> Release:
+    meta, slot = held
+    state = DESIGNATED if confirmed_of(meta).get(address) == slot else CLAIMED
+    return str(meta["id"]), slot, state, _released(actor, address, slot, clock)
+
+
+def _open_held(sails: SailRepository, actor: str, address: str, held: list[HeldSlot], clock: Clock) -> list[Item]:
+    """Open each slot of `held` (a removed person's), RELEASES_AT_ONCE per transaction; a slot
+    that changed meanwhile is left as it now is. The slots opened."""
     released: list[Item] = []
     for start in range(0, len(held), RELEASES_AT_ONCE):
         chunk = held[start : start + RELEASES_AT_ONCE]
-        releases = [
-            (
-                str(meta["id"]),
-                slot,
-                DESIGNATED if confirmed_of(meta).get(address) == slot else CLAIMED,
-                _released(actor, address, slot, clock),
-            )
-            for meta, slot in chunk
-        ]
         try:
-            sails.release_slots(address, releases)
+            sails.release_slots(address, [_release(actor, address, h, clock) for h in chunk])
             released += [_claim(meta, slot) for meta, slot in chunk]
         except SlotChangedError:
-            released += [
-                _claim(meta, slot) for meta, slot in chunk if _release_one(sails, actor, address, meta, slot, clock)
-            ]
+            released += _open_each(sails, actor, address, chunk, clock)
     return released
+
+
+def _open_each(sails: SailRepository, actor: str, address: str, held: list[HeldSlot], clock: Clock) -> list[Item]:
+    """Each slot of `held` read and opened as it is now (one of them changed since the Query)."""
+    return [_claim(meta, slot) for meta, slot in held if _release_one(sails, actor, address, meta, slot, clock)]
 
 
 def _released(actor: str, address: str, slot: str, clock: Clock) -> Change:

@@ -49,6 +49,11 @@ class TransactionCanceledError(Exception):
         self.failed: frozenset[str] = frozenset(
             name for name, reason in zip(names, reasons, strict=False) if name and reason == "ConditionalCheckFailed"
         )
+        self._names = list(names)
+
+    def item_of(self, name: str) -> Item | None:
+        """The item as it was of the action named `name`, if its condition failed and it asked."""
+        return next((item for n, item in zip(self._names, self.items, strict=False) if n == name), None)
 
 
 def _serializer() -> Any:

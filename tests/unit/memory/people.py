@@ -13,14 +13,17 @@ from quarterdeck.errors import LimitReachedError, PersonExistsError, PersonNotFo
 from quarterdeck.magic_codes import Purpose, code_rejection, fresh_code, hash_code
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.caller_checks import caller_check
-from quarterdeck.repositories.people import Role, person_changed
+from quarterdeck.repositories.people import Role, enrolled, person_changed
 from quarterdeck.repositories.sign_in import UNREAD, CodeLookup, Limit, Unread, code_item
+from quarterdeck.repositories.slot_releases import Release
 from quarterdeck.store import Write
+from tests.unit.memory.sails import MemorySailRepository
 
 
 class MemoryPeopleRepository:
-    def __init__(self) -> None:
+    def __init__(self, sails: MemorySailRepository | None = None) -> None:
         self.records: dict[str, Item] = {}
+        self.sails = sails  # where `remove` opens the slots it is given (its transaction, in memory)
         self.reads = 0  # how many times a record was read (what a warm request must not do)
 
     def person(self, email: str, *, consistent: bool = False) -> Item | None:
@@ -36,16 +39,8 @@ class MemoryPeopleRepository:
         record = self.records.get(address)
         if record is not None and record.get("role") != "guest" and record.get("status") != "removed":
             raise PersonExistsError("This person is already on the roster.", current=copy.deepcopy(record))
-        record = self.records.setdefault(address, {"created_at": at, "nudges": True})
-        record.update(type="person", email=address, role="admin" if admin else "crew", added_by=added_by.lower())
-        record["added_at"] = at
-        for name_ in ("status", "removed_at", "removed_by", *(() if admin else ("admin",))):
-            record.pop(name_, None)
-        if admin:
-            record["admin"] = True
-        if name:
-            record["name"] = name
-        return copy.deepcopy(record)
+        self.records[address] = enrolled(record, address, admin=admin, name=name, added_by=added_by, at=at)
+        return copy.deepcopy(self.records[address])
 
     def _active(self, email: str) -> Item:
         found = self.records.get(email.lower())
@@ -60,10 +55,15 @@ class MemoryPeopleRepository:
         self.records[email.lower()] = person_changed(record, admin=admin, name=name)
         return copy.deepcopy(self.records[email.lower()])
 
-    def remove(self, email: str, *, by: str, at: str, crew_only: bool = False) -> bool:
+    def remove(
+        self, email: str, *, by: str, at: str, crew_only: bool = False, releasing: Sequence[Release] = ()
+    ) -> bool:
         record = self._active(email)
         if crew_only and record.get("admin") is True:
             return False
+        if releasing:  # every slot checked before anything changes, as in one transaction
+            assert self.sails is not None, "MemoryPeopleRepository(sails) opens the slots a removal releases"
+            self.sails.release_slots(email, releasing)
         record.update(status="removed", removed_at=at, removed_by=by.lower())
         for name in ("admin", "calendar_token", "calendar_token_at", "calendar_sail_id"):
             record.pop(name, None)

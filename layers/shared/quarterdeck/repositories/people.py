@@ -20,10 +20,11 @@ from typing import Any, Protocol
 
 from quarterdeck import keys
 from quarterdeck.clock import Clock, iso, system_clock
-from quarterdeck.errors import PersonExistsError, PersonNotFoundError
+from quarterdeck.errors import PersonExistsError, PersonNotFoundError, SlotChangedError
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.caller_checks import caller_check
-from quarterdeck.store import ConditionFailedError, Store, Write
+from quarterdeck.repositories.slot_releases import Release, release_writes
+from quarterdeck.store import ConditionFailedError, Store, TransactionCanceledError, Write
 
 Role = str  # "admin" | "crew" | "guest"
 
@@ -60,11 +61,15 @@ class PeopleRepository(Protocol):
         there is no such person or they were removed."""
         ...
 
-    def remove(self, email: str, *, by: str, at: str, crew_only: bool = False) -> bool:
+    def remove(
+        self, email: str, *, by: str, at: str, crew_only: bool = False, releasing: Sequence[Release] = ()
+    ) -> bool:
         """Mark the person removed (their record, name and history stay; admin, calendar feed
         and sessions go); True. PersonNotFoundError if there is no such person or they were
         removed. With `crew_only`, an admin (granted in the app) is left as they are and False
-        returned: removing an admin needs the last-admin check first."""
+        returned: removing an admin needs the last-admin check first. The slots of `releasing`
+        (at most RELEASES_AT_ONCE, held by this person) open in the same transaction; if one of
+        them changed meanwhile nothing is written and SlotChangedError is raised."""
         ...
 
     def set_nudge_kinds(self, email: str, *, enabled: bool, kinds_off: Sequence[str]) -> Item:
@@ -139,6 +144,54 @@ def person_changed(person: Item, *, admin: bool | None, name: str | None) -> Ite
     if name is not None:
         record["name"] = name
     return record
+
+
+def enrolled(current: Item | None, email: str, *, admin: bool, name: str | None, added_by: str, at: str) -> Item:
+    """The record after `enrol` of `current` (the record as it was; None: there was none)."""
+    dropped = {"status", "removed_at", "removed_by", *(() if admin else ("admin",))}
+    record = {key: value for key, value in (current or {}).items() if key not in dropped}
+    record.setdefault("created_at", at)
+    record.setdefault("nudges", True)
+    record.update(type="person", email=email.lower(), role="admin" if admin else "crew", added_by=added_by.lower())
+    record["added_at"] = at
+    if admin:
+        record["admin"] = True
+    if name:
+        record["name"] = name
+    return record
+
+
+def _enrolment(email: str, *, admin: bool, name: str | None, added_by: str, at: str, over: bool) -> dict[str, Any]:
+    """`enrol`'s update (what `enrolled` computes): of a new record, or `over` a guest's or a
+    removed person's."""
+    sets = (
+        "SET #type = :person, email = :email, created_at = if_not_exists(created_at, :now),"
+        " nudges = if_not_exists(nudges, :true), #role = :role, added_by = :by, added_at = :now,"
+        " gsi1pk = :gpk, gsi1sk = :gsk"
+    )
+    values: dict[str, Any] = {
+        ":person": "person",
+        ":email": email.lower(),
+        ":now": at,
+        ":true": True,
+        ":role": "admin" if admin else "crew",
+        ":by": added_by.lower(),
+        ":gpk": keys.people_index(email)[0],
+        ":gsk": keys.people_index(email)[1],
+    }
+    names = {"#type": "type", "#role": "role", "#admin": "admin", "#status": "status"}
+    if admin:
+        sets += ", #admin = :true"
+    if name:
+        sets += ", #name = :name"
+        values[":name"] = name
+        names["#name"] = "name"
+    condition = "attribute_not_exists(pk)"
+    if over:
+        condition = "#role = :guest OR #status = :removed"
+        values.update({":guest": "guest", ":removed": "removed"})
+    removes = " REMOVE #status, removed_at, removed_by" + ("" if admin else ", #admin")
+    return {"update": sets + removes, "condition": condition, "names": names, "values": values}
 
 
 def _indexed(email: str) -> Item:
@@ -220,46 +273,22 @@ class DynamoPeopleRepository:
         return [_view(item) or {} for item in found if item.get("type") == "person"]
 
     def enrol(self, email: str, *, admin: bool, name: str | None, added_by: str, at: str) -> Item:
-        pk, sk = keys.person(email)
-        sets = (
-            "SET #type = :person, email = :email, created_at = if_not_exists(created_at, :now),"
-            " nudges = if_not_exists(nudges, :true), #role = :role, added_by = :by, added_at = :now,"
-            " gsi1pk = :gpk, gsi1sk = :gsk"
-        )
-        values: dict[str, Any] = {
-            ":person": "person",
-            ":email": email.lower(),
-            ":now": at,
-            ":true": True,
-            ":role": "admin" if admin else "crew",
-            ":by": added_by.lower(),
-            ":guest": "guest",
-            ":removed": "removed",
-            ":gpk": keys.people_index(email)[0],
-            ":gsk": keys.people_index(email)[1],
-        }
-        if admin:
-            sets += ", #admin = :true"
-        if name:
-            sets += ", #name = :name"
-            values[":name"] = name
-        removes = " REMOVE #status, removed_at, removed_by" + ("" if admin else ", #admin")
-        names = {"#type": "type", "#role": "role", "#admin": "admin", "#status": "status"}
-        if name:
-            names["#name"] = "name"
-        try:
-            updated = self._store.update(
-                pk,
-                sk,
-                sets + removes,
-                condition="attribute_not_exists(pk) OR #role = :guest OR #status = :removed",
-                names=names,
-                values=values,
-            )
-        except ConditionFailedError as lost:
-            current = _view(lost.current) or self.person(email, consistent=True) or {}
-            raise PersonExistsError("This person is already on the roster.", current=current) from None
-        return _view(updated) or {}
+        # A new address (the usual case) is one write whose answer is known without a read back;
+        # an existing record comes back with the failed condition and decides the second write.
+        current: Item | None = None
+        for attempt in ("new", "over"):
+            try:
+                self._store.update(
+                    *keys.person(email),
+                    **_enrolment(email, admin=admin, name=name, added_by=added_by, at=at, over=attempt == "over"),
+                    returning=False,
+                )
+                return enrolled(current, email, admin=admin, name=name, added_by=added_by, at=at)
+            except ConditionFailedError as lost:
+                current = _view(lost.current) or self.person(email, consistent=True) or {}
+            if current.get("role") != "guest" and current.get("status") != "removed":
+                break
+        raise PersonExistsError("This person is already on the roster.", current=current)
 
     def update_person(
         self, email: str, *, admin: bool | None = None, name: str | None = None, current: Item | None = None
@@ -300,24 +329,32 @@ class DynamoPeopleRepository:
             raise PersonNotFoundError("There is no such person.") from None
         return person_changed(current, admin=admin, name=name) if current is not None else _view(updated) or {}
 
-    def remove(self, email: str, *, by: str, at: str, crew_only: bool = False) -> bool:
+    def remove(
+        self, email: str, *, by: str, at: str, crew_only: bool = False, releasing: Sequence[Release] = ()
+    ) -> bool:
         condition = "attribute_exists(pk) AND (attribute_not_exists(#status) OR #status <> :removed)"
         values: dict[str, Any] = {":removed": "removed", ":at": at, ":by": by.lower()}
         if crew_only:  # no read first: the record as it was comes back only if the condition fails
             condition += " AND (attribute_not_exists(#admin) OR #admin <> :true)"
             values[":true"] = True
-        try:
-            self._store.update(
-                *keys.person(email),
-                "SET #status = :removed, removed_at = :at, removed_by = :by"
-                " REMOVE #admin, calendar_token, calendar_token_at, calendar_sail_id",
-                condition=condition,
-                names={"#status": "status", "#admin": "admin"},
-                values=values,
-                returning=False,  # a guarded write would read it back: nobody needs it
-            )
-        except ConditionFailedError as lost:
-            was = lost.current or {}
+        pk, sk = keys.person(email)
+        removal = Write(
+            "Update",
+            key={"pk": pk, "sk": sk},
+            name=PERSON,
+            update="SET #status = :removed, removed_at = :at, removed_by = :by"
+            " REMOVE #admin, calendar_token, calendar_token_at, calendar_sail_id",
+            condition=condition,
+            names={"#status": "status", "#admin": "admin"},
+            values=values,
+            return_old=True,
+        )
+        try:  # the slots (if any) open in the same transaction: all or nothing
+            self._store.transact([removal, *(w for release in releasing for w in release_writes(email, release))])
+        except TransactionCanceledError as lost:
+            if PERSON not in lost.failed:
+                raise SlotChangedError({}) from None
+            was = lost.item_of(PERSON) or {}
             if crew_only and was and was.get("status") != "removed" and was.get("admin") is True:
                 return False
             raise PersonNotFoundError("There is no such person.") from None

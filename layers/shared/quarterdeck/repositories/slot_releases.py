@@ -1,6 +1,7 @@
 """Opening held role slots again (the sail repository's `release_slot` and `release_slots`):
 the writes of one release, so one slot or several of one holder (a removed person's, on as
-many sails) open in one transaction. Each release is four actions; a transaction holds 100.
+many sails, in the transaction that removes them: `PeopleRepository.remove`) open at once.
+Each release is four actions; a transaction holds 100.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class Change(Protocol):
 
 
 Release = tuple[str, str, str, Change]  # (sail_id, slot, state, change) of one slot to open again
-RELEASES_AT_ONCE = TRANSACTION_ROOM // 4  # four writes each, and the request's guard still fits
+RELEASES_AT_ONCE = TRANSACTION_ROOM // 4  # four writes each: a removal's record and the request's guard still fit
 
 
 def release_writes(holder: str, release: Release) -> list[Write]:
