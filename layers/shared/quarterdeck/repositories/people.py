@@ -6,8 +6,10 @@ revoked sessions, its nudge setting and its private calendar token.
 transaction (a claim, a redeemed code) to give someone a record without reading it first.
 
 Every person record also carries GSI1 keys (`keys.people_index`): the roster (issue 20) is one
-Query of that partition. A record's fields besides the above: `name`, `admin` (an admin made in
-the app; the deploy's `ADMIN_EMAILS` are admins whatever the record says), `status`
+Query of that partition, which also holds the suppression list (`keys.suppression_index`, written
+by the delivery log's repository), so the People page learns whose mail bounces in that Query.
+A record's fields besides the above: `name`, `admin` (an admin made in the app; the deploy's
+`ADMIN_EMAILS` are admins whatever the record says), `status`
 (`removed`, or absent), `last_sign_in`, `invited_sail` (the sail whose invite added them),
 `nudges_off` (kinds turned off one by one; `nudges: false` still means all off) and
 `sessions_after` (epoch milliseconds: sessions issued before it are signed out).
@@ -16,6 +18,7 @@ the app; the deploy's `ADMIN_EMAILS` are admins whatever the record says), `stat
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from quarterdeck import keys
@@ -23,6 +26,7 @@ from quarterdeck.clock import Clock, iso, system_clock
 from quarterdeck.errors import PersonExistsError, PersonNotFoundError
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.caller_checks import caller_check
+from quarterdeck.repositories.deliveries import suppression_view
 from quarterdeck.store import ConditionFailedError, Store, Write
 
 Role = str  # "admin" | "crew" | "guest"
@@ -37,6 +41,15 @@ def _view(item: Item | None) -> Item | None:
     return None if item is None else {k: v for k, v in item.items() if k not in _KEYS}
 
 
+@dataclass(frozen=True)
+class RosterListing:
+    """The People page's read: every person record (as `roster`), and the suppression list by
+    lower-cased address (SUPPRESSION_FIELDS, as the delivery log's repository returns it)."""
+
+    people: list[Item]
+    suppressed: dict[str, Item]
+
+
 class PeopleRepository(Protocol):
     def person(self, email: str, *, consistent: bool = False) -> Item | None:
         """The person's record, or None (eventually consistent unless `consistent`)."""
@@ -44,6 +57,10 @@ class PeopleRepository(Protocol):
 
     def roster(self) -> list[Item]:
         """Every person record (guests included), ordered by address: one Query of the index."""
+        ...
+
+    def roster_listing(self) -> RosterListing:
+        """Every person record (as `roster`) and whose mail bounces, in that same one Query."""
         ...
 
     def enrol(self, email: str, *, admin: bool, name: str | None, added_by: str, at: str) -> Item:
@@ -216,8 +233,14 @@ class DynamoPeopleRepository:
         return _view(self._store.get(*keys.person(email), consistent=consistent))
 
     def roster(self) -> list[Item]:
+        return self.roster_listing().people
+
+    def roster_listing(self) -> RosterListing:
         found = self._store.query(keys.PEOPLE, index="gsi1")
-        return [_view(item) or {} for item in found if item.get("type") == "person"]
+        return RosterListing(
+            people=[_view(item) or {} for item in found if item.get("type") == "person"],
+            suppressed={str(i["email"]): suppression_view(i) for i in found if i.get("type") == "suppression"},
+        )
 
     def enrol(self, email: str, *, admin: bool, name: str | None, added_by: str, at: str) -> Item:
         pk, sk = keys.person(email)
