@@ -8,9 +8,12 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
+from local.index_suppressions import index_suppressions
+from quarterdeck import keys
 from quarterdeck.errors import (
     CodeRejectedError,
     LimitReachedError,
@@ -19,7 +22,9 @@ from quarterdeck.errors import (
     SlotChangedError,
 )
 from quarterdeck.magic_codes import Purpose
-from quarterdeck.repositories.people import DynamoPeopleRepository, PeopleRepository, person_invited
+from quarterdeck.repositories.deliveries import DeliveryRepository, DynamoDeliveryRepository
+from quarterdeck.repositories.people import DynamoPeopleRepository, PeopleRepository
+from quarterdeck.repositories.person_records import person_invited
 from quarterdeck.repositories.sails import DynamoSailRepository, SailRepository, holders_of
 from quarterdeck.repositories.sign_in import (
     CODE_POINTER,
@@ -31,6 +36,7 @@ from quarterdeck.repositories.sign_in import (
 )
 from quarterdeck.store import Store, TransactionCanceledError
 from tests.integration.test_repository_sails import change, given_sail, role
+from tests.unit.memory.deliveries import MemoryDeliveryRepository
 from tests.unit.memory.people import MemoryPeopleRepository, MemorySignInRepository
 from tests.unit.memory.sails import MemorySailRepository
 
@@ -41,6 +47,7 @@ CREATED = "2026-12-04T10:00:00+00:00"
 class Repositories:
     people: PeopleRepository
     sign_in: SignInRepository
+    deliveries: DeliveryRepository
 
 
 @pytest.fixture(params=["dynamo", "memory"])
@@ -48,10 +55,13 @@ def repos(request: pytest.FixtureRequest) -> Iterator[Repositories]:
     if request.param == "dynamo":
         request.getfixturevalue("stack")  # points Store() at the local stack's table
         store = Store()
-        yield Repositories(DynamoPeopleRepository(store), DynamoSignInRepository(store))
+        yield Repositories(
+            DynamoPeopleRepository(store), DynamoSignInRepository(store), DynamoDeliveryRepository(store)
+        )
     else:
-        people = MemoryPeopleRepository()
-        yield Repositories(people, MemorySignInRepository(people))
+        deliveries = MemoryDeliveryRepository()
+        people = MemoryPeopleRepository(deliveries=deliveries)
+        yield Repositories(people, MemorySignInRepository(people), deliveries)
 
 
 def someone(name: str = "person") -> str:
@@ -365,6 +375,56 @@ def test_the_roster_lists_every_record_written_by_any_path(repos: Repositories) 
     assert listed[signed.lower()].get("last_sign_in") and not listed[added.lower()].get("last_sign_in")
 
 
+def test_the_roster_listing_holds_whose_mail_bounces_with_the_reason(repos: Repositories) -> None:
+    # Given a person on the roster and an address with no record, both suppressed, and a person who is not
+    bounced, complained, fine = someone("bounced"), someone("complained"), someone("fine")
+    for email in (bounced, fine):
+        repos.people.add_person(email, "crew", created_at=CREATED)
+    repos.deliveries.suppress(bounced.upper(), "Hard bounce: 550", "bounce", "m-1", "2026-12-04T15:00:00Z")
+    repos.deliveries.suppress(complained, "Complaint", "complaint", "m-2", "2026-12-04T16:00:00Z")
+    # When the roster is read with its suppressions
+    listing = repos.people.roster_listing()
+    # Then each suppression is there by address, as the delivery log gives it, and only persons are people
+    assert listing.suppressed[bounced.lower()] == repos.deliveries.suppressions_of([bounced])[bounced.lower()]
+    assert listing.suppressed[bounced.lower()]["reason"] == "Hard bounce: 550"
+    assert listing.suppressed[complained.lower()]["event"] == "complaint" and fine.lower() not in listing.suppressed
+    listed = {str(p["email"]) for p in listing.people}
+    assert {bounced.lower(), fine.lower()} <= listed and complained.lower() not in listed
+    assert all(p.get("type") == "person" for p in listing.people)
+    assert [p["email"] for p in repos.people.roster()] == [p["email"] for p in listing.people]
+
+
+class CountingStore(Store):
+    """The table, counting round trips (each call of the low-level client)."""
+
+    calls = 0
+
+    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        self.calls += 1
+        return super()._call(operation, **kwargs)
+
+
+def test_the_roster_listing_is_one_query_and_older_suppressions_join_it_once_indexed(stack: object) -> None:
+    store = CountingStore()
+    people, deliveries = DynamoPeopleRepository(store), DynamoDeliveryRepository(store)
+    # Given a suppression written before it carried the people index's keys
+    old = someone("old-bounce").lower()
+    deliveries.suppress(old, "Hard bounce", "bounce", "m-0", "2026-11-01T00:00:00Z")
+    store.update(*keys.suppression(old), "REMOVE gsi1pk, gsi1sk")
+    # When the roster is read with its suppressions
+    before = store.calls
+    listing = people.roster_listing()
+    # Then that is one round trip, and the old suppression is not in it
+    assert store.calls - before == 1
+    assert old not in listing.suppressed
+    # When the one-off indexing runs (twice: it is safe to run again)
+    assert index_suppressions(store) >= 1
+    assert index_suppressions(store) == 0
+    # Then the roster shows it, with its reason, and senders still find it
+    assert people.roster_listing().suppressed[old]["reason"] == "Hard bounce"
+    assert deliveries.suppressions_of([old]) == {old: people.roster_listing().suppressed[old]}
+
+
 def test_enrolling_makes_crew_or_admin_and_refuses_someone_already_on_the_roster(repos: Repositories) -> None:
     # Given a guest on record
     guest, new = someone("guest"), someone("new")
@@ -466,7 +526,7 @@ def people_and_sails(request: pytest.FixtureRequest) -> Iterator[tuple[PeopleRep
         yield DynamoPeopleRepository(store), DynamoSailRepository(store)
     else:
         sails = MemorySailRepository()
-        yield MemoryPeopleRepository(sails), sails
+        yield MemoryPeopleRepository(sails=sails), sails
 
 
 def test_a_removal_opens_the_slots_it_names_in_the_same_write_or_changes_nothing(

@@ -27,6 +27,7 @@ from quarterdeck.repositories.nudges import opt_outs, opted_out_key
 from quarterdeck.sails import create_sail
 from quarterdeck.sessions import redeem_code, send_login_link
 from tests.unit.fakes import FakeMailer
+from tests.unit.memory.deliveries import MemoryDeliveryRepository
 from tests.unit.memory.people import MemoryPeopleRepository, MemorySignInRepository
 from tests.unit.memory.sails import MemorySailRepository
 
@@ -43,8 +44,9 @@ def clock() -> datetime:
 
 class World:
     def __init__(self) -> None:
+        self.deliveries = MemoryDeliveryRepository()
         self.sails = MemorySailRepository()
-        self.people = MemoryPeopleRepository(self.sails)
+        self.people = MemoryPeopleRepository(sails=self.sails, deliveries=self.deliveries)
         self.sign_in = MemorySignInRepository(self.people)
         self.mailer = FakeMailer()
         self.roster = roster.Roster(self.people, self.sails, self.sign_in, self.mailer)
@@ -131,6 +133,24 @@ def test_the_roster_lists_crew_and_admins_with_their_upcoming_slots_not_guests(w
     assert set(listed) == {FIRST, "ann@example.com"}
     assert listed[FIRST]["configured_admin"] is True
     assert [(c["sail_id"], c["slot"]) for c in listed["ann@example.com"]["upcoming"]] == [("s1", "crew-1")]
+
+
+def test_the_roster_shows_whose_mail_bounces_with_the_reason(world: World) -> None:
+    # Given Ann and Bo on the roster, and a configured admin who never signed in (no record)
+    settings = replace(SETTINGS, admin_emails=(FIRST, "cfg@example.com"))
+    world.add("ann@example.com")
+    world.add("bo@example.com")
+    # When mail to Ann bounced hard and the configured admin complained
+    world.deliveries.suppress("Ann@Example.com", "Hard bounce: 550", "bounce", "m-1", "2026-12-04T15:00:00Z")
+    world.deliveries.suppress("cfg@example.com", "Complaint", "complaint", "m-2", "2026-12-04T16:00:00Z")
+    # Then the roster marks both bounced with the reason, and Bo's mail as flowing
+    listed = {p["email"]: p for p in roster.list_people(world.people, world.sails, settings=settings)["people"]}
+    assert (listed["ann@example.com"]["bounced"], listed["ann@example.com"]["mail_stopped"]) == (
+        True,
+        "Hard bounce: 550",
+    )
+    assert (listed["cfg@example.com"]["bounced"], listed["cfg@example.com"]["mail_stopped"]) == (True, "Complaint")
+    assert (listed["bo@example.com"]["bounced"], listed["bo@example.com"]["mail_stopped"]) == (False, None)
 
 
 def test_admins_made_in_the_app_hear_of_claims_and_a_removed_one_no_longer(world: World) -> None:

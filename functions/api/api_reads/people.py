@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from api_access import ADMIN, MEMBER, caller
-from api_dependencies import delivery_repository, people_repository, sail_repository
+from api_dependencies import people_repository, sail_repository
 from api_light import ReadTable
 
 router = ReadTable()
@@ -16,8 +16,7 @@ router = ReadTable()
 def people() -> dict[str, Any]:
     from quarterdeck import roster
 
-    suppressed = {str(entry["email"]): entry for entry in delivery_repository().suppressed_addresses()}
-    return roster.list_people(people_repository(), sail_repository(), suppressed=suppressed)
+    return roster.list_people(people_repository(), sail_repository())
 
 
 @router.get("/api/me/settings", summary="My name and which nudges I get", tags=["people"], middlewares=[MEMBER])

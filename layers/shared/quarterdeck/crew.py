@@ -39,7 +39,8 @@ from quarterdeck.mail import MailSender, render_email
 from quarterdeck.observability import logger
 from quarterdeck.people import recent_admins, recent_people
 from quarterdeck.repositories import Item
-from quarterdeck.repositories.people import PeopleRepository, person_invited
+from quarterdeck.repositories.people import PeopleRepository
+from quarterdeck.repositories.person_records import person_invited
 from quarterdeck.repositories.sails import Change, SailRepository, SlotRead
 from quarterdeck.repositories.sign_in import new_code
 from quarterdeck.validation import email_address

@@ -187,6 +187,14 @@ def people_index(email: str) -> Key:
     return PEOPLE, email.lower()
 
 
+def suppression_index(email: str) -> Key:
+    """GSI1 key of a suppression (`suppression`): in the people's partition, next to the
+    person's record, so the People page reads who is on the roster and whose mail bounces in
+    one Query (the roster tells the two apart by their `type`). Suppressions written before
+    2026-12-04 join it through `python -m local.index_suppressions`."""
+    return PEOPLE, f"{email.strip().lower()}#suppressed"
+
+
 def magic_code(code_hash: str) -> Key:
     """A magic-link code, stored under its SHA-256 (never the code itself)."""
     return f"CODE#{code_hash}", "META"

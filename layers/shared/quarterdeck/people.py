@@ -15,7 +15,8 @@ from quarterdeck.clock import Clock, epoch, iso, system_clock
 from quarterdeck.config import Settings, get_settings
 from quarterdeck.errors import InvalidInputError, PersonExistsError, PersonNotFoundError
 from quarterdeck.repositories import Item
-from quarterdeck.repositories.people import PeopleRepository, Role
+from quarterdeck.repositories.people import PeopleRepository
+from quarterdeck.repositories.person_records import Role
 
 
 class RecentPeople:

@@ -123,20 +123,19 @@ def list_people(
     people: PeopleRepository,
     sails: SailRepository,
     *,
-    suppressed: Mapping[str, Mapping[str, Any]] | None = None,
     settings: Settings | None = None,
     clock: Clock = system_clock,
 ) -> dict[str, Any]:
-    """Everyone who can sign in (and those removed, marked so), with their upcoming slots and,
-    from `suppressed` (address → the delivery log's suppression), whose mail bounces."""
-    suppressed = suppressed or {}
+    """Everyone who can sign in (and those removed, marked so), with their upcoming slots and
+    whose mail bounces (the suppression list, read with the roster in one Query)."""
     settings = settings or get_settings()
-    records = {str(p["email"]): p for p in people.roster()}
+    listing = people.roster_listing()
+    records = {str(p["email"]): p for p in listing.people}
     for admin in settings.admin_emails:  # the configured admins, even before their first sign-in
         records.setdefault(admin, {"email": admin, "role": "admin"})
     claims = _upcoming_claims(sails, settings, clock)
     listed = [
-        person_view(person, email, settings, claims.get(email, ()), suppressed.get(email.lower()))
+        person_view(person, email, settings, claims.get(email, ()), listing.suppressed.get(email.lower()))
         for email, person in sorted(records.items())
         if is_removed(person) or effective_role(person, email, settings) != "guest"
     ]

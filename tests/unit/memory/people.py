@@ -1,6 +1,7 @@
 """People and sign-in in memory: `PeopleRepository` and `SignInRepository` as dicts, their
 conditions as plain Python (tests/integration/test_repository_people.py holds them to the
-DynamoDB implementations)."""
+DynamoDB implementations). The roster's listing takes the suppression list from the in-memory
+delivery log it is given (DynamoDB keeps both in one index partition)."""
 
 from __future__ import annotations
 
@@ -13,17 +14,22 @@ from quarterdeck.errors import LimitReachedError, PersonExistsError, PersonNotFo
 from quarterdeck.magic_codes import Purpose, code_rejection, fresh_code, hash_code
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.caller_checks import caller_check
-from quarterdeck.repositories.people import Role, enrolled, person_changed
+from quarterdeck.repositories.people import RosterListing
+from quarterdeck.repositories.person_records import Role, enrolled, person_changed
 from quarterdeck.repositories.sign_in import UNREAD, CodeLookup, Limit, Unread, code_item
 from quarterdeck.repositories.slot_releases import Release
 from quarterdeck.store import Write
+from tests.unit.memory.deliveries import MemoryDeliveryRepository
 from tests.unit.memory.sails import MemorySailRepository
 
 
 class MemoryPeopleRepository:
-    def __init__(self, sails: MemorySailRepository | None = None) -> None:
+    def __init__(
+        self, *, sails: MemorySailRepository | None = None, deliveries: MemoryDeliveryRepository | None = None
+    ) -> None:
         self.records: dict[str, Item] = {}
         self.sails = sails  # where `remove` opens the slots it is given (its transaction, in memory)
+        self.deliveries = deliveries or MemoryDeliveryRepository()  # whose suppressions the roster shows
         self.reads = 0  # how many times a record was read (what a warm request must not do)
 
     def person(self, email: str, *, consistent: bool = False) -> Item | None:
@@ -33,6 +39,10 @@ class MemoryPeopleRepository:
 
     def roster(self) -> list[Item]:
         return [copy.deepcopy(self.records[email]) for email in sorted(self.records)]
+
+    def roster_listing(self) -> RosterListing:
+        suppressed = {str(entry["email"]): entry for entry in self.deliveries.suppressed_addresses()}
+        return RosterListing(self.roster(), suppressed)
 
     def enrol(self, email: str, *, admin: bool, name: str | None, added_by: str, at: str) -> Item:
         address = email.lower()
@@ -62,7 +72,7 @@ class MemoryPeopleRepository:
         if crew_only and record.get("admin") is True:
             return False
         if releasing:  # every slot checked before anything changes, as in one transaction
-            assert self.sails is not None, "MemoryPeopleRepository(sails) opens the slots a removal releases"
+            assert self.sails is not None, "MemoryPeopleRepository(sails=...) opens the slots a removal releases"
             self.sails.release_slots(email, releasing)
         record.update(status="removed", removed_at=at, removed_by=by.lower())
         for name in ("admin", "calendar_token", "calendar_token_at", "calendar_sail_id"):

@@ -4,7 +4,9 @@ SES reports what became of each message (delivered, bounced, complained) through
 configuration set's event destination; each event is kept per MessageId and recipient
 (`MAIL#<message id>` / `EVENT#<recipient>#<event>`), written once (SES may repeat an event).
 An address that bounced hard or complained is suppressed (`SUPPRESSIONS` / `<email>`), with
-the reason, and no mail goes to it any more (quarterdeck.mail asks before each send).
+the reason, and no mail goes to it any more (quarterdeck.mail asks before each send). A
+suppression also sits in the people's GSI1 partition (`keys.suppression_index`), where the
+roster reads it with the people (`PeopleRepository.roster_listing`).
 """
 
 from __future__ import annotations
@@ -56,6 +58,11 @@ def _fields(item: Item, names: Sequence[str]) -> Item:
     return {name: item[name] for name in names if name in item}
 
 
+def suppression_view(item: Item) -> Item:
+    """A stored suppression as the repositories return it (SUPPRESSION_FIELDS)."""
+    return _fields(item, SUPPRESSION_FIELDS)
+
+
 class DynamoDeliveryRepository:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -89,11 +96,12 @@ class DynamoDeliveryRepository:
         found = self.store.batch_get(list(dict.fromkeys(wanted)))
         events = [_fields(i, EVENT_FIELDS) for i in found if i.get("type") == "mail_event"]
         events.sort(key=lambda e: (e["message_id"], e["recipient"], e["event"]))
-        suppressions = {i["email"]: _fields(i, SUPPRESSION_FIELDS) for i in found if i.get("type") == "suppression"}
+        suppressions = {i["email"]: suppression_view(i) for i in found if i.get("type") == "suppression"}
         return events, suppressions
 
     def suppress(self, email: str, reason: str, event: str, message_id: str, at: str) -> bool:
         pk, sk = keys.suppression(email)
+        gsi1pk, gsi1sk = keys.suppression_index(email)
         item: Item = {
             "pk": pk,
             "sk": sk,
@@ -103,6 +111,8 @@ class DynamoDeliveryRepository:
             "event": event,
             "message_id": message_id,
             "at": at,
+            "gsi1pk": gsi1pk,
+            "gsi1sk": gsi1sk,
         }
         try:
             self.store.put(item, condition="attribute_not_exists(pk)")
@@ -114,10 +124,10 @@ class DynamoDeliveryRepository:
         wanted = list(dict.fromkeys(keys.suppression(email) for email in emails if email.strip()))
         if not wanted:
             return {}
-        return {item["email"]: _fields(item, SUPPRESSION_FIELDS) for item in self.store.batch_get(wanted)}
+        return {item["email"]: suppression_view(item) for item in self.store.batch_get(wanted)}
 
     def suppressed_addresses(self) -> list[Item]:
-        return [_fields(item, SUPPRESSION_FIELDS) for item in self.store.query(keys.SUPPRESSIONS)]
+        return [suppression_view(item) for item in self.store.query(keys.SUPPRESSIONS)]
 
 
 class CachedSuppressions:

@@ -2,12 +2,14 @@
 revoked sessions, its nudge setting and its private calendar token.
 
 `PeopleRepository` is what the domain asks for; `DynamoPeopleRepository` keeps each person at
-`PERSON#<email>/META`. `person_upsert` is the write other aggregates put in their own
+`PERSON#<email>/META`. `person_records.person_upsert` is the write other aggregates put in their own
 transaction (a claim, a redeemed code) to give someone a record without reading it first.
 
 Every person record also carries GSI1 keys (`keys.people_index`): the roster (issue 20) is one
-Query of that partition. A record's fields besides the above: `name`, `admin` (an admin made in
-the app; the deploy's `ADMIN_EMAILS` are admins whatever the record says), `status`
+Query of that partition, which also holds the suppression list (`keys.suppression_index`, written
+by the delivery log's repository), so the People page learns whose mail bounces in that Query.
+A record's fields besides the above: `name`, `admin` (an admin made in the app; the deploy's
+`ADMIN_EMAILS` are admins whatever the record says), `status`
 (`removed`, or absent), `last_sign_in`, `invited_sail` (the sail whose invite added them),
 `nudges_off` (kinds turned off one by one; `nudges: false` still means all off) and
 `sessions_after` (epoch milliseconds: sessions issued before it are signed out).
@@ -16,26 +18,32 @@ the app; the deploy's `ADMIN_EMAILS` are admins whatever the record says), `stat
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from quarterdeck import keys
-from quarterdeck.clock import Clock, iso, system_clock
 from quarterdeck.errors import PersonExistsError, PersonNotFoundError, SlotChangedError
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.caller_checks import caller_check
+from quarterdeck.repositories.deliveries import suppression_view
+from quarterdeck.repositories.person_records import PERSON, Role, enrolled, enrolment, indexed, person_changed
 from quarterdeck.repositories.slot_releases import Release, release_writes
 from quarterdeck.store import ConditionFailedError, Store, TransactionCanceledError, Write
-
-Role = str  # "admin" | "crew" | "guest"
-
-PERSON = "person"
-"""The name of `person_upsert`'s action in a transaction."""
 
 _KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
 
 
 def _view(item: Item | None) -> Item | None:
     return None if item is None else {k: v for k, v in item.items() if k not in _KEYS}
+
+
+@dataclass(frozen=True)
+class RosterListing:
+    """The People page's read: every person record (as `roster`), and the suppression list by
+    lower-cased address (SUPPRESSION_FIELDS, as the delivery log's repository returns it)."""
+
+    people: list[Item]
+    suppressed: dict[str, Item]
 
 
 class PeopleRepository(Protocol):
@@ -45,6 +53,10 @@ class PeopleRepository(Protocol):
 
     def roster(self) -> list[Item]:
         """Every person record (guests included), ordered by address: one Query of the index."""
+        ...
+
+    def roster_listing(self) -> RosterListing:
+        """Every person record (as `roster`) and whose mail bounces, in that same one Query."""
         ...
 
     def enrol(self, email: str, *, admin: bool, name: str | None, added_by: str, at: str) -> Item:
@@ -136,131 +148,6 @@ class PeopleRepository(Protocol):
         ...
 
 
-def person_changed(person: Item, *, admin: bool | None, name: str | None) -> Item:
-    """The record `person` after `update_person`: admin granted or withdrawn, renamed."""
-    record = {key: value for key, value in person.items() if not (key == "admin" and admin is False)}
-    if admin is not None:
-        record.update({"role": "admin", "admin": True} if admin else {"role": "crew"})
-    if name is not None:
-        record["name"] = name
-    return record
-
-
-def enrolled(current: Item | None, email: str, *, admin: bool, name: str | None, added_by: str, at: str) -> Item:
-    """The record after `enrol` of `current` (the record as it was; None: there was none)."""
-    dropped = {"status", "removed_at", "removed_by", *(() if admin else ("admin",))}
-    record = {key: value for key, value in (current or {}).items() if key not in dropped}
-    record.setdefault("created_at", at)
-    record.setdefault("nudges", True)
-    record.update(type="person", email=email.lower(), role="admin" if admin else "crew", added_by=added_by.lower())
-    record["added_at"] = at
-    if admin:
-        record["admin"] = True
-    if name:
-        record["name"] = name
-    return record
-
-
-def _enrolment(email: str, *, admin: bool, name: str | None, added_by: str, at: str, over: bool) -> dict[str, Any]:
-    """`enrol`'s update (what `enrolled` computes): of a new record, or `over` a guest's or a
-    removed person's."""
-    sets = (
-        "SET #type = :person, email = :email, created_at = if_not_exists(created_at, :now),"
-        " nudges = if_not_exists(nudges, :true), #role = :role, added_by = :by, added_at = :now,"
-        " gsi1pk = :gpk, gsi1sk = :gsk"
-    )
-    values: dict[str, Any] = {
-        ":person": "person",
-        ":email": email.lower(),
-        ":now": at,
-        ":true": True,
-        ":role": "admin" if admin else "crew",
-        ":by": added_by.lower(),
-        ":gpk": keys.people_index(email)[0],
-        ":gsk": keys.people_index(email)[1],
-    }
-    names = {"#type": "type", "#role": "role", "#admin": "admin", "#status": "status"}
-    if admin:
-        sets += ", #admin = :true"
-    if name:
-        sets += ", #name = :name"
-        values[":name"] = name
-        names["#name"] = "name"
-    condition = "attribute_not_exists(pk)"
-    if over:
-        condition = "#role = :guest OR #status = :removed"
-        values.update({":guest": "guest", ":removed": "removed"})
-    removes = " REMOVE #status, removed_at, removed_by" + ("" if admin else ", #admin")
-    return {"update": sets + removes, "condition": condition, "names": names, "values": values}
-
-
-def _indexed(email: str) -> Item:
-    gsi1pk, gsi1sk = keys.people_index(email)
-    return {"gsi1pk": gsi1pk, "gsi1sk": gsi1sk}
-
-
-def person_upsert(email: str, role: Role, *, clock: Clock = system_clock, signed_in: bool = False) -> Write:
-    """The transaction action (named `person`) that gives `email` a person record without reading
-    it first: created on first use; a guest's record is never made to outrank its holder (`guest`
-    only fills a missing role), while crew/admin (decided by the caller from the deploy's admin
-    list) is written as is, so a guest later invited or designated becomes crew. An admin made
-    in the app keeps `admin` (another field), and a removed person stays removed.
-    `signed_in` also records the time as their last sign-in."""
-    pk, sk = keys.person(email)
-    role_value = "if_not_exists(#role, :role)" if role == "guest" else ":role"
-    gsi1pk, gsi1sk = keys.people_index(email)
-    values: dict[str, Any] = {
-        ":person": "person",
-        ":email": email.lower(),
-        ":now": iso(clock()),
-        ":true": True,
-        ":role": role,
-        ":gpk": gsi1pk,
-        ":gsk": gsi1sk,
-    }
-    return Write(
-        "Update",
-        key={"pk": pk, "sk": sk},
-        name=PERSON,
-        update=(
-            "SET #type = :person, email = :email, created_at = if_not_exists(created_at, :now),"
-            f" nudges = if_not_exists(nudges, :true), #role = {role_value}, gsi1pk = :gpk, gsi1sk = :gsk"
-            + (", last_sign_in = :now" if signed_in else "")
-        ),
-        names={"#type": "type", "#role": "role"},
-        values=values,
-    )
-
-
-def person_invited(email: str, sail_id: str, *, clock: Clock = system_clock) -> Write:
-    """The transaction action (named `invited_person`) an invite to a slot carries: the address
-    joins the roster as crew marked with the sail it came from, unless it is on record already
-    (then nothing changes but the index fields)."""
-    pk, sk = keys.person(email)
-    gsi1pk, gsi1sk = keys.people_index(email)
-    return Write(
-        "Update",
-        key={"pk": pk, "sk": sk},
-        name="invited_person",
-        update=(
-            "SET #type = :person, email = :email, created_at = if_not_exists(created_at, :now),"
-            " nudges = if_not_exists(nudges, :true), #role = if_not_exists(#role, :crew),"
-            " invited_sail = if_not_exists(invited_sail, :sail), gsi1pk = :gpk, gsi1sk = :gsk"
-        ),
-        names={"#type": "type", "#role": "role"},
-        values={
-            ":person": "person",
-            ":email": email.lower(),
-            ":now": iso(clock()),
-            ":true": True,
-            ":crew": "crew",
-            ":sail": sail_id,
-            ":gpk": gsi1pk,
-            ":gsk": gsi1sk,
-        },
-    )
-
-
 class DynamoPeopleRepository:
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -269,8 +156,14 @@ class DynamoPeopleRepository:
         return _view(self._store.get(*keys.person(email), consistent=consistent))
 
     def roster(self) -> list[Item]:
+        return self.roster_listing().people
+
+    def roster_listing(self) -> RosterListing:
         found = self._store.query(keys.PEOPLE, index="gsi1")
-        return [_view(item) or {} for item in found if item.get("type") == "person"]
+        return RosterListing(
+            people=[_view(item) or {} for item in found if item.get("type") == "person"],
+            suppressed={str(i["email"]): suppression_view(i) for i in found if i.get("type") == "suppression"},
+        )
 
     def enrol(self, email: str, *, admin: bool, name: str | None, added_by: str, at: str) -> Item:
         # A new address (the usual case) is one write whose answer is known without a read back;
@@ -280,7 +173,7 @@ class DynamoPeopleRepository:
             try:
                 self._store.update(
                     *keys.person(email),
-                    **_enrolment(email, admin=admin, name=name, added_by=added_by, at=at, over=attempt == "over"),
+                    **enrolment(email, admin=admin, name=name, added_by=added_by, at=at, over=attempt == "over"),
                     returning=False,
                 )
                 return enrolled(current, email, admin=admin, name=name, added_by=added_by, at=at)
@@ -394,7 +287,7 @@ class DynamoPeopleRepository:
         pk, sk = keys.person(email)
         item: Item = {"type": "person", "email": email.lower(), "role": role, "created_at": created_at, "nudges": True}
         try:
-            self._store.put({"pk": pk, "sk": sk, **item, **_indexed(email)}, condition="attribute_not_exists(pk)")
+            self._store.put({"pk": pk, "sk": sk, **item, **indexed(email)}, condition="attribute_not_exists(pk)")
         except ConditionFailedError as lost:
             current = _view(lost.current) or self.person(email) or item
             raise PersonExistsError("This person is already on record.", current=current) from None

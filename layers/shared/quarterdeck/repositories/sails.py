@@ -24,7 +24,7 @@ from quarterdeck.errors import (
 )
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.history import history_write
-from quarterdeck.repositories.people import person_upsert
+from quarterdeck.repositories.person_records import person_upsert
 from quarterdeck.repositories.sign_in import code_pointer_key
 from quarterdeck.repositories.slot_releases import Release, release_writes
 from quarterdeck.store import TRANSACTION_ROOM, Store, TransactionCanceledError, Write, unguarded

@@ -22,7 +22,7 @@ from quarterdeck.clock import Clock, epoch, iso, system_clock
 from quarterdeck.errors import CodeRejectedError, LimitReachedError, ServiceUnavailableError
 from quarterdeck.magic_codes import CodeGrant, Purpose, check_code_text, code_rejection, fresh_code, hash_code
 from quarterdeck.repositories import Item
-from quarterdeck.repositories.people import Role, person_upsert
+from quarterdeck.repositories.person_records import Role, person_upsert
 from quarterdeck.store import ConditionFailedError, Store, TransactionCanceledError, Write
 
 CODE = "code"
