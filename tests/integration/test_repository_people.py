@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from local.index_people import index_people
 from local.index_suppressions import index_suppressions
 from quarterdeck import keys
 from quarterdeck.errors import (
@@ -601,3 +602,20 @@ def test_an_invite_adds_a_new_address_as_crew_marked_with_its_sail(repos: Reposi
     listed = _listed(repos, guest, new)
     assert (listed[new.lower()]["role"], listed[new.lower()]["invited_sail"]) == ("crew", "sail-1")
     assert listed[guest.lower()]["role"] == "guest"
+
+
+def test_person_records_written_before_the_roster_join_it_once_indexed(stack: object) -> None:
+    store = Store()
+    people = DynamoPeopleRepository(store)
+    # Given crew whose record was written before records carried the people index's keys
+    old = someone("old-crew").lower()
+    people.add_person(old, "crew", created_at=CREATED)
+    store.update(*keys.person(old), "REMOVE gsi1pk, gsi1sk")
+    assert old not in {p["email"] for p in people.roster()}
+    # When the one-off indexing runs (twice: it is safe to run again)
+    assert index_people(store) >= 1
+    assert index_people(store) == 0
+    # Then the roster lists them, their record otherwise as it was
+    listed = {p["email"]: p for p in people.roster()}
+    assert listed[old] == people.person(old, consistent=True)
+    assert listed[old]["role"] == "crew"
