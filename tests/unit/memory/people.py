@@ -15,7 +15,7 @@ from quarterdeck.magic_codes import Purpose, code_rejection, fresh_code, hash_co
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.caller_checks import caller_check
 from quarterdeck.repositories.people import RosterListing
-from quarterdeck.repositories.person_records import Role, enrolled, person_changed
+from quarterdeck.repositories.person_records import Role, enrolled, on_roster, person_changed
 from quarterdeck.repositories.sign_in import UNREAD, CodeLookup, Limit, Unread, code_item
 from quarterdeck.repositories.slot_releases import Release
 from quarterdeck.store import Write
@@ -47,7 +47,7 @@ class MemoryPeopleRepository:
     def enrol(self, email: str, *, admin: bool, name: str | None, added_by: str, at: str) -> Item:
         address = email.lower()
         record = self.records.get(address)
-        if record is not None and record.get("role") != "guest" and record.get("status") != "removed":
+        if on_roster(record):
             raise PersonExistsError("This person is already on the roster.", current=copy.deepcopy(record))
         self.records[address] = enrolled(record, address, admin=admin, name=name, added_by=added_by, at=at)
         return copy.deepcopy(self.records[address])

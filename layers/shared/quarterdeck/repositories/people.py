@@ -26,7 +26,15 @@ from quarterdeck.errors import PersonExistsError, PersonNotFoundError, SlotChang
 from quarterdeck.repositories import Item
 from quarterdeck.repositories.caller_checks import caller_check
 from quarterdeck.repositories.deliveries import suppression_view
-from quarterdeck.repositories.person_records import PERSON, Role, enrolled, enrolment, indexed, person_changed
+from quarterdeck.repositories.person_records import (
+    PERSON,
+    Role,
+    enrolled,
+    enrolment,
+    indexed,
+    on_roster,
+    person_changed,
+)
 from quarterdeck.repositories.slot_releases import Release, release_writes
 from quarterdeck.store import ConditionFailedError, Store, TransactionCanceledError, Write
 
@@ -166,22 +174,20 @@ class DynamoPeopleRepository:
         )
 
     def enrol(self, email: str, *, admin: bool, name: str | None, added_by: str, at: str) -> Item:
-        # A new address (the usual case) is one write whose answer is known without a read back;
-        # an existing record comes back with the failed condition and decides the second write.
-        current: Item | None = None
-        for attempt in ("new", "over"):
+        was: Item | None = None  # a new address (the usual case): the answer is known without a read back
+        for _ in range(2):  # then, once, over the guest's or removed person's record that came back
             try:
                 self._store.update(
                     *keys.person(email),
-                    **enrolment(email, admin=admin, name=name, added_by=added_by, at=at, over=attempt == "over"),
+                    **enrolment(email, admin=admin, name=name, added_by=added_by, at=at, over=was is not None),
                     returning=False,
                 )
-                return enrolled(current, email, admin=admin, name=name, added_by=added_by, at=at)
+                return enrolled(was, email, admin=admin, name=name, added_by=added_by, at=at)
             except ConditionFailedError as lost:
-                current = _view(lost.current) or self.person(email, consistent=True) or {}
-            if current.get("role") != "guest" and current.get("status") != "removed":
+                was = _view(lost.current) or self.person(email, consistent=True) or {}
+            if on_roster(was):
                 break
-        raise PersonExistsError("This person is already on the roster.", current=current)
+        raise PersonExistsError("This person is already on the roster.", current=was)
 
     def update_person(
         self, email: str, *, admin: bool | None = None, name: str | None = None, current: Item | None = None

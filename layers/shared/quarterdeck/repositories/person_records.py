@@ -28,6 +28,12 @@ def person_changed(person: Item, *, admin: bool | None, name: str | None) -> Ite
     return record
 
 
+def on_roster(record: Item | None) -> bool:
+    """Whether `record` is crew or admin already (enrolling them is refused); a guest's or a
+    removed person's record is enrolled over (`enrolment(over=True)`'s condition)."""
+    return record is not None and record.get("role") != "guest" and record.get("status") != "removed"
+
+
 def enrolled(current: Item | None, email: str, *, admin: bool, name: str | None, added_by: str, at: str) -> Item:
     """The record after `enrol` of `current` (the record as it was; None: there was none)."""
     dropped = {"status", "removed_at", "removed_by", *(() if admin else ("admin",))}
