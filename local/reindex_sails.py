@@ -15,8 +15,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from quarterdeck import keys
-from quarterdeck.store import Store
+from local.environment import add_code_paths
+
+add_code_paths()  # run as `python -m local.<one-off>` from the repository root: the layer as Lambda sees it
+from quarterdeck import keys  # noqa: E402
+from quarterdeck.store import Store  # noqa: E402
 
 
 def _months(first: str, last: str) -> list[str]:

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from local.index_people import index_people
-from local.index_suppressions import index_suppressions
+from local.index_people import index_people, index_suppressions
+from local.index_people import main as index_one_off
 from quarterdeck import keys
 from quarterdeck.errors import (
     CodeRejectedError,
@@ -619,3 +619,16 @@ def test_person_records_written_before_the_roster_join_it_once_indexed(stack: ob
     listed = {p["email"]: p for p in people.roster()}
     assert listed[old] == people.person(old, consistent=True)
     assert listed[old]["role"] == "crew"
+
+
+def test_the_one_off_says_what_it_did_or_which_table_it_could_not_read(
+    stack: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # When the one-off runs against the stack's table, then against a table that does not exist
+    done = index_one_off(["--table", Store().table_name])
+    said = capsys.readouterr().out
+    refused = index_one_off(["--table", "no-such-table"])
+    error = capsys.readouterr().err
+    # Then the first says what it indexed, the second fails naming the table and what to check
+    assert done == 0 and "person records" in said and "suppressions" in said
+    assert refused == 1 and "'no-such-table'" in error and "TableName" in error

@@ -191,7 +191,7 @@ def suppression_index(email: str) -> Key:
     """GSI1 key of a suppression (`suppression`): in the people's partition, next to the
     person's record, so the People page reads who is on the roster and whose mail bounces in
     one Query (the roster tells the two apart by their `type`). Suppressions written before
-    2026-12-04 join it through `python -m local.index_suppressions`."""
+    2026-12-04 join it through `python -m local.index_people`."""
     return PEOPLE, f"{email.strip().lower()}#suppressed"
 
 
